@@ -1,0 +1,280 @@
+"""Test statistics for abnormal returns, across securities or events.
+
+All functions take arrays for one cohort of ``N`` firm-events: event-window
+abnormal returns ``ar`` (N, L), their standard deviations with the
+prediction-error correction ``sd`` (N, L), estimation-window residuals
+``est`` (N, T), residual degrees of freedom ``df`` (N,).  Missing values are
+NaN and are skipped; ``n`` is the number of firm-events with a value.
+Every statistic ``x`` comes with ``x_p``, its two-sided p-value.
+
+==========================  =====================================================  ==========================
+name                        statistic (day ``t``; CAR versions replace AR by CAR)  reference
+==========================  =====================================================  ==========================
+``t_single``                :math:`AR_{it} / (\\hat\\sigma_i\\sqrt{1+x_t'(X'X)^{-1}x_t})`,  Campbell, Lo & MacKinlay
+                            :math:`t_{m_i-p}`                                       (1997) eq. 4.4.7
+``crude_dependence``        :math:`\\overline{AR}_t / S(\\overline{AR})`, S over the  Brown & Warner (1980, 1985)
+                            estimation-window AARs, :math:`t_{T-1}`
+``cross_sectional_t``       :math:`\\overline{AR}_t / (s_t/\\sqrt{N})`, :math:`t_{N-1}`  Brown & Warner (1985)
+``patell_z``                :math:`\\sum_i SAR_{it} / \\sqrt{\\sum_i d_i/(d_i-2)}`     Patell (1976)
+``bmp_t``                   :math:`\\overline{SAR}_t / (s_{SAR,t}/\\sqrt{N})`, t_{N-1}  Boehmer, Musumeci &
+                                                                                    Poulsen (1991)
+``kolari_pynnonen_t``       :math:`t_{BMP}\\sqrt{(1-\\bar r)/(1+(N-1)\\bar r)}`,        Kolari & Pynnönen (2010)
+                            :math:`\\bar r` mean pairwise residual correlation
+``corrado_rank_z``          :math:`\\bar U_t / S_U`, ranks over estimation+event      Corrado (1989);
+                            window; CAR: :math:`\\sum_{t\\in W}\\bar U_t/(\\sqrt L S_U)`  Cowan (1992)
+``sign_z``                  :math:`(N^+ - N/2)/\\sqrt{N/4}`                          Cowan & Sergeant (1996)
+``generalized_sign_z``      :math:`(N^+ - N\\hat p)/\\sqrt{N\\hat p(1-\\hat p)}`,        Cowan (1992)
+                            :math:`\\hat p` share of positive estimation residuals
+``wilcoxon``                signed-rank sum :math:`W^+` of the ARs                  Wilcoxon (1945)
+==========================  =====================================================  ==========================
+
+``SAR = AR / sd`` with ``sd`` the prediction-error-corrected standard
+deviation (``bmp_prediction_error=False`` standardizes by ``sigma`` alone, the
+variant some packages use).  ``d_i = m_i - p`` are the residual degrees of
+freedom.  In Corrado's test ``U_it = K_it/(M_i+1) - 1/2`` with ``K_it`` the
+rank of ``AR_it`` among the ``M_i`` non-missing days of the combined window
+and :math:`S_U^2 = \\frac{1}{T - \\delta}\\sum_t \\bar U_t^2` (``δ = rank_ddof``;
+Corrado divides by ``T``, some packages by ``T - 1``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+TEST_NAMES = (
+    "crude_dependence",
+    "cross_sectional_t",
+    "patell_z",
+    "bmp_t",
+    "kolari_pynnonen_t",
+    "corrado_rank_z",
+    "sign_z",
+    "generalized_sign_z",
+    "wilcoxon",
+)
+
+
+@dataclass(frozen=True)
+class TestOptions:
+    """Conventions of the tests.
+
+    Attributes
+    ----------
+    bmp_prediction_error
+        Standardize BMP (and Kolari-Pynnönen) by the prediction-error-corrected
+        s.d. (True, as Boehmer et al. 1991) or by sigma alone.
+    rank_ddof
+        Divisor ``T - rank_ddof`` of Corrado's rank variance.
+    """
+
+    bmp_prediction_error: bool = True
+    rank_ddof: int = 0
+
+
+def _p_t(t: np.ndarray, df: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isfinite(t) & (df > 0), 2 * stats.t.sf(np.abs(t), np.maximum(df, 1)), np.nan)
+
+
+def _p_z(z: np.ndarray) -> np.ndarray:
+    return np.where(np.isfinite(z), 2 * stats.norm.sf(np.abs(z)), np.nan)
+
+
+def _div(a, b):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.true_divide(a, b)
+    return np.where(np.isfinite(out), out, np.nan)
+
+
+def single_t(ar: np.ndarray, sd: np.ndarray, df: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``t_single`` and its p-value for each firm-event and day (same shape as ``ar``)."""
+    t = _div(ar, sd)
+    dfs = np.broadcast_to(df.reshape(-1, *([1] * (ar.ndim - 1))), ar.shape)
+    return t, _p_t(t, dfs)
+
+
+def mean_residual_correlation(est: np.ndarray) -> float:
+    """Mean pairwise correlation of estimation residuals across firm-events.
+
+    Residuals are standardized over each row's own non-missing days; missing
+    days contribute zero.  With complete data this is exactly the mean of the
+    ``N(N-1)/2`` pairwise Pearson correlations, computed in O(NT) as
+    :math:`(\\sum_t(\\sum_i z_{it})^2 - \\sum_{it} z_{it}^2) / ((T-1) N (N-1))`.
+    """
+    n = est.shape[0]
+    if n < 2:
+        return 0.0
+    mean = np.nanmean(est, axis=1, keepdims=True)
+    sd = np.nanstd(est, axis=1, ddof=1, keepdims=True)
+    z = np.where(np.isfinite(est), (est - mean) / sd, 0.0)
+    t_eff = np.isfinite(est).sum(axis=1)
+    total = (z.sum(axis=0) ** 2).sum() - (z**2).sum()
+    return float(total / ((np.mean(t_eff) - 1) * n * (n - 1)))
+
+
+def rank_u(ar_all: np.ndarray) -> np.ndarray:
+    """Corrado's ``U_it = K_it/(M_i+1) - 1/2`` over each row of the combined window."""
+    present = np.isfinite(ar_all)
+    ranks = np.where(present, 0.0, np.nan)
+    filled = np.where(present, ar_all, np.inf)  # missing sort last
+    order = stats.rankdata(filled, axis=1, method="average")
+    ranks = np.where(present, order, np.nan)
+    m = present.sum(axis=1, keepdims=True)
+    return ranks / (m + 1) - 0.5
+
+
+def cross_sectional(values: np.ndarray) -> dict[str, np.ndarray]:
+    """Cross-sectional t of the mean of ``values`` (N, J) for each column."""
+    n = np.isfinite(values).sum(axis=0)
+    mean = np.nanmean(np.where(n > 0, values, 0.0), axis=0) if values.size else np.array([])
+    mean = np.where(n > 0, mean, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sd = np.nanstd(values, axis=0, ddof=1) if values.shape[0] > 1 else np.full(values.shape[1], np.nan)
+    t = _div(mean, sd / np.sqrt(n))
+    return {"n": n, "mean": mean, "t": t, "p": _p_t(t, n - 1)}
+
+
+def battery(
+    ar: np.ndarray,
+    sd: np.ndarray,
+    sigma: np.ndarray,
+    df: np.ndarray,
+    est: np.ndarray,
+    options: TestOptions,
+    *,
+    u_event: np.ndarray | None = None,
+    u_all: np.ndarray | None = None,
+    length: np.ndarray | None = None,
+    est_aar_sd: float | None = None,
+    est_aar_df: int | None = None,
+    p_hat: float | None = None,
+    r_bar: float | None = None,
+) -> dict[str, np.ndarray]:
+    """Every cross-firm test for the columns of ``ar`` (days, or CAR windows).
+
+    Parameters
+    ----------
+    ar, sd
+        (N, J) abnormal returns (or CARs) and their prediction-error s.d.
+    sigma, df
+        (N,) residual s.d. and degrees of freedom.
+    est
+        (N, T) estimation residuals.
+    u_event
+        (N, J) Corrado ``U`` of the columns (for CARs: the sum over the window's days).
+    u_all
+        (N, T+L) ``U`` over the combined window, for ``S_U``.
+    length
+        (J,) days per column (1 for days, L for CAR windows), used by the
+        crude-dependence and rank tests.
+    est_aar_sd, est_aar_df, p_hat, r_bar
+        Precomputed estimation-window quantities (computed here when None).
+
+    Returns
+    -------
+    dict
+        ``n``, ``aar`` and every name of :data:`TEST_NAMES` with ``<name>_p``.
+    """
+    n_cols = ar.shape[1]
+    length = np.ones(n_cols) if length is None else np.asarray(length, dtype=float)
+    out: dict[str, np.ndarray] = {}
+    cs = cross_sectional(ar)
+    n = cs["n"]
+    out["n"] = n
+    out["aar"] = cs["mean"]
+    out["cross_sectional_t"], out["cross_sectional_t_p"] = cs["t"], cs["p"]
+
+    # Brown-Warner crude dependence adjustment: S from estimation-window AARs.
+    if est_aar_sd is None:
+        est_aar = np.nanmean(np.where(np.isfinite(est), est, np.nan), axis=0) if est.size else np.array([])
+        est_aar = est_aar[np.isfinite(est_aar)]
+        est_aar_sd = float(np.std(est_aar, ddof=1)) if est_aar.size > 1 else np.nan
+        est_aar_df = int(est_aar.size - 1)
+    crude = _div(cs["mean"], np.sqrt(length) * est_aar_sd)
+    out["crude_dependence"] = crude
+    out["crude_dependence_p"] = _p_t(crude, np.full(n_cols, est_aar_df or 0))
+
+    # Patell: standardized ARs, variance d/(d-2) each.
+    sar = _div(ar, sd)
+    var_t = np.where(df > 2, _div(df, df - 2), np.nan)
+    present = np.isfinite(sar) & np.isfinite(var_t)[:, None]
+    z = _div(np.where(present, sar, 0.0).sum(axis=0),
+             np.sqrt(np.where(present, var_t[:, None], 0.0).sum(axis=0)))
+    out["patell_z"], out["patell_z_p"] = z, _p_z(z)
+
+    # BMP on SARs (optionally without the prediction-error correction).
+    if options.bmp_prediction_error:
+        sar_bmp = sar
+    else:
+        sar_bmp = _div(ar, sigma[:, None] * np.sqrt(length)[None, :])
+    bmp = cross_sectional(sar_bmp)
+    out["bmp_t"], out["bmp_t_p"] = bmp["t"], bmp["p"]
+
+    # Kolari-Pynnönen: BMP adjusted for cross-correlation of residuals.
+    if r_bar is None:
+        r_bar = mean_residual_correlation(est)
+    nb = bmp["n"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        adj = np.sqrt((1 - r_bar) / (1 + (nb - 1) * r_bar))
+    kp = bmp["t"] * adj
+    out["kolari_pynnonen_t"], out["kolari_pynnonen_t_p"] = kp, _p_t(kp, nb - 1)
+
+    # Corrado rank test (Cowan 1992 for multi-day windows).
+    if u_event is not None and u_all is not None:
+        u_bar_all = np.nanmean(u_all, axis=0) if u_all.size else np.array([])
+        u_bar_all = u_bar_all[np.isfinite(u_bar_all)]
+        s_u = np.sqrt((u_bar_all**2).sum() / (u_bar_all.size - options.rank_ddof))
+        u_bar = np.where(np.isfinite(u_event).any(axis=0), np.nanmean(
+            np.where(np.isfinite(u_event), u_event, np.nan), axis=0), np.nan) if u_event.size else np.array([])
+        rank = _div(u_bar, np.sqrt(length) * s_u)
+        out["corrado_rank_z"], out["corrado_rank_z_p"] = rank, _p_z(rank)
+    else:
+        out["corrado_rank_z"] = out["corrado_rank_z_p"] = np.full(n_cols, np.nan)
+
+    # Sign tests.
+    positive = np.where(np.isfinite(ar), ar > 0, False).sum(axis=0)
+    sign = _div(positive - n / 2, np.sqrt(n / 4))
+    out["sign_z"], out["sign_z_p"] = sign, _p_z(sign)
+    if p_hat is None:
+        finite = np.isfinite(est)
+        per_row = _div(np.where(finite, est > 0, False).sum(axis=1), finite.sum(axis=1))
+        p_hat = float(np.nanmean(per_row)) if per_row.size else np.nan
+    gsign = _div(positive - n * p_hat, np.sqrt(n * p_hat * (1 - p_hat)))
+    out["generalized_sign_z"], out["generalized_sign_z_p"] = gsign, _p_z(gsign)
+
+    # Wilcoxon signed-rank on the ARs of each column.
+    w_stat = np.full(n_cols, np.nan)
+    w_p = np.full(n_cols, np.nan)
+    for j in range(n_cols):
+        x = ar[:, j]
+        x = x[np.isfinite(x)]
+        if x.size and np.any(x != 0):
+            nz = x[x != 0]
+            ranks = stats.rankdata(np.abs(nz))
+            w_stat[j] = ranks[nz > 0].sum()
+            w_p[j] = stats.wilcoxon(x, zero_method="wilcox").pvalue
+    out["wilcoxon"], out["wilcoxon_p"] = w_stat, w_p
+    return out
+
+
+def bootstrap_mean_ci(values: np.ndarray, reps: int, rng: np.random.Generator,
+                      level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile bootstrap interval of the column means of ``values`` (N, J).
+
+    Firm-events are resampled with replacement (Efron & Tibshirani 1993, ch. 13).
+    """
+    n_cols = values.shape[1]
+    lo = np.full(n_cols, np.nan)
+    hi = np.full(n_cols, np.nan)
+    for j in range(n_cols):
+        x = values[:, j]
+        x = x[np.isfinite(x)]
+        if x.size < 2 or reps <= 0:
+            continue
+        draws = x[rng.integers(0, x.size, size=(reps, x.size))].mean(axis=1)
+        alpha = (1 - level) / 2
+        lo[j], hi[j] = np.quantile(draws, [alpha, 1 - alpha])
+    return lo, hi

@@ -1,0 +1,175 @@
+"""Exchanges: their calendars, time zones and the sessions a study may use.
+
+A *session* is a trading day of one exchange.  The sessions a study uses are
+those of the exchange calendar (``exchange_calendars``) intersected with the
+days on which the price data actually trade, because calendars miss ad-hoc
+closures: HKEX cancelled trading for weather on 2023-07-17, 2023-09-01 and
+2023-09-08, and ``exchange_calendars`` lists the last two as sessions.  Those
+documented closures are also applied when no price data are at hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from research.errors import EventStudyError
+
+
+@dataclass(frozen=True)
+class Market:
+    """One exchange.
+
+    Attributes
+    ----------
+    code
+        The name users type (``HKEX``).
+    calendar
+        The ``exchange_calendars`` code (``XHKG``).
+    timezone
+        IANA time zone of the exchange.
+    reference
+        A ticker that trades on every session; its stored trading days define
+        the data sessions when a command has no other price data at hand.
+    closures
+        Whole-day closures the calendar library does not know (ISO dates).
+    early_closes
+        Sessions whose trading ended early for reasons the calendar does not
+        know, as ISO date -> local ``HH:MM`` close.
+    late_opens
+        Sessions whose morning was cancelled, as ISO date -> local ``HH:MM`` open.
+    """
+
+    code: str
+    calendar: str
+    timezone: str
+    reference: str
+    closures: tuple[str, ...] = ()
+    early_closes: tuple[tuple[str, str], ...] = ()
+    late_opens: tuple[tuple[str, str], ...] = ()
+
+
+# Sources for the HKEX weather closures: shared/reference/timeline.md
+# ("Hong Kong exchange days that the calendar libraries miss"), HKEX notices.
+_MARKETS = (
+    Market(
+        "HKEX",
+        "XHKG",
+        "Asia/Hong_Kong",
+        "^HSI",
+        closures=("2023-07-17", "2023-09-01", "2023-09-08"),
+        early_closes=(("2022-11-02", "12:00"),),
+        late_opens=(("2022-08-25", "13:00"), ("2023-10-09", "13:00")),
+    ),
+    Market("SSE", "XSHG", "Asia/Shanghai", "000001.SS"),
+    Market("SZSE", "XSHG", "Asia/Shanghai", "000001.SS"),
+    Market("TSE", "XTKS", "Asia/Tokyo", "^N225"),
+    Market("KRX", "XKRX", "Asia/Seoul", "^KS11"),
+    Market("SGX", "XSES", "Asia/Singapore", "^STI"),
+    Market("NYSE", "XNYS", "America/New_York", "^GSPC"),
+    Market("NASDAQ", "XNYS", "America/New_York", "^GSPC"),
+)
+
+
+def market_codes() -> list[str]:
+    """The exchange codes the package knows."""
+    return [m.code for m in _MARKETS]
+
+
+def get_market(code: str) -> Market:
+    """Look up an exchange by code (case-insensitive).
+
+    Raises
+    ------
+    EventStudyError
+        If the code is unknown.
+    """
+    for market in _MARKETS:
+        if market.code == code.upper():
+            return market
+    raise EventStudyError(
+        f"Unknown market {code!r}: use one of {', '.join(market_codes())}."
+    )
+
+
+def market_of_ticker(ticker: str) -> str:
+    """Guess a ticker's exchange from its Yahoo suffix (``.HK`` -> HKEX)."""
+    suffixes = {".HK": "HKEX", ".SS": "SSE", ".SZ": "SZSE", ".T": "TSE", ".KS": "KRX", ".SI": "SGX"}
+    indices = {"^HSI": "HKEX", "^HSCE": "HKEX", "^N225": "TSE", "^KS11": "KRX", "^STI": "SGX"}
+    if ticker in indices:
+        return indices[ticker]
+    for suffix, code in suffixes.items():
+        if ticker.upper().endswith(suffix):
+            return code
+    return "NYSE"
+
+
+def market_sessions(
+    market: Market | str,
+    start: str | pd.Timestamp,
+    end: str | pd.Timestamp,
+    trading_days: pd.DatetimeIndex | None = None,
+) -> pd.DataFrame:
+    """Sessions of an exchange between two dates, with their open and close.
+
+    Parameters
+    ----------
+    market
+        A :class:`Market` or its code.
+    start, end
+        First and last calendar date to cover (inclusive).
+    trading_days
+        Dates on which the price data trade.  Inside their span a session must
+        also be a trading day; outside it the calendar alone decides.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by session date (tz-naive), columns ``open`` and ``close``
+        (tz-aware, exchange time) and ``source`` ("calendar+data" or
+        "calendar").
+    """
+    import exchange_calendars as xcals
+
+    if isinstance(market, str):
+        market = get_market(market)
+    start = pd.Timestamp(start).normalize()
+    end = pd.Timestamp(end).normalize()
+    cal = xcals.get_calendar(market.calendar)
+    lo = max(start, cal.first_session)
+    hi = min(end, cal.last_session)
+    if lo > hi:
+        raise EventStudyError(
+            f"The {market.code} calendar covers {cal.first_session:%Y-%m-%d} to "
+            f"{cal.last_session:%Y-%m-%d}, not {start:%Y-%m-%d} to {end:%Y-%m-%d}."
+        )
+    sessions = cal.sessions_in_range(lo, hi)
+    frame = pd.DataFrame(
+        {
+            "open": cal.opens.loc[sessions].dt.tz_convert(market.timezone),
+            "close": cal.closes.loc[sessions].dt.tz_convert(market.timezone),
+        },
+        index=pd.DatetimeIndex(sessions, name="session"),
+    )
+    closed = pd.DatetimeIndex(pd.to_datetime(list(market.closures)))
+    frame = frame.loc[~frame.index.isin(closed)]
+    for day, hhmm in market.early_closes:
+        if pd.Timestamp(day) in frame.index:
+            frame.loc[pd.Timestamp(day), "close"] = _local(day, hhmm, market.timezone)
+    for day, hhmm in market.late_opens:
+        if pd.Timestamp(day) in frame.index:
+            frame.loc[pd.Timestamp(day), "open"] = _local(day, hhmm, market.timezone)
+    frame["source"] = "calendar"
+    if trading_days is not None and len(trading_days):
+        days = pd.DatetimeIndex(trading_days).normalize()
+        inside = (frame.index >= days.min()) & (frame.index <= days.max())
+        keep = ~inside | frame.index.isin(days)
+        frame = frame.loc[keep].copy()
+        frame.loc[frame.index >= days.min(), "source"] = "calendar+data"
+        frame.loc[frame.index > days.max(), "source"] = "calendar"
+    return frame
+
+
+def _local(day: str, hhmm: str, tz: str) -> pd.Timestamp:
+    return pd.Timestamp(f"{day} {hhmm}").tz_localize(tz)

@@ -1,0 +1,236 @@
+"""Return models for the normal (expected) return, estimated for many series at once.
+
+Every model writes the normal return of firm-event ``i`` on day ``t`` as
+
+.. math::  E[R_{it}] = o_{it} + x_{it}' b_i
+
+with an offset ``o`` and regressors ``x`` built from the benchmark returns,
+and ``b_i`` estimated by OLS on the estimation window.  The abnormal return is
+``AR_it = R_it - E[R_it]``.
+
+=====================  ============================================  =========================
+model                  normal return                                 reference
+=====================  ============================================  =========================
+``constant-mean``      :math:`\\mu_i`                                  Brown & Warner (1980)
+``market-adjusted``    :math:`R_{mt}` (nothing estimated)            Brown & Warner (1980)
+``market``             :math:`\\alpha_i + \\beta_i R_{mt}`              MacKinlay (1997) eq. 7
+``multi-index``        :math:`\\alpha_i + \\sum_j \\beta_{ij} R_{jt}`     MacKinlay (1997), §4.3
+``dimson``             :math:`\\alpha_i + \\sum_{l=-k}^{k} \\beta_{il} R_{m,t+l}`  Dimson (1979)
+=====================  ============================================  =========================
+
+The estimation is closed form on stacked arrays (``K`` firm-events x ``T``
+days x ``p`` regressors) with a mask for missing or excluded days, so all
+securities are fitted at once; statsmodels' OLS is the reference the tests
+compare with.
+
+Notes
+-----
+With ``m_i`` usable estimation days and ``p`` estimated coefficients,
+:math:`\\hat\\sigma_i^2 = \\sum_t \\hat e_{it}^2 / (m_i - p)`.  For the
+market-adjusted model (``p = 0``) the residuals are demeaned and divided by
+``m_i - 1``.  The prediction-error variance of an event-day AR is
+:math:`\\hat\\sigma_i^2 (1 + x_{it}'(X_i'X_i)^{-1}x_{it})` and of a CAR over
+``L`` days with summed regressors ``s = \\sum_t x_{it}``,
+:math:`\\hat\\sigma_i^2 (L + s'(X_i'X_i)^{-1}s)` (Campbell, Lo & MacKinlay
+1997, eq. 4.4.9-4.4.14).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from research.errors import EventStudyError
+
+
+@dataclass(frozen=True)
+class ReturnModel:
+    """A normal-return model.
+
+    Attributes
+    ----------
+    name
+        Its name in outputs.
+    intercept
+        Whether ``x`` starts with a constant.
+    regressors
+        ``(benchmark position, shift)`` pairs: the benchmark return columns in
+        ``x`` after the constant; shift ``l`` uses the benchmark on day
+        ``t + l`` (Dimson lags are ``-1``, leads ``+1``).
+    offset
+        Benchmark position whose return is the offset ``o`` (market-adjusted),
+        or None.
+    """
+
+    name: str
+    intercept: bool = True
+    regressors: tuple[tuple[int, int], ...] = ()
+    offset: int | None = None
+    coef_names: tuple[str, ...] = field(default=())
+
+    @property
+    def n_params(self) -> int:
+        return int(self.intercept) + len(self.regressors)
+
+    @property
+    def needs_benchmark(self) -> int:
+        """How many benchmark series the model needs."""
+        used = [b for b, _ in self.regressors] + ([self.offset] if self.offset is not None else [])
+        return max(used) + 1 if used else 0
+
+    @property
+    def shifts(self) -> tuple[int, ...]:
+        return tuple(sorted({s for _, s in self.regressors} | {0}))
+
+
+MODEL_NAMES = ("constant-mean", "market-adjusted", "market", "multi-index", "dimson")
+
+
+def make_model(name: str, n_benchmarks: int = 1, dimson_lags: int = 1) -> ReturnModel:
+    """Build a model by name.
+
+    Parameters
+    ----------
+    name
+        One of ``constant-mean``, ``market-adjusted``, ``market``,
+        ``multi-index``, ``dimson``.
+    n_benchmarks
+        Benchmarks available (multi-index uses all of them).
+    dimson_lags
+        ``k`` for Dimson: regressors ``R_{m,t-k} .. R_{m,t+k}``.
+    """
+    if name == "constant-mean":
+        return ReturnModel(name, True, (), None, ("alpha",))
+    if name == "market-adjusted":
+        return ReturnModel(name, False, (), 0, ())
+    if name == "market":
+        return ReturnModel(name, True, ((0, 0),), None, ("alpha", "beta"))
+    if name == "multi-index":
+        if n_benchmarks < 1:
+            raise EventStudyError("The multi-index model needs at least one benchmark.")
+        regs = tuple((j, 0) for j in range(n_benchmarks))
+        names = ("alpha", "beta", *(f"beta_{j + 1}" for j in range(1, n_benchmarks)))
+        return ReturnModel(name, True, regs, None, names)
+    if name == "dimson":
+        regs = tuple((0, s) for s in range(-dimson_lags, dimson_lags + 1))
+        names = ("alpha", *(f"beta_{s:+d}" if s else "beta_0" for s in range(-dimson_lags, dimson_lags + 1)))
+        return ReturnModel(name, True, regs, None, names)
+    raise EventStudyError(f"Unknown model {name!r}: use one of {', '.join(MODEL_NAMES)}.")
+
+
+def design(model: ReturnModel, bench: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Regressors ``X`` (K, T, p) and offset ``o`` (K, T) from benchmark windows.
+
+    Parameters
+    ----------
+    bench
+        (K, T, q, S) benchmark returns: q benchmarks at the model's shifts
+        (in the order of :attr:`ReturnModel.shifts`).
+    """
+    k, t = bench.shape[:2]
+    shifts = model.shifts
+    cols = []
+    if model.intercept:
+        cols.append(np.ones((k, t)))
+    for b, s in model.regressors:
+        cols.append(bench[:, :, b, shifts.index(s)])
+    x = np.stack(cols, axis=2) if cols else np.zeros((k, t, 0))
+    offset = bench[:, :, model.offset, shifts.index(0)] if model.offset is not None else np.zeros((k, t))
+    return x, offset
+
+
+@dataclass
+class Fit:
+    """Estimation-window fit of K firm-events (arrays, one row per firm-event)."""
+
+    coef: np.ndarray  # (K, p)
+    xtx_inv: np.ndarray  # (K, p, p)
+    sigma: np.ndarray  # (K,)
+    n_obs: np.ndarray  # (K,)
+    df: np.ndarray  # (K,)
+    resid: np.ndarray  # (K, T) NaN where not used
+    r2: np.ndarray  # (K,)
+    ok: np.ndarray  # (K,) bool: estimable
+
+
+def fit_ols(y: np.ndarray, x: np.ndarray, offset: np.ndarray, usable: np.ndarray,
+            demean: bool = False) -> Fit:
+    """OLS of ``y - offset`` on ``x`` for every row at once.
+
+    Parameters
+    ----------
+    y, offset
+        (K, T) returns and offsets.
+    x
+        (K, T, p) regressors.
+    usable
+        (K, T) bool mask of days that enter the estimation.
+    demean
+        Demean residuals (used when ``p = 0``).
+
+    Notes
+    -----
+    :math:`\\hat b_i = (X_i'W_iX_i)^{-1}X_i'W_i(y_i - o_i)` with ``W_i`` the
+    0/1 diagonal of usable days; rows whose ``X'WX`` is singular (or with too
+    few days) are marked not ``ok`` and get NaN.
+    """
+    k, _, p = x.shape
+    w = usable & np.isfinite(y) & np.isfinite(offset) & np.isfinite(x).all(axis=2)
+    yo = np.where(w, y - offset, 0.0)
+    xw = np.where(w[:, :, None], x, 0.0)
+    n = w.sum(axis=1)
+    if p:
+        xtx = np.einsum("ktp,ktq->kpq", xw, xw)
+        xty = np.einsum("ktp,kt->kp", xw, yo)
+        det_ok = np.linalg.cond(xtx) < 1e12
+        ok = det_ok & (n > p + 1)
+        safe = np.where(ok[:, None, None], xtx, np.eye(p))
+        xtx_inv = np.linalg.inv(safe)
+        coef = np.einsum("kpq,kq->kp", xtx_inv, xty)
+        fitted = np.einsum("ktp,kp->kt", xw, coef)
+    else:
+        xtx_inv = np.zeros((k, 0, 0))
+        coef = np.zeros((k, 0))
+        fitted = np.zeros_like(yo)
+        ok = n > 1
+    resid = np.where(w, yo - fitted, np.nan)
+    if demean or not p:
+        resid = resid - np.nanmean(np.where(ok[:, None], resid, 0.0), axis=1, keepdims=True)
+        df = n - 1
+    else:
+        df = n - p
+    ss = np.nansum(resid**2, axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sigma = np.sqrt(ss / df)
+        centred = np.where(w, yo - np.nanmean(np.where(w, yo, np.nan), axis=1, keepdims=True), 0.0)
+        r2 = 1.0 - ss / (centred**2).sum(axis=1) if p else np.full(k, np.nan)
+    ok &= np.isfinite(sigma) & (sigma > 0)
+    nan = ~ok
+    coef[nan] = np.nan
+    sigma = np.where(ok, sigma, np.nan)
+    resid[nan] = np.nan
+    return Fit(coef, xtx_inv, sigma, n, df, resid, r2, ok)
+
+
+def predict(fit: Fit, x: np.ndarray, offset: np.ndarray) -> np.ndarray:
+    """Normal returns (K, L) on event days."""
+    if x.shape[2] == 0:
+        return offset.copy()
+    return offset + np.einsum("ktp,kp->kt", x, fit.coef)
+
+
+def prediction_factor(fit: Fit, x: np.ndarray) -> np.ndarray:
+    """``1 + x_t'(X'X)^{-1}x_t`` for every event day (K, L)."""
+    if x.shape[2] == 0:
+        return np.ones(x.shape[:2])
+    return 1.0 + np.einsum("ktp,kpq,ktq->kt", x, fit.xtx_inv, x)
+
+
+def car_variance_factor(fit: Fit, x: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """``L + s'(X'X)^{-1}s`` for a window of event days (K,), ``s`` summed over present days."""
+    length = present.sum(axis=1).astype(float)
+    if x.shape[2] == 0:
+        return length
+    s = np.where(present[:, :, None], x, 0.0).sum(axis=1)
+    return length + np.einsum("kp,kpq,kq->k", s, fit.xtx_inv, s)

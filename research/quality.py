@@ -1,0 +1,126 @@
+"""Stale and suspicious prices: detection and the rule applied to each.
+
+Rules (documented in ``docs/methodology.md``; every flag is reported in a
+study's output, never applied silently):
+
+``stale``
+    A day whose close equals the previous close and whose volume is zero: no
+    trade happened (suspension, e.g. 1918.HK from 2022-04-01 to 2023-04-12).
+    Its return and the return of the next traded day (which spans the
+    suspension) are excluded from estimation.  Runs of at least
+    ``suspension_days`` such days are reported as suspensions.
+``snapshot``
+    The last row has zero volume while the rows before it trade: an intraday
+    snapshot saved before the close (the last ^HSCE row, 2023-11-08).  The row
+    is excluded everywhere.
+``jump``
+    An absolute log return above ``jump_threshold`` (default 0.4, about +49% or
+    -33%): a split, a bad tick or real news.  Excluded from estimation;
+    reported when it falls in an event window.
+``gap``
+    More sessions missing between two stored rows than the exchange calendar
+    explains (``gap_sessions``, default 5).  The return across the gap is not
+    computed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class QualityRules:
+    """Thresholds of the quality rules (see the module docstring)."""
+
+    suspension_days: int = 5
+    jump_threshold: float = 0.4
+    gap_sessions: int = 5
+
+
+def scan(frame: pd.DataFrame, ticker: str, rules: QualityRules | None = None) -> pd.DataFrame:
+    """Flag stale, snapshot and jump days of one stored price frame.
+
+    Parameters
+    ----------
+    frame
+        A validated price frame (:mod:`research.prices`).
+    ticker
+        Its ticker, copied to the output.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per flagged stretch: ``ticker, kind, start, end, days, action``.
+    """
+    rules = rules or QualityRules()
+    close = frame["close"].to_numpy()
+    volume = frame["volume"].to_numpy()
+    dates = frame.index
+    rows = []
+    flat = np.r_[False, close[1:] == close[:-1]]
+    has_volume = ~np.isnan(volume)
+    stale = flat & has_volume & (volume == 0)
+    for start, end in _runs(stale):
+        days = end - start + 1
+        kind = "suspension" if days >= rules.suspension_days else "stale"
+        rows.append(
+            (ticker, kind, dates[start], dates[end], days,
+             "returns excluded from estimation (no trade: flat price, zero volume)")
+        )
+    if len(frame) > 20 and has_volume[-1] and volume[-1] == 0:
+        before = volume[-21:-1]
+        if np.nanmedian(before) > 0:
+            rows.append(
+                (ticker, "snapshot", dates[-1], dates[-1], 1,
+                 "row excluded (zero volume on the last row: an intraday snapshot)")
+            )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logret = np.abs(np.diff(np.log(close)))
+    jumps = np.flatnonzero(logret > rules.jump_threshold) + 1
+    for i in jumps:
+        rows.append(
+            (ticker, "jump", dates[i], dates[i], 1,
+             f"excluded from estimation (|log return| {logret[i - 1]:.2f} > "
+             f"{rules.jump_threshold})")
+        )
+    return pd.DataFrame(rows, columns=["ticker", "kind", "start", "end", "days", "action"])
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """Start and end positions of runs of True."""
+    if not mask.any():
+        return []
+    padded = np.r_[False, mask, False].astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    return list(zip(edges[::2], edges[1::2] - 1, strict=True))
+
+
+def excluded_returns(flags: pd.DataFrame, index: pd.DatetimeIndex, tickers: list[str]) -> pd.DataFrame:
+    """Boolean frame (dates x tickers): True where a return must not enter estimation.
+
+    Stale days exclude their own return and the next row's (the return that
+    spans the stale stretch); snapshot and jump days exclude their own.
+    """
+    mask = pd.DataFrame(False, index=index, columns=tickers)
+    for row in flags.itertuples(index=False):
+        if row.ticker not in mask.columns:
+            continue
+        span = (index >= row.start) & (index <= row.end)
+        if row.kind in ("stale", "suspension"):
+            pos = np.flatnonzero(span)
+            if len(pos) and pos[-1] + 1 < len(index):
+                span[pos[-1] + 1] = True
+        mask.loc[span, row.ticker] = True
+    return mask
+
+
+def dropped_rows(flags: pd.DataFrame) -> dict[str, list[pd.Timestamp]]:
+    """Rows to drop before computing returns (snapshots), by ticker."""
+    out: dict[str, list[pd.Timestamp]] = {}
+    for row in flags.itertuples(index=False):
+        if row.kind == "snapshot":
+            out.setdefault(row.ticker, []).append(row.start)
+    return out

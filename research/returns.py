@@ -1,0 +1,86 @@
+"""Returns on a session grid, and cross-market alignment.
+
+Simple returns ``R_t = P_t / P_{t-1} - 1`` are the default; log returns
+``r_t = ln(P_t / P_{t-1})`` on request.  Returns are taken between consecutive
+sessions of the study's grid; a return that would span a session on which the
+security has no price is not computed (NaN), so no multi-day return is ever
+mistaken for a daily one.
+
+Markets that close at different hours are aligned by session:
+
+* same-day alignment for markets that close before or with Hong Kong
+  (Tokyo, Seoul, Singapore, Shanghai);
+* :func:`previous_session_returns` for markets that close after Hong Kong
+  (New York: the S&P 500 session dated *d* closes at 04:00/05:00 HKT on
+  *d+1*), compounding every foreign session dated in ``[t_prev, t)`` into the
+  return assigned to Hong Kong session ``t``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+ReturnKind = Literal["simple", "log"]
+
+
+def compute_returns(
+    prices: pd.DataFrame | pd.Series, sessions: pd.DatetimeIndex | None = None,
+    kind: ReturnKind = "simple",
+) -> pd.DataFrame | pd.Series:
+    """Returns between consecutive sessions.
+
+    Parameters
+    ----------
+    prices
+        Prices indexed by date (one column per security).
+    sessions
+        The session grid; default the prices' own index.
+    kind
+        ``"simple"`` or ``"log"``.
+
+    Returns
+    -------
+    Same shape as ``prices`` reindexed to ``sessions``; the first row is NaN.
+    """
+    if kind not in ("simple", "log"):
+        raise ValueError(f"kind must be 'simple' or 'log', not {kind!r}")
+    grid = prices if sessions is None else prices.reindex(sessions)
+    ratio = grid / grid.shift(1)
+    if kind == "log":
+        return np.log(ratio)
+    return ratio - 1.0
+
+
+def to_simple(returns: pd.DataFrame | np.ndarray, kind: ReturnKind):
+    """Simple returns from returns of ``kind``."""
+    return np.expm1(returns) if kind == "log" else returns
+
+
+def previous_session_returns(
+    prices: pd.Series, sessions: pd.DatetimeIndex, kind: ReturnKind = "simple"
+) -> pd.Series:
+    """Foreign returns aligned to the sessions they can affect next.
+
+    For each session ``t`` of ``sessions`` (with previous session ``t_prev``),
+    compound the foreign market's returns on its own sessions dated in
+    ``[t_prev, t)``; a foreign market that closes after the home market
+    (New York for Hong Kong) affects the home market's next session.
+
+    Returns
+    -------
+    pandas.Series
+        Indexed by ``sessions``; NaN where no foreign session falls in the interval.
+    """
+    own = np.log(prices / prices.shift(1)).dropna()
+    sessions = pd.DatetimeIndex(sessions)
+    # position of each foreign date among home sessions: first t with date < t
+    pos = sessions.searchsorted(own.index, side="right")
+    valid = pos < len(sessions)
+    valid &= pos > 0  # needs a t_prev <= date
+    grouped = pd.Series(own.to_numpy()[valid]).groupby(pos[valid]).sum()
+    out = pd.Series(np.nan, index=sessions, name=prices.name)
+    out.iloc[grouped.index.to_numpy()] = grouped.to_numpy()
+    return np.expm1(out) if kind == "simple" else out

@@ -1,0 +1,239 @@
+"""The local price store: one validated price file per ticker, written atomically.
+
+Layout of the store folder (``EVENTSTUDY_DATA_DIR``, default ``data/cache``)::
+
+    prices/<ticker>.<sha12>.csv   the prices, named by the first 12 hex digits of their SHA-256
+    prices/<ticker>.json          metadata: source, retrieved_at, first, last, rows,
+                                  adjusted, sha256, file, notes
+    .lock                         taken (fcntl) by every writer
+
+Writing a ticker writes the new price file under a new content-addressed name,
+then atomically replaces the metadata (temp file + ``os.replace``), then
+removes the old price file.  A crash at any point leaves either the old or the
+new version complete; a failed download or a bad file never touches what was
+stored.  Reading verifies the checksum and says how to repair a corrupted file.
+(Pattern after scikit-learn's ``get_data_home`` download-once cache.)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from research import config
+from research.errors import DataError, StoreCorruptedError
+from research.prices import PRICE_COLUMNS, ParsedPrices, check_ticker, return_price
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class StoredInfo:
+    """Metadata of one stored ticker."""
+
+    ticker: str
+    source: str
+    retrieved_at: str
+    first: str
+    last: str
+    rows: int
+    adjusted: str
+    sha256: str
+    file: str
+    notes: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, object]:
+        return {**self.__dict__, "notes": list(self.notes), "format": FORMAT_VERSION}
+
+
+class PriceStore:
+    """Validated daily prices on disk, one ticker per file.
+
+    Parameters
+    ----------
+    root
+        The store folder; default :func:`research.config.data_home`.
+    """
+
+    def __init__(self, root: str | os.PathLike[str] | None = None) -> None:
+        self.root = config.data_home(root)
+
+    # -- paths ---------------------------------------------------------------------------
+    @property
+    def prices_dir(self) -> Path:
+        return self.root / "prices"
+
+    def _meta_path(self, ticker: str) -> Path:
+        return self.prices_dir / f"{check_ticker(ticker)}.json"
+
+    # -- reading -------------------------------------------------------------------------
+    def tickers(self) -> list[str]:
+        """Stored tickers, sorted."""
+        if not self.prices_dir.is_dir():
+            return []
+        return sorted(p.name[:-5] for p in self.prices_dir.glob("*.json"))
+
+    def __contains__(self, ticker: str) -> bool:
+        return self._meta_path(ticker).is_file()
+
+    def info(self, ticker: str) -> StoredInfo:
+        """Metadata of a stored ticker.
+
+        Raises
+        ------
+        DataError
+            If the ticker is not stored.
+        """
+        path = self._meta_path(ticker)
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise DataError(self._missing_message(ticker)) from None
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise StoreCorruptedError(
+                f"The metadata of {ticker} in {self.prices_dir} is corrupted; re-import the "
+                f"ticker with `eventstudy data import FILE` or `eventstudy data fetch {ticker}`."
+            ) from None
+        raw.pop("format", None)
+        raw["notes"] = tuple(raw.get("notes", ()))
+        return StoredInfo(**raw)
+
+    def _missing_message(self, ticker: str) -> str:
+        return (
+            f"No stored prices for {ticker} in {self.root}; run `eventstudy data import PATH` "
+            f"or `eventstudy data fetch {ticker}` first."
+        )
+
+    def load(self, ticker: str) -> pd.DataFrame:
+        """The validated price frame of one ticker (columns as in :mod:`research.prices`).
+
+        Raises
+        ------
+        DataError
+            If the ticker is not stored.
+        StoreCorruptedError
+            If the file does not match the checksum recorded when it was written.
+        """
+        for _attempt in range(3):  # a concurrent writer may replace the file between reads
+            info = self.info(ticker)
+            path = self.prices_dir / info.file
+            try:
+                data = path.read_bytes()
+            except FileNotFoundError:
+                continue
+            if hashlib.sha256(data).hexdigest() != info.sha256:
+                raise StoreCorruptedError(
+                    f"The stored prices of {ticker} ({path}) do not match their checksum; "
+                    f"re-import the ticker with `eventstudy data import FILE` or "
+                    f"`eventstudy data fetch {ticker}`."
+                )
+            frame = pd.read_csv(
+                path, index_col="date", parse_dates=["date"], dtype={c: float for c in PRICE_COLUMNS}
+            )
+            return frame
+        raise DataError(f"The stored prices of {ticker} kept changing while being read; try again.")
+
+    def closes(self, tickers: list[str]) -> pd.DataFrame:
+        """Return prices (adjusted where the source says so), one column per ticker.
+
+        The index is the union of the tickers' trading dates; a ticker has NaN on
+        dates it did not trade.
+        """
+        series = {t: return_price(self.load(t)) for t in tickers}
+        frame = pd.DataFrame(series)
+        frame.index.name = "date"
+        return frame
+
+    # -- writing -------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        import fcntl
+
+        try:
+            self.prices_dir.mkdir(parents=True, exist_ok=True)
+            handle = open(self.root / ".lock", "a+")  # noqa: SIM115 (closed below)
+        except OSError as exc:
+            raise DataError(
+                f"Cannot write to the store {self.root} ({exc.strerror}); set "
+                "EVENTSTUDY_DATA_DIR to a writable folder."
+            ) from None
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
+
+    def save(self, parsed: ParsedPrices, source: str, retrieved_at: str | None = None) -> StoredInfo:
+        """Store a validated price frame, replacing any earlier version atomically.
+
+        Parameters
+        ----------
+        parsed
+            From :func:`research.prices.read_price_csv` or a download.
+        source
+            Where the prices came from (a file path or ``yfinance``).
+        retrieved_at
+            ISO timestamp; default now (UTC).
+        """
+        frame = parsed.frame.loc[:, list(PRICE_COLUMNS)]
+        payload = frame.to_csv(index_label="date", date_format="%Y-%m-%d")
+        data = payload.encode("utf-8")
+        digest = hashlib.sha256(data).hexdigest()
+        info = StoredInfo(
+            ticker=parsed.ticker,
+            source=source,
+            retrieved_at=retrieved_at
+            or dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            first=f"{frame.index[0]:%Y-%m-%d}",
+            last=f"{frame.index[-1]:%Y-%m-%d}",
+            rows=len(frame),
+            adjusted=parsed.adjusted,
+            sha256=digest,
+            file=f"{parsed.ticker}.{digest[:12]}.csv",
+            notes=tuple(parsed.notes),
+        )
+        with self._locked():
+            old = None
+            if parsed.ticker in self:
+                with contextlib.suppress(DataError):
+                    old = self.info(parsed.ticker).file
+            try:
+                _atomic_write(self.prices_dir / info.file, data)
+                _atomic_write(
+                    self._meta_path(parsed.ticker),
+                    json.dumps(info.as_dict(), indent=1).encode("utf-8"),
+                )
+            except OSError as exc:
+                raise DataError(
+                    f"Cannot write {parsed.ticker} to the store {self.root} ({exc.strerror}); "
+                    "nothing stored was changed."
+                ) from None
+            if old and old != info.file:
+                with contextlib.suppress(OSError):
+                    (self.prices_dir / old).unlink()
+        return info
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temp file in the same folder and ``os.replace``."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
