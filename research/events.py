@@ -119,8 +119,7 @@ def parse_timestamp(text: str, timezone: str) -> tuple[pd.Timestamp, bool]:
     match = _STAMP.match(text)
     if not match:
         raise EventError(
-            f"{text!r} is not a date: write YYYY-MM-DD, YYYY-MM-DDTHH:MM or "
-            "YYYY-MM-DDTHH:MM+HH:MM."
+            f"{text!r} is not a date: write YYYY-MM-DD, YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM+HH:MM."
         )
     try:
         if match["time"] is None:
@@ -278,7 +277,11 @@ def align_event(event: Event, sessions: pd.DataFrame, market: Market) -> Alignme
         close_txt = close.strftime("%H:%M")
         if event.date_only and event.timezone == market.timezone:
             return Alignment(
-                event.id, event.stamp, market.code, f"{day:%Y-%m-%d} (date only)", day,
+                event.id,
+                event.stamp,
+                market.code,
+                f"{day:%Y-%m-%d} (date only)",
+                day,
                 "date only: taken as known before the open of this session",
             )
         if local < close:
@@ -288,18 +291,30 @@ def align_event(event: Event, sessions: pd.DataFrame, market: Market) -> Alignme
             if event.date_only and when == "during trading":
                 caveat = f" (the hour in {event.timezone} is unknown: give a time to be exact)"
             return Alignment(
-                event.id, event.stamp, market.code, f"{local:%Y-%m-%d} {hhmm} {zone}", day,
+                event.id,
+                event.stamp,
+                market.code,
+                f"{local:%Y-%m-%d} {hhmm} {zone}",
+                day,
                 f"{prefix} {hhmm} {zone}, {when} (close {close_txt}): same session{caveat}",
             )
         session = _next(pos + 1)
         return Alignment(
-            event.id, event.stamp, market.code, f"{local:%Y-%m-%d} {hhmm} {zone}", session,
+            event.id,
+            event.stamp,
+            market.code,
+            f"{local:%Y-%m-%d} {hhmm} {zone}",
+            session,
             f"{hhmm} {zone} is after the {close_txt} close: next session",
         )
     session = _next(pos)
-    why = "weekend" if day.dayofweek >= 5 else "holiday or closure"
+    why = "weekend" if day.day_of_week >= 5 else "holiday or closure"
     return Alignment(
-        event.id, event.stamp, market.code, f"{local:%Y-%m-%d} {hhmm} {zone}", session,
+        event.id,
+        event.stamp,
+        market.code,
+        f"{local:%Y-%m-%d} {hhmm} {zone}",
+        session,
         f"{day:%Y-%m-%d} ({day:%a}) has no session ({why}): next session",
     )
 
@@ -330,13 +345,24 @@ def align_events(
     if isinstance(market, str):
         market = get_market(market)
     if not events:
-        return pd.DataFrame(columns=["event", "timestamp", "market", "local_time", "session", "rule"])
+        return pd.DataFrame(
+            columns=["event", "timestamp", "market", "local_time", "session", "rule"]
+        )
     first = min(e.timestamp for e in events).tz_convert(market.timezone).tz_localize(None)
     last = max(e.timestamp for e in events).tz_convert(market.timezone).tz_localize(None)
     start = first.normalize() - pd.Timedelta(days=10)
     end = last.normalize() + pd.Timedelta(days=30)
     if trading_days is not None and len(trading_days):
         end = max(end, pd.DatetimeIndex(trading_days).max())
+    if trading_days is not None and len(trading_days):
+        last_day = pd.DatetimeIndex(trading_days).max()
+        for event in events:
+            local = event.timestamp.tz_convert(market.timezone).tz_localize(None).normalize()
+            if local > last_day:
+                raise EventError(
+                    f"Event {event.id} ({event.stamp}) falls after the last {market.code} session "
+                    f"in the data ({last_day:%Y-%m-%d}); import later prices or pick another event."
+                )
     sessions = market_sessions(market, start, end, trading_days)
     if trading_days is not None and len(trading_days):
         sessions = sessions.loc[sessions.index <= pd.DatetimeIndex(trading_days).max()]

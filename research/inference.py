@@ -1,4 +1,4 @@
-"""Test statistics for abnormal returns, across securities or events.
+r"""Test statistics for abnormal returns, across securities or events.
 
 All functions take arrays for one cohort of ``N`` firm-events: event-window
 abnormal returns ``ar`` (N, L), their standard deviations with the
@@ -7,33 +7,40 @@ prediction-error correction ``sd`` (N, L), estimation-window residuals
 NaN and are skipped; ``n`` is the number of firm-events with a value.
 Every statistic ``x`` comes with ``x_p``, its two-sided p-value.
 
-==========================  =====================================================  ==========================
-name                        statistic (day ``t``; CAR versions replace AR by CAR)  reference
-==========================  =====================================================  ==========================
-``t_single``                :math:`AR_{it} / (\\hat\\sigma_i\\sqrt{1+x_t'(X'X)^{-1}x_t})`,  Campbell, Lo & MacKinlay
-                            :math:`t_{m_i-p}`                                       (1997) eq. 4.4.7
-``crude_dependence``        :math:`\\overline{AR}_t / S(\\overline{AR})`, S over the  Brown & Warner (1980, 1985)
-                            estimation-window AARs, :math:`t_{T-1}`
-``cross_sectional_t``       :math:`\\overline{AR}_t / (s_t/\\sqrt{N})`, :math:`t_{N-1}`  Brown & Warner (1985)
-``patell_z``                :math:`\\sum_i SAR_{it} / \\sqrt{\\sum_i d_i/(d_i-2)}`     Patell (1976)
-``bmp_t``                   :math:`\\overline{SAR}_t / (s_{SAR,t}/\\sqrt{N})`, t_{N-1}  Boehmer, Musumeci &
-                                                                                    Poulsen (1991)
-``kolari_pynnonen_t``       :math:`t_{BMP}\\sqrt{(1-\\bar r)/(1+(N-1)\\bar r)}`,        Kolari & Pynnönen (2010)
-                            :math:`\\bar r` mean pairwise residual correlation
-``corrado_rank_z``          :math:`\\bar U_t / S_U`, ranks over estimation+event      Corrado (1989);
-                            window; CAR: :math:`\\sum_{t\\in W}\\bar U_t/(\\sqrt L S_U)`  Cowan (1992)
-``sign_z``                  :math:`(N^+ - N/2)/\\sqrt{N/4}`                          Cowan & Sergeant (1996)
-``generalized_sign_z``      :math:`(N^+ - N\\hat p)/\\sqrt{N\\hat p(1-\\hat p)}`,        Cowan (1992)
-                            :math:`\\hat p` share of positive estimation residuals
-``wilcoxon``                signed-rank sum :math:`W^+` of the ARs                  Wilcoxon (1945)
-==========================  =====================================================  ==========================
+``t_single``
+    :math:`AR_{it} / (\hat\sigma_i\sqrt{1+x_t'(X'X)^{-1}x_t})`, :math:`t_{m_i-p}`
+    (Campbell, Lo & MacKinlay 1997, eq. 4.4.7).
+``crude_dependence``
+    :math:`\overline{AR}_t / S(\overline{AR})`, S the s.d. of the estimation-window
+    AARs, :math:`t_{T-1}` (Brown & Warner 1980, 1985).
+``cross_sectional_t``
+    :math:`\overline{AR}_t / (s_t/\sqrt{N})`, :math:`t_{N-1}` (Brown & Warner 1985).
+``patell_z``
+    :math:`\sum_i SAR_{it} / \sqrt{\sum_i d_i/(d_i-2)}`, N(0,1) (Patell 1976).
+``bmp_t``
+    :math:`\overline{SAR}_t / (s_{SAR,t}/\sqrt{N})`, :math:`t_{N-1}`
+    (Boehmer, Musumeci & Poulsen 1991).
+``kolari_pynnonen_t``
+    :math:`t_{BMP}\sqrt{(1-\bar r)/(1+(N-1)\bar r)}`, :math:`\bar r` the mean
+    pairwise correlation of estimation residuals (Kolari & Pynnönen 2010).
+``corrado_rank_z``
+    :math:`\bar U_t / S_U`, ranks over the estimation and event windows; for a
+    CAR window :math:`\sum_{t\in W}\bar U_t/(\sqrt L S_U)` (Corrado 1989; Cowan 1992).
+``sign_z``
+    :math:`(N^+ - N_{\ne0}/2)/\sqrt{N_{\ne0}/4}`, zero ARs dropped (Cowan & Sergeant 1996).
+``generalized_sign_z``
+    :math:`(N^+ - N\hat p)/\sqrt{N\hat p(1-\hat p)}`, :math:`\hat p` the share of
+    positive estimation residuals (Cowan 1992).
+``wilcoxon``
+    The signed-rank sum :math:`W^+` of the ARs; p-value from scipy (exact for
+    small N) (Wilcoxon 1945).
 
 ``SAR = AR / sd`` with ``sd`` the prediction-error-corrected standard
 deviation (``bmp_prediction_error=False`` standardizes by ``sigma`` alone, the
 variant some packages use).  ``d_i = m_i - p`` are the residual degrees of
 freedom.  In Corrado's test ``U_it = K_it/(M_i+1) - 1/2`` with ``K_it`` the
 rank of ``AR_it`` among the ``M_i`` non-missing days of the combined window
-and :math:`S_U^2 = \\frac{1}{T - \\delta}\\sum_t \\bar U_t^2` (``δ = rank_ddof``;
+and :math:`S_U^2 = \frac{1}{T - \delta}\sum_t \bar U_t^2` (``δ = rank_ddof``;
 Corrado divides by ``T``, some packages by ``T - 1``).
 """
 
@@ -76,7 +83,9 @@ class TestOptions:
 
 def _p_t(t: np.ndarray, df: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore"):
-        return np.where(np.isfinite(t) & (df > 0), 2 * stats.t.sf(np.abs(t), np.maximum(df, 1)), np.nan)
+        return np.where(
+            np.isfinite(t) & (df > 0), 2 * stats.t.sf(np.abs(t), np.maximum(df, 1)), np.nan
+        )
 
 
 def _p_z(z: np.ndarray) -> np.ndarray:
@@ -87,6 +96,12 @@ def _div(a, b):
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.true_divide(a, b)
     return np.where(np.isfinite(out), out, np.nan)
+
+
+def _ratio(num, den):
+    """``num / den`` where an exactly zero numerator gives 0 (no evidence), even over 0."""
+    num = np.asarray(num, dtype=float)
+    return np.where(num == 0, 0.0, _div(num, den))
 
 
 def single_t(ar: np.ndarray, sd: np.ndarray, df: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -132,8 +147,12 @@ def cross_sectional(values: np.ndarray) -> dict[str, np.ndarray]:
     mean = np.nanmean(np.where(n > 0, values, 0.0), axis=0) if values.size else np.array([])
     mean = np.where(n > 0, mean, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
-        sd = np.nanstd(values, axis=0, ddof=1) if values.shape[0] > 1 else np.full(values.shape[1], np.nan)
-    t = _div(mean, sd / np.sqrt(n))
+        sd = (
+            np.nanstd(values, axis=0, ddof=1)
+            if values.shape[0] > 1
+            else np.full(values.shape[1], np.nan)
+        )
+    t = _ratio(mean, sd / np.sqrt(n))
     return {"n": n, "mean": mean, "t": t, "p": _p_t(t, n - 1)}
 
 
@@ -189,11 +208,15 @@ def battery(
 
     # Brown-Warner crude dependence adjustment: S from estimation-window AARs.
     if est_aar_sd is None:
-        est_aar = np.nanmean(np.where(np.isfinite(est), est, np.nan), axis=0) if est.size else np.array([])
+        est_aar = (
+            np.nanmean(np.where(np.isfinite(est), est, np.nan), axis=0)
+            if est.size
+            else np.array([])
+        )
         est_aar = est_aar[np.isfinite(est_aar)]
         est_aar_sd = float(np.std(est_aar, ddof=1)) if est_aar.size > 1 else np.nan
         est_aar_df = int(est_aar.size - 1)
-    crude = _div(cs["mean"], np.sqrt(length) * est_aar_sd)
+    crude = _ratio(cs["mean"], np.sqrt(length) * est_aar_sd)
     out["crude_dependence"] = crude
     out["crude_dependence_p"] = _p_t(crude, np.full(n_cols, est_aar_df or 0))
 
@@ -201,8 +224,10 @@ def battery(
     sar = _div(ar, sd)
     var_t = np.where(df > 2, _div(df, df - 2), np.nan)
     present = np.isfinite(sar) & np.isfinite(var_t)[:, None]
-    z = _div(np.where(present, sar, 0.0).sum(axis=0),
-             np.sqrt(np.where(present, var_t[:, None], 0.0).sum(axis=0)))
+    z = _ratio(
+        np.where(present, sar, 0.0).sum(axis=0),
+        np.sqrt(np.where(present, var_t[:, None], 0.0).sum(axis=0)),
+    )
     out["patell_z"], out["patell_z_p"] = z, _p_z(z)
 
     # BMP on SARs (optionally without the prediction-error correction).
@@ -227,16 +252,25 @@ def battery(
         u_bar_all = np.nanmean(u_all, axis=0) if u_all.size else np.array([])
         u_bar_all = u_bar_all[np.isfinite(u_bar_all)]
         s_u = np.sqrt((u_bar_all**2).sum() / (u_bar_all.size - options.rank_ddof))
-        u_bar = np.where(np.isfinite(u_event).any(axis=0), np.nanmean(
-            np.where(np.isfinite(u_event), u_event, np.nan), axis=0), np.nan) if u_event.size else np.array([])
+        u_bar = (
+            np.where(
+                np.isfinite(u_event).any(axis=0),
+                np.nanmean(np.where(np.isfinite(u_event), u_event, np.nan), axis=0),
+                np.nan,
+            )
+            if u_event.size
+            else np.array([])
+        )
         rank = _div(u_bar, np.sqrt(length) * s_u)
         out["corrado_rank_z"], out["corrado_rank_z_p"] = rank, _p_z(rank)
     else:
         out["corrado_rank_z"] = out["corrado_rank_z_p"] = np.full(n_cols, np.nan)
 
-    # Sign tests.
+    # Sign test on the non-zero ARs (ties dropped); generalized sign counts zeros as
+    # non-positive, as its estimation-window share p_hat does (Cowan 1992).
     positive = np.where(np.isfinite(ar), ar > 0, False).sum(axis=0)
-    sign = _div(positive - n / 2, np.sqrt(n / 4))
+    nonzero = np.where(np.isfinite(ar), ar != 0, False).sum(axis=0)
+    sign = _div(positive - nonzero / 2, np.sqrt(nonzero / 4))
     out["sign_z"], out["sign_z_p"] = sign, _p_z(sign)
     if p_hat is None:
         finite = np.isfinite(est)
@@ -260,8 +294,9 @@ def battery(
     return out
 
 
-def bootstrap_mean_ci(values: np.ndarray, reps: int, rng: np.random.Generator,
-                      level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+def bootstrap_mean_ci(
+    values: np.ndarray, reps: int, rng: np.random.Generator, level: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
     """Percentile bootstrap interval of the column means of ``values`` (N, J).
 
     Firm-events are resampled with replacement (Efron & Tibshirani 1993, ch. 13).

@@ -88,9 +88,7 @@ def get_market(code: str) -> Market:
     for market in _MARKETS:
         if market.code == code.upper():
             return market
-    raise EventStudyError(
-        f"Unknown market {code!r}: use one of {', '.join(market_codes())}."
-    )
+    raise EventStudyError(f"Unknown market {code!r}: use one of {', '.join(market_codes())}.")
 
 
 def market_of_ticker(ticker: str) -> str:
@@ -137,6 +135,11 @@ def market_sessions(
     start = pd.Timestamp(start).normalize()
     end = pd.Timestamp(end).normalize()
     cal = xcals.get_calendar(market.calendar)
+    if start < cal.first_session:
+        try:  # calendars are built 20 years back by default; ask for more when needed
+            cal = xcals.get_calendar(market.calendar, start=start, end=cal.last_session)
+        except Exception:
+            pass
     lo = max(start, cal.first_session)
     hi = min(end, cal.last_session)
     if lo > hi:

@@ -114,7 +114,10 @@ def make_model(name: str, n_benchmarks: int = 1, dimson_lags: int = 1) -> Return
         return ReturnModel(name, True, regs, None, names)
     if name == "dimson":
         regs = tuple((0, s) for s in range(-dimson_lags, dimson_lags + 1))
-        names = ("alpha", *(f"beta_{s:+d}" if s else "beta_0" for s in range(-dimson_lags, dimson_lags + 1)))
+        names = (
+            "alpha",
+            *(f"beta_{s:+d}" if s else "beta_0" for s in range(-dimson_lags, dimson_lags + 1)),
+        )
         return ReturnModel(name, True, regs, None, names)
     raise EventStudyError(f"Unknown model {name!r}: use one of {', '.join(MODEL_NAMES)}.")
 
@@ -136,7 +139,9 @@ def design(model: ReturnModel, bench: np.ndarray) -> tuple[np.ndarray, np.ndarra
     for b, s in model.regressors:
         cols.append(bench[:, :, b, shifts.index(s)])
     x = np.stack(cols, axis=2) if cols else np.zeros((k, t, 0))
-    offset = bench[:, :, model.offset, shifts.index(0)] if model.offset is not None else np.zeros((k, t))
+    offset = (
+        bench[:, :, model.offset, shifts.index(0)] if model.offset is not None else np.zeros((k, t))
+    )
     return x, offset
 
 
@@ -154,8 +159,9 @@ class Fit:
     ok: np.ndarray  # (K,) bool: estimable
 
 
-def fit_ols(y: np.ndarray, x: np.ndarray, offset: np.ndarray, usable: np.ndarray,
-            demean: bool = False) -> Fit:
+def fit_ols(
+    y: np.ndarray, x: np.ndarray, offset: np.ndarray, usable: np.ndarray, demean: bool = False
+) -> Fit:
     """OLS of ``y - offset`` on ``x`` for every row at once.
 
     Parameters
@@ -194,16 +200,18 @@ def fit_ols(y: np.ndarray, x: np.ndarray, offset: np.ndarray, usable: np.ndarray
         coef = np.zeros((k, 0))
         fitted = np.zeros_like(yo)
         ok = n > 1
-    resid = np.where(w, yo - fitted, np.nan)
+    safe_n = np.maximum(n, 1)[:, None]
+    resid = np.where(w, yo - fitted, 0.0)
     if demean or not p:
-        resid = resid - np.nanmean(np.where(ok[:, None], resid, 0.0), axis=1, keepdims=True)
+        resid = np.where(w, resid - resid.sum(axis=1, keepdims=True) / safe_n, 0.0)
         df = n - 1
     else:
         df = n - p
-    ss = np.nansum(resid**2, axis=1)
+    ss = (resid**2).sum(axis=1)
+    resid = np.where(w, resid, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         sigma = np.sqrt(ss / df)
-        centred = np.where(w, yo - np.nanmean(np.where(w, yo, np.nan), axis=1, keepdims=True), 0.0)
+        centred = np.where(w, yo - yo.sum(axis=1, keepdims=True) / safe_n, 0.0)
         r2 = 1.0 - ss / (centred**2).sum(axis=1) if p else np.full(k, np.nan)
     ok &= np.isfinite(sigma) & (sigma > 0)
     nan = ~ok

@@ -32,7 +32,9 @@ from research.errors import MalformedFileError
 PRICE_COLUMNS = ("open", "high", "low", "close", "adj_close", "volume")
 _TICKER = re.compile(r"^[A-Za-z0-9^][A-Za-z0-9^.=_-]{0,31}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T]\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$")
+_DATETIME = re.compile(
+    r"^(\d{4}-\d{2}-\d{2})[ T]\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$"
+)
 
 
 @dataclass
@@ -145,13 +147,16 @@ def parse_price_text(text: str, ticker: str, where: str = "<text>") -> ParsedPri
         raise MalformedFileError(f"{where} is not a well-formed CSV: {exc}.") from None
     date_key = "date" if "date" in keys else keys[0]
     dates = _parse_dates(raw[date_key], where, notes)
-    extra = [n for n, k in zip(names, keys, strict=True) if k not in PRICE_COLUMNS and k != date_key]
+    extra = [
+        n for n, k in zip(names, keys, strict=True) if k not in PRICE_COLUMNS and k != date_key
+    ]
     if extra:
         notes.append(f"ignored column(s): {', '.join(extra)}")
     frame = pd.DataFrame(index=pd.DatetimeIndex(dates, name="date"))
+    shown = dict(zip(keys, names, strict=True))
     for col in PRICE_COLUMNS:
         if col in raw.columns:
-            frame[col] = _numbers(raw[col], col, dates, where)
+            frame[col] = _numbers(raw[col], shown[col], dates, where)
         else:
             frame[col] = np.nan
     empty = frame["close"].isna()
@@ -212,10 +217,12 @@ def _parse_dates(values: pd.Series, where: str, notes: list[str]) -> pd.Datetime
                 f"{where} mixes dates with and without a time zone; use one form throughout."
             )
         notes.append("dates carry a time; the exchange-local date (first 10 characters) is used")
-    try:
-        dates = pd.to_datetime(texts.str.slice(0, 10), format="%Y-%m-%d")
-    except ValueError as exc:
-        raise MalformedFileError(f"{where} has an impossible date: {exc}.") from None
+    dates = pd.to_datetime(texts.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+    if dates.isna().any():
+        i = int(np.argmax(dates.isna().to_numpy()))
+        raise MalformedFileError(
+            f"{where}, data row {i + 1}: {texts.iloc[i]!r} is an impossible date."
+        )
     return pd.DatetimeIndex(dates)
 
 
@@ -255,7 +262,10 @@ def _validate(frame: pd.DataFrame, where: str) -> None:
             raise MalformedFileError(
                 f"{where}: {col} is {values[i]:g} on {index[i]:%Y-%m-%d}; prices must be positive."
             )
-    inf = ~np.isfinite(frame[list(PRICE_COLUMNS)].to_numpy()) & frame[list(PRICE_COLUMNS)].notna().to_numpy()
+    inf = (
+        ~np.isfinite(frame[list(PRICE_COLUMNS)].to_numpy())
+        & frame[list(PRICE_COLUMNS)].notna().to_numpy()
+    )
     if inf.any():
         raise MalformedFileError(f"{where} has an infinite value.")
     volume = frame["volume"].to_numpy()

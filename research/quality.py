@@ -67,24 +67,42 @@ def scan(frame: pd.DataFrame, ticker: str, rules: QualityRules | None = None) ->
         days = end - start + 1
         kind = "suspension" if days >= rules.suspension_days else "stale"
         rows.append(
-            (ticker, kind, dates[start], dates[end], days,
-             "returns excluded from estimation (no trade: flat price, zero volume)")
+            (
+                ticker,
+                kind,
+                dates[start],
+                dates[end],
+                days,
+                "returns excluded from estimation (no trade: flat price, zero volume)",
+            )
         )
     if len(frame) > 20 and has_volume[-1] and volume[-1] == 0:
         before = volume[-21:-1]
         if np.nanmedian(before) > 0:
             rows.append(
-                (ticker, "snapshot", dates[-1], dates[-1], 1,
-                 "row excluded (zero volume on the last row: an intraday snapshot)")
+                (
+                    ticker,
+                    "snapshot",
+                    dates[-1],
+                    dates[-1],
+                    1,
+                    "row excluded (zero volume on the last row: an intraday snapshot)",
+                )
             )
     with np.errstate(divide="ignore", invalid="ignore"):
         logret = np.abs(np.diff(np.log(close)))
     jumps = np.flatnonzero(logret > rules.jump_threshold) + 1
     for i in jumps:
         rows.append(
-            (ticker, "jump", dates[i], dates[i], 1,
-             f"excluded from estimation (|log return| {logret[i - 1]:.2f} > "
-             f"{rules.jump_threshold})")
+            (
+                ticker,
+                "jump",
+                dates[i],
+                dates[i],
+                1,
+                f"excluded from estimation (|log return| {logret[i - 1]:.2f} > "
+                f"{rules.jump_threshold})",
+            )
         )
     return pd.DataFrame(rows, columns=["ticker", "kind", "start", "end", "days", "action"])
 
@@ -98,7 +116,9 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(edges[::2], edges[1::2] - 1, strict=True))
 
 
-def excluded_returns(flags: pd.DataFrame, index: pd.DatetimeIndex, tickers: list[str]) -> pd.DataFrame:
+def excluded_returns(
+    flags: pd.DataFrame, index: pd.DatetimeIndex, tickers: list[str]
+) -> pd.DataFrame:
     """Boolean frame (dates x tickers): True where a return must not enter estimation.
 
     Stale days exclude their own return and the next row's (the return that

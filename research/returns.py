@@ -27,7 +27,8 @@ ReturnKind = Literal["simple", "log"]
 
 
 def compute_returns(
-    prices: pd.DataFrame | pd.Series, sessions: pd.DatetimeIndex | None = None,
+    prices: pd.DataFrame | pd.Series,
+    sessions: pd.DatetimeIndex | None = None,
     kind: ReturnKind = "simple",
 ) -> pd.DataFrame | pd.Series:
     """Returns between consecutive sessions.
@@ -59,15 +60,18 @@ def to_simple(returns: pd.DataFrame | np.ndarray, kind: ReturnKind):
     return np.expm1(returns) if kind == "log" else returns
 
 
-def previous_session_returns(
-    prices: pd.Series, sessions: pd.DatetimeIndex, kind: ReturnKind = "simple"
+def align_foreign_returns(
+    prices: pd.Series, sessions: pd.DatetimeIndex, same_day: bool, kind: ReturnKind = "simple"
 ) -> pd.Series:
-    """Foreign returns aligned to the sessions they can affect next.
+    """A foreign market's returns aligned to the home sessions they can affect.
 
-    For each session ``t`` of ``sessions`` (with previous session ``t_prev``),
-    compound the foreign market's returns on its own sessions dated in
-    ``[t_prev, t)``; a foreign market that closes after the home market
-    (New York for Hong Kong) affects the home market's next session.
+    For home session ``t`` with previous session ``t_prev``, the foreign
+    market's own daily log returns are summed (compounded) over its sessions
+    dated in ``(t_prev, t]`` when its session overlaps the home session
+    (``same_day``), or in ``[t_prev, t)`` when it opens after the home market
+    closes (New York for Hong Kong: the S&P 500 session of date *d* is known
+    before the Hong Kong session after *d*).  No foreign return is dropped or
+    counted twice.
 
     Returns
     -------
@@ -76,11 +80,19 @@ def previous_session_returns(
     """
     own = np.log(prices / prices.shift(1)).dropna()
     sessions = pd.DatetimeIndex(sessions)
-    # position of each foreign date among home sessions: first t with date < t
-    pos = sessions.searchsorted(own.index, side="right")
-    valid = pos < len(sessions)
-    valid &= pos > 0  # needs a t_prev <= date
+    pos = sessions.searchsorted(own.index, side="left" if same_day else "right")
+    valid = (pos < len(sessions)) & (pos > 0)
     grouped = pd.Series(own.to_numpy()[valid]).groupby(pos[valid]).sum()
     out = pd.Series(np.nan, index=sessions, name=prices.name)
     out.iloc[grouped.index.to_numpy()] = grouped.to_numpy()
     return np.expm1(out) if kind == "simple" else out
+
+
+def previous_session_returns(
+    prices: pd.Series, sessions: pd.DatetimeIndex, kind: ReturnKind = "simple"
+) -> pd.Series:
+    """Returns of a market that opens after the home market closes.
+
+    See :func:`align_foreign_returns`.
+    """
+    return align_foreign_returns(prices, sessions, same_day=False, kind=kind)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import io
 import json
 import os
 import tempfile
@@ -136,10 +137,13 @@ class PriceStore:
                     f"re-import the ticker with `eventstudy data import FILE` or "
                     f"`eventstudy data fetch {ticker}`."
                 )
-            frame = pd.read_csv(
-                path, index_col="date", parse_dates=["date"], dtype={c: float for c in PRICE_COLUMNS}
+            # parse the very bytes that were verified, not the path (a writer may replace it)
+            return pd.read_csv(
+                io.BytesIO(data),
+                index_col="date",
+                parse_dates=["date"],
+                dtype={c: float for c in PRICE_COLUMNS},
             )
-            return frame
         raise DataError(f"The stored prices of {ticker} kept changing while being read; try again.")
 
     def closes(self, tickers: list[str]) -> pd.DataFrame:
@@ -160,7 +164,7 @@ class PriceStore:
 
         try:
             self.prices_dir.mkdir(parents=True, exist_ok=True)
-            handle = open(self.root / ".lock", "a+")  # noqa: SIM115 (closed below)
+            handle = open(self.root / ".lock", "a+")
         except OSError as exc:
             raise DataError(
                 f"Cannot write to the store {self.root} ({exc.strerror}); set "
@@ -173,7 +177,9 @@ class PriceStore:
             fcntl.flock(handle, fcntl.LOCK_UN)
             handle.close()
 
-    def save(self, parsed: ParsedPrices, source: str, retrieved_at: str | None = None) -> StoredInfo:
+    def save(
+        self, parsed: ParsedPrices, source: str, retrieved_at: str | None = None
+    ) -> StoredInfo:
         """Store a validated price frame, replacing any earlier version atomically.
 
         Parameters
@@ -192,8 +198,7 @@ class PriceStore:
         info = StoredInfo(
             ticker=parsed.ticker,
             source=source,
-            retrieved_at=retrieved_at
-            or dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            retrieved_at=retrieved_at or dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             first=f"{frame.index[0]:%Y-%m-%d}",
             last=f"{frame.index[-1]:%Y-%m-%d}",
             rows=len(frame),
@@ -223,6 +228,23 @@ class PriceStore:
                     (self.prices_dir / old).unlink()
         return info
 
+    def merge_save(self, parsed: ParsedPrices, source: str) -> StoredInfo:
+        """Store a download, keeping stored rows outside its dates.
+
+        A partial download (fewer dates than stored) therefore never shrinks
+        what is stored; the note records how many stored rows were kept.
+        """
+        if parsed.ticker in self:
+            old = self.load(parsed.ticker)
+            merged = merge_frames(old, parsed.frame)
+            kept = len(merged) - len(parsed.frame)
+            if kept:
+                notes = [*parsed.notes, f"kept {kept} stored row(s) outside the download"]
+                parsed = ParsedPrices(
+                    parsed.ticker, merged, parsed.layout, parsed.adjusted, parsed.dropped, notes
+                )
+        return self.save(parsed, source)
+
 
 def _atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temp file in the same folder and ``os.replace``."""
@@ -237,3 +259,9 @@ def _atomic_write(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def merge_frames(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    """Stored rows outside the new frame's dates, plus every new row (new wins on overlap)."""
+    outside = old.loc[(old.index < new.index[0]) | (old.index > new.index[-1])]
+    return pd.concat([outside, new]).sort_index()

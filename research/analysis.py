@@ -1,0 +1,175 @@
+"""From event ids and tickers to a fitted study: the steps the CLI and notebooks share.
+
+>>> from research.analysis import run_study
+>>> res = run_study(events=["lpr-cut"], group="mainland-developer", benchmarks=["^HSI"])
+>>> print(res.summary())
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from research.errors import EventStudyError, WindowError
+from research.events import Event, adhoc_event, align_events, load_catalogue, select_events
+from research.panel import Panel, build_panel
+from research.store import PriceStore
+from research.study import EventStudy, EventStudyResults
+from research.universe import PROPERTY_GROUPS, group_tickers, load_universe, ticker_group
+
+HEADLINE_EVENTS = ("blinken-arrives", "lpr-cut")
+
+
+@dataclass
+class StudyRequest:
+    """A study as a user describes it (ids, tickers, windows as text or numbers)."""
+
+    events: tuple[str, ...] = ()
+    dates: tuple[str, ...] = ()
+    tickers: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    benchmarks: tuple[str, ...] = ("^HSI",)
+    model: str = "market"
+    window: tuple = (-1, 1)
+    estimation: tuple = (-250, -11)
+    car_windows: tuple = ()
+    returns: str = "simple"
+    market: str = "HKEX"
+    min_obs: int | None = None
+    other_events: str = "mask"
+    bootstrap: int = 1000
+    seed: int = 20230620
+    catalogue: str | None = None
+
+
+def resolve_events(request: StudyRequest) -> list[Event]:
+    """Catalogue events by id plus ad-hoc events by date."""
+    chosen: list[Event] = []
+    if request.events:
+        chosen += select_events(list(request.events), load_catalogue(request.catalogue))
+    chosen += [adhoc_event(d, request.market) for d in request.dates]
+    if not chosen:
+        raise EventStudyError("Give at least one event with --event ID or --date YYYY-MM-DD.")
+    return chosen
+
+
+def resolve_securities(request: StudyRequest) -> pd.DataFrame:
+    """Tickers with their group labels (``--tickers`` are labelled by the universe)."""
+    universe = load_universe()
+    rows = []
+    for group in request.groups:
+        names = PROPERTY_GROUPS if group == "property" else (group,)
+        for g in names:
+            rows += [(t, g) for t in group_tickers(g, universe)]
+    rows += [(t, ticker_group(t, universe) if request.groups else "all") for t in request.tickers]
+    if not rows:
+        raise EventStudyError("Give the securities with --tickers T1,T2 or --group NAME.")
+    frame = pd.DataFrame(rows, columns=["security", "group"]).drop_duplicates("security")
+    return frame.reset_index(drop=True)
+
+
+def _relative(
+    window: tuple, day0s: pd.Series, grid: pd.DatetimeIndex, what: str
+) -> tuple[int, int]:
+    """A window given as days or as two dates, in relative days."""
+    a, b = window
+    if isinstance(a, (int, np.integer)) and isinstance(b, (int, np.integer)):
+        return int(a), int(b)
+    offsets = set()
+    for day0 in day0s.unique():
+        p0 = grid.get_loc(day0)
+        pa = grid.searchsorted(pd.Timestamp(a), side="left")
+        pb = grid.searchsorted(pd.Timestamp(b), side="right") - 1
+        offsets.add((int(pa - p0), int(pb - p0)))
+    if len(offsets) != 1:
+        raise WindowError(
+            f"The {what} is given as dates but the events have different day-0 sessions; "
+            "give it in relative days instead (e.g. -1,1)."
+        )
+    return offsets.pop()
+
+
+def prepare(
+    request: StudyRequest, store: PriceStore | None = None
+) -> tuple[EventStudy, Panel, pd.DataFrame]:
+    """Align the events, build the panel and set up the study (not yet fitted)."""
+    store = store or PriceStore()
+    events = resolve_events(request)
+    secs = resolve_securities(request)
+    benchmarks = [b for b in request.benchmarks if b]
+    if request.model == "constant-mean":
+        benchmarks = []
+    secs = secs.loc[~secs["security"].isin(benchmarks)].reset_index(drop=True)
+    if secs.empty:
+        raise EventStudyError("Every security given is also the benchmark; pick other securities.")
+    missing = [t for t in [*secs["security"], *benchmarks] if t not in store]
+    if missing:
+        raise EventStudyError(store._missing_message(missing[0]))
+    panel = build_panel(list(secs["security"]), benchmarks, request.market, store, request.returns)
+    alignment = align_events(events, panel.market, panel.trading_days)
+    table = secs.merge(alignment[["event", "session"]], how="cross").rename(
+        columns={"session": "day0"}
+    )
+    window = _relative(tuple(request.window), table["day0"], panel.trading_days, "event window")
+    estimation = _relative(
+        tuple(request.estimation), table["day0"], panel.trading_days, "estimation window"
+    )
+    study = EventStudy(
+        panel.returns,
+        table[["event", "group", "security", "day0"]],
+        panel.benchmarks if benchmarks else None,
+        model=request.model,
+        window=window,
+        estimation=estimation,
+        car_windows=[tuple(c) for c in request.car_windows] or None,
+        min_obs=request.min_obs,
+        exclude=panel.exclude,
+        return_kind=request.returns,
+        other_events=request.other_events,
+        bootstrap=request.bootstrap,
+        seed=request.seed,
+    )
+    return study, panel, alignment
+
+
+def run_study(
+    request: StudyRequest | None = None, store: PriceStore | None = None, **kwargs
+) -> EventStudyResults:
+    """Prepare and fit a study; keyword arguments fill a :class:`StudyRequest`.
+
+    Example: ``run_study(events=("lpr-cut",), groups=("mainland-developer",))``.
+    """
+    if request is None:
+        request = StudyRequest(
+            **{k: tuple(v) if isinstance(v, list) else v for k, v in kwargs.items()}
+        )
+    study, panel, alignment = prepare(request, store)
+    res = study.fit()
+    res.alignment = alignment
+    res.quality = flags_in_span(panel.quality, study)
+    return res
+
+
+def flags_in_span(flags: pd.DataFrame, study: EventStudy) -> pd.DataFrame:
+    """Quality flags of the study's securities and benchmarks that touch its windows."""
+    if flags is None or flags.empty:
+        return flags
+    grid = study.returns.index
+    pos0 = grid.get_indexer(study.events["day0"])
+    lo = grid[max(int(pos0.min()) + study.estimation[0], 0)]
+    hi = grid[min(int(pos0.max()) + study.window[1], len(grid) - 1)]
+    touches = (flags["end"] >= lo) & (flags["start"] <= hi)
+    return flags.loc[touches].reset_index(drop=True)
+
+
+def headline_requests() -> list[StudyRequest]:
+    """The headline study: property groups against the HSI, and the HSI itself, around
+    the Blinken visit and the loan-prime-rate cut."""
+    return [
+        StudyRequest(events=HEADLINE_EVENTS, groups=("property",), benchmarks=("^HSI",)),
+        StudyRequest(
+            events=HEADLINE_EVENTS, tickers=("^HSI",), benchmarks=(), model="constant-mean"
+        ),
+    ]

@@ -1,0 +1,355 @@
+"""The ``eventstudy`` command: a thin typer layer over the API (no maths here).
+
+User errors (:class:`research.errors.EventStudyError`) print one sentence on
+stderr and exit with status 2.  Heavy libraries are imported inside the
+commands, so ``eventstudy --help`` starts quickly.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Event studies of market reactions: abnormal returns, their tests and event regressions.",
+)
+data_app = typer.Typer(no_args_is_help=True, help="Import, fetch and list stored prices.")
+app.add_typer(data_app, name="data")
+
+
+class Format(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+class Returns(StrEnum):
+    simple = "simple"
+    log = "log"
+
+
+class ModelName(StrEnum):
+    constant_mean = "constant-mean"
+    market_adjusted = "market-adjusted"
+    market = "market"
+    multi_index = "multi-index"
+    dimson = "dimson"
+
+
+class Tests(StrEnum):
+    headline = "headline"
+    all = "all"
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        typer.echo(text)
+        return
+    from research.store import _atomic_write
+
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_write(output, text.encode("utf-8"))
+    except OSError as exc:
+        from research.errors import EventStudyError
+
+        raise EventStudyError(f"Cannot write {output}: {exc.strerror}.") from None
+    typer.echo(f"wrote {output}", err=True)
+
+
+def _split(values: list[str] | None) -> tuple[str, ...]:
+    out: list[str] = []
+    for v in values or []:
+        out += [x.strip() for x in v.split(",") if x.strip()]
+    return tuple(out)
+
+
+def _window(text: str, what: str) -> tuple:
+    from research.errors import WindowError
+
+    parts = [p.strip() for p in text.split(",")]
+    if len(parts) != 2:
+        raise WindowError(
+            f"The {what} {text!r} must be two values separated by a comma, e.g. -1,1."
+        )
+    try:
+        return int(parts[0]), int(parts[1])
+    except ValueError:
+        pass
+    from research.events import parse_timestamp
+
+    for p in parts:
+        parse_timestamp(p, "UTC")  # raises a clear error for non-dates
+    if parts[1] < parts[0]:
+        raise WindowError(f"The {what} {text!r} ends before it starts.")
+    return parts[0], parts[1]
+
+
+# ------------------------------------------------------------------------------------------
+@app.command()
+def events(
+    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
+    market: Annotated[
+        str, typer.Option(help="Exchange whose sessions day 0 is taken from.")
+    ] = "HKEX",
+    catalogue: Annotated[Path | None, typer.Option(help="Another catalogue CSV.")] = None,
+    output: Annotated[Path | None, typer.Option(help="Write to this file.")] = None,
+) -> None:
+    """List the event catalogue with each event's day-0 session and the rule applied."""
+    import pandas as pd
+
+    from research.events import align_events, load_catalogue
+    from research.markets import get_market
+    from research.store import PriceStore
+
+    mkt = get_market(market)
+    cat = load_catalogue(catalogue)
+    store = PriceStore()
+    days = None
+    if mkt.reference in store:
+        days = store.load(mkt.reference).index
+    table = align_events(cat, mkt, days)
+    info = pd.DataFrame(
+        [(e.id, e.category, e.time_precision, e.title) for e in cat],
+        columns=["event", "category", "precision", "title"],
+    )
+    table = table.merge(info, on="event")
+    table["session"] = table["session"].dt.strftime("%Y-%m-%d")
+    cols = ["event", "timestamp", "session", "category", "precision", "rule", "title"]
+    if fmt is Format.json:
+        _emit(table[cols].to_json(orient="records", indent=1), output)
+    elif fmt is Format.csv:
+        _emit(table[cols].to_csv(index=False), output)
+    else:
+        from research.report import table as render
+
+        source = f"sessions: {mkt.calendar} calendar" + (
+            f" and {mkt.reference} trading days"
+            if days is not None
+            else f" only ({mkt.reference} not stored; known closures applied)"
+        )
+        _emit(
+            render(
+                table[["event", "timestamp", "session", "rule"]],
+                f"Event catalogue on {mkt.code} ({source})",
+            ),
+            output,
+        )
+
+
+# ------------------------------------------------------------------------------------------
+@data_app.command("import")
+def data_import(
+    paths: Annotated[list[Path], typer.Argument(help="CSV files or folders of CSV files.")],
+) -> None:
+    """Import Yahoo-style CSV files (the ticker is the file name) into the store."""
+    from research.errors import EventStudyError, MalformedFileError
+    from research.prices import read_price_csv
+    from research.store import PriceStore
+
+    files: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            files += sorted(f for f in p.iterdir() if f.suffix.lower() == ".csv")
+        elif p.exists():
+            files.append(p)
+        else:
+            raise MalformedFileError(f"{p} does not exist.")
+    if not files:
+        raise EventStudyError(f"No CSV files in {', '.join(map(str, paths))}.")
+    parsed = [read_price_csv(f) for f in files]  # every file validated before anything is written
+    store = PriceStore()
+    for f, item in zip(files, parsed, strict=True):
+        info = store.save(item, source=str(f.resolve()))
+        notes = f"  ({'; '.join(info.notes)})" if info.notes else ""
+        typer.echo(f"{info.ticker:<10} {info.rows:>6} rows {info.first}..{info.last}{notes}")
+    typer.echo(f"imported {len(parsed)} file(s) into {store.root}", err=True)
+
+
+@data_app.command("fetch")
+def data_fetch(
+    tickers: Annotated[list[str], typer.Argument(help="Yahoo tickers.")],
+    start: Annotated[str, typer.Option(help="First date, YYYY-MM-DD.")] = "2022-01-01",
+    end: Annotated[
+        str, typer.Option(help="End date, YYYY-MM-DD (exclusive, as in yfinance).")
+    ] = "2024-01-01",
+    retries: Annotated[int, typer.Option(help="Attempts per ticker.")] = 3,
+) -> None:
+    """Download daily prices with yfinance (adjusted), with a progress bar."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from research import _yahoo
+    from research.errors import DownloadError
+    from research.events import parse_timestamp
+    from research.store import PriceStore
+
+    parse_timestamp(start, "UTC")
+    parse_timestamp(end, "UTC")
+    store = PriceStore()
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        transient=False,
+        disable=not sys.stderr.isatty(),
+    ) as progress:
+        task = progress.add_task("downloading", total=len(tickers))
+
+        def tick(ticker: str, status: str) -> None:
+            progress.update(task, advance=1, description=f"{ticker} {status}")
+
+        done, failed = _yahoo.fetch(list(tickers), start, end, retries, on_progress=tick)
+    for ticker, parsed in done.items():
+        info = store.merge_save(parsed, source=f"yfinance {start}..{end} (end exclusive)")
+        typer.echo(f"{ticker:<10} {info.rows:>6} rows {info.first}..{info.last}")
+    for ticker, message in failed.items():
+        typer.echo(f"{ticker}: {message}", err=True)
+    if failed:
+        raise DownloadError(
+            f"{len(failed)} of {len(tickers)} download(s) failed; "
+            "what was stored before is unchanged."
+        )
+
+
+@data_app.command("list")
+def data_list(
+    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
+) -> None:
+    """List the stored tickers with their dates, rows, source and adjustment."""
+    import pandas as pd
+
+    from research.store import PriceStore
+
+    store = PriceStore()
+    rows = [store.info(t) for t in store.tickers()]
+    if not rows:
+        typer.echo(f"The store {store.root} is empty; run `eventstudy data import PATH`.", err=True)
+        return
+    frame = pd.DataFrame([r.as_dict() for r in rows])[
+        ["ticker", "first", "last", "rows", "adjusted", "retrieved_at", "source"]
+    ]
+    if fmt is Format.json:
+        typer.echo(frame.to_json(orient="records", indent=1))
+    elif fmt is Format.csv:
+        typer.echo(frame.to_csv(index=False), nl=False)
+    else:
+        from research.report import table
+
+        typer.echo(table(frame, f"Stored prices in {store.root}"))
+
+
+# ------------------------------------------------------------------------------------------
+@app.command()
+def run(
+    event: Annotated[
+        list[str] | None, typer.Option("--event", help="Catalogue event id (repeatable).")
+    ] = None,
+    date: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--date",
+            help="Ad-hoc event YYYY-MM-DD[THH:MM[+HH:MM]] (local exchange time without offset).",
+        ),
+    ] = None,
+    tickers: Annotated[
+        list[str] | None, typer.Option("--tickers", help="Tickers, comma-separated.")
+    ] = None,
+    group: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--group",
+            help="Group from data/universe.csv (repeatable; 'property' = all property groups).",
+        ),
+    ] = None,
+    benchmark: Annotated[
+        list[str] | None,
+        typer.Option("--benchmark", help="Benchmark ticker (repeatable for multi-index)."),
+    ] = None,
+    model: Annotated[ModelName, typer.Option(help="Normal-return model.")] = ModelName.market,
+    window: Annotated[str, typer.Option(help="Event window: relative days or two dates.")] = "-1,1",
+    estimation: Annotated[
+        str, typer.Option(help="Estimation window: relative days or two dates.")
+    ] = "-250,-11",
+    car_window: Annotated[
+        list[str] | None,
+        typer.Option("--car-window", help="CAR window a,b inside the event window (repeatable)."),
+    ] = None,
+    returns: Annotated[
+        Returns, typer.Option("--returns", help="Simple or log returns.")
+    ] = Returns.simple,
+    market: Annotated[str, typer.Option(help="Exchange of the securities.")] = "HKEX",
+    min_obs: Annotated[int | None, typer.Option(help="Fewest usable estimation days.")] = None,
+    other_events: Annotated[
+        str,
+        typer.Option(
+            help="'mask' keeps other events' windows out of estimation; 'keep' leaves them in."
+        ),
+    ] = "mask",
+    tests: Annotated[
+        Tests, typer.Option(help="Tests shown in the table (JSON and CSV carry all).")
+    ] = Tests.headline,
+    bootstrap: Annotated[
+        int, typer.Option(help="Bootstrap replications for CAAR intervals.")
+    ] = 1000,
+    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
+    output: Annotated[Path | None, typer.Option(help="Write to this file.")] = None,
+) -> None:
+    """Run an event study. With no events and no securities: the headline study."""
+    import json
+
+    from research.analysis import StudyRequest, headline_requests, run_study
+    from research.inference import TEST_NAMES
+
+    if not (event or date or tickers or group):
+        requests = headline_requests()
+    else:
+        requests = [
+            StudyRequest(
+                events=_split(event),
+                dates=tuple(date or ()),
+                tickers=_split(tickers),
+                groups=_split(group),
+                benchmarks=_split(benchmark) if benchmark else ("^HSI",),
+                model=model.value,
+                window=_window(window, "event window"),
+                estimation=_window(estimation, "estimation window"),
+                car_windows=tuple(_window(c, "CAR window") for c in car_window or ()),
+                returns=returns.value,
+                market=market,
+                min_obs=min_obs,
+                other_events=other_events,
+                bootstrap=bootstrap,
+            )
+        ]
+    results = [run_study(r) for r in requests]
+    if fmt is Format.json:
+        docs = [r.to_dict() for r in results]
+        payload = docs[0] if len(docs) == 1 else {"studies": docs}
+        _emit(json.dumps(payload, indent=1, allow_nan=False, default=str), output)
+    elif fmt is Format.csv:
+        import pandas as pd
+
+        frames = [r.to_frame("day").assign(model=r.settings.model) for r in results]
+        _emit(pd.concat(frames, ignore_index=True).to_csv(index=False), output)
+    else:
+        shown = TEST_NAMES if tests is Tests.all else None
+        _emit("\n\n".join(r.summary(shown) for r in results), output)
+
+
+def main() -> None:
+    """Console entry point: user errors print one sentence and exit 2; usage errors exit 2."""
+    from research.errors import EventStudyError
+
+    try:
+        app()  # standalone: typer reports usage errors itself and exits 2
+    except EventStudyError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)

@@ -1,0 +1,139 @@
+"""Returns of securities and benchmarks on one market's session grid, from the store.
+
+This is where stored prices become the inputs of :class:`research.study.EventStudy`:
+
+1. prices are loaded and scanned by :mod:`research.quality`; snapshot rows are dropped;
+2. the grid is the market's exchange sessions intersected with the days the
+   securities trade (:func:`research.markets.market_sessions`);
+3. security returns are taken between consecutive grid sessions
+   (:func:`research.returns.compute_returns`);
+4. a benchmark on another exchange is aligned by session: same day when its
+   session overlaps the home session (Tokyo, Seoul, Singapore, Shanghai for
+   Hong Kong), else the previous foreign session(s) (New York), see
+   :func:`research.returns.align_foreign_returns`;
+5. flagged days become the ``exclude`` mask of the estimation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from research import quality
+from research.errors import DataError
+from research.markets import Market, get_market, market_sessions
+from research.prices import return_price
+from research.returns import ReturnKind, align_foreign_returns, compute_returns
+from research.store import PriceStore
+from research.universe import ticker_market
+
+
+@dataclass
+class Panel:
+    """Returns on a session grid, with what was flagged on the way."""
+
+    market: Market
+    sessions: pd.DataFrame
+    returns: pd.DataFrame
+    benchmarks: pd.DataFrame
+    exclude: pd.DataFrame
+    quality: pd.DataFrame
+    alignment_notes: dict[str, str]
+    kind: str
+
+    @property
+    def trading_days(self) -> pd.DatetimeIndex:
+        return pd.DatetimeIndex(self.sessions.index)
+
+
+def overlaps_home_session(foreign: Market, home: Market) -> bool:
+    """Whether the foreign exchange's session opens before the home session closes (same day)."""
+    import exchange_calendars as xcals
+
+    day = pd.Timestamp("2023-06-14")  # a Wednesday on which the exchanges here all traded
+    h = xcals.get_calendar(home.calendar, start="2023-06-01", end="2023-06-30")
+    f = xcals.get_calendar(foreign.calendar, start="2023-06-01", end="2023-06-30")
+    return bool(f.session_open(day) < h.session_close(day))
+
+
+def build_panel(
+    securities: list[str],
+    benchmarks: list[str] | tuple[str, ...] = (),
+    market: str | Market = "HKEX",
+    store: PriceStore | None = None,
+    kind: ReturnKind = "simple",
+    start: str | pd.Timestamp | None = None,
+    end: str | pd.Timestamp | None = None,
+    universe: pd.DataFrame | None = None,
+    rules: quality.QualityRules | None = None,
+) -> Panel:
+    """Load, check and align returns for a study.
+
+    Parameters
+    ----------
+    securities
+        Tickers whose abnormal returns are studied (on ``market``).
+    benchmarks
+        Benchmark tickers (any exchange).
+    market
+        The exchange whose sessions form the grid.
+    start, end
+        Limit the grid (default: the securities' full history).
+
+    Raises
+    ------
+    DataError
+        If a ticker is not stored or nothing overlaps.
+    """
+    store = store or PriceStore()
+    market = get_market(market) if isinstance(market, str) else market
+    flags = []
+    prices = {}
+    for ticker in dict.fromkeys([*securities, *benchmarks]):
+        frame = store.load(ticker)
+        found = quality.scan(frame, ticker, rules)
+        snapshots = quality.dropped_rows(found).get(ticker, [])
+        if snapshots:
+            frame = frame.drop(index=snapshots)
+        flags.append(found)
+        prices[ticker] = return_price(frame)
+    flag_frame = pd.concat(flags, ignore_index=True) if flags else pd.DataFrame()
+    closes = pd.DataFrame({t: prices[t] for t in securities})
+    closes = closes.loc[closes.notna().any(axis=1)]
+    if start is not None:
+        closes = closes.loc[closes.index >= pd.Timestamp(start)]
+    if end is not None:
+        closes = closes.loc[closes.index <= pd.Timestamp(end)]
+    if closes.empty:
+        raise DataError(f"No stored prices of {', '.join(securities)} fall in the requested dates.")
+    sessions = market_sessions(market, closes.index[0], closes.index[-1], closes.index)
+    grid = pd.DatetimeIndex(sessions.index)
+    returns = compute_returns(closes, grid, kind)
+    bench_cols = {}
+    notes = {}
+    for ticker in benchmarks:
+        code = ticker_market(ticker, universe)
+        if code == market.code:
+            bench_cols[ticker] = compute_returns(prices[ticker], grid, kind)
+            notes[ticker] = f"same exchange ({code}): returns between consecutive sessions"
+        else:
+            foreign = get_market(code)
+            same_day = overlaps_home_session(foreign, market)
+            bench_cols[ticker] = align_foreign_returns(prices[ticker], grid, same_day, kind)
+            notes[ticker] = (
+                f"{code} trades while {market.code} is open: its sessions up to and including "
+                "each session's date"
+                if same_day
+                else f"{code} opens after {market.code} closes: its sessions dated from the "
+                f"previous "
+                f"{market.code} session to the day before (previous {code} session)"
+            )
+        if bench_cols[ticker].notna().sum() == 0:
+            raise DataError(
+                f"The benchmark {ticker} has no prices overlapping {', '.join(securities)}; "
+                "import a benchmark that covers the same dates."
+            )
+    bench_frame = pd.DataFrame(bench_cols, index=grid)
+    exclude = quality.excluded_returns(flag_frame, grid, list(securities))
+    return Panel(market, sessions, returns, bench_frame, exclude, flag_frame, notes, kind)

@@ -1,0 +1,671 @@
+"""The event study: abnormal returns of many firm-events and their tests.
+
+>>> res = EventStudy(returns, events, benchmarks, model="market",
+...                  window=(-1, 1), estimation=(-250, -11)).fit()
+>>> print(res.summary())
+>>> res.to_frame()          # one row per security-day plus pooled rows
+
+``returns`` is a sessions x securities frame of returns on one session grid
+(see :mod:`research.panel`), ``events`` a frame with one row per firm-event
+(``security``, ``day0``, optional ``event`` and ``group``), ``benchmarks`` a
+sessions x benchmarks frame aligned to the same grid.  Relative day ``0`` is
+the firm-event's ``day0`` session; ``window`` and ``estimation`` are relative
+days (inclusive), the estimation window ending before the event window.
+
+Firm-events are pooled by cohort, the pair (event, group); when a study has
+several groups an ``all`` cohort pools them too.
+
+Notes
+-----
+Abnormal returns :math:`AR_{it} = R_{it} - \\hat E[R_{it}]` (model: see
+:mod:`research.models`); :math:`CAR_i(t_1,t_2)=\\sum_{t=t_1}^{t_2} AR_{it}`;
+:math:`CAAR = N^{-1}\\sum_i CAR_i`; buy-and-hold
+:math:`BHAR_i=\\prod_t(1+R_{it})-\\prod_t(1+\\hat E[R_{it}])` on simple returns
+(Barber & Lyon 1997).  Tests: :mod:`research.inference`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from research import inference, models
+from research.errors import EventError, WindowError
+from research.returns import to_simple
+
+Window = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class StudySettings:
+    """What a study was asked to do (stored with its results)."""
+
+    model: str
+    window: Window
+    estimation: Window
+    car_windows: tuple[Window, ...]
+    min_obs: int
+    return_kind: str
+    benchmarks: tuple[str, ...]
+    bmp_prediction_error: bool
+    rank_ddof: int
+    bootstrap: int
+    seed: int
+    other_events: str
+
+
+def default_car_windows(window: Window) -> tuple[Window, ...]:
+    """The full window, day 0, the pre-event days and the post-event days."""
+    w0, w1 = window
+    out = [window]
+    if w0 <= 0 <= w1 and window != (0, 0):
+        out.append((0, 0))
+    if w0 < 0 <= w1:
+        out.append((w0, -1))
+    if w1 > 0 and w0 <= 0:
+        out.append((0, w1) if w0 < 0 else (1, w1))
+    return tuple(dict.fromkeys(out))
+
+
+class EventStudy:
+    """Estimate normal returns, abnormal returns and their tests.
+
+    Parameters
+    ----------
+    returns
+        Sessions x securities returns on one session grid.
+    events
+        One row per firm-event: ``security``, ``day0`` (a session of the
+        grid), optional ``event`` (id) and ``group``.
+    benchmarks
+        Sessions x benchmarks returns on the same grid (first column is "the
+        market"); required by every model but ``constant-mean``.
+    model
+        ``constant-mean``, ``market-adjusted``, ``market``, ``multi-index``
+        or ``dimson`` (see :mod:`research.models`), or a ``ReturnModel``.
+    window, estimation
+        Relative days, inclusive.  The estimation window must end before
+        the event window starts.
+    car_windows
+        Windows (inside ``window``) for CAR-level tests; default
+        :func:`default_car_windows`.
+    min_obs
+        Fewest usable estimation days; default half the estimation window
+        (at least ``p + 3``).  Firm-events with fewer are dropped with the
+        reason.
+    exclude
+        Sessions x securities booleans: returns to keep out of estimation
+        (stale days, jumps; see :mod:`research.quality`).
+    return_kind
+        ``simple`` or ``log``: what ``returns`` hold (for BHAR).
+    other_events
+        ``mask`` (default) keeps other firm-events' event windows of the same
+        security out of the estimation window; ``keep`` leaves them in.
+        Either way overlaps are reported.
+    bmp_prediction_error, rank_ddof
+        Test conventions (:class:`research.inference.TestOptions`).
+    bootstrap, seed
+        Bootstrap replications for CAAR intervals and their seed.
+    dimson_lags
+        Leads and lags of the Dimson model.
+    """
+
+    def __init__(
+        self,
+        returns: pd.DataFrame,
+        events: pd.DataFrame,
+        benchmarks: pd.DataFrame | pd.Series | None = None,
+        *,
+        model: str | models.ReturnModel = "market",
+        window: Window = (-1, 1),
+        estimation: Window = (-250, -11),
+        car_windows: list[Window] | tuple[Window, ...] | None = None,
+        min_obs: int | None = None,
+        exclude: pd.DataFrame | None = None,
+        return_kind: str = "simple",
+        other_events: str = "mask",
+        bmp_prediction_error: bool = True,
+        rank_ddof: int = 0,
+        bootstrap: int = 1000,
+        seed: int = 20230620,
+        dimson_lags: int = 1,
+    ) -> None:
+        self.returns = returns
+        if isinstance(benchmarks, pd.Series):
+            benchmarks = benchmarks.to_frame()
+        self.benchmarks = benchmarks
+        n_bench = 0 if benchmarks is None else benchmarks.shape[1]
+        self.model = (
+            model
+            if isinstance(model, models.ReturnModel)
+            else models.make_model(model, max(n_bench, 1), dimson_lags)
+        )
+        if self.model.needs_benchmark > n_bench:
+            raise WindowError(
+                f"The {self.model.name} model needs {self.model.needs_benchmark} benchmark(s); "
+                f"give one with --benchmark."
+            )
+        self.window = _check_window(window, "event window")
+        self.estimation = _check_window(estimation, "estimation window")
+        if self.estimation[1] >= self.window[0]:
+            raise WindowError(
+                f"The estimation window {self.estimation} overlaps the event window "
+                f"{self.window}; end it before day {self.window[0]}."
+            )
+        cars = tuple(car_windows) if car_windows else default_car_windows(self.window)
+        for cw in cars:
+            _check_window(cw, "CAR window")
+            if cw[0] < self.window[0] or cw[1] > self.window[1]:
+                raise WindowError(f"CAR window {cw} lies outside the event window {self.window}.")
+        self.car_windows = cars
+        est_len = self.estimation[1] - self.estimation[0] + 1
+        floor = self.model.n_params + 3
+        self.min_obs = max(floor, min_obs if min_obs is not None else est_len // 2)
+        if self.min_obs > est_len:
+            raise WindowError(
+                f"The estimation window has {est_len} days, fewer than the {self.min_obs} "
+                "usable days required; lengthen it or lower --min-obs."
+            )
+        if other_events not in ("mask", "keep"):
+            raise ValueError("other_events must be 'mask' or 'keep'")
+        self.events = _check_events(events, returns)
+        self.exclude = exclude
+        self.settings = StudySettings(
+            model=self.model.name,
+            window=self.window,
+            estimation=self.estimation,
+            car_windows=cars,
+            min_obs=self.min_obs,
+            return_kind=return_kind,
+            benchmarks=tuple(map(str, benchmarks.columns)) if benchmarks is not None else (),
+            bmp_prediction_error=bmp_prediction_error,
+            rank_ddof=rank_ddof,
+            bootstrap=bootstrap,
+            seed=seed,
+            other_events=other_events,
+        )
+
+    # ------------------------------------------------------------------------------------
+    def fit(self) -> EventStudyResults:
+        """Estimate every firm-event and compute the tests."""
+        s = self.settings
+        idx = self.returns.index
+        n_sessions = len(idx)
+        ev = self.events
+        e0, e1 = self.estimation
+        w0, w1 = self.window
+        rel = np.arange(e0, w1 + 1)
+        est_sel = slice(0, e1 - e0 + 1)
+        evt_sel = slice(w0 - e0, w1 - e0 + 1)
+        pos0 = idx.get_indexer(ev["day0"])
+        cols = self.returns.columns.get_indexer(ev["security"])
+        pos = pos0[:, None] + rel[None, :]
+        inside = (pos >= 0) & (pos < n_sessions)
+        late = ~inside[:, evt_sel].all(axis=1)
+        if late.any():
+            i = int(np.argmax(late))
+            raise EventError(
+                f"The event window of {ev['event'].iat[i]} for {ev['security'].iat[i]} "
+                f"(day 0 {ev['day0'].iat[i]:%Y-%m-%d}) runs past the data ({idx[0]:%Y-%m-%d} to "
+                f"{idx[-1]:%Y-%m-%d}); import more prices or shorten the window."
+            )
+        posc = np.clip(pos, 0, n_sessions - 1)
+        r = np.where(inside, self.returns.to_numpy(dtype=float)[posc, cols[:, None]], np.nan)
+        bench = self._bench(posc, inside)
+        usable = np.isfinite(r)
+        if self.exclude is not None:
+            ex = self.exclude.reindex(index=idx, columns=self.returns.columns, fill_value=False)
+            usable &= ~ex.to_numpy(dtype=bool)[posc, cols[:, None]]
+        overlaps = self._overlaps(pos0, cols)
+        if s.other_events == "mask" and len(overlaps):
+            usable &= ~self._other_event_days(pos, pos0, cols)
+
+        x, offset = models.design(self.model, bench)
+        fit = models.fit_ols(
+            r[:, est_sel],
+            x[:, est_sel],
+            offset[:, est_sel],
+            usable[:, est_sel],
+            demean=self.model.n_params == 0,
+        )
+        enough = fit.n_obs >= self.min_obs
+        keep = fit.ok & enough
+        bench_days = np.isfinite(bench[:, est_sel]).all(axis=(2, 3)).sum(axis=1)
+        names = ", ".join(self.settings.benchmarks)
+        reasons = np.where(
+            ~enough,
+            [
+                f"{n} usable estimation days, fewer than the {self.min_obs} required"
+                + (
+                    f" (the benchmark {names} has no returns in the estimation window)"
+                    if b == 0 and self.model.needs_benchmark
+                    else ""
+                )
+                for n, b in zip(fit.n_obs, bench_days, strict=True)
+            ],
+            np.where(~fit.ok, "estimation failed (constant or collinear regressors)", ""),
+        )
+        dropped = ev.loc[~keep, ["event", "group", "security"]].assign(reason=reasons[~keep])
+        if not keep.any():
+            first = dropped.iloc[0]
+            raise WindowError(
+                f"No firm-event can be estimated: {first['security']} ({first['event']}) has "
+                f"{first['reason']}; lengthen the estimation window or lower --min-obs."
+            )
+
+        r_evt = r[:, evt_sel]
+        x_evt, off_evt = x[:, evt_sel], offset[:, evt_sel]
+        normal = models.predict(fit, x_evt, off_evt)
+        ar = r_evt - normal
+        factor = models.prediction_factor(fit, x_evt)
+        sd = fit.sigma[:, None] * np.sqrt(factor)
+        ar[~keep] = np.nan
+        t_single, p_single = inference.single_t(ar, sd, fit.df.astype(float))
+        u_all = inference.rank_u(np.hstack([fit.resid, ar]))
+        u_evt = u_all[:, fit.resid.shape[1] :]
+
+        days = np.arange(w0, w1 + 1)
+        car_stats = self._cars(fit, x_evt, ar, normal, r_evt, u_evt, days)
+        return EventStudyResults(
+            study=self,
+            events=ev.reset_index(drop=True),
+            keep=keep,
+            days=days,
+            dates=np.where(
+                inside[:, evt_sel], idx.to_numpy()[posc[:, evt_sel]], np.datetime64("NaT")
+            ),
+            r=r_evt,
+            normal=normal,
+            ar=ar,
+            sd=sd,
+            t_single=t_single,
+            p_single=p_single,
+            fit=fit,
+            u_all=u_all,
+            u_evt=u_evt,
+            cars=car_stats,
+            dropped=dropped.reset_index(drop=True),
+            overlaps=overlaps,
+        )
+
+    # ------------------------------------------------------------------------------------
+    def _bench(self, posc: np.ndarray, inside: np.ndarray) -> np.ndarray:
+        shifts = self.model.shifts
+        k, t = posc.shape
+        if self.benchmarks is None:
+            return np.zeros((k, t, 0, len(shifts)))
+        b = self.benchmarks.reindex(self.returns.index).to_numpy(dtype=float)
+        n = b.shape[0]
+        out = np.empty((k, t, b.shape[1], len(shifts)))
+        for j, s in enumerate(shifts):
+            p = posc + s
+            ok = inside & (p >= 0) & (p < n)
+            out[:, :, :, j] = np.where(ok[:, :, None], b[np.clip(p, 0, n - 1)], np.nan)
+        return out
+
+    def _overlaps(self, pos0: np.ndarray, cols: np.ndarray) -> pd.DataFrame:
+        """Pairs of firm-events of one security whose windows touch each other."""
+        ev = self.events
+        e0, e1 = self.estimation
+        w0, w1 = self.window
+        rows = []
+        for c in np.unique(cols):
+            members = np.flatnonzero(cols == c)
+            for a in members:
+                for b in members:
+                    if a == b:
+                        continue
+                    da = pos0[b] - pos0[a]  # b's day 0 relative to a
+                    if w0 - w1 <= da <= w1 - w0 and a < b:
+                        rows.append(
+                            (
+                                ev["security"].iat[a],
+                                ev["event"].iat[a],
+                                ev["event"].iat[b],
+                                "event windows overlap",
+                                int(da),
+                            )
+                        )
+                    elif e0 - w1 <= da <= e1 - w0:
+                        rows.append(
+                            (
+                                ev["security"].iat[a],
+                                ev["event"].iat[a],
+                                ev["event"].iat[b],
+                                "other event window inside the estimation window",
+                                int(da),
+                            )
+                        )
+        return pd.DataFrame(rows, columns=["security", "event", "other_event", "kind", "offset"])
+
+    def _other_event_days(self, pos: np.ndarray, pos0: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """(K, T) True on days inside another firm-event window of the same security."""
+        w0, w1 = self.window
+        out = np.zeros(pos.shape, dtype=bool)
+        for c in np.unique(cols):
+            members = np.flatnonzero(cols == c)
+            if len(members) < 2:
+                continue
+            for a in members:
+                for b in members:
+                    if a != b:
+                        out[a] |= (pos[a] >= pos0[b] + w0) & (pos[a] <= pos0[b] + w1)
+        return out
+
+    def _cars(self, fit, x_evt, ar, normal, r_evt, u_evt, days) -> dict[str, np.ndarray]:
+        kind = self.settings.return_kind
+        out: dict[str, list[np.ndarray]] = {
+            k: [] for k in ("car", "sd", "t", "p", "bhar", "u", "length")
+        }
+        for a, b in self.car_windows:
+            sel = (days >= a) & (days <= b)
+            present = np.isfinite(ar[:, sel])
+            car = np.where(present.any(axis=1), np.nansum(ar[:, sel], axis=1), np.nan)
+            var = fit.sigma**2 * models.car_variance_factor(fit, x_evt[:, sel], present)
+            sd = np.sqrt(var)
+            t, p = inference.single_t(car, sd, fit.df.astype(float))
+            simple_r = to_simple(r_evt[:, sel], kind)
+            simple_n = to_simple(normal[:, sel], kind)
+            bhar = np.prod(1 + simple_r, axis=1) - np.prod(1 + simple_n, axis=1)
+            bhar = np.where(present.all(axis=1), bhar, np.nan)
+            u = np.where(present.any(axis=1), np.nansum(u_evt[:, sel], axis=1), np.nan)
+            for key, val in (
+                ("car", car),
+                ("sd", sd),
+                ("t", t),
+                ("p", p),
+                ("bhar", bhar),
+                ("u", u),
+                ("length", np.full(len(car), sel.sum())),
+            ):
+                out[key].append(val)
+        return {k: np.column_stack(v) for k, v in out.items()}
+
+
+def _check_window(window, what: str) -> Window:
+    try:
+        a, b = (int(v) for v in window)
+    except (TypeError, ValueError):
+        raise WindowError(
+            f"The {what} must be two whole numbers of days, not {window!r}."
+        ) from None
+    if b < a:
+        raise WindowError(f"The {what} ({a}, {b}) ends before it starts.")
+    return a, b
+
+
+def _check_events(events: pd.DataFrame, returns: pd.DataFrame) -> pd.DataFrame:
+    missing = {"security", "day0"} - set(events.columns)
+    if missing:
+        raise EventError(f"The events table lacks the column(s) {', '.join(sorted(missing))}.")
+    ev = events.copy()
+    if "event" not in ev:
+        ev["event"] = ev["day0"].map(lambda d: f"{pd.Timestamp(d):%Y-%m-%d}")
+    if "group" not in ev:
+        ev["group"] = "all"
+    ev["day0"] = pd.to_datetime(ev["day0"])
+    unknown = sorted(set(ev["security"]) - set(returns.columns))
+    if unknown:
+        raise EventError(f"No returns for {', '.join(map(str, unknown))}.")
+    off = ~ev["day0"].isin(returns.index)
+    if off.any():
+        row = ev.loc[off].iloc[0]
+        raise EventError(
+            f"Day 0 of {row['event']} ({row['day0']:%Y-%m-%d}) is not a session of the returns "
+            f"({returns.index[0]:%Y-%m-%d} to {returns.index[-1]:%Y-%m-%d})."
+        )
+    if ev.duplicated(["event", "security"]).any():
+        row = ev.loc[ev.duplicated(["event", "security"])].iloc[0]
+        raise EventError(f"{row['security']} appears twice for event {row['event']}.")
+    return ev.reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------------------
+@dataclass
+class EventStudyResults:
+    """Results of :meth:`EventStudy.fit`.
+
+    The arrays hold one row per firm-event (in ``events`` order) and one
+    column per event day (``days``) or CAR window.  The frames built from them
+    (:attr:`abnormal`, :attr:`day_tests`, :attr:`window_tests`,
+    :attr:`estimation`) are what outputs use; :meth:`to_frame` is the single
+    table of record.
+    """
+
+    study: EventStudy
+    events: pd.DataFrame
+    keep: np.ndarray
+    days: np.ndarray
+    dates: np.ndarray
+    r: np.ndarray
+    normal: np.ndarray
+    ar: np.ndarray
+    sd: np.ndarray
+    t_single: np.ndarray
+    p_single: np.ndarray
+    fit: models.Fit
+    u_all: np.ndarray
+    u_evt: np.ndarray
+    cars: dict[str, np.ndarray]
+    dropped: pd.DataFrame
+    overlaps: pd.DataFrame
+    alignment: pd.DataFrame | None = None
+    quality: pd.DataFrame | None = None
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def settings(self) -> StudySettings:
+        return self.study.settings
+
+    # -- per firm-event ----------------------------------------------------------------
+    @property
+    def estimation(self) -> pd.DataFrame:
+        """Estimation details per firm-event: length, coefficients, sigma, R², kept."""
+        f = self.fit
+        frame = self.events[["event", "group", "security", "day0"]].copy()
+        frame["n_obs"] = f.n_obs
+        frame["df"] = f.df
+        for j, name in enumerate(self.study.model.coef_names):
+            frame[name] = f.coef[:, j]
+        frame["sigma"] = f.sigma
+        frame["r2"] = f.r2
+        frame["kept"] = self.keep
+        return frame
+
+    @property
+    def abnormal(self) -> pd.DataFrame:
+        """One row per firm-event and event day: return, normal return, AR, its s.d., t_single."""
+        if "abnormal" in self._cache:
+            return self._cache["abnormal"]
+        k, length = self.ar.shape
+        rep = self.events.loc[np.repeat(np.arange(k), length), ["event", "group", "security"]]
+        frame = rep.reset_index(drop=True)
+        frame["day"] = np.tile(self.days, k)
+        frame["date"] = pd.to_datetime(self.dates.ravel())
+        frame["ret"] = self.r.ravel()
+        frame["normal"] = self.normal.ravel()
+        frame["ar"] = self.ar.ravel()
+        frame["car"] = np.nancumsum(self.ar, axis=1).ravel()
+        frame["ar_sd"] = self.sd.ravel()
+        frame["t_single"] = self.t_single.ravel()
+        frame["t_single_p"] = self.p_single.ravel()
+        kept = np.repeat(self.keep, length)
+        frame = frame.loc[kept].reset_index(drop=True)
+        self._cache["abnormal"] = frame
+        return frame
+
+    @property
+    def security_windows(self) -> pd.DataFrame:
+        """One row per firm-event and CAR window: CAR, its s.d., t_single, BHAR."""
+        rows = []
+        c = self.cars
+        for j, (a, b) in enumerate(self.settings.car_windows):
+            part = self.events[["event", "group", "security"]].copy()
+            part["window"] = f"({a},{b})"
+            part["car"] = c["car"][:, j]
+            part["car_sd"] = c["sd"][:, j]
+            part["t_single"] = c["t"][:, j]
+            part["t_single_p"] = c["p"][:, j]
+            part["bhar"] = c["bhar"][:, j]
+            rows.append(part.loc[self.keep])
+        return pd.concat(rows, ignore_index=True)
+
+    # -- pooled ------------------------------------------------------------------------
+    def cohorts(self) -> list[tuple[str, str, np.ndarray]]:
+        """(event, group, row indices) for each cohort, plus ``all`` groups when several."""
+        out = []
+        ev = self.events
+        for event in dict.fromkeys(ev["event"]):
+            in_event = (ev["event"] == event).to_numpy() & self.keep
+            groups = list(dict.fromkeys(ev.loc[in_event, "group"]))
+            for g in groups:
+                out.append((event, g, np.flatnonzero(in_event & (ev["group"] == g).to_numpy())))
+            if len(groups) > 1:
+                out.append((event, "all", np.flatnonzero(in_event)))
+        return out
+
+    def _battery(self, rows: np.ndarray, level: str) -> dict[str, np.ndarray]:
+        f = self.fit
+        opts = inference.TestOptions(self.settings.bmp_prediction_error, self.settings.rank_ddof)
+        est = f.resid[rows]
+        common = {
+            "sigma": f.sigma[rows],
+            "df": f.df[rows].astype(float),
+            "est": est,
+            "options": opts,
+            "u_all": self.u_all[rows],
+            "r_bar": inference.mean_residual_correlation(est),
+        }
+        if level == "day":
+            return inference.battery(
+                self.ar[rows], self.sd[rows], u_event=self.u_evt[rows], **common
+            )
+        c = self.cars
+        return inference.battery(
+            c["car"][rows], c["sd"][rows], u_event=c["u"][rows], length=c["length"][0], **common
+        )
+
+    @property
+    def day_tests(self) -> pd.DataFrame:
+        """Per cohort and event day: ``n``, ``aar``, ``caar`` and every test with its p-value."""
+        if "days" in self._cache:
+            return self._cache["days"]
+        frames = []
+        for event, group, rows in self.cohorts():
+            out = self._battery(rows, "day")
+            frame = pd.DataFrame(out)
+            frame.insert(0, "day", self.days)
+            frame.insert(0, "group", group)
+            frame.insert(0, "event", event)
+            dates = pd.to_datetime(pd.Series(self.dates[rows[0]])) if len(rows) else pd.NaT
+            frame.insert(3, "date", dates)
+            frame.insert(6, "caar", np.nancumsum(out["aar"]))
+            one = len(rows) == 1
+            frame["t_single"] = self.t_single[rows[0]] if one else np.nan
+            frame["t_single_p"] = self.p_single[rows[0]] if one else np.nan
+            frames.append(frame)
+        result = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        self._cache["days"] = result
+        return result
+
+    @property
+    def window_tests(self) -> pd.DataFrame:
+        """Per cohort and CAR window: ``n``, ``caar``, ``bhar``, every test, bootstrap CI."""
+        if "windows" in self._cache:
+            return self._cache["windows"]
+        rng = np.random.default_rng(self.settings.seed)
+        frames = []
+        for event, group, rows in self.cohorts():
+            out = self._battery(rows, "window")
+            frame = pd.DataFrame(out).rename(columns={"aar": "caar"})
+            frame.insert(0, "window", [f"({a},{b})" for a, b in self.settings.car_windows])
+            frame.insert(0, "group", group)
+            frame.insert(0, "event", event)
+            frame.insert(
+                5, "bhar", np.nanmean(self.cars["bhar"][rows], axis=0) if len(rows) else np.nan
+            )
+            lo, hi = inference.bootstrap_mean_ci(
+                self.cars["car"][rows], self.settings.bootstrap, rng
+            )
+            frame["caar_ci_low"], frame["caar_ci_high"] = lo, hi
+            one = len(rows) == 1
+            frame["t_single"] = self.cars["t"][rows[0]] if one else np.nan
+            frame["t_single_p"] = self.cars["p"][rows[0]] if one else np.nan
+            frames.append(frame)
+        result = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        self._cache["windows"] = result
+        return result
+
+    # -- outputs -----------------------------------------------------------------------
+    def to_frame(self, level: str = "day") -> pd.DataFrame:
+        """The table of record.
+
+        Parameters
+        ----------
+        level
+            ``day``: one row per security and event day (``ar``, ``car``,
+            ``t_single``) followed by the pooled rows (``security`` = ``*``,
+            with ``aar``, ``caar`` and every test).  ``window``: the same per
+            CAR window.
+        """
+        if level == "day":
+            pooled = self.day_tests.assign(security="*")
+            return pd.concat([self.abnormal, pooled], ignore_index=True)
+        if level == "window":
+            pooled = self.window_tests.assign(security="*")
+            return pd.concat([self.security_windows, pooled], ignore_index=True)
+        raise ValueError("level must be 'day' or 'window'")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything as plain data (the JSON output)."""
+        est = self.estimation
+        return {
+            "settings": asdict(self.settings),
+            "alignment": _records(self.alignment),
+            "estimation": _records(est),
+            "dropped": _records(self.dropped),
+            "overlaps": _records(self.overlaps),
+            "quality": _records(self.quality),
+            "days": _records(self.day_tests),
+            "windows": _records(self.window_tests),
+            "securities": _records(self.abnormal),
+            "security_windows": _records(self.security_windows),
+        }
+
+    def to_json(self, indent: int | None = 1) -> str:
+        """:meth:`to_dict` as JSON (NaN written as null)."""
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False, default=str)
+
+    def summary(self, tests: tuple[str, ...] | None = None) -> str:
+        """statsmodels-style text tables: settings, estimation, day and window tests."""
+        from research.report import summary_text
+
+        return summary_text(self, tests)
+
+    def plot(self, **kwargs):
+        """CAAR path with its 95% band per cohort (see :func:`research.plotting.plot_caar`)."""
+        from research.plotting import plot_caar
+
+        return plot_caar(self, **kwargs)
+
+
+def _records(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
+    if frame is None or frame.empty:
+        return []
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = out[col].dt.strftime("%Y-%m-%d")
+    out = out.astype(object).where(out.notna(), None)
+    records = out.to_dict(orient="records")
+    for rec in records:
+        for k, v in rec.items():
+            if isinstance(v, np.generic):
+                rec[k] = v.item()
+            if isinstance(v, float) and not np.isfinite(v):
+                rec[k] = None
+    return records

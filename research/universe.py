@@ -1,0 +1,63 @@
+"""The ticker universe (``data/universe.csv``): names, markets and groups."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from research import config
+from research.errors import EventStudyError, MalformedFileError
+from research.markets import market_of_ticker
+
+COLUMNS = ("ticker", "name", "market", "currency", "group")
+PROPERTY_GROUPS = ("mainland-developer", "hk-developer", "reit", "property-services")
+
+
+def load_universe(path: str | Path | None = None) -> pd.DataFrame:
+    """The universe table, indexed by ticker.
+
+    Raises
+    ------
+    MalformedFileError
+        If the file is missing or lacks a column of :data:`COLUMNS`.
+    """
+    path = Path(path) if path is not None else config.universe_path()
+    if not path.is_file():
+        raise MalformedFileError(f"Universe file {path} does not exist.")
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in COLUMNS if c not in frame.columns]
+    if missing:
+        raise MalformedFileError(f"Universe file {path} lacks the column(s) {', '.join(missing)}.")
+    return frame.set_index("ticker")
+
+
+def group_tickers(group: str, universe: pd.DataFrame | None = None) -> list[str]:
+    """Tickers of a group (``property`` means every property group).
+
+    Raises
+    ------
+    EventStudyError
+        For an unknown group, listing the known ones.
+    """
+    universe = load_universe() if universe is None else universe
+    if group == "property":
+        return list(universe.index[universe["group"].isin(PROPERTY_GROUPS)])
+    tickers = list(universe.index[universe["group"] == group])
+    if not tickers:
+        known = sorted(set(universe["group"])) + ["property"]
+        raise EventStudyError(f"Unknown group {group!r}: use one of {', '.join(known)}.")
+    return tickers
+
+
+def ticker_group(ticker: str, universe: pd.DataFrame | None = None) -> str:
+    """The group of a ticker, ``other`` when it is not in the universe."""
+    universe = load_universe() if universe is None else universe
+    return str(universe.at[ticker, "group"]) if ticker in universe.index else "other"
+
+
+def ticker_market(ticker: str, universe: pd.DataFrame | None = None) -> str:
+    """The market code of a ticker (universe first, else from its suffix)."""
+    if universe is not None and ticker in universe.index:
+        return str(universe.at[ticker, "market"])
+    return market_of_ticker(ticker)

@@ -1,0 +1,81 @@
+"""Shared fixtures.
+
+Every test runs with ``EVENTSTUDY_DATA_DIR`` pointing at its own empty
+temporary store, so no test reads or damages a user's store.  Tests that need
+the real market snapshot use ``market_store``: the 48 files of
+``../shared/data/market`` imported once per session into a temporary store
+(skipped with a reason when the folder is absent).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+MARKET_DIR = Path(
+    os.environ.get("EVENTSTUDY_MARKET_DIR", ROOT.parent / "shared" / "data" / "market")
+)
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_store(tmp_path, monkeypatch):
+    monkeypatch.setenv("EVENTSTUDY_DATA_DIR", str(tmp_path / "store"))
+    monkeypatch.delenv("EVENTSTUDY_CATALOGUE", raising=False)
+    monkeypatch.delenv("EVENTSTUDY_UNIVERSE", raising=False)
+
+
+@pytest.fixture(scope="session")
+def market_dir() -> Path:
+    if not MARKET_DIR.is_dir():
+        pytest.skip(f"market snapshot {MARKET_DIR} is absent (set EVENTSTUDY_MARKET_DIR)")
+    return MARKET_DIR
+
+
+@pytest.fixture(scope="session")
+def market_store_path(tmp_path_factory, market_dir) -> Path:
+    from research.prices import read_price_csv
+    from research.store import PriceStore
+
+    root = tmp_path_factory.mktemp("market-store")
+    store = PriceStore(root)
+    for f in sorted(market_dir.glob("*.csv")):
+        store.save(read_price_csv(f), source=str(f))
+    return root
+
+
+@pytest.fixture
+def market_store(market_store_path, monkeypatch):
+    """The imported snapshot, also set as the default store for the test."""
+    from research.store import PriceStore
+
+    monkeypatch.setenv("EVENTSTUDY_DATA_DIR", str(market_store_path))
+    return PriceStore(market_store_path)
+
+
+class CliResult:
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code, self.out, self.err = code, out, err
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    """Run ``eventstudy ARGS`` in-process; returns exit code, stdout and stderr."""
+    from research.cli import main
+
+    def run(*args: str) -> CliResult:
+        monkeypatch.setattr(sys, "argv", ["eventstudy", *args])
+        capsys.readouterr()
+        try:
+            main()
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run

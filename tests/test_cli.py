@@ -1,0 +1,200 @@
+"""The command line: outputs users rely on, and bad input -> one sentence, exit 2, store intact."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from research.store import PriceStore
+
+
+def store_state(root) -> dict[str, bytes]:
+    prices = root / "prices"
+    if not prices.is_dir():
+        return {}
+    return {p.name: p.read_bytes() for p in sorted(prices.iterdir())}
+
+
+def test_help_lists_the_commands(cli):
+    result = cli("--help")
+    assert result.code == 0
+    for command in ("events", "data", "run"):
+        assert command in result.out
+
+
+def test_python_dash_m_works():
+    out = subprocess.run(
+        [sys.executable, "-m", "research", "--help"], capture_output=True, text=True, check=True
+    )
+    assert "events" in out.stdout
+
+
+def test_events_table_and_json(cli):
+    table = cli("events")
+    assert table.code == 0
+    assert "lpr-cut" in table.out and "2023-06-20" in table.out
+    doc = json.loads(cli("events", "--format", "json").out)
+    sessions = {row["event"]: row["session"] for row in doc}
+    assert sessions["goldman-cut"] == "2023-06-19"
+    assert sessions["blinken-arrives"] == "2023-06-19"
+    assert sessions["lpr-cut"] == "2023-06-20"
+    assert all(row["rule"] for row in doc)
+    csv = cli("events", "--format", "csv").out
+    assert csv.splitlines()[0].startswith("event,timestamp,session")
+
+
+def test_import_list_and_the_issue_command(cli, market_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("EVENTSTUDY_DATA_DIR", str(tmp_path / "fresh"))
+    result = cli("data", "import", str(market_dir))
+    assert result.code == 0, result.err
+    assert "imported 48 file(s)" in result.err
+    listing = json.loads(cli("data", "list", "--format", "json").out)
+    assert len(listing) == 48
+    run = cli(
+        "run",
+        "--event",
+        "lpr-cut",
+        "--group",
+        "mainland-developer",
+        "--benchmark",
+        "^HSI",
+        "--format",
+        "json",
+    )
+    assert run.code == 0, run.err
+    doc = json.loads(run.out)
+    assert len(doc["estimation"]) == 17 and len(doc["days"]) == 3 and len(doc["windows"]) == 4
+    assert {r["security"] for r in doc["securities"]} == {
+        e["security"] for e in doc["estimation"] if e["kept"]
+    }
+
+
+def test_headline_study_runs_with_no_arguments(cli, market_store):
+    result = cli("run")
+    assert result.code == 0, result.err
+    assert "blinken-arrives" in result.out and "lpr-cut" in result.out
+    assert "mainland-developer" in result.out and "^HSI" in result.out
+
+
+def test_csv_output_to_a_file(cli, market_store, tmp_path):
+    out = tmp_path / "res" / "out.csv"
+    result = cli(
+        "run",
+        "--event",
+        "lpr-cut",
+        "--tickers",
+        "0016.HK,0012.HK",
+        "--format",
+        "csv",
+        "--output",
+        str(out),
+    )
+    assert result.code == 0, result.err
+    header = out.read_text().splitlines()[0]
+    assert header.startswith("event,group,security,day,date,ret,normal,ar")
+
+
+BAD = [
+    (["run", "--event", "no-such-event", "--tickers", "0016.HK"], "Unknown event id"),
+    (["run", "--event", "lpr-cut", "--tickers", "NOPE.HK"], "No stored prices for NOPE.HK"),
+    (["run", "--date", "2031-02-30", "--tickers", "0016.HK"], "is not a valid date"),
+    (["run", "--date", "tomorrow", "--tickers", "0016.HK"], "is not a date"),
+    (["run", "--date", "2030-01-02", "--tickers", "0016.HK"], "after the last HKEX session"),
+    (
+        ["run", "--event", "lpr-cut", "--tickers", "0016.HK", "--window", "3,-3"],
+        "ends before it starts",
+    ),
+    (["run", "--event", "lpr-cut", "--tickers", "0016.HK", "--estimation", "-30,0"], "overlaps"),
+    (
+        [
+            "run",
+            "--event",
+            "lpr-cut",
+            "--tickers",
+            "0016.HK",
+            "--estimation",
+            "-40,-11",
+            "--min-obs",
+            "100",
+        ],
+        "The estimation window has 30 days, fewer than the 100 usable days",
+    ),
+    (
+        ["run", "--event", "lpr-cut", "--tickers", "1918.HK"],
+        "1918.HK (lpr-cut) has 35 usable estimation days, fewer than the 120 required",
+    ),
+    (["run", "--event", "lpr-cut", "--group", "no-such-group"], "Unknown group"),
+    (["run", "--event", "lpr-cut", "--tickers", "0016.HK", "--window", "1"], "two values"),
+    (
+        [
+            "run",
+            "--event",
+            "lpr-cut",
+            "--tickers",
+            "0016.HK",
+            "--benchmark",
+            "^KS11",
+            "--estimation",
+            "2023-09-01,2023-10-31",
+            "--window",
+            "2023-11-01,2023-11-03",
+        ],
+        "the benchmark ^KS11 has no returns in the estimation window",
+    ),
+    (
+        [
+            "run",
+            "--event",
+            "lpr-cut",
+            "--tickers",
+            "0016.HK",
+            "--estimation",
+            "2023-01-02,2023-06-19",
+            "--window",
+            "2023-06-19,2023-06-21",
+        ],
+        "overlaps the event window",
+    ),
+    (["events", "--market", "LSE"], "Unknown market"),
+]
+
+
+@pytest.mark.parametrize(("args", "fragment"), BAD, ids=[" ".join(a[:4]) for a, _ in BAD])
+def test_bad_input_is_one_sentence_exit_2_and_changes_nothing(cli, market_store, args, fragment):
+    before = store_state(market_store.root)
+    result = cli(*args)
+    assert result.code == 2, (result.out, result.err)
+    assert fragment in result.err
+    lines = [ln for ln in result.err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert "Traceback" not in result.err
+    assert store_state(market_store.root) == before
+
+
+def test_malformed_csv_import_changes_nothing(cli, tmp_path):
+    good = tmp_path / "GOOD.csv"
+    good.write_text("Date,Close\n2023-06-16,10\n2023-06-19,11\n")
+    assert cli("data", "import", str(good)).code == 0
+    root = PriceStore().root
+    before = store_state(root)
+    bad_dir = tmp_path / "batch"
+    bad_dir.mkdir()
+    (bad_dir / "GOOD.csv").write_text("Date,Close\n2023-06-16,99\n")
+    (bad_dir / "BAD.csv").write_text("Date,Close\n2023-06-16,abc\n")
+    result = cli("data", "import", str(bad_dir))
+    assert result.code == 2
+    assert "BAD.csv: column Close has 'abc' on 2023-06-16, not a number." in result.err
+    assert store_state(root) == before  # the good file of the batch was not written either
+
+
+def test_empty_store_listing_says_what_to_do(cli):
+    result = cli("data", "list")
+    assert result.code == 0 and "eventstudy data import" in result.err
+
+
+def test_click_usage_errors_exit_2(cli):
+    result = cli("run", "--model", "capm")
+    assert result.code == 2

@@ -1,0 +1,202 @@
+"""The study on the real market snapshot, and its input checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+
+from research.analysis import run_study
+from research.errors import EventError, WindowError
+from research.study import EventStudy
+from research.universe import group_tickers, load_universe
+
+from .synthetic import market_model_panel
+
+
+def test_universe_covers_the_snapshot_with_groups(market_dir):
+    uni = load_universe()
+    assert sorted(uni.index) == sorted(p.stem for p in market_dir.glob("*.csv"))
+    assert set(uni["group"]) == {
+        "index",
+        "benchmark",
+        "hk-developer",
+        "mainland-developer",
+        "reit",
+        "property-services",
+    }
+    assert "2007.HK" in group_tickers("mainland-developer")
+    assert "0016.HK" in group_tickers("hk-developer")
+
+
+@pytest.fixture(scope="module")
+def lpr_mainland(market_store_path):
+    import os
+
+    os.environ["EVENTSTUDY_DATA_DIR"] = str(market_store_path)
+    try:
+        return run_study(events=("lpr-cut",), groups=("mainland-developer",), benchmarks=("^HSI",))
+    finally:
+        del os.environ["EVENTSTUDY_DATA_DIR"]
+
+
+def test_lpr_cut_on_mainland_developers_has_every_stock(lpr_mainland):
+    res = lpr_mainland
+    group = set(group_tickers("mainland-developer"))
+    est = res.estimation
+    assert set(est["security"]) == group
+    # 1918.HK (Sunac) was suspended 2022-04-01..2023-04-12: too few estimation days, dropped
+    assert list(res.dropped["security"]) == ["1918.HK"]
+    assert "usable estimation days" in res.dropped["reason"].iat[0]
+    assert set(res.abnormal["security"]) == group - {"1918.HK"}
+    assert res.alignment["session"].iat[0] == pd.Timestamp("2023-06-20")
+    day0 = res.day_tests.set_index("day").loc[0]
+    assert day0["date"] == pd.Timestamp("2023-06-20") and day0["n"] == 16
+
+
+def test_real_market_model_equals_statsmodels_for_one_stock(lpr_mainland, market_store):
+    """0688.HK on ^HSI, estimation days -250..-11 before 2023-06-20, simple returns."""
+    closes = market_store.closes(["0688.HK", "^HSI"]).dropna()
+    rets = closes.pct_change().dropna()
+    pos0 = rets.index.get_loc(pd.Timestamp("2023-06-20"))
+    window = rets.iloc[pos0 - 250 : pos0 - 10]
+    ref = sm.OLS(window["0688.HK"], sm.add_constant(window["^HSI"])).fit()
+    est = lpr_mainland.estimation.set_index("security").loc["0688.HK"]
+    assert est["n_obs"] == 240
+    assert est["alpha"] == pytest.approx(ref.params["const"], abs=1e-10)
+    assert est["beta"] == pytest.approx(ref.params["^HSI"], abs=1e-10)
+    assert est["sigma"] == pytest.approx(np.sqrt(ref.scale), abs=1e-10)
+    ar0 = (
+        rets["0688.HK"].iat[pos0]
+        - ref.params["const"]
+        - ref.params["^HSI"] * rets["^HSI"].iat[pos0]
+    )
+    ab = lpr_mainland.abnormal
+    got = ab[(ab["security"] == "0688.HK") & (ab["day"] == 0)]["ar"].iat[0]
+    assert got == pytest.approx(ar0, abs=1e-12)
+
+
+def test_suspension_is_reported_and_excluded(lpr_mainland):
+    q = lpr_mainland.quality
+    sunac = q[(q["ticker"] == "1918.HK") & (q["kind"] == "suspension")].iloc[0]
+    assert sunac["start"] == pd.Timestamp("2022-04-01") and sunac["end"] == pd.Timestamp(
+        "2023-04-12"
+    )
+    logan = lpr_mainland.estimation.set_index("security").loc["3380.HK"]
+    assert logan["n_obs"] < 200  # zero-volume flat stretch of 2022 excluded
+
+
+def test_json_has_the_vocabulary(lpr_mainland):
+    import json
+
+    doc = json.loads(lpr_mainland.to_json())
+    day = doc["days"][0]
+    for key in (
+        "aar",
+        "caar",
+        "n",
+        "cross_sectional_t",
+        "cross_sectional_t_p",
+        "patell_z",
+        "bmp_t",
+        "kolari_pynnonen_t",
+        "corrado_rank_z",
+        "sign_z",
+        "generalized_sign_z",
+        "wilcoxon",
+        "crude_dependence",
+    ):
+        assert key in day
+    win = doc["windows"][0]
+    assert {"caar", "bhar", "caar_ci_low", "caar_ci_high", "patell_z_p"} <= set(win)
+    assert {"n_obs", "alpha", "beta", "sigma"} <= set(doc["estimation"][0])
+    assert doc["alignment"][0]["session"] == "2023-06-20"
+    assert {"t_single", "t_single_p", "ar", "car"} <= set(doc["securities"][0])
+
+
+def test_to_frame_holds_security_rows_and_pooled_rows(lpr_mainland):
+    frame = lpr_mainland.to_frame()
+    pooled = frame[frame["security"] == "*"]
+    assert len(pooled) == 3 and len(frame) == 16 * 3 + 3
+    assert np.allclose(pooled["aar"], frame[frame["security"] != "*"].groupby("day")["ar"].mean())
+    text = lpr_mainland.summary()
+    assert "lpr-cut" in text and "1918.HK" in text and "bmp_t" in text
+
+
+def test_log_returns_and_dates_as_windows(market_store):
+    res = run_study(
+        events=("lpr-cut",),
+        tickers=("0016.HK",),
+        benchmarks=("^HSI",),
+        returns="log",
+        window=("2023-06-19", "2023-06-21"),
+        estimation=("2022-06-01", "2023-05-31"),
+    )
+    assert res.settings.window == (-1, 1)
+    assert res.settings.return_kind == "log"
+    closes = market_store.closes(["0016.HK"])["0016.HK"]
+    r0 = np.log(closes[pd.Timestamp("2023-06-20")] / closes[pd.Timestamp("2023-06-19")])
+    assert res.abnormal.set_index("day").at[0, "ret"] == pytest.approx(r0, abs=1e-12)
+
+
+def test_multi_index_with_the_previous_new_york_session(market_store):
+    res = run_study(
+        events=("lpr-cut",),
+        groups=("hk-developer",),
+        benchmarks=("^HSI", "^GSPC"),
+        model="multi-index",
+    )
+    assert {"beta", "beta_2"} <= set(res.estimation.columns)
+    assert res.keep.sum() == 14
+
+
+# -- input checks on synthetic data -------------------------------------------------------
+@pytest.fixture
+def small():
+    return market_model_panel(n_secs=3, n_days=150, event_day=140)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "fragment"),
+    [
+        ({"window": (2, -2)}, WindowError, "ends before it starts"),
+        ({"estimation": (-20, 0)}, WindowError, "overlaps the event window"),
+        ({"car_windows": [(-5, 0)]}, WindowError, "outside the event window"),
+        ({"window": (0, 20)}, EventError, "runs past the data"),
+        ({"min_obs": 500}, WindowError, "fewer than the 500 usable days"),
+        ({"model": "capm"}, Exception, "Unknown model"),
+    ],
+)
+def test_bad_windows_are_refused(small, kwargs, error, fragment):
+    returns, bench, events = small
+    with pytest.raises(error, match=fragment):
+        EventStudy(returns, events, bench, **kwargs).fit()
+
+
+def test_short_estimation_says_how_many_days(small):
+    returns, bench, events = small
+    returns.iloc[:120, 0] = np.nan
+    res = EventStudy(returns, events, bench, estimation=(-100, -11), min_obs=60).fit()
+    assert "10 usable estimation days, fewer than the 60 required" in res.dropped["reason"].iat[0]
+
+
+def test_day0_that_is_not_a_session(small):
+    returns, bench, events = small
+    events = events.assign(day0=pd.Timestamp("2030-01-01"))
+    with pytest.raises(EventError, match="not a session"):
+        EventStudy(returns, events, bench)
+
+
+def test_overlapping_events_are_reported_and_masked(small):
+    returns, bench, events = small
+    two = pd.concat(
+        [events.assign(event="A"), events.assign(event="B", day0=returns.index[100])],
+        ignore_index=True,
+    )
+    masked = EventStudy(returns, two, bench, estimation=(-60, -11)).fit()
+    kept = EventStudy(returns, two, bench, estimation=(-60, -11), other_events="keep").fit()
+    assert "other event window inside the estimation window" in set(masked.overlaps["kind"])
+    n_mask = masked.estimation.set_index(["event", "security"])["n_obs"]
+    n_keep = kept.estimation.set_index(["event", "security"])["n_obs"]
+    assert (n_keep.loc["A"] - n_mask.loc["A"] == 3).all()  # B's 3-day window kept out of A's
