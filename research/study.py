@@ -307,54 +307,60 @@ class EventStudy:
             out[:, :, :, j] = np.where(ok[:, :, None], b[np.clip(p, 0, n - 1)], np.nan)
         return out
 
+    def _pairs(self, pos0: np.ndarray, cols: np.ndarray, lo: int, hi: int):
+        """Pairs (a, b), a != b, of one security's firm-events with lo <= pos0[b] - pos0[a] <= hi.
+
+        Sorted keys and ``searchsorted``: O(K log K + pairs), no Python loop.
+        """
+        span = int(max(abs(lo), abs(hi))) + len(self.returns.index) + 1
+        key = cols.astype(np.int64) * (3 * span) + pos0.astype(np.int64)
+        order = np.argsort(key, kind="stable")
+        skey = key[order]
+        start = np.searchsorted(skey, skey + lo, side="left")
+        end = np.searchsorted(skey, skey + hi, side="right")
+        counts = end - start
+        a_sorted = np.repeat(np.arange(len(skey)), counts)
+        offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        b_sorted = np.repeat(start, counts) + offsets
+        a, b = order[a_sorted], order[b_sorted]
+        keep = a != b
+        a, b = a[keep], b[keep]
+        return a, b, pos0[b] - pos0[a]
+
     def _overlaps(self, pos0: np.ndarray, cols: np.ndarray) -> pd.DataFrame:
         """Pairs of firm-events of one security whose windows touch each other."""
         ev = self.events
         e0, e1 = self.estimation
         w0, w1 = self.window
-        rows = []
-        for c in np.unique(cols):
-            members = np.flatnonzero(cols == c)
-            for a in members:
-                for b in members:
-                    if a == b:
-                        continue
-                    da = pos0[b] - pos0[a]  # b's day 0 relative to a
-                    if w0 - w1 <= da <= w1 - w0 and a < b:
-                        rows.append(
-                            (
-                                ev["security"].iat[a],
-                                ev["event"].iat[a],
-                                ev["event"].iat[b],
-                                "event windows overlap",
-                                int(da),
-                            )
-                        )
-                    elif e0 - w1 <= da <= e1 - w0:
-                        rows.append(
-                            (
-                                ev["security"].iat[a],
-                                ev["event"].iat[a],
-                                ev["event"].iat[b],
-                                "other event window inside the estimation window",
-                                int(da),
-                            )
-                        )
-        return pd.DataFrame(rows, columns=["security", "event", "other_event", "kind", "offset"])
+        a, b, d = self._pairs(pos0, cols, e0 - w1, w1 - w0)
+        both = (np.abs(d) <= w1 - w0) & (a < b)
+        inside = (d >= e0 - w1) & (d <= e1 - w0)
+        sel = both | inside
+        kind = np.where(
+            both[sel], "event windows overlap", "other event window inside the estimation window"
+        )
+        return pd.DataFrame(
+            {
+                "security": ev["security"].to_numpy()[a[sel]],
+                "event": ev["event"].to_numpy()[a[sel]],
+                "other_event": ev["event"].to_numpy()[b[sel]],
+                "kind": kind,
+                "offset": d[sel].astype(int),
+            }
+        )
 
     def _other_event_days(self, pos: np.ndarray, pos0: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """(K, T) True on days inside another firm-event window of the same security."""
+        e0 = self.estimation[0]
         w0, w1 = self.window
-        out = np.zeros(pos.shape, dtype=bool)
-        for c in np.unique(cols):
-            members = np.flatnonzero(cols == c)
-            if len(members) < 2:
-                continue
-            for a in members:
-                for b in members:
-                    if a != b:
-                        out[a] |= (pos[a] >= pos0[b] + w0) & (pos[a] <= pos0[b] + w1)
-        return out
+        t = pos.shape[1]
+        a, b, d = self._pairs(pos0, cols, e0 - w1, t + e0 - w0)
+        first = np.clip(d + w0 - e0, 0, t)  # columns of a's row covered by b's window
+        last = np.clip(d + w1 - e0 + 1, 0, t)
+        marks = np.zeros((pos.shape[0], t + 1), dtype=np.int32)
+        np.add.at(marks, (a, first), 1)
+        np.add.at(marks, (a, last), -1)
+        return np.cumsum(marks[:, :t], axis=1) > 0
 
     def _cars(self, fit, x_evt, ar, normal, r_evt, u_evt, days) -> dict[str, np.ndarray]:
         kind = self.settings.return_kind

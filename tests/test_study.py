@@ -200,3 +200,51 @@ def test_overlapping_events_are_reported_and_masked(small):
     n_mask = masked.estimation.set_index(["event", "security"])["n_obs"]
     n_keep = kept.estimation.set_index(["event", "security"])["n_obs"]
     assert (n_keep.loc["A"] - n_mask.loc["A"] == 3).all()  # B's 3-day window kept out of A's
+
+
+def test_vectorised_overlap_mask_equals_a_brute_force_loop():
+    returns, bench, _ = market_model_panel(n_secs=4, n_days=400)
+    rng = np.random.default_rng(11)
+    rows = [
+        (f"e{i}", f"S{rng.integers(0, 4):02d}", returns.index[rng.integers(130, 395)])
+        for i in range(60)
+    ]
+    events = pd.DataFrame(rows, columns=["event", "security", "day0"])
+    study = EventStudy(returns, events, bench, window=(-2, 3), estimation=(-120, -11))
+    pos0 = returns.index.get_indexer(study.events["day0"])
+    cols = returns.columns.get_indexer(study.events["security"])
+    rel = np.arange(-120, 4)
+    pos = pos0[:, None] + rel[None, :]
+    fast = study._other_event_days(pos, pos0, cols)
+    slow = np.zeros_like(fast)
+    for a in range(len(pos0)):
+        for b in range(len(pos0)):
+            if a != b and cols[a] == cols[b]:
+                slow[a] |= (pos[a] >= pos0[b] - 2) & (pos[a] <= pos0[b] + 3)
+    np.testing.assert_array_equal(fast, slow)
+    table = study._overlaps(pos0, cols)
+    n_both = sum(
+        1
+        for a in range(60)
+        for b in range(a + 1, 60)
+        if cols[a] == cols[b] and abs(pos0[b] - pos0[a]) <= 5
+    )
+    assert (table["kind"] == "event windows overlap").sum() == n_both
+
+
+def test_caar_band_is_the_cross_sectional_interval(small):
+    from scipy import stats as st
+
+    from research.plotting import caar_paths
+
+    returns, bench, events = small
+    res = EventStudy(returns, events, bench, window=(-2, 2), estimation=(-100, -11)).fit()
+    (path,) = caar_paths(res)
+    car = np.cumsum(res.ar, axis=1)[:, -1]
+    half = st.t.ppf(0.975, 2) * car.std(ddof=1) / np.sqrt(3)
+    assert path["caar"][-1] == pytest.approx(car.mean(), abs=1e-15)
+    assert path["high"][-1] - path["caar"][-1] == pytest.approx(half, rel=1e-12)
+    fig = res.plot()
+    ax = fig.axes[0]
+    assert ax.get_ylabel() == "CAAR (%)" and len(ax.lines) >= 1
+    assert np.allclose(ax.lines[0].get_ydata(), 100 * path["caar"])
