@@ -173,3 +173,180 @@ def headline_requests() -> list[StudyRequest]:
             events=HEADLINE_EVENTS, tickers=("^HSI",), benchmarks=(), model="constant-mean"
         ),
     ]
+
+
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class RegressionRequest:
+    """The ``eventstudy regress`` inputs."""
+
+    events: tuple[str, ...] = HEADLINE_EVENTS
+    dates: tuple[str, ...] = ()
+    tickers: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    benchmarks: tuple[str, ...] = ("^HSI",)
+    window: tuple = (-1, 1)
+    estimation: tuple = (-250, -11)
+    cov_type: str = "classical"
+    maxlags: int | None = None
+    long_short: tuple[str, str] | None = None
+    panel: bool = False
+    base_group: str | None = None
+    placebo_draws: int = 1000
+    returns: str = "simple"
+    market: str = "HKEX"
+    seed: int = 20230620
+
+
+@dataclass
+class RegressionReport:
+    """Everything ``eventstudy regress`` computed."""
+
+    alignment: pd.DataFrame
+    regressions: list
+    placebo: list
+    panel: object | None
+
+    def summary(self) -> str:
+        from research.report import table
+
+        parts = [
+            table(
+                self.alignment[["event", "timestamp", "session", "rule"]],
+                "Day 0 of each event (alignment rule applied)",
+            )
+        ]
+        parts += [r.summary() for r in self.regressions]
+        if self.placebo:
+            frame = pd.concat([p.to_frame() for p in self.placebo], ignore_index=True)
+            parts.append(
+                table(
+                    frame, "Placebo (randomisation) inference on the same series", percent=("car",)
+                )
+            )
+        if self.panel is not None:
+            parts.append(self.panel.summary())
+        return "\n\n".join(parts)
+
+    def to_dict(self) -> dict:
+        from research.study import _records
+
+        return {
+            "alignment": _records(self.alignment),
+            "regressions": [r.to_dict() for r in self.regressions],
+            "placebo": [p.to_dict() for p in self.placebo],
+            "panel": self.panel.to_dict() if self.panel is not None else None,
+        }
+
+
+def run_regressions(
+    request: RegressionRequest, store: PriceStore | None = None
+) -> RegressionReport:
+    """Dummy-variable regressions, placebo inference and (optionally) the panel."""
+    from research.placebo import placebo_test
+    from research.regression import event_regression, group_portfolio, panel_event_regression
+
+    store = store or PriceStore()
+    events = resolve_events(
+        StudyRequest(events=request.events, dates=request.dates, market=request.market)
+    )
+    universe = load_universe()
+    group_members = {}
+    for group in request.groups:
+        for g in PROPERTY_GROUPS if group == "property" else (group,):
+            group_members[g] = group_tickers(g, universe)
+    if request.long_short:
+        for g in request.long_short:
+            group_members.setdefault(g, group_tickers(g, universe))
+    securities = list(
+        dict.fromkeys([t for m in group_members.values() for t in m] + list(request.tickers))
+    )
+    if not securities:
+        raise EventStudyError("Give the series with --tickers, --group or --long-short.")
+    benchmarks = [b for b in request.benchmarks if b]
+    missing = [t for t in [*securities, *benchmarks] if t not in store]
+    if missing:
+        raise EventStudyError(store._missing_message(missing[0]))
+    panel = build_panel(securities, benchmarks, request.market, store, request.returns)
+    alignment = align_events(events, panel.market, panel.trading_days)
+    day0 = dict(zip(alignment["event"], alignment["session"], strict=True))
+    full = align_events(load_catalogue(), panel.market, panel.trading_days)
+    confounders = full.groupby("session")["event"].apply(list).to_dict()
+    bench = panel.benchmarks if benchmarks else None
+    window = _relative(
+        tuple(request.window), alignment["session"], panel.trading_days, "event window"
+    )
+    estimation = _relative(
+        tuple(request.estimation), alignment["session"], panel.trading_days, "estimation window"
+    )
+    series: list[tuple[pd.Series, pd.Series | None]] = []
+    for t in request.tickers:
+        if t in benchmarks:
+            raise EventStudyError(f"{t} is also the benchmark; pick another benchmark.")
+        series.append((panel.returns[t].rename(t), panel.exclude[t]))
+    for g in request.groups:
+        names = PROPERTY_GROUPS if g == "property" else (g,)
+        for name in names:
+            series.append(
+                (
+                    group_portfolio(
+                        panel.returns,
+                        group_members[name],
+                        panel.exclude,
+                        f"{name} (equal-weighted)",
+                    ),
+                    None,
+                )
+            )
+    if request.long_short:
+        a, b = request.long_short
+        long_leg = group_portfolio(panel.returns, group_members[a], panel.exclude)
+        short_leg = group_portfolio(panel.returns, group_members[b], panel.exclude)
+        series.append(((long_leg - short_leg).rename(f"{a} - {b}"), None))
+    regressions, placebos = [], []
+    for y, ex in series:
+        regressions.append(
+            event_regression(
+                y,
+                bench,
+                day0,
+                window,
+                estimation,
+                request.cov_type,
+                request.maxlags,
+                ex,
+                confounders,
+            )
+        )
+        if request.placebo_draws > 0:
+            for event, d0 in day0.items():
+                placebos.append(
+                    placebo_test(
+                        y,
+                        bench,
+                        d0,
+                        event,
+                        window,
+                        estimation,
+                        n_draws=request.placebo_draws,
+                        seed=request.seed,
+                        exclude=ex,
+                        avoid=list(day0.values()),
+                    )
+                )
+    panel_res = None
+    if request.panel:
+        labels = pd.Series({t: g for g, members in group_members.items() for t in members})
+        if labels.nunique() < 2:
+            raise EventStudyError("--panel needs at least two groups (repeat --group).")
+        panel_res = panel_event_regression(
+            panel.returns,
+            labels,
+            panel.benchmarks,
+            day0,
+            window,
+            estimation,
+            request.base_group,
+            panel.exclude,
+        )
+    return RegressionReport(alignment, regressions, placebos, panel_res)

@@ -150,6 +150,7 @@ def data_import(
     paths: Annotated[list[Path], typer.Argument(help="CSV files or folders of CSV files.")],
 ) -> None:
     """Import Yahoo-style CSV files (the ticker is the file name) into the store."""
+    from research import quality
     from research.errors import EventStudyError, MalformedFileError
     from research.prices import read_price_csv
     from research.store import PriceStore
@@ -165,6 +166,8 @@ def data_import(
     if not files:
         raise EventStudyError(f"No CSV files in {', '.join(map(str, paths))}.")
     parsed = [read_price_csv(f) for f in files]  # every file validated before anything is written
+    for item in parsed:
+        item.notes.extend(quality.import_notes(item.frame, item.ticker))
     store = PriceStore()
     for f, item in zip(files, parsed, strict=True):
         info = store.save(item, source=str(f.resolve()))
@@ -342,6 +345,85 @@ def run(
     else:
         shown = TEST_NAMES if tests is Tests.all else None
         _emit("\n\n".join(r.summary(shown) for r in results), output)
+
+
+@app.command()
+def regress(
+    event: Annotated[
+        list[str] | None, typer.Option("--event", help="Catalogue event id (repeatable).")
+    ] = None,
+    date: Annotated[
+        list[str] | None, typer.Option("--date", help="Ad-hoc event date or timestamp.")
+    ] = None,
+    tickers: Annotated[
+        list[str] | None, typer.Option("--tickers", help="Series to regress, comma-separated.")
+    ] = None,
+    group: Annotated[
+        list[str] | None,
+        typer.Option("--group", help="Regress the group's equal-weighted portfolio (repeatable)."),
+    ] = None,
+    benchmark: Annotated[
+        list[str] | None, typer.Option("--benchmark", help="Benchmark (repeatable).")
+    ] = None,
+    window: Annotated[str, typer.Option(help="Event window: relative days or two dates.")] = "-1,1",
+    estimation: Annotated[str, typer.Option(help="Estimation window.")] = "-250,-11",
+    hac: Annotated[bool, typer.Option("--hac", help="Newey-West (HAC) standard errors.")] = False,
+    maxlags: Annotated[int | None, typer.Option(help="HAC lags (default Newey-West 1994).")] = None,
+    long_short: Annotated[
+        str | None,
+        typer.Option(
+            "--long-short",
+            help="Long-short portfolio of two groups, e.g. mainland-developer,hk-developer.",
+        ),
+    ] = None,
+    panel: Annotated[
+        bool, typer.Option("--panel", help="Stacked panel with event-day x group terms.")
+    ] = False,
+    base: Annotated[
+        str | None, typer.Option(help="Base group of the panel (default: the last group).")
+    ] = None,
+    placebo: Annotated[int, typer.Option(help="Random placebo dates per event (0: none).")] = 1000,
+    returns: Annotated[Returns, typer.Option("--returns")] = Returns.simple,
+    market: Annotated[str, typer.Option(help="Exchange of the series.")] = "HKEX",
+    fmt: Annotated[Format, typer.Option("--format", help="table or json.")] = Format.table,
+    output: Annotated[Path | None, typer.Option(help="Write to this file.")] = None,
+) -> None:
+    """Dummy-variable event regressions, placebo inference and the group panel."""
+    import json
+
+    from research.analysis import HEADLINE_EVENTS, RegressionRequest, run_regressions
+    from research.errors import EventStudyError
+
+    pair = None
+    if long_short:
+        parts = _split([long_short])
+        if len(parts) != 2:
+            raise EventStudyError("--long-short takes two groups separated by a comma.")
+        pair = (parts[0], parts[1])
+    request = RegressionRequest(
+        events=_split(event) if (event or date) else HEADLINE_EVENTS,
+        dates=tuple(date or ()),
+        tickers=_split(tickers),
+        groups=_split(group),
+        benchmarks=_split(benchmark) if benchmark else ("^HSI",),
+        window=_window(window, "event window"),
+        estimation=_window(estimation, "estimation window"),
+        cov_type="hac" if hac else "classical",
+        maxlags=maxlags,
+        long_short=pair,
+        panel=panel,
+        base_group=base,
+        placebo_draws=placebo,
+        returns=returns.value,
+        market=market,
+    )
+    report = run_regressions(request)
+    if fmt is Format.json:
+        _emit(json.dumps(report.to_dict(), indent=1, allow_nan=False, default=str), output)
+    elif fmt is Format.csv:
+        raise EventStudyError("regress writes table or json; use --format json for data.")
+    else:
+        _emit(report.summary(), output)
 
 
 def main() -> None:

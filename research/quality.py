@@ -144,3 +144,18 @@ def dropped_rows(flags: pd.DataFrame) -> dict[str, list[pd.Timestamp]]:
         if row.kind == "snapshot":
             out.setdefault(row.ticker, []).append(row.start)
     return out
+
+
+def import_notes(frame: pd.DataFrame, ticker: str, rules: QualityRules | None = None) -> list[str]:
+    """One note per suspension, snapshot or jump, for the import report and the metadata."""
+    flags = scan(frame, ticker, rules)
+    notes = []
+    for row in flags.itertuples(index=False):
+        if row.kind == "stale":
+            continue
+        span = f"{row.start:%Y-%m-%d}" + (f"..{row.end:%Y-%m-%d}" if row.days > 1 else "")
+        notes.append(f"{row.kind} {span} ({row.days} day(s))")
+    stale = flags[flags["kind"] == "stale"]
+    if len(stale):
+        notes.append(f"{int(stale['days'].sum())} isolated stale day(s) (flat price, zero volume)")
+    return notes

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from research.store import PriceStore
@@ -198,3 +199,74 @@ def test_empty_store_listing_says_what_to_do(cli):
 def test_click_usage_errors_exit_2(cli):
     result = cli("run", "--model", "capm")
     assert result.code == 2
+
+
+def test_regress_the_issue_command(cli, market_store):
+    result = cli(
+        "regress",
+        "--event",
+        "blinken-arrives",
+        "--event",
+        "lpr-cut",
+        "--group",
+        "mainland-developer",
+        "--benchmark",
+        "^HSI",
+        "--hac",
+        "--placebo",
+        "200",
+    )
+    assert result.code == 0, result.err
+    assert "not separately identified" in result.out
+    assert "Placebo" in result.out and "hac s.e." in result.out
+
+
+def test_regress_json_with_long_short_and_panel(cli, market_store):
+    result = cli(
+        "regress",
+        "--event",
+        "lpr-cut",
+        "--group",
+        "mainland-developer",
+        "--group",
+        "hk-developer",
+        "--long-short",
+        "mainland-developer,hk-developer",
+        "--panel",
+        "--window",
+        "0,0",
+        "--placebo",
+        "100",
+        "--format",
+        "json",
+    )
+    assert result.code == 0, result.err
+    doc = json.loads(result.out)
+    names = [r["series"] for r in doc["regressions"]]
+    assert names == [
+        "mainland-developer (equal-weighted)",
+        "hk-developer (equal-weighted)",
+        "mainland-developer - hk-developer",
+    ]
+    terms = {t["term"] for t in doc["panel"]["terms"]}
+    assert "lpr-cut[0]: mainland-developer - hk-developer" in terms
+    assert all(0 < p["placebo_p_random_dates"] <= 1 for p in doc["placebo"])
+    # the long-short regression's day-0 coefficient equals the panel's difference term up to
+    # the estimation sample (portfolio vs stock-level fit): same sign, same order of size
+    ls = next(
+        r
+        for r in doc["regressions"]
+        if r["series"].endswith("hk-developer") and " - " in r["series"]
+    )
+    coef = next(c["coef"] for c in ls["coefficients"] if c["term"] == "lpr-cut[0]")
+    panel = next(
+        t["coef"]
+        for t in doc["panel"]["terms"]
+        if t["term"] == "lpr-cut[0]: mainland-developer - hk-developer"
+    )
+    assert np.sign(coef) == np.sign(panel) and abs(coef - panel) < 0.01
+
+
+def test_regress_bad_long_short(cli, market_store):
+    result = cli("regress", "--event", "lpr-cut", "--long-short", "mainland-developer")
+    assert result.code == 2 and "two groups" in result.err
