@@ -71,7 +71,9 @@ def align_foreign_returns(
     (``same_day``), or in ``[t_prev, t)`` when it opens after the home market
     closes (New York for Hong Kong: the S&P 500 session of date *d* is known
     before the Hong Kong session after *d*).  No foreign return is dropped or
-    counted twice.
+    counted twice.  A home session whose interval holds no foreign session (a
+    foreign holiday such as Juneteenth) gets a zero return: the foreign price
+    did not change, and its next session's return covers the whole gap.
 
     Returns
     -------
@@ -84,6 +86,12 @@ def align_foreign_returns(
     valid = (pos < len(sessions)) & (pos > 0)
     grouped = pd.Series(own.to_numpy()[valid]).groupby(pos[valid]).sum()
     out = pd.Series(np.nan, index=sessions, name=prices.name)
+    if len(own):
+        # inside the foreign data's span a home session with no foreign session in its
+        # interval (a foreign holiday) gets 0: the foreign price did not change
+        first = sessions.searchsorted(own.index[0], side="left" if same_day else "right")
+        last = sessions.searchsorted(own.index[-1], side="left" if same_day else "right")
+        out.iloc[first : min(last + 1, len(sessions))] = 0.0
     out.iloc[grouped.index.to_numpy()] = grouped.to_numpy()
     return np.expm1(out) if kind == "simple" else out
 
