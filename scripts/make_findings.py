@@ -1,0 +1,392 @@
+"""Write docs/findings.md from the package's own output.
+
+    python scripts/make_findings.py [--out docs/findings.md]
+
+Every number in the document is computed here through the same API the
+commands shown next to it use (``research.analysis``), so rerunning the
+command reproduces the number.  Reads the price store (``EVENTSTUDY_DATA_DIR``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+EVENTS = ("blinken-arrives", "lpr-cut")
+GROUPS = ("mainland-developer", "hk-developer", "reit", "property-services")
+PLACEBO = 1000
+
+
+def pct(x: float) -> str:
+    return f"{100 * x:+.2f}%"
+
+
+def pv(p: float) -> str:
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def header(*cols: str) -> list[str]:
+    """A Markdown table header and its rule."""
+    return ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+
+
+def verdict(p: float) -> str:
+    return (
+        "significant at 5%"
+        if p < 0.05
+        else ("significant at 10% only" if p < 0.1 else "not significant")
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Write docs/findings.md")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "findings.md")
+    args = parser.parse_args(argv)
+    from research.analysis import RegressionRequest, run_regressions, run_study
+
+    lines: list[str] = []
+    add = lines.append
+
+    # -- the HSI ---------------------------------------------------------------------------
+    hsi_cmd = (
+        "eventstudy regress --event blinken-arrives --event lpr-cut --tickers ^HSI "
+        "--benchmark ACWI --window 0,0 --hac"
+    )
+    hsi = run_regressions(
+        RegressionRequest(
+            events=EVENTS,
+            tickers=("^HSI",),
+            benchmarks=("ACWI",),
+            window=(0, 0),
+            cov_type="hac",
+            placebo_draws=PLACEBO,
+        )
+    )
+    reg = hsi.regressions[0]
+    pl = {p.event: p for p in hsi.placebo}
+    n225_cmd = hsi_cmd.replace("ACWI", "^N225")
+    n225 = run_regressions(
+        RegressionRequest(
+            events=EVENTS,
+            tickers=("^HSI",),
+            benchmarks=("^N225",),
+            window=(0, 0),
+            cov_type="hac",
+            placebo_draws=PLACEBO,
+        )
+    )
+    reg_n = n225.regressions[0]
+    pl_n = {p.event: p for p in n225.placebo}
+    raw = run_study(
+        events=EVENTS,
+        tickers=("^HSI",),
+        benchmarks=(),
+        model="constant-mean",
+        window=(0, 0),
+        bootstrap=0,
+    )
+    raw_r = raw.abnormal.set_index("event")["ret"]
+
+    def term(r, event):
+        name = f"{event}[0]"
+        return r.params[name], r.bse[name], r.pvalues[name]
+
+    add("# Findings: Hong Kong around the Blinken visit and the loan-prime-rate cut (June 2023)")
+    add("")
+    add("Written by `python scripts/make_findings.py` from the package's own output; each")
+    add("number below is printed by the command shown beside it (market snapshot of")
+    add("`shared/data/market` imported with `eventstudy data import`). Simple returns; market")
+    add("model estimated on sessions -250..-11; HAC (Newey-West) standard errors; placebo")
+    add(f"p-values from {PLACEBO} random dates and from every window of the estimation period.")
+    add("")
+    add("## The claim")
+    add("")
+    add('The article: Hong Kong-listed Chinese stocks "slumped on Tuesday ... after a relatively')
+    add('modest reduction to the mortgage reference rate disappointed the market". Tuesday is')
+    add("2023-06-20: the loan prime rates were published at 09:15 Beijing time, before the")
+    add("Hong Kong open, so the cut's day 0 is the 2023-06-20 session. The visit's first")
+    add("Hong Kong session is Monday 2023-06-19 (Blinken landed on Sunday); Xi met Blinken")
+    add("at 16:30 on the 19th, after the 16:00 close, so that meeting's day 0 is also 06-20.")
+    add("(`eventstudy events` prints every alignment with its rule.)")
+    add("")
+    add("## 1. The Hang Seng Index")
+    add("")
+    add(
+        f"Raw HSI returns: {pct(raw_r['blinken-arrives'])} on 06-19 and "
+        f"{pct(raw_r['lpr-cut'])} on 06-20 (`eventstudy run --event blinken-arrives "
+        "--event lpr-cut --tickers ^HSI --model constant-mean --window 0,0`)."
+    )
+    add("")
+    lines += header(
+        "benchmark",
+        "session",
+        "abnormal return",
+        "s.e. (HAC)",
+        "p",
+        "placebo p (estimation window)",
+        "placebo p (random dates)",
+    )
+    for label, r, plc in (
+        ("ACWI, previous NY session", reg, pl),
+        ("Nikkei 225, same day", reg_n, pl_n),
+    ):
+        for event, day in (("blinken-arrives", "06-19"), ("lpr-cut", "06-20")):
+            c, s, p = term(r, event)
+            add(
+                f"| {label} | {day} ({event}) | {pct(c)} | {pct(s)[1:]} | {pv(p)} | "
+                f"{pv(plc[event].p_in_window)} | {pv(plc[event].p_random_dates)} |"
+            )
+    add("")
+    add(f"Commands: `{hsi_cmd}` and `{n225_cmd}`.")
+    add("")
+    c, s, p = term(reg, "lpr-cut")
+    add(
+        f"The HSI fell {pct(raw_r['lpr-cut'])} on 06-20, and {pct(c)} beyond what global "
+        f"equities (ACWI) predicted; that abnormal return is {verdict(p)} (p = {pv(p)}; "
+        f"placebo p = {pv(pl['lpr-cut'].p_in_window)}): the standard error of a one-day "
+        f"abnormal return of the HSI in this period is {pct(s)[1:]}. "
+        + (
+            "Hong Kong did fall more than the regional and global benchmarks predicted, as the "
+            "article says it led losses in Asia, but by an amount within normal daily variation."
+            if c < 0 and term(reg_n, "lpr-cut")[0] < 0
+            else "Against at least one benchmark Hong Kong did not fall more than predicted."
+        )
+    )
+    add("")
+
+    # -- property groups, engine --------------------------------------------------------------
+    study_cmd = (
+        "eventstudy run --event blinken-arrives --event lpr-cut --group property "
+        "--benchmark ^HSI --window 0,0 --tests all"
+    )
+    res = run_study(events=EVENTS, groups=("property",), benchmarks=("^HSI",), window=(0, 0))
+    days = res.day_tests.set_index(["event", "group"])
+    add("## 2. Property groups against the HSI: the cross-section of stocks")
+    add("")
+    add(f"Command: `{study_cmd}`")
+    add("")
+    lines += header(
+        "event (session)",
+        "group",
+        "N",
+        "AAR",
+        "BMP t (p)",
+        "Kolari-Pynnönen t (p)",
+        "crude dependence t (p)",
+        "rank z (p)",
+    )
+    for event, day in (("blinken-arrives", "06-19"), ("lpr-cut", "06-20")):
+        for g in (*GROUPS, "all"):
+            row = days.loc[(event, g)]
+            add(
+                f"| {event} ({day}) | {g} | {int(row['n'])} | {pct(row['aar'])} | "
+                f"{row['bmp_t']:.2f} ({pv(row['bmp_t_p'])}) | "
+                f"{row['kolari_pynnonen_t']:.2f} ({pv(row['kolari_pynnonen_t_p'])}) | "
+                f"{row['crude_dependence']:.2f} ({pv(row['crude_dependence_p'])}) | "
+                f"{row['corrado_rank_z']:.2f} ({pv(row['corrado_rank_z_p'])}) |"
+            )
+    md = days.loc[("lpr-cut", "mainland-developer")]
+    ab = res.abnormal
+    md_ar = ab[
+        (ab["event"] == "lpr-cut") & (ab["group"] == "mainland-developer") & (ab["day"] == 0)
+    ]
+    n_neg, n_md = int((md_ar["ar"] < 0).sum()), len(md_ar)
+    from research.inference import mean_residual_correlation
+
+    rows = [
+        i for e, g, idx in res.cohorts() if (e, g) == ("lpr-cut", "mainland-developer") for i in idx
+    ]
+    r_bar = mean_residual_correlation(res.fit.resid[rows])
+    dropped = ", ".join(
+        f"{r.security} ({r.reason})" for r in res.dropped.itertuples() if r.event == "lpr-cut"
+    )
+    add("")
+    add(
+        f"On 06-20 the mainland developers' average abnormal return is {pct(md['aar'])}, and "
+        f"the BMP test, which treats the {int(md['n'])} stocks as independent, calls it "
+        f"overwhelming (t = {md['bmp_t']:.1f}); {n_neg} of the {n_md} stocks fell relative to "
+        "the HSI. But the stocks move together: the mean pairwise correlation of their "
+        f"estimation-window residuals is {r_bar:.2f}, and once it is accounted for "
+        f"(Kolari-Pynnönen) t = {md['kolari_pynnonen_t']:.2f} "
+        f"(p = {pv(md['kolari_pynnonen_t_p'])}); the crude-dependence test, which uses the "
+        f"portfolio's own history, gives p = {pv(md['crude_dependence_p'])} and the rank test "
+        f"p = {pv(md['corrado_rank_z_p'])}. The BMP figure measures how uniformly the group "
+        "moved that day, not how unusual the move was."
+    )
+    if dropped:
+        add(f"Dropped: {dropped}.")
+    add("")
+
+    # -- regressions on portfolios, long-short, panel ---------------------------------------------
+    reg_cmd = (
+        "eventstudy regress --event blinken-arrives --event lpr-cut --group property "
+        "--benchmark ^HSI --window 0,0 --hac"
+    )
+    port = run_regressions(
+        RegressionRequest(
+            events=EVENTS,
+            groups=("property",),
+            benchmarks=("^HSI",),
+            window=(0, 0),
+            cov_type="hac",
+            placebo_draws=PLACEBO,
+        )
+    )
+    plc = {(p.series, p.event): p for p in port.placebo}
+    add("## 3. Event regressions on equal-weighted group portfolios")
+    add("")
+    add(f"Command: `{reg_cmd}`")
+    add("")
+    lines += header(
+        "portfolio",
+        "session",
+        "abnormal return",
+        "s.e. (HAC)",
+        "p",
+        "placebo p (estimation window)",
+        "placebo p (random dates)",
+    )
+    for r in port.regressions:
+        for event, day in (("blinken-arrives", "06-19"), ("lpr-cut", "06-20")):
+            c, s, p = term(r, event)
+            q = plc[(r.series, event)]
+            add(
+                f"| {r.series} | {day} ({event}) | {pct(c)} | {pct(s)[1:]} | {pv(p)} | "
+                f"{pv(q.p_in_window)} | {pv(q.p_random_dates)} |"
+            )
+    add("")
+    ls_cmd = (
+        "eventstudy regress --event blinken-arrives --event lpr-cut --group mainland-developer "
+        "--group hk-developer --long-short mainland-developer,hk-developer --panel "
+        "--window 0,0 --hac"
+    )
+    ls = run_regressions(
+        RegressionRequest(
+            events=EVENTS,
+            groups=("mainland-developer", "hk-developer"),
+            long_short=("mainland-developer", "hk-developer"),
+            panel=True,
+            benchmarks=("^HSI",),
+            window=(0, 0),
+            cov_type="hac",
+            placebo_draws=PLACEBO,
+        )
+    )
+    lsr = ls.regressions[-1]
+    lsp = {p.event: p for p in ls.placebo if p.series == lsr.series}
+    panel = ls.panel.table.set_index("term")
+    add("## 4. Telling the rate cut from the visit: mainland against Hong Kong developers")
+    add("")
+    add("A cut in the mortgage reference rate should matter most to rate-sensitive mainland")
+    add("developers and little to Hong Kong landlords; a diplomatic visit should move the broad")
+    add("market. The difference between the two groups on each session is measured by a")
+    add("long-short portfolio regression and by a stacked panel of the stocks with event-session")
+    add("x group terms and standard errors clustered by date.")
+    add("")
+    add(f"Command: `{ls_cmd}`")
+    add("")
+    lines += header(
+        "session",
+        "long-short (mainland - HK)",
+        "s.e.",
+        "p",
+        "placebo p (random dates)",
+        "panel difference",
+        "panel s.e.",
+        "panel p",
+    )
+    for event, day in (("blinken-arrives", "06-19"), ("lpr-cut", "06-20")):
+        c, s, p = term(lsr, event)
+        t = panel.loc[f"{event}[0]: mainland-developer - hk-developer"]
+        add(
+            f"| {day} ({event}) | {pct(c)} | {pct(s)[1:]} | {pv(p)} | "
+            f"{pv(lsp[event].p_random_dates)} | {pct(t['coef'])} | {pct(t['se'])[1:]} | "
+            f"{pv(t['p'])} |"
+        )
+    c_cut, s_cut, p_cut = term(lsr, "lpr-cut")
+    c_vis, _, p_vis = term(lsr, "blinken-arrives")
+    add("")
+    direction = (
+        "trailed the Hong Kong developers by "
+        + pct(c_cut)[1:]
+        + ", in the direction a disappointing rate cut predicts"
+        if c_cut < 0
+        else "beat the Hong Kong developers by "
+        + pct(c_cut)[1:]
+        + ", against the direction a disappointing rate cut predicts"
+    )
+    joiner = "but" if p_cut >= 0.05 else "and"
+    add(
+        f"On 06-20 the mainland developers {direction}, {joiner} the gap is {verdict(p_cut)} "
+        f"(p = {pv(p_cut)}): the spread between the two groups moves by about {pct(s_cut)[1:]} "
+        f"on an ordinary day. On 06-19, before the cut, the gap was already {pct(c_vis)} "
+        f"(p = {pv(p_vis)})."
+    )
+    add("")
+    add("## 5. What the data can and cannot separate")
+    add("")
+    add("* **One series cannot separate the cut from the visit's second day.** The 06-20 session")
+    add("  carries the rate cut, the Xi-Blinken meeting (after the 06-19 close), Blinken's")
+    add("  departure press conference, Biden's praise and the AmCham statement; 06-19 carries the")
+    add("  Wang Yi talks and Goldman's GDP downgrade. `eventstudy regress` prints these")
+    add("  confounders for every dummy; with a (-1,1) window the two events share two of their")
+    add("  three sessions and the output says their effects are not separately identified.")
+    add("* **The cross-section separates them only under an assumption:** that the visit moved")
+    add("  mainland and Hong Kong developers alike, so that their difference on 06-20 is the")
+    add("  rate cut's. Under that assumption the measured difference is the one in section 4.")
+    add("* **Stock-level significance overstates the evidence.** Property stocks share sector")
+    add("  shocks; tests that ignore it (BMP, cross-sectional t, Patell) report tiny p-values for")
+    add("  moves that portfolio-level, correlation-adjusted and placebo inference find ordinary.")
+    add("")
+    add("## What the evidence supports, and what it does not")
+    add("")
+    add(
+        f"* Supported: Hong Kong fell on 06-20 ({pct(raw_r['lpr-cut'])}); relative to global and "
+        f"regional benchmarks the fall was {pct(term(reg, 'lpr-cut')[0])} (ACWI) and "
+        f"{pct(term(reg_n, 'lpr-cut')[0])} (Nikkei). Beyond their HSI exposure the groups' "
+        "average abnormal returns were "
+        + ", ".join(f"{g} {pct(days.loc[('lpr-cut', g), 'aar'])}" for g in GROUPS)
+        + f"; {n_neg} of {n_md} mainland developers were lower."
+    )
+    series_p = {
+        "the HSI against ACWI": term(reg, "lpr-cut")[2],
+        "the HSI against the Nikkei": term(reg_n, "lpr-cut")[2],
+        **{r.series: term(r, "lpr-cut")[2] for r in port.regressions},
+        "mainland minus HK developers": p_cut,
+    }
+    placebo_p = [
+        p.p_in_window
+        for p in [*hsi.placebo, *n225.placebo, *port.placebo, *ls.placebo]
+        if p.event == "lpr-cut"
+    ]
+    significant = [k for k, v in series_p.items() if v < 0.05]
+    if not significant and min(placebo_p) >= 0.05:
+        add(
+            "* Not supported at conventional levels: that these moves were abnormal. Against each "
+            "series' own history (HAC regressions and placebo dates) none of the 06-20 abnormal "
+            f"returns is significant at 5% (smallest p = {pv(min(series_p.values()))}, smallest "
+            f"estimation-window placebo p = {pv(min(placebo_p))}), and neither is the "
+            "mainland-minus-HK difference."
+        )
+    else:
+        add(
+            "* Significant at 5% against the series' own history on 06-20: "
+            + ", ".join(f"{k} (p = {pv(series_p[k])})" for k in significant)
+            + "."
+        )
+    add("* Not testable with daily data: that the rate cut, rather than the visit's second day,")
+    add("  caused the 06-20 move. The sessions coincide; only the cross-sectional contrast")
+    add("  speaks to it, and it is too noisy to be conclusive.")
+    add("")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text("\n".join(lines) + "\n")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
