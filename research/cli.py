@@ -426,6 +426,28 @@ def regress(
         _emit(report.summary(), output)
 
 
+@app.command()
+def figures(
+    out: Annotated[Path, typer.Option(help="Folder to write the figures to.")] = Path(
+        "docs/figures"
+    ),
+    only: Annotated[
+        list[str] | None, typer.Option("--only", help="Just these figures (repeatable).")
+    ] = None,
+) -> None:
+    """Regenerate every figure of docs/figures from the stored prices (PNG 300 dpi + SVG)."""
+    from research.errors import EventStudyError
+    from research.figures import FIGURE_NAMES, build_all
+
+    unknown = [n for n in only or [] if n not in FIGURE_NAMES]
+    if unknown:
+        raise EventStudyError(
+            f"Unknown figure {unknown[0]!r}: use one of {', '.join(FIGURE_NAMES)}."
+        )
+    for path in build_all(out, only=list(only) if only else None):
+        typer.echo(str(path))
+
+
 def main() -> None:
     """Console entry point: user errors print one sentence and exit 2; usage errors exit 2."""
     from research.errors import EventStudyError

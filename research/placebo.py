@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from research.errors import EventStudyError
+from research.simulation import draw_pseudo_events
 from research.study import EventStudy
 
 
@@ -134,23 +135,27 @@ def placebo_test(
     sums = np.convolve(np.nan_to_num(resid), np.ones(length), mode="valid")
     present = np.convolve(np.isfinite(resid).astype(float), np.ones(length), mode="valid")
     in_window = np.where(present == length, sums, np.nan)
-    # (2) random pseudo-event dates across the sample, full procedure each
+    # (2) random pseudo-event dates across the sample, full procedure each: only dates on
+    # which the series and its benchmarks allow a complete estimation and event window
     rng = np.random.default_rng(seed)
     index = y.index
     n = len(index)
-    lo, hi = -estimation[0], n - window[1] - 1
+    span = window[1] - window[0]
     blocked = np.zeros(n, dtype=bool)
     for t in [day0, *(avoid or [])]:
         p = index.get_indexer([pd.Timestamp(t)])[0]
         if p >= 0:
-            blocked[max(p - (window[1] - window[0]), 0) : p + (window[1] - window[0]) + 1] = True
-    candidates = np.flatnonzero(~blocked[lo : hi + 1]) + lo
-    if candidates.size == 0:
-        raise EventStudyError(f"{name} has no session left for random placebo dates.")
-    draws = rng.choice(candidates, size=n_draws, replace=True)
-    pseudo = pd.DataFrame(
-        {"security": name, "day0": index[draws], "event": [f"p{i}" for i in range(n_draws)]}
-    )
+            blocked[max(p - span, 0) : p + span + 1] = True
+    need = min_obs if min_obs is not None else real.study.min_obs
+    bench = None if benchmarks is None else benchmarks.reindex(index)
+    masked = returns if ex is None else returns.where(~ex)
+    try:
+        pseudo = draw_pseudo_events(
+            masked, n_draws, 1, window, estimation, need, rng, bench, blocked
+        )
+    except ValueError:
+        raise EventStudyError(f"{name} has no session left for random placebo dates.") from None
+    pseudo["event"] = [f"p{i}" for i in range(n_draws)]
     placebo = EventStudy(returns, pseudo, benchmarks, car_windows=[window], **common).fit()
     random_cars = np.where(placebo.keep, placebo.cars["car"][:, 0], np.nan)
     return PlaceboResults(

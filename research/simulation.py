@@ -58,13 +58,20 @@ def draw_pseudo_events(
     estimation: tuple[int, int],
     min_obs: int,
     rng: np.random.Generator,
-    benchmark: pd.Series | None = None,
+    benchmark: pd.Series | pd.DataFrame | None = None,
+    blocked: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Random (trial, security, day0) rows with a full window and ``min_obs`` estimation days."""
+    """Random (trial, security, day0) rows with a full window and ``min_obs`` estimation days.
+
+    A day qualifies when the security (and every benchmark column) has a return on each
+    event-window day and on at least ``min_obs`` estimation days, and ``blocked`` (one
+    boolean per session) is False there.
+    """
     values = returns.to_numpy(dtype=float)
     ok = np.isfinite(values)
     if benchmark is not None:
-        ok &= np.isfinite(benchmark.reindex(returns.index).to_numpy())[:, None]
+        bench = benchmark.reindex(returns.index).to_numpy(dtype=float)
+        ok &= np.isfinite(bench.reshape(len(returns), -1)).all(axis=1)[:, None]
     csum = np.vstack([np.zeros((1, ok.shape[1])), np.cumsum(ok, axis=0)])
     n = len(returns)
     e0, e1 = estimation
@@ -76,6 +83,8 @@ def draw_pseudo_events(
     est_count = csum[np.clip(pos + e1 + 1, 0, n)] - csum[np.clip(lo, 0, n)]
     win_count = csum[np.clip(hi + 1, 0, n)] - csum[np.clip(pos + w0, 0, n)]
     valid = inside[:, None] & (est_count >= min_obs) & (win_count == w1 - w0 + 1)
+    if blocked is not None:
+        valid &= ~np.asarray(blocked, dtype=bool)[:, None]
     pairs = np.argwhere(valid)  # (day position, security column)
     if len(pairs) < n_secs:
         raise ValueError("too few valid security-days to draw pseudo-events from")
@@ -159,7 +168,7 @@ def size_power(
     )
     rates = pd.DataFrame(index=index)
     for shock in shocks:
-        rates[f"shock {shock:+.0%}"] = [rel[(lv, nm, shock)] for lv, nm in index]
+        rates[f"shock {100 * shock:+g}%"] = [rel[(lv, nm, shock)] for lv, nm in index]
     size = rates.iloc[:, 0]
     rates["size_mc_se"] = np.sqrt(size * (1 - size) / n_trials)
     settings = {
