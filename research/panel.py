@@ -109,6 +109,9 @@ def build_panel(
         raise DataError(f"No stored prices of {', '.join(securities)} fall in the requested dates.")
     sessions = market_sessions(market, closes.index[0], closes.index[-1], closes.index)
     grid = pd.DatetimeIndex(sessions.index)
+    calendar = pd.DatetimeIndex(market_sessions(market, closes.index[0], closes.index[-1]).index)
+    gaps = [quality.session_gaps(prices[t].dropna().index, calendar, t, rules) for t in securities]
+    flag_frame = pd.concat([flag_frame, *gaps], ignore_index=True)
     returns = compute_returns(closes, grid, kind)
     bench_cols = {}
     notes = {}

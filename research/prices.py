@@ -19,6 +19,7 @@ reported, never silently.
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 from dataclasses import dataclass, field
@@ -134,6 +135,14 @@ def parse_price_text(text: str, ticker: str, where: str = "<text>") -> ParsedPri
         raise MalformedFileError(f"{where} has no Close column (header: {','.join(names)}).")
     if len(set(keys)) != len(keys):
         raise MalformedFileError(f"{where} repeats a column name (header: {','.join(names)}).")
+    widths = [len(row) for row in csv.reader(body)]
+    wrong = [i for i, w in enumerate(widths) if w != len(names)]
+    if wrong:  # pandas would silently drop extra fields or pad missing ones
+        i = wrong[0]
+        raise MalformedFileError(
+            f"{where}, data row {i + 1} has {widths[i]} field(s) but the header has "
+            f"{len(names)}: {body[i][:60]!r}."
+        )
     try:
         raw = pd.read_csv(
             io.StringIO("\n".join(body)),

@@ -159,3 +159,39 @@ def import_notes(frame: pd.DataFrame, ticker: str, rules: QualityRules | None = 
     if len(stale):
         notes.append(f"{int(stale['days'].sum())} isolated stale day(s) (flat price, zero volume)")
     return notes
+
+
+def session_gaps(
+    dates: pd.DatetimeIndex,
+    sessions: pd.DatetimeIndex,
+    ticker: str,
+    rules: QualityRules | None = None,
+) -> pd.DataFrame:
+    """Runs of ``gap_sessions`` or more exchange sessions with no row, inside a security's span.
+
+    The returns across such a gap are not computed (the session grid has no price on the
+    missing days), so nothing is excluded here: the gap is reported.
+    """
+    rules = rules or QualityRules()
+    dates = pd.DatetimeIndex(dates)
+    inside = (
+        sessions[(sessions >= dates.min()) & (sessions <= dates.max())]
+        if len(dates)
+        else sessions[:0]
+    )
+    missing = ~inside.isin(dates)
+    rows = []
+    for start, end in _runs(np.asarray(missing)):
+        days = end - start + 1
+        if days >= rules.gap_sessions:
+            rows.append(
+                (
+                    ticker,
+                    "gap",
+                    inside[start],
+                    inside[end],
+                    days,
+                    "no prices for these sessions; returns across the gap not computed",
+                )
+            )
+    return pd.DataFrame(rows, columns=["ticker", "kind", "start", "end", "days", "action"])

@@ -158,3 +158,13 @@ def test_missing_and_binary_files(tmp_path):
 def test_values_round_to_nothing():
     text = "Date,Close\n2023-01-03,35.000850677490234\n"
     assert parse_price_text(text, "A").frame["close"].iat[0] == np.float64("35.000850677490234")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Date,Close,Volume\n2023-01-03,5,1,99\n", "Date,Close,Volume\n2023-01-03,5\n"],
+    ids=["extra-field", "missing-field"],
+)
+def test_rows_with_the_wrong_number_of_fields_are_refused(text):
+    # found by scripts/fuzz_import.py: pandas truncated extra fields with only a warning
+    assert "field(s) but the header has 3" in _bad(text)
