@@ -350,3 +350,103 @@ def run_regressions(
             panel.exclude,
         )
     return RegressionReport(alignment, regressions, placebos, panel_res)
+
+
+CROSS_MARKETS = ("^HSI", "^HSCE", "000001.SS", "000300.SS", "^N225", "^KS11", "^STI", "^GSPC")
+
+
+def cross_market_reactions(
+    event: str,
+    tickers: tuple[str, ...] = CROSS_MARKETS,
+    store: PriceStore | None = None,
+    catalogue: str | None = None,
+):
+    """Return and constant-mean abnormal return of each market on its own day-0 session."""
+    from research.correlation import CrossMarketResults
+    from research.universe import ticker_market
+
+    store = store or PriceStore()
+    universe = load_universe()
+    (ev,) = select_events([event], load_catalogue(catalogue))
+    rows = []
+    for ticker in tickers:
+        if ticker not in store:
+            raise EventStudyError(store._missing_message(ticker))
+        market = ticker_market(ticker, universe)
+        panel = build_panel([ticker], [], market, store)
+        al = align_events([ev], panel.market, panel.trading_days)
+        day0 = al["session"].iat[0]
+        res = EventStudy(
+            panel.returns,
+            pd.DataFrame({"security": [ticker], "day0": [day0], "event": [event]}),
+            None,
+            model="constant-mean",
+            window=(0, 0),
+            exclude=panel.exclude,
+            bootstrap=0,
+        ).fit()
+        if not res.keep[0]:
+            raise EventStudyError(f"{ticker}: {res.dropped['reason'].iat[0]}.")
+        rows.append(
+            {
+                "ticker": ticker,
+                "market": market,
+                "day0": day0,
+                "local_time": al["local_time"].iat[0],
+                "return": float(res.r[0, 0]),
+                "abnormal_return": float(res.ar[0, 0]),
+                "t_single": float(res.t_single[0, 0]),
+                "t_single_p": float(res.p_single[0, 0]),
+            }
+        )
+    table = pd.DataFrame(rows).sort_values("return").reset_index(drop=True)
+    table.insert(0, "rank", np.arange(1, len(table) + 1))
+    return CrossMarketResults(event, table)
+
+
+def series_for(name: str, store: PriceStore | None = None, market: str = "HKEX") -> pd.Series:
+    """A group's equal-weighted portfolio or one ticker's returns, on ``market`` sessions."""
+    from research.regression import group_portfolio
+
+    store = store or PriceStore()
+    universe = load_universe()
+    if name in set(universe["group"]) or name == "property":
+        members = group_tickers(name, universe)
+        panel = build_panel(members, [], market, store)
+        return group_portfolio(panel.returns, members, panel.exclude, name)
+    if name not in store:
+        raise EventStudyError(store._missing_message(name))
+    panel = build_panel([name], [], market, store)
+    return panel.returns[name].where(~panel.exclude[name]).rename(name)
+
+
+def correlate(
+    a: str,
+    b: str,
+    event: str,
+    window: int = 60,
+    n_placebo: int = 500,
+    store: PriceStore | None = None,
+    market: str = "HKEX",
+):
+    """Correlation and beta change of ``a`` with ``b`` around a catalogue event."""
+    from research.correlation import correlation_change
+    from research.returns import align_foreign_returns
+    from research.universe import ticker_market
+
+    store = store or PriceStore()
+    ya = series_for(a, store, market)
+    universe = load_universe()
+    b_market = ticker_market(b, universe) if b not in set(universe["group"]) else market
+    if b_market == market:
+        yb = series_for(b, store, market)
+    else:  # another exchange: align by session, as benchmarks are
+        from research.markets import get_market
+        from research.panel import overlaps_home_session
+        from research.prices import return_price
+
+        same = overlaps_home_session(get_market(b_market), get_market(market))
+        yb = align_foreign_returns(return_price(store.load(b)), ya.index, same).rename(b)
+    (ev,) = select_events([event], load_catalogue())
+    day0 = align_events([ev], market, ya.dropna().index)["session"].iat[0]
+    return correlation_change(ya, yb, day0, event, window, n_placebo)

@@ -448,6 +448,60 @@ def figures(
         typer.echo(str(path))
 
 
+@app.command()
+def correlate(
+    a: Annotated[
+        str, typer.Option("--a", help="Group (equal-weighted) or ticker.")
+    ] = "mainland-developer",
+    b: Annotated[str, typer.Option("--b", help="Group or ticker to correlate with.")] = "^HSI",
+    window: Annotated[
+        int, typer.Option(help="Sessions before and after day 0 (and rolling window).")
+    ] = 60,
+    event: Annotated[str, typer.Option("--event", help="Catalogue event id.")] = "lpr-cut",
+    cross_market: Annotated[
+        bool,
+        typer.Option(
+            "--cross-market", help="Also each market's reaction on its own day-0 session."
+        ),
+    ] = False,
+    placebo: Annotated[int, typer.Option(help="Random break dates for placebo p-values.")] = 500,
+    fmt: Annotated[Format, typer.Option("--format", help="table or json.")] = Format.table,
+    output: Annotated[Path | None, typer.Option(help="Write to this file.")] = None,
+) -> None:
+    """Correlation and beta of a with b before and after an event; cross-market reactions."""
+    import json
+
+    from research.analysis import correlate as run_correlate
+    from research.analysis import cross_market_reactions
+    from research.errors import EventStudyError
+
+    if window < 10:
+        raise EventStudyError(f"--window {window} is too short; use at least 10 sessions.")
+    res = run_correlate(a, b, event, window, placebo)
+    cross = cross_market_reactions(event) if cross_market else None
+    if fmt is Format.json:
+        doc = {"change": res.to_dict(), "cross_market": cross.to_dict() if cross else None}
+        _emit(json.dumps(doc, indent=1, allow_nan=False, default=str), output)
+    elif fmt is Format.csv:
+        raise EventStudyError("correlate writes table or json; use --format json for data.")
+    else:
+        _emit("\n\n".join([res.summary(), *([cross.summary()] if cross else [])]), output)
+
+
+@app.command()
+def bench(
+    small: Annotated[bool, typer.Option("--small", help="Only 100 and 1,000 firm-events.")] = False,
+) -> None:
+    """Time the engine against a statsmodels loop and the PyPI peer; one JSON line per size."""
+    import json
+
+    from research.benchmark import SIZES, bench_placebo, main_lines, startup_times
+
+    main_lines(SIZES[:2] if small else SIZES)
+    typer.echo(json.dumps(bench_placebo(2000 if small else 10_000)))
+    typer.echo(json.dumps(startup_times()))
+
+
 def main() -> None:
     """Console entry point: user errors print one sentence and exit 2; usage errors exit 2."""
     from research.errors import EventStudyError

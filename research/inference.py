@@ -49,7 +49,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 TEST_NAMES = (
     "crude_dependence",
@@ -82,14 +82,16 @@ class TestOptions:
 
 
 def _p_t(t: np.ndarray, df: np.ndarray) -> np.ndarray:
+    """Two-sided Student-t p-value, ``2 F(-|t|; df)`` (scipy.special.stdtr: same values as
+    ``stats.t.sf``, without the distribution-object overhead)."""
     with np.errstate(invalid="ignore"):
-        return np.where(
-            np.isfinite(t) & (df > 0), 2 * stats.t.sf(np.abs(t), np.maximum(df, 1)), np.nan
-        )
+        p = 2 * special.stdtr(np.maximum(df, 1), -np.abs(t))
+    return np.where(np.isfinite(t) & (np.asarray(df) > 0), p, np.nan)
 
 
 def _p_z(z: np.ndarray) -> np.ndarray:
-    return np.where(np.isfinite(z), 2 * stats.norm.sf(np.abs(z)), np.nan)
+    """Two-sided normal p-value, ``2 Phi(-|z|)``."""
+    return np.where(np.isfinite(z), 2 * special.ndtr(-np.abs(z)), np.nan)
 
 
 def _div(a, b):
@@ -122,36 +124,86 @@ def mean_residual_correlation(est: np.ndarray) -> float:
     n = est.shape[0]
     if n < 2:
         return 0.0
-    mean = np.nanmean(est, axis=1, keepdims=True)
-    sd = np.nanstd(est, axis=1, ddof=1, keepdims=True)
-    z = np.where(np.isfinite(est), (est - mean) / sd, 0.0)
-    t_eff = np.isfinite(est).sum(axis=1)
+    finite = np.isfinite(est)
+    t_eff = finite.sum(axis=1)
+    filled = np.where(finite, est, 0.0)
+    mean = filled.sum(axis=1, keepdims=True) / np.maximum(t_eff, 1)[:, None]
+    dev = np.where(finite, est - mean, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sd = np.sqrt((dev**2).sum(axis=1, keepdims=True) / (t_eff - 1)[:, None])
+        z = np.where(finite, dev / sd, 0.0)
     total = (z.sum(axis=0) ** 2).sum() - (z**2).sum()
     return float(total / ((np.mean(t_eff) - 1) * n * (n - 1)))
 
 
+def average_ranks(values: np.ndarray) -> np.ndarray:
+    """Ranks 1..M of each row's non-missing values, ties averaged (NaN stays NaN).
+
+    Same result as ``scipy.stats.rankdata(row, method="average")`` on each row's finite
+    values, for all rows at once: sort, find runs of equal values, average the ordinal
+    positions within each run.
+    """
+    k, t = values.shape
+    order = np.argsort(values, axis=1, kind="stable")  # NaN sorts last
+    ordered = np.take_along_axis(values, order, axis=1)
+    starts = np.ones((k, t), dtype=bool)
+    starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]  # NaN != NaN: each NaN its own run
+    run = np.cumsum(starts.ravel()) - 1
+    ordinal = np.tile(np.arange(1, t + 1, dtype=float), k)
+    mean_rank = np.bincount(run, weights=ordinal) / np.bincount(run)
+    ranks = np.empty((k, t))
+    np.put_along_axis(ranks, order, mean_rank[run].reshape(k, t), axis=1)
+    return np.where(np.isfinite(values), ranks, np.nan)
+
+
 def rank_u(ar_all: np.ndarray) -> np.ndarray:
     """Corrado's ``U_it = K_it/(M_i+1) - 1/2`` over each row of the combined window."""
-    present = np.isfinite(ar_all)
-    ranks = np.where(present, 0.0, np.nan)
-    filled = np.where(present, ar_all, np.inf)  # missing sort last
-    order = stats.rankdata(filled, axis=1, method="average")
-    ranks = np.where(present, order, np.nan)
-    m = present.sum(axis=1, keepdims=True)
-    return ranks / (m + 1) - 0.5
+    m = np.isfinite(ar_all).sum(axis=1, keepdims=True)
+    return average_ranks(ar_all) / (m + 1) - 0.5
+
+
+def nanmean_columns(a: np.ndarray) -> np.ndarray:
+    """Column means over finite values; NaN, without a warning, where a column has none."""
+    finite = np.isfinite(a)
+    count = finite.sum(axis=0)
+    total = np.where(finite, a, 0.0).sum(axis=0)
+    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def wilcoxon_signed_rank(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``W+`` and its two-sided p-value for each column of ``x`` (zeros and NaN dropped).
+
+    Columns with at most 50 values get scipy's own p-value (exact, or a permutation
+    test when there are ties or zeros); larger columns, where scipy uses the normal
+    approximation, get the same formula vectorised: tie-corrected
+    :math:`\\sigma^2 = n(n+1)(2n+1)/24 - \\sum(t^3-t)/48`, no continuity correction.
+    """
+    n_cols = x.shape[1]
+    w_p = np.full(n_cols, np.nan)
+    finite = np.isfinite(x)
+    absx = np.where(finite & (x != 0), np.abs(x), np.nan)
+    ranks = average_ranks(absx.T).T
+    n = np.isfinite(absx).sum(axis=0)
+    w_plus = np.where(finite & (x > 0), ranks, 0.0).sum(axis=0)
+    w_stat = np.where(n > 0, w_plus, np.nan)
+    for j in np.flatnonzero(n > 0):
+        if finite[:, j].sum() <= 50:
+            w_p[j] = stats.wilcoxon(x[finite[:, j], j], zero_method="wilcox").pvalue
+            continue
+        _, counts = np.unique(absx[np.isfinite(absx[:, j]), j], return_counts=True)
+        nj = float(n[j])
+        var = nj * (nj + 1) * (2 * nj + 1) / 24 - (counts**3 - counts).sum() / 48
+        w_p[j] = 2 * stats.norm.sf(abs(w_plus[j] - nj * (nj + 1) / 4) / np.sqrt(var))
+    return w_stat, w_p
 
 
 def cross_sectional(values: np.ndarray) -> dict[str, np.ndarray]:
     """Cross-sectional t of the mean of ``values`` (N, J) for each column."""
     n = np.isfinite(values).sum(axis=0)
-    mean = np.nanmean(np.where(n > 0, values, 0.0), axis=0) if values.size else np.array([])
-    mean = np.where(n > 0, mean, np.nan)
+    mean = nanmean_columns(values)
+    dev = np.where(np.isfinite(values), values - mean, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        sd = (
-            np.nanstd(values, axis=0, ddof=1)
-            if values.shape[0] > 1
-            else np.full(values.shape[1], np.nan)
-        )
+        sd = np.where(n > 1, np.sqrt((dev**2).sum(axis=0) / (n - 1)), np.nan)
     t = _ratio(mean, sd / np.sqrt(n))
     return {"n": n, "mean": mean, "t": t, "p": _p_t(t, n - 1)}
 
@@ -208,11 +260,7 @@ def battery(
 
     # Brown-Warner crude dependence adjustment: S from estimation-window AARs.
     if est_aar_sd is None:
-        est_aar = (
-            np.nanmean(np.where(np.isfinite(est), est, np.nan), axis=0)
-            if est.size
-            else np.array([])
-        )
+        est_aar = nanmean_columns(est)
         est_aar = est_aar[np.isfinite(est_aar)]
         est_aar_sd = float(np.std(est_aar, ddof=1)) if est_aar.size > 1 else np.nan
         est_aar_df = int(est_aar.size - 1)
@@ -249,18 +297,10 @@ def battery(
 
     # Corrado rank test (Cowan 1992 for multi-day windows).
     if u_event is not None and u_all is not None:
-        u_bar_all = np.nanmean(u_all, axis=0) if u_all.size else np.array([])
+        u_bar_all = nanmean_columns(u_all)
         u_bar_all = u_bar_all[np.isfinite(u_bar_all)]
         s_u = np.sqrt((u_bar_all**2).sum() / (u_bar_all.size - options.rank_ddof))
-        u_bar = (
-            np.where(
-                np.isfinite(u_event).any(axis=0),
-                np.nanmean(np.where(np.isfinite(u_event), u_event, np.nan), axis=0),
-                np.nan,
-            )
-            if u_event.size
-            else np.array([])
-        )
+        u_bar = nanmean_columns(u_event)
         rank = _div(u_bar, np.sqrt(length) * s_u)
         out["corrado_rank_z"], out["corrado_rank_z_p"] = rank, _p_z(rank)
     else:
@@ -275,22 +315,12 @@ def battery(
     if p_hat is None:
         finite = np.isfinite(est)
         per_row = _div(np.where(finite, est > 0, False).sum(axis=1), finite.sum(axis=1))
-        p_hat = float(np.nanmean(per_row)) if per_row.size else np.nan
+        p_hat = float(nanmean_columns(per_row[:, None])[0]) if per_row.size else np.nan
     gsign = _div(positive - n * p_hat, np.sqrt(n * p_hat * (1 - p_hat)))
     out["generalized_sign_z"], out["generalized_sign_z_p"] = gsign, _p_z(gsign)
 
     # Wilcoxon signed-rank on the ARs of each column.
-    w_stat = np.full(n_cols, np.nan)
-    w_p = np.full(n_cols, np.nan)
-    for j in range(n_cols):
-        x = ar[:, j]
-        x = x[np.isfinite(x)]
-        if x.size and np.any(x != 0):
-            nz = x[x != 0]
-            ranks = stats.rankdata(np.abs(nz))
-            w_stat[j] = ranks[nz > 0].sum()
-            w_p[j] = stats.wilcoxon(x, zero_method="wilcox").pvalue
-    out["wilcoxon"], out["wilcoxon_p"] = w_stat, w_p
+    out["wilcoxon"], out["wilcoxon_p"] = wilcoxon_signed_rank(ar)
     return out
 
 

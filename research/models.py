@@ -187,14 +187,20 @@ def fit_ols(
     xw = np.where(w[:, :, None], x, 0.0)
     n = w.sum(axis=1)
     if p:
-        xtx = np.einsum("ktp,ktq->kpq", xw, xw)
-        xty = np.einsum("ktp,kt->kp", xw, yo)
-        det_ok = np.linalg.cond(xtx) < 1e12
-        ok = det_ok & (n > p + 1)
+        # X'X and X'y entry by entry: p(p+1)/2 + p passes, faster than einsum for small p
+        xtx = np.empty((k, p, p))
+        for a in range(p):
+            for b in range(a, p):
+                xtx[:, a, b] = xtx[:, b, a] = (xw[:, :, a] * xw[:, :, b]).sum(axis=1)
+        xty = np.stack([(xw[:, :, a] * yo).sum(axis=1) for a in range(p)], axis=1)
+        # singular when the determinant is negligible against the product of the diagonal
+        # (Hadamard's bound): collinear or constant regressors
+        scale = np.prod(np.maximum(np.diagonal(xtx, axis1=1, axis2=2), 1e-300), axis=1)
+        ok = (np.abs(np.linalg.det(xtx)) > 1e-12 * scale) & (n > p + 1)
         safe = np.where(ok[:, None, None], xtx, np.eye(p))
         xtx_inv = np.linalg.inv(safe)
         coef = np.einsum("kpq,kq->kp", xtx_inv, xty)
-        fitted = np.einsum("ktp,kp->kt", xw, coef)
+        fitted = (xw * coef[:, None, :]).sum(axis=2)
     else:
         xtx_inv = np.zeros((k, 0, 0))
         coef = np.zeros((k, 0))

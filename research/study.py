@@ -190,8 +190,15 @@ class EventStudy:
         )
 
     # ------------------------------------------------------------------------------------
-    def fit(self) -> EventStudyResults:
-        """Estimate every firm-event and compute the tests."""
+    def fit(self, chunk_cells: int = 1_000_000) -> EventStudyResults:
+        """Estimate every firm-event and compute the tests.
+
+        Parameters
+        ----------
+        chunk_cells
+            Firm-events are processed in chunks of about this many firm-event-days, which
+            bounds the memory of the intermediate arrays (results are identical).
+        """
         s = self.settings
         idx = self.returns.index
         n_sessions = len(idx)
@@ -199,13 +206,9 @@ class EventStudy:
         e0, e1 = self.estimation
         w0, w1 = self.window
         rel = np.arange(e0, w1 + 1)
-        est_sel = slice(0, e1 - e0 + 1)
-        evt_sel = slice(w0 - e0, w1 - e0 + 1)
         pos0 = idx.get_indexer(ev["day0"])
         cols = self.returns.columns.get_indexer(ev["security"])
-        pos = pos0[:, None] + rel[None, :]
-        inside = (pos >= 0) & (pos < n_sessions)
-        late = ~inside[:, evt_sel].all(axis=1)
+        late = (pos0 + w1 >= n_sessions) | (pos0 + w0 < 0)
         if late.any():
             i = int(np.argmax(late))
             raise EventError(
@@ -213,17 +216,98 @@ class EventStudy:
                 f"(day 0 {ev['day0'].iat[i]:%Y-%m-%d}) runs past the data ({idx[0]:%Y-%m-%d} to "
                 f"{idx[-1]:%Y-%m-%d}); import more prices or shorten the window."
             )
-        posc = np.clip(pos, 0, n_sessions - 1)
-        r = np.where(inside, self.returns.to_numpy(dtype=float)[posc, cols[:, None]], np.nan)
-        bench = self._bench(posc, inside)
-        usable = np.isfinite(r)
+        other = None
+        if s.other_events == "mask" and len(np.unique(cols)) < len(cols):
+            other = self._other_event_days(len(pos0), len(rel), pos0, cols)
+        values = self.returns.to_numpy(dtype=float)
+        excluded = None
         if self.exclude is not None:
-            ex = self.exclude.reindex(index=idx, columns=self.returns.columns, fill_value=False)
-            usable &= ~ex.to_numpy(dtype=bool)[posc, cols[:, None]]
-        overlaps = self._overlaps(pos0, cols)
-        if s.other_events == "mask" and len(overlaps):
-            usable &= ~self._other_event_days(pos, pos0, cols)
+            excluded = self.exclude.reindex(
+                index=idx, columns=self.returns.columns, fill_value=False
+            ).to_numpy(dtype=bool)
+        bench_values = (
+            None if self.benchmarks is None else self.benchmarks.reindex(idx).to_numpy(dtype=float)
+        )
+        step = max(1, chunk_cells // len(rel))
+        out: dict[str, np.ndarray] = {}
+        cars: dict[str, np.ndarray] = {}
+        k_total = len(pos0)
+        for a in range(0, k_total, step):  # results written in place: no concatenation copies
+            rows = slice(a, a + step)
+            part = self._fit_rows(rows, pos0, cols, rel, values, excluded, bench_values, other)
+            for target, source in ((out, part), (cars, part.pop("cars"))):
+                for key, val in source.items():
+                    if key not in target:
+                        target[key] = np.empty((k_total, *val.shape[1:]), dtype=val.dtype)
+                    target[key][rows] = val
+        fit = models.Fit(
+            out["coef"],
+            out["xtx_inv"],
+            out["sigma"],
+            out["n_obs"],
+            out["df"],
+            out["resid"],
+            out["r2"],
+            out["ok"],
+        )
+        keep = out["keep"]
+        names = ", ".join(self.settings.benchmarks)
+        reasons = [  # only for the dropped firm-events
+            f"{fit.n_obs[i]} usable estimation days, fewer than the {self.min_obs} required"
+            + (
+                f" (the benchmark {names} has no returns in the estimation window)"
+                if out["bench_days"][i] == 0 and self.model.needs_benchmark
+                else ""
+            )
+            if fit.n_obs[i] < self.min_obs
+            else "estimation failed (constant or collinear regressors)"
+            for i in np.flatnonzero(~keep)
+        ]
+        dropped = ev.loc[~keep, ["event", "group", "security"]].assign(reason=reasons)
+        if not keep.any():
+            first = dropped.iloc[0]
+            raise WindowError(
+                f"No firm-event can be estimated: {first['security']} ({first['event']}) has "
+                f"{first['reason']}; lengthen the estimation window or lower --min-obs."
+            )
+        return EventStudyResults(
+            study=self,
+            events=ev.reset_index(drop=True),
+            keep=keep,
+            days=np.arange(w0, w1 + 1),
+            dates=out["dates"],
+            r=out["r"],
+            normal=out["normal"],
+            ar=out["ar"],
+            sd=out["sd"],
+            t_single=out["t_single"],
+            p_single=out["p_single"],
+            fit=fit,
+            u_all=out["u_all"],
+            u_evt=out["u_all"][:, fit.resid.shape[1] :],
+            cars=cars,
+            dropped=dropped.reset_index(drop=True),
+            positions=(pos0, cols),
+        )
 
+    def _fit_rows(self, rows, pos0, cols, rel, values, excluded, bench_values, other):
+        """Estimation, abnormal returns, CARs and ranks for one chunk of firm-events."""
+        e0, e1 = self.estimation
+        w0, w1 = self.window
+        est_sel = slice(0, e1 - e0 + 1)
+        evt_sel = slice(w0 - e0, w1 - e0 + 1)
+        n_sessions = values.shape[0]
+        pos = pos0[rows, None] + rel[None, :]
+        inside = (pos >= 0) & (pos < n_sessions)
+        posc = np.clip(pos, 0, n_sessions - 1)
+        c = cols[rows, None]
+        r = np.where(inside, values[posc, c], np.nan)
+        bench = self._bench(posc, inside, bench_values)
+        usable = np.isfinite(r)
+        if excluded is not None:
+            usable &= ~excluded[posc, c]
+        if other is not None:
+            usable &= ~other[rows]
         x, offset = models.design(self.model, bench)
         fit = models.fit_ols(
             r[:, est_sel],
@@ -232,73 +316,51 @@ class EventStudy:
             usable[:, est_sel],
             demean=self.model.n_params == 0,
         )
-        enough = fit.n_obs >= self.min_obs
-        keep = fit.ok & enough
-        bench_days = np.isfinite(bench[:, est_sel]).all(axis=(2, 3)).sum(axis=1)
-        names = ", ".join(self.settings.benchmarks)
-        reasons = np.where(
-            ~enough,
-            [
-                f"{n} usable estimation days, fewer than the {self.min_obs} required"
-                + (
-                    f" (the benchmark {names} has no returns in the estimation window)"
-                    if b == 0 and self.model.needs_benchmark
-                    else ""
-                )
-                for n, b in zip(fit.n_obs, bench_days, strict=True)
-            ],
-            np.where(~fit.ok, "estimation failed (constant or collinear regressors)", ""),
-        )
-        dropped = ev.loc[~keep, ["event", "group", "security"]].assign(reason=reasons[~keep])
-        if not keep.any():
-            first = dropped.iloc[0]
-            raise WindowError(
-                f"No firm-event can be estimated: {first['security']} ({first['event']}) has "
-                f"{first['reason']}; lengthen the estimation window or lower --min-obs."
-            )
-
+        keep = fit.ok & (fit.n_obs >= self.min_obs)
         r_evt = r[:, evt_sel]
         x_evt, off_evt = x[:, evt_sel], offset[:, evt_sel]
         normal = models.predict(fit, x_evt, off_evt)
         ar = r_evt - normal
-        factor = models.prediction_factor(fit, x_evt)
-        sd = fit.sigma[:, None] * np.sqrt(factor)
+        sd = fit.sigma[:, None] * np.sqrt(models.prediction_factor(fit, x_evt))
         ar[~keep] = np.nan
         t_single, p_single = inference.single_t(ar, sd, fit.df.astype(float))
         u_all = inference.rank_u(np.hstack([fit.resid, ar]))
-        u_evt = u_all[:, fit.resid.shape[1] :]
-
         days = np.arange(w0, w1 + 1)
-        car_stats = self._cars(fit, x_evt, ar, normal, r_evt, u_evt, days)
-        return EventStudyResults(
-            study=self,
-            events=ev.reset_index(drop=True),
-            keep=keep,
-            days=days,
-            dates=np.where(
-                inside[:, evt_sel], idx.to_numpy()[posc[:, evt_sel]], np.datetime64("NaT")
-            ),
-            r=r_evt,
-            normal=normal,
-            ar=ar,
-            sd=sd,
-            t_single=t_single,
-            p_single=p_single,
-            fit=fit,
-            u_all=u_all,
-            u_evt=u_evt,
-            cars=car_stats,
-            dropped=dropped.reset_index(drop=True),
-            overlaps=overlaps,
+        cars = self._cars(fit, x_evt, ar, normal, r_evt, u_all[:, fit.resid.shape[1] :], days)
+        dates = np.where(
+            inside[:, evt_sel],
+            self.returns.index.to_numpy()[posc[:, evt_sel]],
+            np.datetime64("NaT"),
         )
+        return {
+            "coef": fit.coef,
+            "xtx_inv": fit.xtx_inv,
+            "sigma": fit.sigma,
+            "n_obs": fit.n_obs,
+            "df": fit.df,
+            "resid": fit.resid,
+            "r2": fit.r2,
+            "ok": fit.ok,
+            "keep": keep,
+            "bench_days": np.isfinite(bench[:, est_sel]).all(axis=(2, 3)).sum(axis=1),
+            "r": r_evt,
+            "normal": normal,
+            "ar": ar,
+            "sd": sd,
+            "t_single": t_single,
+            "p_single": p_single,
+            "u_all": u_all,
+            "dates": dates,
+            "cars": cars,
+        }
 
     # ------------------------------------------------------------------------------------
-    def _bench(self, posc: np.ndarray, inside: np.ndarray) -> np.ndarray:
+    def _bench(self, posc: np.ndarray, inside: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+        """(rows, T, q, S) benchmark returns at the model's shifts."""
         shifts = self.model.shifts
         k, t = posc.shape
-        if self.benchmarks is None:
+        if b is None:
             return np.zeros((k, t, 0, len(shifts)))
-        b = self.benchmarks.reindex(self.returns.index).to_numpy(dtype=float)
         n = b.shape[0]
         out = np.empty((k, t, b.shape[1], len(shifts)))
         for j, s in enumerate(shifts):
@@ -349,18 +411,20 @@ class EventStudy:
             }
         )
 
-    def _other_event_days(self, pos: np.ndarray, pos0: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    def _other_event_days(self, k: int, t: int, pos0: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """(K, T) True on days inside another firm-event window of the same security."""
         e0 = self.estimation[0]
         w0, w1 = self.window
-        t = pos.shape[1]
         a, b, d = self._pairs(pos0, cols, e0 - w1, t + e0 - w0)
         first = np.clip(d + w0 - e0, 0, t)  # columns of a's row covered by b's window
         last = np.clip(d + w1 - e0 + 1, 0, t)
-        marks = np.zeros((pos.shape[0], t + 1), dtype=np.int32)
+        # overlap counts never exceed a security's number of events: int16 when that is
+        # safe (a quarter of int32's cumulative-sum time), else int32
+        most = int(np.bincount(cols).max()) if len(cols) else 0
+        marks = np.zeros((k, t + 1), dtype=np.int16 if most < 32_000 else np.int32)
         np.add.at(marks, (a, first), 1)
         np.add.at(marks, (a, last), -1)
-        return np.cumsum(marks[:, :t], axis=1) > 0
+        return np.cumsum(marks[:, :t], axis=1, dtype=marks.dtype) > 0
 
     def _cars(self, fit, x_evt, ar, normal, r_evt, u_evt, days) -> dict[str, np.ndarray]:
         kind = self.settings.return_kind
@@ -458,7 +522,7 @@ class EventStudyResults:
     u_evt: np.ndarray
     cars: dict[str, np.ndarray]
     dropped: pd.DataFrame
-    overlaps: pd.DataFrame
+    positions: tuple[np.ndarray, np.ndarray]
     alignment: pd.DataFrame | None = None
     quality: pd.DataFrame | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -466,6 +530,13 @@ class EventStudyResults:
     @property
     def settings(self) -> StudySettings:
         return self.study.settings
+
+    @property
+    def overlaps(self) -> pd.DataFrame:
+        """Pairs of firm-events of one security whose windows touch (computed on first use)."""
+        if "overlaps" not in self._cache:
+            self._cache["overlaps"] = self.study._overlaps(*self.positions)
+        return self._cache["overlaps"]
 
     # -- per firm-event ----------------------------------------------------------------
     @property
@@ -523,28 +594,35 @@ class EventStudyResults:
     # -- pooled ------------------------------------------------------------------------
     def cohorts(self) -> list[tuple[str, str, np.ndarray]]:
         """(event, group, row indices) for each cohort, plus ``all`` groups when several."""
+        if "cohorts" in self._cache:
+            return self._cache["cohorts"]
         out = []
-        ev = self.events
-        for event in dict.fromkeys(ev["event"]):
-            in_event = (ev["event"] == event).to_numpy() & self.keep
-            groups = list(dict.fromkeys(ev.loc[in_event, "group"]))
-            for g in groups:
-                out.append((event, g, np.flatnonzero(in_event & (ev["group"] == g).to_numpy())))
-            if len(groups) > 1:
+        ev_codes, ev_names = pd.factorize(self.events["event"])  # first-appearance order
+        gr_codes, gr_names = pd.factorize(self.events["group"])
+        for e, event in enumerate(ev_names):
+            in_event = (ev_codes == e) & self.keep
+            present = list(dict.fromkeys(gr_codes[in_event]))
+            for g in present:
+                out.append((event, gr_names[g], np.flatnonzero(in_event & (gr_codes == g))))
+            if len(present) > 1:
                 out.append((event, "all", np.flatnonzero(in_event)))
+        self._cache["cohorts"] = out
         return out
 
     def _battery(self, rows: np.ndarray, level: str) -> dict[str, np.ndarray]:
         f = self.fit
         opts = inference.TestOptions(self.settings.bmp_prediction_error, self.settings.rank_ddof)
         est = f.resid[rows]
+        key = ("r_bar", rows.tobytes())
+        if key not in self._cache:  # shared by the day and window batteries
+            self._cache[key] = inference.mean_residual_correlation(est)
         common = {
             "sigma": f.sigma[rows],
             "df": f.df[rows].astype(float),
             "est": est,
             "options": opts,
             "u_all": self.u_all[rows],
-            "r_bar": inference.mean_residual_correlation(est),
+            "r_bar": self._cache[key],
         }
         if level == "day":
             return inference.battery(

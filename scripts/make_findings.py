@@ -327,7 +327,90 @@ def main(argv: list[str] | None = None) -> int:
         f"(p = {pv(p_vis)})."
     )
     add("")
-    add("## 5. What the data can and cannot separate")
+    # -- correlations and the cross-market table ------------------------------------------------
+    from research.analysis import correlate, cross_market_reactions
+
+    cm_cmd = (
+        "eventstudy correlate --a mainland-developer --b ^HSI --window 60 --event lpr-cut "
+        "--cross-market"
+    )
+    cross = cross_market_reactions("lpr-cut").to_frame()
+    add("## 5. Co-movement: did the property sector decouple, and did Hong Kong lead Asia?")
+    add("")
+    add(f"Command: `{cm_cmd}` (and `--a hk-developer` for the second row).")
+    add("")
+    lines += header(
+        "series",
+        "r before (60 sessions)",
+        "r after",
+        "Fisher z p",
+        "placebo p",
+        "beta before",
+        "beta after",
+        "beta change p (HAC)",
+        "placebo p",
+    )
+    changes = {}
+    for name in ("mainland-developer", "hk-developer"):
+        ch = correlate(name, "^HSI", "lpr-cut", 60, 500).stats
+        changes[name] = ch
+        add(
+            f"| {name} | {ch['r_pre']:.2f} | {ch['r_post']:.2f} | {pv(ch['fisher_z_p'])} | "
+            f"{pv(ch['fisher_z_placebo_p'])} | {ch['beta_pre']:.2f} | {ch['beta_post']:.2f} | "
+            f"{pv(ch['beta_change_p'])} | {pv(ch['beta_change_placebo_p'])} |"
+        )
+    md_ch = changes["mainland-developer"]
+    add("")
+    moved = (
+        f"After the rate cut the mainland developers moved *more* with the HSI, not less "
+        f"(correlation {md_ch['r_pre']:.2f} to {md_ch['r_post']:.2f}, beta "
+        f"{md_ch['beta_pre']:.2f} to {md_ch['beta_post']:.2f})"
+        if md_ch["r_post"] > md_ch["r_pre"]
+        else f"After the rate cut the mainland developers' correlation with the HSI fell from "
+        f"{md_ch['r_pre']:.2f} to {md_ch['r_post']:.2f}"
+    )
+    unusual = md_ch["fisher_z_placebo_p"] < 0.05
+    add(
+        f"{moved}; against random break dates the change is {'' if unusual else 'not '}unusual "
+        f"(placebo p = {pv(md_ch['fisher_z_placebo_p'])})."
+        + (
+            ""
+            if unusual or md_ch["r_post"] < md_ch["r_pre"]
+            else " There is no evidence of decoupling."
+        )
+    )
+    add("")
+    add("Each market on its own day-0 session for the rate cut (constant-mean model):")
+    add("")
+    lines += header(
+        "rank", "market", "session", "event in local time", "return", "abnormal return", "p"
+    )
+    for row in cross.itertuples(index=False):
+        add(
+            f"| {row.rank} | {row.ticker} | {row.day0:%Y-%m-%d} | {row.local_time} | "
+            f"{pct(row._5)} | {pct(row.abnormal_return)} | {pv(row.t_single_p)} |"
+        )
+    worst = list(cross["ticker"].iloc[:2])
+    add("")
+    hk_led = set(worst) == {"^HSI", "^HSCE"}
+    add(
+        (
+            "The two Hong Kong indices had the worst day among these markets, as the article "
+            "says Hong Kong led losses in Asia; "
+            if hk_led
+            else f"The weakest markets were {', '.join(worst)}; "
+        )
+        + (
+            "no market's move is significant against its own history "
+            if cross["t_single_p"].min() >= 0.05
+            else "significant against its own history: "
+            + ", ".join(cross.loc[cross["t_single_p"] < 0.05, "ticker"])
+            + " "
+        )
+        + f"(smallest p = {pv(cross['t_single_p'].min())})."
+    )
+    add("")
+    add("## 6. What the data can and cannot separate")
     add("")
     add("* **One series cannot separate the cut from the visit's second day.** The 06-20 session")
     add("  carries the rate cut, the Xi-Blinken meeting (after the 06-19 close), Blinken's")

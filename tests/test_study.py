@@ -215,7 +215,7 @@ def test_vectorised_overlap_mask_equals_a_brute_force_loop():
     cols = returns.columns.get_indexer(study.events["security"])
     rel = np.arange(-120, 4)
     pos = pos0[:, None] + rel[None, :]
-    fast = study._other_event_days(pos, pos0, cols)
+    fast = study._other_event_days(pos.shape[0], pos.shape[1], pos0, cols)
     slow = np.zeros_like(fast)
     for a in range(len(pos0)):
         for b in range(len(pos0)):
@@ -248,3 +248,14 @@ def test_caar_band_is_the_cross_sectional_interval(small):
     ax = fig.axes[0]
     assert ax.get_ylabel() == "CAAR (%)" and len(ax.lines) >= 1
     assert np.allclose(ax.lines[0].get_ydata(), 100 * path["caar"])
+
+
+def test_chunked_fit_equals_one_chunk(small):
+    returns, bench, events = market_model_panel(n_secs=9, n_days=300, event_day=280)
+    study = EventStudy(returns, events, bench, window=(-3, 3), estimation=(-200, -11), bootstrap=0)
+    one = study.fit(chunk_cells=10**9)
+    many = study.fit(chunk_cells=500)  # two rows per chunk
+    np.testing.assert_array_equal(one.ar, many.ar)
+    np.testing.assert_array_equal(one.fit.resid, many.fit.resid)
+    pd.testing.assert_frame_equal(one.day_tests, many.day_tests)
+    pd.testing.assert_frame_equal(one.window_tests, many.window_tests)

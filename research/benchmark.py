@@ -1,0 +1,222 @@
+"""Scale benchmark: the engine against a per-security statsmodels loop and the PyPI peer.
+
+One synthetic panel per size (seeded): ``n_secs`` securities x ``n_days`` sessions,
+``n_events`` event dates shared by every security (so ``firm_events = n_secs *
+n_events``), 250-day estimation window (-250..-11), 21-day event window (-10..+10),
+market model and every test statistic at the day and CAR level (bootstrap off; other
+events' windows kept in estimation windows, as the references do, so the firm-events are
+the same).
+
+The references run in the same process on the same inputs, on a random subsample of
+firm-events (their cost is linear in firm-events, so it is extrapolated to the full size):
+
+* ``loop``: for each firm-event, statsmodels OLS on its estimation window and its ARs;
+  the engine's ARs must agree to 1e-10 (checked; a mismatch is an error);
+* ``peer``: the PyPI package ``eventstudy`` (``Single.market_model``), when installed;
+  it computes market-model ARs and CARs only.
+
+Each size prints one JSON line; ``speedup_vs_loop`` and ``speedup_vs_peer`` are the
+figures that count, absolute seconds vary between machines.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import time
+import tracemalloc
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+SIZES = ((10, 10), (50, 20), (200, 50), (1000, 100))  # (securities, events): 100 .. 100,000
+
+
+def synthetic_panel(n_secs: int, n_events: int, n_days: int = 3000, seed: int = 0):
+    """Returns, market and events table of the benchmark."""
+    rng = np.random.default_rng(seed)
+    dates = pd.bdate_range("2000-01-03", periods=n_days)
+    rm = rng.normal(0.0003, 0.01, n_days)
+    beta = rng.uniform(0.5, 1.5, n_secs)
+    r = rm[:, None] * beta + rng.standard_t(5, (n_days, n_secs)) * 0.015
+    returns = pd.DataFrame(r, index=dates, columns=[f"S{i:04d}" for i in range(n_secs)])
+    market = pd.DataFrame({"M": rm}, index=dates)
+    days = rng.choice(np.arange(260, n_days - 11), size=n_events, replace=False)
+    events = pd.DataFrame(
+        {
+            "security": np.tile(returns.columns, n_events),
+            "day0": np.repeat(dates[days], n_secs),
+            "event": np.repeat([f"E{j:03d}" for j in range(n_events)], n_secs),
+        }
+    )
+    return returns, market, events
+
+
+def run_engine(returns, market, events):
+    from research.study import EventStudy
+
+    study = EventStudy(
+        returns,
+        events,
+        market,
+        model="market",
+        window=(-10, 10),
+        estimation=(-250, -11),
+        bootstrap=0,
+        other_events="keep",
+    )
+    res = study.fit()
+    res.day_tests  # noqa: B018  (the full battery at day level ...)
+    res.window_tests  # noqa: B018  (... and at CAR level)
+    return res
+
+
+def loop_reference(returns, market, events, rows):
+    """statsmodels OLS per firm-event on its estimation window: ARs (rows x 21)."""
+    import statsmodels.api as sm
+
+    idx = returns.index
+    out = np.empty((len(rows), 21))
+    m = market["M"].to_numpy()
+    for k, i in enumerate(rows):
+        sec, day0 = events["security"].iat[i], events["day0"].iat[i]
+        p0 = idx.get_loc(day0)
+        y = returns[sec].to_numpy()
+        fit = sm.OLS(y[p0 - 250 : p0 - 10], sm.add_constant(m[p0 - 250 : p0 - 10])).fit()
+        out[k] = y[p0 - 10 : p0 + 11] - fit.params[0] - fit.params[1] * m[p0 - 10 : p0 + 11]
+    return out
+
+
+def peer_reference(returns, market, events, rows):
+    """PyPI ``eventstudy`` market-model ARs (rows x 21), or None when not installed."""
+    try:
+        import eventstudy as peer
+    except ImportError:
+        return None
+    data = {"date": returns.index.to_numpy().astype("datetime64[D]")}
+    data.update({c: returns[c].to_numpy() for c in returns.columns})
+    data["M"] = market["M"].to_numpy()
+    peer.Single._save_parameter("returns", data)
+    out = np.empty((len(rows), 21))
+    for k, i in enumerate(rows):
+        day0 = np.datetime64(events["day0"].iat[i].date())
+        res = peer.Single.market_model(events["security"].iat[i], "M", day0, (-10, 10), 240, 0)
+        out[k] = res.AR
+    return out
+
+
+def _timed(fn, *args):
+    """Value, seconds, and peak traced allocation (MB) from a second, untimed run
+    (tracemalloc slows Python allocations, so it never runs while timing)."""
+    start = time.perf_counter()
+    value = fn(*args)
+    seconds = time.perf_counter() - start
+    tracemalloc.start()
+    fn(*args[:-1], args[-1][: max(1, len(args[-1]) // 5)])
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return value, seconds, peak / 2**20
+
+
+def bench_size(n_secs: int, n_events: int, sample: int = 300, seed: int = 0) -> dict[str, Any]:
+    """One size: engine, loop and peer; raises if the loop's ARs disagree beyond 1e-10."""
+    import research.study  # noqa: F401  (imports are not part of the timing)
+
+    returns, market, events = synthetic_panel(n_secs, n_events, seed=seed)
+    k = len(events)
+    start = time.perf_counter()
+    res = run_engine(returns, market, events)
+    seconds = time.perf_counter() - start
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rng = np.random.default_rng(seed + 1)
+    rows = np.sort(rng.choice(k, size=min(k, sample), replace=False))
+    loop, loop_s, loop_mb = _timed(loop_reference, returns, market, events, rows)
+    diff = float(np.max(np.abs(loop - res.ar[rows])))
+    if not diff <= 1e-10:
+        raise AssertionError(f"engine and statsmodels loop disagree by {diff:g} (> 1e-10)")
+    line: dict[str, Any] = {
+        "firm_events": k,
+        "securities": n_secs,
+        "events": n_events,
+        "seconds": round(seconds, 4),
+        "peak_rss_mb": round(rss, 1),
+        "loop_seconds": round(loop_s * k / len(rows), 3),
+        "loop_sampled": len(rows),
+        "loop_peak_alloc_mb": round(loop_mb, 1),
+        "loop_max_abs_diff": diff,
+        "speedup_vs_loop": round(loop_s * k / len(rows) / seconds, 1),
+    }
+    peer_rows = rows[: min(len(rows), 100)]
+    peer, peer_s, peer_mb = _timed(peer_reference, returns, market, events, peer_rows)
+    if peer is not None:
+        line.update(
+            {
+                "peer_seconds": round(peer_s * k / len(peer_rows), 3),
+                "peer_sampled": len(peer_rows),
+                "peer_peak_alloc_mb": round(peer_mb, 1),
+                "peer_max_abs_diff": float(np.max(np.abs(peer - res.ar[peer_rows]))),
+                "speedup_vs_peer": round(peer_s * k / len(peer_rows) / seconds, 1),
+            }
+        )
+    return line
+
+
+def bench_placebo(n_draws: int = 10_000, seed: int = 0) -> dict[str, Any]:
+    """Placebo inference with ``n_draws`` random dates on one 3,000-session series."""
+    from research.placebo import placebo_test
+
+    returns, market, _ = synthetic_panel(1, 1, seed=seed)
+    y = returns.iloc[:, 0]
+    placebo_test(y, market, returns.index[2000], window=(-1, 1), n_draws=10, seed=seed)  # warm
+    start = time.perf_counter()
+    res = placebo_test(y, market, returns.index[2000], window=(-1, 1), n_draws=n_draws, seed=seed)
+    seconds = time.perf_counter() - start
+    return {
+        "placebo_draws": n_draws,
+        "seconds": round(seconds, 4),
+        "valid_draws": int(np.isfinite(res.random_dates).sum()),
+    }
+
+
+def startup_times() -> dict[str, Any]:
+    """Wall time of `eventstudy --help` and which heavy modules the CLI imports at start."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, time; t = time.perf_counter(); import research.cli; "
+        "heavy = [m for m in ('pandas', 'numpy', 'statsmodels', 'matplotlib', 'yfinance', "
+        "'scipy', 'exchange_calendars') if m in sys.modules]; "
+        "print(time.perf_counter() - t, ','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    seconds, heavy = out.stdout.split(" ", 1)
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "research", "--help"], capture_output=True, check=True)
+    help_s = time.perf_counter() - start
+    return {
+        "import_cli_seconds": round(float(seconds), 3),
+        "heavy_modules_at_import": heavy.strip() or "none",
+        "help_seconds": round(help_s, 3),
+    }
+
+
+def main_lines(sizes=SIZES, sample: int = 300) -> list[dict[str, Any]]:
+    """Run every size in its own process (clean peak RSS) and return the JSON lines."""
+    import subprocess
+    import sys
+
+    lines = []
+    for n_secs, n_events in sizes:
+        code = (
+            "import json; from research.benchmark import bench_size; "
+            f"print(json.dumps(bench_size({n_secs}, {n_events}, {sample})))"
+        )
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        if out.returncode != 0:
+            raise RuntimeError(out.stderr.strip().splitlines()[-1])
+        line = json.loads(out.stdout.strip().splitlines()[-1])
+        print(json.dumps(line), flush=True)
+        lines.append(line)
+    return lines
