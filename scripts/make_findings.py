@@ -56,31 +56,23 @@ def main(argv: list[str] | None = None) -> int:
         "eventstudy regress --event blinken-arrives --event lpr-cut --tickers ^HSI "
         "--benchmark ACWI --window 0,0 --hac"
     )
-    hsi = run_regressions(
-        RegressionRequest(
-            events=EVENTS,
-            tickers=("^HSI",),
-            benchmarks=("ACWI",),
-            window=(0, 0),
-            cov_type="hac",
-            placebo_draws=PLACEBO,
+
+    def hsi_against(benchmark: str):
+        report = run_regressions(
+            RegressionRequest(
+                events=EVENTS,
+                tickers=("^HSI",),
+                benchmarks=(benchmark,),
+                window=(0, 0),
+                cov_type="hac",
+                placebo_draws=PLACEBO,
+            )
         )
-    )
-    reg = hsi.regressions[0]
-    pl = {p.event: p for p in hsi.placebo}
+        return report, report.regressions[0], {p.event: p for p in report.placebo}
+
+    hsi, reg, pl = hsi_against("ACWI")
     n225_cmd = hsi_cmd.replace("ACWI", "^N225")
-    n225 = run_regressions(
-        RegressionRequest(
-            events=EVENTS,
-            tickers=("^HSI",),
-            benchmarks=("^N225",),
-            window=(0, 0),
-            cov_type="hac",
-            placebo_draws=PLACEBO,
-        )
-    )
-    reg_n = n225.regressions[0]
-    pl_n = {p.event: p for p in n225.placebo}
+    n225, reg_n, pl_n = hsi_against("^N225")
     raw = run_study(
         events=EVENTS,
         tickers=("^HSI",),

@@ -51,7 +51,7 @@ REASONS = {
 def peer_check() -> list[tuple[str, float]]:
     """Largest absolute difference from each of the peer's golden values."""
     sys.path.insert(0, str(ROOT / "tests"))
-    from synthetic import peer_golden_study
+    from synthetic import PEER_COLUMNS, peer_golden_study
 
     from research.study import EventStudy
 
@@ -69,14 +69,7 @@ def peer_check() -> list[tuple[str, float]]:
         rank_ddof=1,
     ).fit()
     days = res.day_tests
-    names = {
-        "aar": "aar",
-        "cross_sectional_t": "cross_sectional_t",
-        "patell_z": "patell_z",
-        "bmp_t_without_prediction_error_correction": "bmp_t",
-        "kolari_pynnonen_t_on_that_bmp": "kolari_pynnonen_t",
-        "corrado_rank_z": "corrado_rank_z",
-    }
+    names = PEER_COLUMNS
     return [
         (key, float(np.max(np.abs(days[col].to_numpy() - np.array(data["expected"][key])))))
         for key, col in names.items()

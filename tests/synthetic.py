@@ -63,3 +63,14 @@ def peer_golden_study(data: dict) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFr
         rows.append((key, dates[11 * k + 8]))
     events = pd.DataFrame(rows, columns=["security", "day0"]).assign(event="peer")
     return returns, bench, events
+
+
+# The peer's golden-value keys and the column of this package's day table holding each.
+PEER_COLUMNS = {
+    "aar": "aar",
+    "cross_sectional_t": "cross_sectional_t",
+    "patell_z": "patell_z",
+    "bmp_t_without_prediction_error_correction": "bmp_t",
+    "kolari_pynnonen_t_on_that_bmp": "kolari_pynnonen_t",
+    "corrado_rank_z": "corrado_rank_z",
+}

@@ -23,7 +23,7 @@ from scipy import stats
 from research.study import EventStudy
 
 from .conftest import RESULTS
-from .synthetic import market_model_panel, peer_golden_study
+from .synthetic import PEER_COLUMNS, market_model_panel, peer_golden_study
 
 PEER = json.loads((RESULTS / "peer_golden_multi_event.json").read_text())
 
@@ -46,14 +46,7 @@ def peer_fit(**conventions):
 def test_peer_golden_values_under_the_peer_conventions():
     res = peer_fit(bmp_prediction_error=False, rank_ddof=1)
     days = res.day_tests.set_index("day")
-    names = {
-        "aar": "aar",
-        "cross_sectional_t": "cross_sectional_t",
-        "patell_z": "patell_z",
-        "bmp_t_without_prediction_error_correction": "bmp_t",
-        "kolari_pynnonen_t_on_that_bmp": "kolari_pynnonen_t",
-        "corrado_rank_z": "corrado_rank_z",
-    }
+    names = PEER_COLUMNS
     for key, column in names.items():
         np.testing.assert_allclose(
             days[column].to_numpy(), PEER["expected"][key], rtol=0, atol=1e-9, err_msg=column
