@@ -10,7 +10,15 @@ import pandas as pd
 if TYPE_CHECKING:
     from research.study import EventStudyResults
 
-HEADLINE_TESTS = ("cross_sectional_t", "patell_z", "bmp_t", "corrado_rank_z", "generalized_sign_z")
+# Shown by default: tests that stay valid when firm-events share a date (cross-correlated
+# residuals) next to BMP; the rest are in --tests all, JSON and CSV.
+HEADLINE_TESTS = (
+    "bmp_t",
+    "kolari_pynnonen_t",
+    "crude_dependence",
+    "corrado_rank_z",
+    "generalized_sign_z",
+)
 
 
 def _fmt(value: object) -> str:
@@ -112,6 +120,19 @@ def summary_text(res: EventStudyResults, tests: tuple[str, ...] | None = None) -
                 f"{row.ticker}: {row.kind} {row.start:%Y-%m-%d}..{row.end:%Y-%m-%d} "
                 f"({row.days} day(s)): {row.action}"
             )
+    clustered = [
+        f"{event}/{group}"
+        for event, group, rows in res.cohorts()
+        if len(rows) > 1 and res.events["day0"].iloc[rows].nunique() == 1
+    ]
+    if clustered:
+        notes.insert(
+            0,
+            "every firm-event of " + ", ".join(clustered) + " shares one day 0: "
+            "residuals are cross-correlated, so cross_sectional_t, patell_z and bmp_t "
+            "overstate significance; read kolari_pynnonen_t and crude_dependence "
+            "(Kolari & Pynnönen 2010; Brown & Warner 1985).",
+        )
     if notes:
         parts.append("Notes:\n" + "\n".join(f"  [{i + 1}] {n}" for i, n in enumerate(notes)))
     parts.append(

@@ -259,3 +259,19 @@ def test_chunked_fit_equals_one_chunk(small):
     np.testing.assert_array_equal(one.fit.resid, many.fit.resid)
     pd.testing.assert_frame_equal(one.day_tests, many.day_tests)
     pd.testing.assert_frame_equal(one.window_tests, many.window_tests)
+
+
+def test_summary_warns_about_clustered_event_dates(lpr_mainland):
+    text = lpr_mainland.summary()
+    assert "shares one day 0" in text and "kolari_pynnonen_t" in text
+    # firm-events on different dates (the peer's three events) get no such warning
+    import json
+
+    from .conftest import RESULTS
+    from .synthetic import peer_golden_study
+
+    returns, bench, events = peer_golden_study(
+        json.loads((RESULTS / "peer_golden_multi_event.json").read_text())
+    )
+    res = EventStudy(returns, events, bench, window=(0, 2), estimation=(-8, -1), min_obs=8).fit()
+    assert "shares one day 0" not in res.summary()
