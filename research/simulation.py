@@ -88,13 +88,19 @@ def draw_pseudo_events(
     pairs = np.argwhere(valid)  # (day position, security column)
     if len(pairs) < n_secs:
         raise ValueError("too few valid security-days to draw pseudo-events from")
-    rows = []
-    for trial in range(n_trials):
-        cols = rng.choice(np.unique(pairs[:, 1]), size=n_secs, replace=False)
-        for c in cols:
-            days = pairs[pairs[:, 1] == c, 0]
-            rows.append((f"trial{trial:05d}", returns.columns[c], returns.index[rng.choice(days)]))
-    return pd.DataFrame(rows, columns=["event", "security", "day0"])
+    securities = np.unique(pairs[:, 1])
+    days_of = {c: pairs[pairs[:, 1] == c, 0] for c in securities}  # computed once
+    trial_ids, cols_drawn, days_drawn = [], [], []
+    for trial in range(n_trials):  # the same random calls, in the same order, as one would
+        for c in rng.choice(securities, size=n_secs, replace=False):  # write them by hand
+            trial_ids.append(trial)
+            cols_drawn.append(c)
+            days_drawn.append(rng.choice(days_of[c]))
+    return pd.DataFrame({
+        "event": [f"trial{t:05d}" for t in trial_ids],
+        "security": returns.columns[np.array(cols_drawn, dtype=int)],
+        "day0": returns.index[np.array(days_drawn, dtype=int)],
+    })
 
 
 def size_power(
