@@ -23,9 +23,11 @@ _PUBLIC = {
     "read_price_csv": "research.prices",
     "load_catalogue": "research.events",
     "align_events": "research.events",
-    "market_sessions": "research.events",
+    "market_sessions": "research.markets",
     "compute_returns": "research.returns",
     "EventStudyError": "research.errors",
+    "run_study": "research.analysis",
+    "run_regressions": "research.analysis",
 }
 
 __all__ = [*_PUBLIC, "__version__"]

@@ -148,6 +148,7 @@ def run_study(
     study, panel, alignment = prepare(request, store)
     res = study.fit()
     res.alignment = alignment
+    res.benchmark_alignment = dict(panel.alignment_notes)
     res.quality = flags_in_span(panel.quality, study)
     return res
 

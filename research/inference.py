@@ -140,19 +140,24 @@ def average_ranks(values: np.ndarray) -> np.ndarray:
     """Ranks 1..M of each row's non-missing values, ties averaged (NaN stays NaN).
 
     Same result as ``scipy.stats.rankdata(row, method="average")`` on each row's finite
-    values, for all rows at once: sort, find runs of equal values, average the ordinal
-    positions within each run.
+    values, for all rows at once: ordinal ranks from one argsort, then, only in rows that
+    have ties, the ordinal positions of each run of equal values are averaged.
     """
     k, t = values.shape
-    order = np.argsort(values, axis=1, kind="stable")  # NaN sorts last
-    ordered = np.take_along_axis(values, order, axis=1)
-    starts = np.ones((k, t), dtype=bool)
-    starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]  # NaN != NaN: each NaN its own run
-    run = np.cumsum(starts.ravel()) - 1
-    ordinal = np.tile(np.arange(1, t + 1, dtype=float), k)
-    mean_rank = np.bincount(run, weights=ordinal) / np.bincount(run)
+    rows = np.arange(k)[:, None]
+    order = np.argsort(values, axis=1)  # NaN sorts last; ties are averaged below anyway
     ranks = np.empty((k, t))
-    np.put_along_axis(ranks, order, mean_rank[run].reshape(k, t), axis=1)
+    ranks[rows, order] = np.arange(1.0, t + 1)  # fancy indexing: faster than put_along_axis
+    ordered = values[rows, order]
+    equal = ordered[:, 1:] == ordered[:, :-1]  # NaN != NaN: missing values never tie
+    tied = np.flatnonzero(equal.any(axis=1))
+    if tied.size:
+        starts = np.ones((tied.size, t), dtype=bool)
+        starts[:, 1:] = ~equal[tied]
+        run = np.cumsum(starts.ravel()) - 1
+        ordinal = np.tile(np.arange(1.0, t + 1), tied.size)
+        mean_rank = np.bincount(run, weights=ordinal) / np.bincount(run)
+        ranks[tied[:, None], order[tied]] = mean_rank[run].reshape(tied.size, t)
     return np.where(np.isfinite(values), ranks, np.nan)
 
 

@@ -96,11 +96,13 @@ def draw_pseudo_events(
             trial_ids.append(trial)
             cols_drawn.append(c)
             days_drawn.append(rng.choice(days_of[c]))
-    return pd.DataFrame({
-        "event": [f"trial{t:05d}" for t in trial_ids],
-        "security": returns.columns[np.array(cols_drawn, dtype=int)],
-        "day0": returns.index[np.array(days_drawn, dtype=int)],
-    })
+    return pd.DataFrame(
+        {
+            "event": [f"trial{t:05d}" for t in trial_ids],
+            "security": returns.columns[np.array(cols_drawn, dtype=int)],
+            "day0": returns.index[np.array(days_drawn, dtype=int)],
+        }
+    )
 
 
 def size_power(

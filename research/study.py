@@ -525,6 +525,7 @@ class EventStudyResults:
     positions: tuple[np.ndarray, np.ndarray]
     alignment: pd.DataFrame | None = None
     quality: pd.DataFrame | None = None
+    benchmark_alignment: dict[str, str] | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -710,6 +711,7 @@ class EventStudyResults:
         return {
             "settings": asdict(self.settings),
             "alignment": _records(self.alignment),
+            "benchmark_alignment": self.benchmark_alignment or {},
             "estimation": _records(est),
             "dropped": _records(self.dropped),
             "overlaps": _records(self.overlaps),

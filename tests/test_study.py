@@ -149,6 +149,10 @@ def test_multi_index_with_the_previous_new_york_session(market_store):
     )
     assert {"beta", "beta_2"} <= set(res.estimation.columns)
     assert res.keep.sum() == 14
+    # every alignment is shown: the S&P 500 enters as the previous New York session
+    assert "previous NYSE session" in res.benchmark_alignment["^GSPC"]
+    assert "previous NYSE session" in res.summary()
+    assert "^GSPC" in res.to_dict()["benchmark_alignment"]
 
 
 # -- input checks on synthetic data -------------------------------------------------------
