@@ -132,10 +132,15 @@ class CorrelationChangeResults:
             ]
         )
 
+    def rolling_frame(self) -> pd.DataFrame:
+        """The rolling correlation and beta (window ``window``) on every session."""
+        frame = pd.DataFrame({"correlation": self.rolling_corr, "beta": self.rolling_beta})
+        return frame.rename_axis("date").reset_index()
+
     def to_dict(self) -> dict:
         from research.study import _records
 
-        return _records(self.to_frame())[0]
+        return {**_records(self.to_frame())[0], "rolling": _records(self.rolling_frame())}
 
     def summary(self) -> str:
         from research.report import table

@@ -116,5 +116,8 @@ def test_cli_correlate(cli, market_store):
     assert result.code == 0, result.err
     doc = json.loads(result.out)
     assert doc["change"]["window"] == 60 and 0 < doc["change"]["fisher_z_placebo_p"] <= 1
+    rolling = {r["date"]: r for r in doc["change"]["rolling"]}
+    assert set(rolling["2023-06-20"]) == {"date", "correlation", "beta"}
+    assert -1 <= rolling["2023-06-20"]["correlation"] <= 1
     bad = cli("correlate", "--window", "5")
     assert bad.code == 2 and "too short" in bad.err
