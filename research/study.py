@@ -228,6 +228,9 @@ class EventStudy:
         bench_values = (
             None if self.benchmarks is None else self.benchmarks.reindex(idx).to_numpy(dtype=float)
         )
+        self._fast = None
+        if other is None and self.model.name in ("market", "constant-mean"):
+            self._fast = self._window_sums(values, excluded, bench_values)
         step = max(1, chunk_cells // len(rel))
         out: dict[str, np.ndarray] = {}
         cars: dict[str, np.ndarray] = {}
@@ -302,23 +305,29 @@ class EventStudy:
         posc = np.clip(pos, 0, n_sessions - 1)
         c = cols[rows, None]
         r = np.where(inside, values[posc, c], np.nan)
-        bench = self._bench(posc, inside, bench_values)
-        usable = np.isfinite(r)
-        if excluded is not None:
-            usable &= ~excluded[posc, c]
-        if other is not None:
-            usable &= ~other[rows]
-        x, offset = models.design(self.model, bench)
-        fit = models.fit_ols(
-            r[:, est_sel],
-            x[:, est_sel],
-            offset[:, est_sel],
-            usable[:, est_sel],
-            demean=self.model.n_params == 0,
-        )
+        if self._fast is not None:
+            fit, bench_days = self._fast_fit(rows, pos0, cols, posc, inside, est_sel, r)
+            bench_evt = self._bench(posc[:, evt_sel], inside[:, evt_sel], bench_values)
+            x_evt, off_evt = models.design(self.model, bench_evt)
+        else:
+            bench = self._bench(posc, inside, bench_values)
+            usable = np.isfinite(r)
+            if excluded is not None:
+                usable &= ~excluded[posc, c]
+            if other is not None:
+                usable &= ~other[rows]
+            x, offset = models.design(self.model, bench)
+            fit = models.fit_ols(
+                r[:, est_sel],
+                x[:, est_sel],
+                offset[:, est_sel],
+                usable[:, est_sel],
+                demean=self.model.n_params == 0,
+            )
+            bench_days = np.isfinite(bench[:, est_sel]).all(axis=(2, 3)).sum(axis=1)
+            x_evt, off_evt = x[:, evt_sel], offset[:, evt_sel]
         keep = fit.ok & (fit.n_obs >= self.min_obs)
         r_evt = r[:, evt_sel]
-        x_evt, off_evt = x[:, evt_sel], offset[:, evt_sel]
         normal = models.predict(fit, x_evt, off_evt)
         ar = r_evt - normal
         sd = fit.sigma[:, None] * np.sqrt(models.prediction_factor(fit, x_evt))
@@ -342,7 +351,7 @@ class EventStudy:
             "r2": fit.r2,
             "ok": fit.ok,
             "keep": keep,
-            "bench_days": np.isfinite(bench[:, est_sel]).all(axis=(2, 3)).sum(axis=1),
+            "bench_days": bench_days,
             "r": r_evt,
             "normal": normal,
             "ar": ar,
@@ -355,6 +364,91 @@ class EventStudy:
         }
 
     # ------------------------------------------------------------------------------------
+    def _window_sums(self, values, excluded, bench_values) -> dict[str, np.ndarray]:
+        """Cumulative sums (sessions + 1, securities) for the constant-mean and market models.
+
+        With ``w`` the usable days (finite return and benchmark, not excluded), the windowed
+        sums of w, w m, w m^2, w y and w m y give every firm-event's OLS coefficients in O(1)
+        (the dense path stays for row-specific masks and the other models).
+        """
+        y = values
+        w = np.isfinite(y)
+        if excluded is not None:
+            w &= ~excluded
+        m = None
+        if self.model.name == "market":
+            m = bench_values[:, 0]
+            w &= np.isfinite(m)[:, None]
+        y0 = np.where(w, y, 0.0)
+        wf = w.astype(float)
+
+        def cum(a):
+            out = np.zeros((a.shape[0] + 1, a.shape[1]))
+            np.cumsum(a, axis=0, out=out[1:])
+            return out
+
+        sums = {"w": cum(wf), "y": cum(y0), "m": m, "usable": w}
+        if m is not None:
+            m0 = np.where(np.isfinite(m), m, 0.0)[:, None]
+            sums["m1"] = cum(wf * m0)
+            sums["mm"] = cum(wf * m0 * m0)
+            sums["my"] = cum(y0 * m0)
+            sums["bench_ok"] = np.r_[0, np.cumsum(np.isfinite(m))]
+        return sums
+
+    def _fast_fit(self, rows, pos0, cols, posc, inside, est_sel, r):
+        """OLS of the constant-mean or market model from window sums; residuals gathered."""
+        f = self._fast
+        e0, e1 = self.estimation
+        n_sessions = f["w"].shape[0] - 1
+        a = np.clip(pos0[rows] + e0, 0, n_sessions)
+        b = np.clip(pos0[rows] + e1 + 1, 0, n_sessions)
+        c = cols[rows]
+
+        def window(key):
+            return f[key][b, c] - f[key][a, c]
+
+        n = np.rint(window("w")).astype(int)
+        sy = window("y")
+        usable = f["usable"][posc[:, est_sel], c[:, None]] & inside[:, est_sel]
+        y_est = r[:, est_sel]
+        if f["m"] is None:  # constant mean
+            ok = n > 2
+            alpha = sy / np.maximum(n, 1)
+            coef = alpha[:, None]
+            xtx_inv = (1.0 / np.maximum(n, 1))[:, None, None]
+            fitted = alpha[:, None]
+            bench_days = np.zeros(len(n), dtype=int)
+            p = 1
+        else:
+            sm, smm, smy = window("m1"), window("mm"), window("my")
+            det = n * smm - sm**2
+            ok = (np.abs(det) > 1e-12 * np.maximum(n * smm, 1e-300)) & (n > 3)
+            safe = np.where(ok, det, 1.0)
+            beta = (n * smy - sm * sy) / safe
+            alpha = (sy - beta * sm) / np.maximum(n, 1)
+            coef = np.stack([alpha, beta], axis=1)
+            xtx_inv = (
+                np.stack([np.stack([smm, -sm], 1), np.stack([-sm, n], 1)], 1) / safe[:, None, None]
+            )
+            m_est = f["m"][posc[:, est_sel]]
+            fitted = alpha[:, None] + beta[:, None] * m_est
+            bench_days = f["bench_ok"][b] - f["bench_ok"][a]
+            p = 2
+        resid = np.where(usable, y_est - fitted, np.nan)
+        ss = np.where(usable, resid, 0.0)
+        ss = (ss**2).sum(axis=1)
+        df = n - p
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sigma = np.sqrt(ss / df)
+            dev = np.where(usable, y_est - (sy / np.maximum(n, 1))[:, None], 0.0)
+            r2 = 1.0 - ss / (dev**2).sum(axis=1) if p == 2 else np.full(len(n), np.nan)
+        ok &= np.isfinite(sigma) & (sigma > 0)
+        coef = np.where(ok[:, None], coef, np.nan)
+        sigma = np.where(ok, sigma, np.nan)
+        resid[~ok] = np.nan
+        return models.Fit(coef, xtx_inv, sigma, n, df, resid, r2, ok), bench_days
+
     def _bench(self, posc: np.ndarray, inside: np.ndarray, b: np.ndarray | None) -> np.ndarray:
         """(rows, T, q, S) benchmark returns at the model's shifts."""
         shifts = self.model.shifts

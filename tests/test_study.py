@@ -279,3 +279,40 @@ def test_summary_warns_about_clustered_event_dates(lpr_mainland):
     )
     res = EventStudy(returns, events, bench, window=(0, 2), estimation=(-8, -1), min_obs=8).fit()
     assert "shares one day 0" not in res.summary()
+
+
+@pytest.mark.parametrize("missing", [0.0, 0.05])
+def test_window_sum_fast_path_equals_the_dense_path(missing):
+    """A one-benchmark multi-index model is the market model, but always takes the dense
+    path; the market model takes the cumulative-sum path. Every output must agree."""
+    returns, bench, events = market_model_panel(
+        n_secs=8, n_days=320, event_day=290, missing=missing
+    )
+    exclude = pd.DataFrame(False, index=returns.index, columns=returns.columns)
+    exclude.iloc[100:110, 2] = True  # stale days excluded from estimation
+    kw = {"window": (-2, 3), "estimation": (-250, -11), "exclude": exclude, "bootstrap": 0}
+    fast = EventStudy(returns, events, bench, model="market", **kw).fit()
+    dense = EventStudy(returns, events, bench, model="multi-index", **kw).fit()
+    assert fast.study._fast is not None and dense.study._fast is None
+    np.testing.assert_allclose(fast.fit.coef, dense.fit.coef, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(fast.fit.xtx_inv, dense.fit.xtx_inv, rtol=1e-9)
+    np.testing.assert_array_equal(fast.fit.n_obs, dense.fit.n_obs)
+    np.testing.assert_allclose(fast.fit.sigma, dense.fit.sigma, rtol=1e-10)
+    np.testing.assert_allclose(fast.fit.r2, dense.fit.r2, rtol=1e-9)
+    np.testing.assert_allclose(fast.fit.resid, dense.fit.resid, atol=1e-14)
+    np.testing.assert_allclose(fast.ar, dense.ar, atol=1e-14)
+    np.testing.assert_allclose(fast.sd, dense.sd, rtol=1e-10)
+    cols = [c for c in fast.day_tests.columns if c not in ("event", "group", "date")]
+    np.testing.assert_allclose(
+        fast.day_tests[cols].to_numpy(float),
+        dense.day_tests[cols].to_numpy(float),
+        rtol=1e-8,
+        atol=1e-12,
+    )
+    const_fast = EventStudy(returns, events, None, model="constant-mean", **kw).fit()
+    assert const_fast.study._fast is not None
+    for i in range(3):
+        y = returns.iloc[290 - 250 : 290 - 10, i]
+        y = y[~exclude.iloc[290 - 250 : 290 - 10, i] & y.notna()]
+        assert const_fast.fit.coef[i, 0] == pytest.approx(y.mean(), rel=1e-12)
+        assert const_fast.fit.sigma[i] == pytest.approx(y.std(ddof=1), rel=1e-10)
