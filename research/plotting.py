@@ -87,49 +87,46 @@ def plot_caar(
     ax
         Axes to draw on; a new Figure when None.
     event
-        Only this event's cohorts (default: all).
+        Only this event's cohorts (default: all; later events are drawn dashed).
 
     Returns
     -------
     matplotlib.figure.Figure
     """
-    fig, ax = _axes(ax)
     paths = [p for p in caar_paths(res, level) if event is None or p["event"] == event]
-    several_events = len({p["event"] for p in paths}) > 1
-    for i, p in enumerate(paths):
-        colour = GROUP_COLOURS.get(p["group"], OKABE_ITO[i % len(OKABE_ITO)])
-        label = f"{p['group']} (N={p['n']})"
-        if several_events:
-            label = f"{p['event']}: {label}"
-        style = "-" if not several_events or p["event"] == paths[0]["event"] else "--"
-        ax.plot(p["days"], 100 * p["caar"], style, color=colour, marker="o", ms=3.5, label=label)
-        if np.isfinite(p["low"]).any():
-            ax.fill_between(
-                p["days"], 100 * p["low"], 100 * p["high"], color=colour, alpha=0.12, linewidth=0
-            )
-    ax.axhline(0, color="0.5", lw=0.8)
-    ax.axvline(0, color="0.5", lw=0.8, ls=":")
-    ax.set_xlabel("event day (sessions relative to day 0)")
-    ax.set_ylabel("CAAR (%)")
-    ax.set_xticks(res.days)
-    ax.set_title(
-        title
+    events = list(dict.fromkeys(p["event"] for p in paths))
+    if len(events) > 1:
+        for p in paths:
+            p["label"] = f"{p['event']}: {p['group']} (N={p['n']})"
+            p["style"] = "-" if p["event"] == events[0] else "--"
+    fig = plot_caar_paths(
+        paths,
+        ax=ax,
+        title=title
         or f"Cumulative average abnormal return, {res.settings.model} model, "
         f"{int(level * 100)}% bands",
-        fontsize=10,
+        xlabel="event day (sessions relative to day 0)",
+        ylabel="CAAR (%)",
     )
-    ax.legend(fontsize=8, frameon=False)
-    ax.grid(alpha=0.25)
+    axis = fig.axes[0] if ax is None else ax
+    axis.set_xticks(res.days)
+    axis.legend(fontsize=8, frameon=False)
     return fig
 
 
 def plot_caar_paths(
-    paths: list[dict[str, Any]], ax: Any = None, title: str = "", min_band_n: int = 5
+    paths: list[dict[str, Any]],
+    ax: Any = None,
+    title: str = "",
+    min_band_n: int = 5,
+    xlabel: str = "event day (HKEX sessions relative to day 0)",
+    ylabel: str = "cumulative abnormal return (%)",
 ):
     """CAAR paths (from :func:`caar_paths`) with their bands, one colour per group.
 
     Cohorts with fewer than ``min_band_n`` securities are drawn dashed without a band:
-    a t interval on 2 or 3 degrees of freedom is too wide to read.
+    a t interval on 2 or 3 degrees of freedom is too wide to read.  A path may carry its
+    own ``label``, ``colour`` and line ``style``.
     """
     fig, ax = _axes(ax)
     for i, p in enumerate(paths):
@@ -140,7 +137,7 @@ def plot_caar_paths(
         ax.plot(
             p["days"],
             100 * p["caar"],
-            "--" if small else "-",
+            p.get("style") or ("--" if small else "-"),
             color=colour,
             marker="o",
             ms=3,
@@ -153,8 +150,8 @@ def plot_caar_paths(
             )
     ax.axhline(0, color="0.4", lw=0.8)
     ax.axvline(0, color="0.4", lw=0.8, ls=":")
-    ax.set_xlabel("event day (HKEX sessions relative to day 0)")
-    ax.set_ylabel("cumulative abnormal return (%)")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.25)

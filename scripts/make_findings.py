@@ -19,6 +19,14 @@ sys.path.insert(0, str(ROOT))
 EVENTS = ("blinken-arrives", "lpr-cut")
 GROUPS = ("mainland-developer", "hk-developer", "reit", "property-services")
 PLACEBO = 1000
+REGRESSION_COLUMNS = (
+    "session",
+    "abnormal return",
+    "s.e. (HAC)",
+    "p",
+    "placebo p (estimation window)",
+    "placebo p (random dates)",
+)
 
 
 def pct(x: float) -> str:
@@ -113,15 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         "--event lpr-cut --tickers ^HSI --model constant-mean --window 0,0`)."
     )
     add("")
-    lines += header(
-        "benchmark",
-        "session",
-        "abnormal return",
-        "s.e. (HAC)",
-        "p",
-        "placebo p (estimation window)",
-        "placebo p (random dates)",
-    )
+    lines += header("benchmark", *REGRESSION_COLUMNS)
     for label, r, plc in (
         ("ACWI, previous NY session", reg, pl),
         ("Nikkei 225, same day", reg_n, pl_n),
@@ -233,15 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     add("")
     add(f"Command: `{reg_cmd}`")
     add("")
-    lines += header(
-        "portfolio",
-        "session",
-        "abnormal return",
-        "s.e. (HAC)",
-        "p",
-        "placebo p (estimation window)",
-        "placebo p (random dates)",
-    )
+    lines += header("portfolio", *REGRESSION_COLUMNS)
     for r in port.regressions:
         for event, day in (("blinken-arrives", "06-19"), ("lpr-cut", "06-20")):
             c, s, p = term(r, event)
