@@ -17,7 +17,13 @@ from research.events import Event, adhoc_event, align_events, load_catalogue, se
 from research.panel import Panel, build_panel
 from research.store import PriceStore
 from research.study import EventStudy, EventStudyResults
-from research.universe import PROPERTY_GROUPS, group_tickers, load_universe, ticker_group
+from research.universe import (
+    PROPERTY_GROUPS,
+    group_tickers,
+    load_universe,
+    ticker_group,
+    ticker_market,
+)
 
 HEADLINE_EVENTS = ("blinken-arrives", "lpr-cut")
 
@@ -104,9 +110,7 @@ def prepare(
     secs = secs.loc[~secs["security"].isin(benchmarks)].reset_index(drop=True)
     if secs.empty:
         raise EventStudyError("Every security given is also the benchmark; pick other securities.")
-    missing = [t for t in [*secs["security"], *benchmarks] if t not in store]
-    if missing:
-        raise EventStudyError(store._missing_message(missing[0]))
+    store.require([*secs["security"], *benchmarks])
     panel = build_panel(list(secs["security"]), benchmarks, request.market, store, request.returns)
     alignment = align_events(events, panel.market, panel.trading_days)
     table = secs.merge(alignment[["event", "session"]], how="cross").rename(
@@ -265,9 +269,7 @@ def run_regressions(
     if not securities:
         raise EventStudyError("Give the series with --tickers, --group or --long-short.")
     benchmarks = [b for b in request.benchmarks if b]
-    missing = [t for t in [*securities, *benchmarks] if t not in store]
-    if missing:
-        raise EventStudyError(store._missing_message(missing[0]))
+    store.require([*securities, *benchmarks])
     panel = build_panel(securities, benchmarks, request.market, store, request.returns)
     alignment = align_events(events, panel.market, panel.trading_days)
     day0 = dict(zip(alignment["event"], alignment["session"], strict=True))
@@ -364,15 +366,13 @@ def cross_market_reactions(
 ):
     """Return and constant-mean abnormal return of each market on its own day-0 session."""
     from research.correlation import CrossMarketResults
-    from research.universe import ticker_market
 
     store = store or PriceStore()
     universe = load_universe()
     (ev,) = select_events([event], load_catalogue(catalogue))
     rows = []
     for ticker in tickers:
-        if ticker not in store:
-            raise EventStudyError(store._missing_message(ticker))
+        store.require([ticker])
         market = ticker_market(ticker, universe)
         panel = build_panel([ticker], [], market, store)
         al = align_events([ev], panel.market, panel.trading_days)
@@ -415,8 +415,7 @@ def series_for(name: str, store: PriceStore | None = None, market: str = "HKEX")
         members = group_tickers(name, universe)
         panel = build_panel(members, [], market, store)
         return group_portfolio(panel.returns, members, panel.exclude, name)
-    if name not in store:
-        raise EventStudyError(store._missing_message(name))
+    store.require([name])
     panel = build_panel([name], [], market, store)
     return panel.returns[name].where(~panel.exclude[name]).rename(name)
 
@@ -432,22 +431,21 @@ def correlate(
 ):
     """Correlation and beta change of ``a`` with ``b`` around a catalogue event."""
     from research.correlation import correlation_change
-    from research.returns import align_foreign_returns
-    from research.universe import ticker_market
+    from research.markets import get_market
+    from research.panel import benchmark_returns
+    from research.prices import return_price
 
     store = store or PriceStore()
     ya = series_for(a, store, market)
     universe = load_universe()
-    b_market = ticker_market(b, universe) if b not in set(universe["group"]) else market
-    if b_market == market:
+    if b in set(universe["group"]) or ticker_market(b, universe) == market:
         yb = series_for(b, store, market)
-    else:  # another exchange: align by session, as benchmarks are
-        from research.markets import get_market
-        from research.panel import overlaps_home_session
-        from research.prices import return_price
-
-        same = overlaps_home_session(get_market(b_market), get_market(market))
-        yb = align_foreign_returns(return_price(store.load(b)), ya.index, same).rename(b)
+    else:  # another exchange: aligned by session exactly as a study's benchmark is
+        store.require([b])
+        yb, _ = benchmark_returns(
+            b, return_price(store.load(b)), ya.index, get_market(market), "simple", universe
+        )
+        yb = yb.rename(b)
     (ev,) = select_events([event], load_catalogue())
     day0 = align_events([ev], market, ya.dropna().index)["session"].iat[0]
     return correlation_change(ya, yb, day0, event, window, n_placebo)

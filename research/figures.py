@@ -122,7 +122,7 @@ def fig_price_paths(data: FigureData):
 
 def fig_caar(data: FigureData):
     from research.analysis import run_study
-    from research.plotting import _axes, caar_paths, plot_caar_paths
+    from research.plotting import _figure, caar_paths, plot_caar_paths
 
     window = (-5, 10)
     groups = run_study(
@@ -142,8 +142,7 @@ def fig_caar(data: FigureData):
         store=data.store,
         bootstrap=0,
     )
-    fig, _ = _axes(None, figsize=(10.0, 4.4))
-    fig.clear()
+    fig = _figure((10.0, 4.4))
     axes = fig.subplots(1, 2, sharey=True)
     titles = {
         "blinken-arrives": "Blinken visit (day 0 = Mon 19 Jun 2023)",

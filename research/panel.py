@@ -57,6 +57,37 @@ def overlaps_home_session(foreign: Market, home: Market) -> bool:
     return bool(f.session_open(day) < h.session_close(day))
 
 
+def benchmark_returns(
+    ticker: str,
+    prices: pd.Series,
+    grid: pd.DatetimeIndex,
+    market: Market,
+    kind: ReturnKind = "simple",
+    universe: pd.DataFrame | None = None,
+) -> tuple[pd.Series, str]:
+    """A benchmark's returns on ``market``'s session grid, and how they were aligned.
+
+    Same exchange: returns between consecutive sessions.  Another exchange: its own
+    returns compounded by session, same day when its session overlaps the home session,
+    else the previous foreign session(s) (:func:`research.returns.align_foreign_returns`).
+    """
+    code = ticker_market(ticker, universe)
+    if code == market.code:
+        return (
+            compute_returns(prices, grid, kind),
+            f"same exchange ({code}): returns between consecutive sessions",
+        )
+    same_day = overlaps_home_session(get_market(code), market)
+    note = (
+        f"{code} trades while {market.code} is open: its sessions up to and including "
+        "each session's date"
+        if same_day
+        else f"{code} opens after {market.code} closes: its sessions dated from the "
+        f"previous {market.code} session to the day before (previous {code} session)"
+    )
+    return align_foreign_returns(prices, grid, same_day, kind), note
+
+
 def build_panel(
     securities: list[str],
     benchmarks: list[str] | tuple[str, ...] = (),
@@ -116,22 +147,9 @@ def build_panel(
     bench_cols = {}
     notes = {}
     for ticker in benchmarks:
-        code = ticker_market(ticker, universe)
-        if code == market.code:
-            bench_cols[ticker] = compute_returns(prices[ticker], grid, kind)
-            notes[ticker] = f"same exchange ({code}): returns between consecutive sessions"
-        else:
-            foreign = get_market(code)
-            same_day = overlaps_home_session(foreign, market)
-            bench_cols[ticker] = align_foreign_returns(prices[ticker], grid, same_day, kind)
-            notes[ticker] = (
-                f"{code} trades while {market.code} is open: its sessions up to and including "
-                "each session's date"
-                if same_day
-                else f"{code} opens after {market.code} closes: its sessions dated from the "
-                f"previous "
-                f"{market.code} session to the day before (previous {code} session)"
-            )
+        bench_cols[ticker], notes[ticker] = benchmark_returns(
+            ticker, prices[ticker], grid, market, kind, universe
+        )
         if bench_cols[ticker].notna().sum() == 0:
             raise DataError(
                 f"The benchmark {ticker} has no prices overlapping {', '.join(securities)}; "

@@ -27,15 +27,20 @@ GROUP_COLOURS = {
 }
 
 
-def _axes(ax: Any = None, figsize: tuple[float, float] = (7.0, 4.2)):
+def _figure(figsize: tuple[float, float]):
+    """A new Figure with constrained layout, not attached to any GUI."""
     import matplotlib
 
-    if ax is not None:
-        return ax.figure, ax
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=figsize, layout="constrained")
+    return Figure(figsize=figsize, layout="constrained")
+
+
+def _axes(ax: Any = None, figsize: tuple[float, float] = (7.0, 4.2)):
+    if ax is not None:
+        return ax.figure, ax
+    fig = _figure(figsize)
     return fig, fig.add_subplot()
 
 
@@ -172,9 +177,7 @@ def plot_price_paths(levels: Any, events: Any, ax: Any = None, title: str = ""):
 
     key_ax = None
     if ax is None:
-        fig, ax = _axes(None, figsize=(11.0, 4.8))
-        fig.clear()
-        ax, key_ax = fig.subplots(1, 2, width_ratios=[3.1, 1])
+        ax, key_ax = _figure((11.0, 4.8)).subplots(1, 2, width_ratios=[3.1, 1])
         key_ax.axis("off")
     fig = ax.figure
     for i, col in enumerate(levels.columns):
@@ -329,11 +332,8 @@ def plot_rolling(
     import matplotlib.dates as mdates
 
     if axes is None:
-        fig, _ = _axes(None, figsize=(8.0, 5.6))
-        fig.clear()
-        axes = fig.subplots(2, 1, sharex=True)
-    else:
-        fig = axes[0].figure
+        axes = _figure((8.0, 5.6)).subplots(2, 1, sharex=True)
+    fig = axes[0].figure
     for data, ax, label in ((corr, axes[0], "correlation"), (beta, axes[1], "beta")):
         for i, col in enumerate(data.columns):
             ax.plot(

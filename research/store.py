@@ -108,6 +108,12 @@ class PriceStore:
         raw["notes"] = tuple(raw.get("notes", ()))
         return StoredInfo(**raw)
 
+    def require(self, tickers: list[str] | tuple[str, ...]) -> None:
+        """Raise :class:`DataError` naming the first ticker that is not stored."""
+        for ticker in tickers:
+            if ticker not in self:
+                raise DataError(self._missing_message(ticker))
+
     def _missing_message(self, ticker: str) -> str:
         return (
             f"No stored prices for {ticker} in {self.root}; run `eventstudy data import PATH` "
