@@ -106,11 +106,16 @@ def _ratio(num, den):
     return np.where(num == 0, 0.0, _div(num, den))
 
 
-def single_t(ar: np.ndarray, sd: np.ndarray, df: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``t_single`` and its p-value for each firm-event and day (same shape as ``ar``)."""
-    t = _div(ar, sd)
-    dfs = np.broadcast_to(df.reshape(-1, *([1] * (ar.ndim - 1))), ar.shape)
-    return t, _p_t(t, dfs)
+def single_t(ar: np.ndarray, sd: np.ndarray) -> np.ndarray:
+    """``t_single``, ``AR / sd``, of each firm-event and day (or CAR window)."""
+    return _div(ar, sd)
+
+
+def single_p(t: np.ndarray, df: np.ndarray) -> np.ndarray:
+    """Two-sided p-value of ``t_single`` (K, ...) on each row's ``df`` (K,) degrees of
+    freedom."""
+    df = np.asarray(df, dtype=float)
+    return _p_t(t, np.broadcast_to(df.reshape(-1, *([1] * (t.ndim - 1))), t.shape))
 
 
 def mean_residual_correlation(est: np.ndarray) -> float:
@@ -140,9 +145,53 @@ def average_ranks(values: np.ndarray) -> np.ndarray:
     """Ranks 1..M of each row's non-missing values, ties averaged (NaN stays NaN).
 
     Same result as ``scipy.stats.rankdata(row, method="average")`` on each row's finite
-    values, for all rows at once: ordinal ranks from one argsort, then, only in rows that
-    have ties, the ordinal positions of each run of equal values are averaged.
+    values, for all rows at once.
+
+    Notes
+    -----
+    A sort is several times faster than an argsort, so the order is carried inside the
+    values: the lowest ``b = ceil(log2 T)`` mantissa bits of each value are replaced by
+    its column, the rows are sorted, and the columns are read back from those bits.
+    Truncating bits never reverses two values, so where every pair of neighbours still
+    differs after truncation the order is the exact order and there are no ties.  Rows
+    where two neighbours agree in all but those bits (ties, or values within
+    :math:`2^{b-52}` of each other), or that hold an infinity, are ranked again by
+    :func:`_average_ranks_argsort`, which averages ties exactly.
     """
+    values = np.ascontiguousarray(values, dtype=float)
+    k, t = values.shape
+    bits = max(1, (t - 1).bit_length())
+    if k == 0 or t < 2 or bits > 12:
+        return _average_ranks_argsort(values)
+    low = np.uint64((1 << bits) - 1)
+    missing = np.isnan(values)
+    # NaN keys would lose their bits in the sort (it writes back a canonical NaN):
+    # missing values become the largest finite float instead, which also sorts last
+    key = np.where(missing, np.finfo(float).max, values).view(np.uint64) & ~low
+    key |= np.arange(t, dtype=np.uint64)
+    key = key.view(np.float64)
+    key.sort(axis=1)
+    key = key.view(np.uint64)
+    flat = (key & low).astype(np.intp)
+    key &= ~low
+    high = key.view(np.float64)
+    present = t - missing.sum(axis=1)
+    neighbours = np.arange(1, t)[None, :] < present[:, None]  # both of a pair present
+    suspect = ((high[:, 1:] == high[:, :-1]) & neighbours).any(axis=1)
+    suspect |= np.isinf(values).any(axis=1) | (values == np.finfo(float).max).any(axis=1)
+    flat += (np.arange(k) * t)[:, None]
+    ranks = np.empty(k * t)
+    ranks[flat] = np.arange(1.0, t + 1)
+    ranks = ranks.reshape(k, t)
+    if suspect.any():
+        ranks[suspect] = _average_ranks_argsort(values[suspect])
+    ranks[missing] = np.nan
+    return ranks
+
+
+def _average_ranks_argsort(values: np.ndarray) -> np.ndarray:
+    """:func:`average_ranks` by argsort: ordinal ranks, then, only in rows that have
+    ties, the ordinal positions of each run of equal values are averaged."""
     k, t = values.shape
     rows = np.arange(k)[:, None]
     order = np.argsort(values, axis=1)  # NaN sorts last; ties are averaged below anyway

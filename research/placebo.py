@@ -156,7 +156,9 @@ def placebo_test(
     except ValueError:
         raise EventStudyError(f"{name} has no session left for random placebo dates.") from None
     pseudo["event"] = [f"p{i}" for i in range(n_draws)]
-    placebo = EventStudy(returns, pseudo, benchmarks, car_windows=[window], **common).fit()
+    placebo = EventStudy(returns, pseudo, benchmarks, car_windows=[window], **common).fit(
+        pooled=False  # only each draw's CAR is used
+    )
     random_cars = np.where(placebo.keep, placebo.cars["car"][:, 0], np.nan)
     return PlaceboResults(
         series=name,

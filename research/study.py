@@ -27,13 +27,13 @@ Abnormal returns :math:`AR_{it} = R_{it} - \\hat E[R_{it}]` (model: see
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from research import inference, models
+from research import inference, models, pooling
 from research.errors import EventError, WindowError
 from research.returns import to_simple
 
@@ -190,7 +190,7 @@ class EventStudy:
         )
 
     # ------------------------------------------------------------------------------------
-    def fit(self, chunk_cells: int = 1_000_000) -> EventStudyResults:
+    def fit(self, chunk_cells: int = 250_000, pooled: bool = True) -> EventStudyResults:
         """Estimate every firm-event and compute the tests.
 
         Parameters
@@ -198,14 +198,17 @@ class EventStudy:
         chunk_cells
             Firm-events are processed in chunks of about this many firm-event-days, which
             bounds the memory of the intermediate arrays (results are identical).
+        pooled
+            Add up, while estimating, the estimation-window sums the pooled tests need
+            (:class:`research.pooling.EstimationSums`).  Studies that only want each
+            firm-event's CAR (placebo draws) can skip them; :attr:`day_tests` then
+            estimates once more when first asked.
         """
         s = self.settings
         idx = self.returns.index
         n_sessions = len(idx)
         ev = self.events
-        e0, e1 = self.estimation
         w0, w1 = self.window
-        rel = np.arange(e0, w1 + 1)
         pos0 = idx.get_indexer(ev["day0"])
         cols = self.returns.columns.get_indexer(ev["security"])
         late = (pos0 + w1 >= n_sessions) | (pos0 + w0 < 0)
@@ -216,53 +219,28 @@ class EventStudy:
                 f"(day 0 {ev['day0'].iat[i]:%Y-%m-%d}) runs past the data ({idx[0]:%Y-%m-%d} to "
                 f"{idx[-1]:%Y-%m-%d}); import more prices or shorten the window."
             )
-        other = None
-        if s.other_events == "mask" and len(np.unique(cols)) < len(cols):
-            other = self._other_event_days(len(pos0), len(rel), pos0, cols)
-        values = self.returns.to_numpy(dtype=float)
-        excluded = None
-        if self.exclude is not None:
-            excluded = self.exclude.reindex(
-                index=idx, columns=self.returns.columns, fill_value=False
-            ).to_numpy(dtype=bool)
-        bench_values = (
-            None if self.benchmarks is None else self.benchmarks.reindex(idx).to_numpy(dtype=float)
-        )
-        self._fast = None
-        if other is None and self.model.name in ("market", "constant-mean"):
-            self._fast = self._window_sums(values, excluded, bench_values)
-        step = max(1, chunk_cells // len(rel))
-        out: dict[str, np.ndarray] = {}
-        cars: dict[str, np.ndarray] = {}
-        k_total = len(pos0)
-        for a in range(0, k_total, step):  # results written in place: no concatenation copies
-            rows = slice(a, a + step)
-            part = self._fit_rows(rows, pos0, cols, rel, values, excluded, bench_values, other)
-            for target, source in ((out, part), (cars, part.pop("cars"))):
-                for key, val in source.items():
-                    if key not in target:
-                        target[key] = np.empty((k_total, *val.shape[1:]), dtype=val.dtype)
-                    target[key][rows] = val
-        fit = models.Fit(
+        cells = _cells(ev)
+        out, sums = self._estimate(pos0, cols, cells, chunk_cells, sums=pooled)
+        keep = out["keep"]
+        params = models.Fit(
             out["coef"],
             out["xtx_inv"],
             out["sigma"],
             out["n_obs"],
             out["df"],
-            out["resid"],
+            None,
             out["r2"],
             out["ok"],
         )
-        keep = out["keep"]
-        names = ", ".join(self.settings.benchmarks)
+        names = ", ".join(s.benchmarks)
         reasons = [  # only for the dropped firm-events
-            f"{fit.n_obs[i]} usable estimation days, fewer than the {self.min_obs} required"
+            f"{params.n_obs[i]} usable estimation days, fewer than the {self.min_obs} required"
             + (
                 f" (the benchmark {names} has no returns in the estimation window)"
                 if out["bench_days"][i] == 0 and self.model.needs_benchmark
                 else ""
             )
-            if fit.n_obs[i] < self.min_obs
+            if params.n_obs[i] < self.min_obs
             else "estimation failed (constant or collinear regressors)"
             for i in np.flatnonzero(~keep)
         ]
@@ -278,22 +256,101 @@ class EventStudy:
             events=ev.reset_index(drop=True),
             keep=keep,
             days=np.arange(w0, w1 + 1),
-            dates=out["dates"],
             r=out["r"],
             normal=out["normal"],
             ar=out["ar"],
             sd=out["sd"],
-            t_single=out["t_single"],
-            p_single=out["p_single"],
-            fit=fit,
-            u_all=out["u_all"],
-            u_evt=out["u_all"][:, fit.resid.shape[1] :],
-            cars=cars,
+            u_evt=out["u_evt"],
+            cars=out["cars"],
             dropped=dropped.reset_index(drop=True),
             positions=(pos0, cols),
+            _params=params,
+            _cells=cells,
+            _sums=sums,
         )
 
-    def _fit_rows(self, rows, pos0, cols, rel, values, excluded, bench_values, other):
+    def _estimate(self, pos0, cols, cells, chunk_cells=250_000, sums=True, keep_resid=False):
+        """Run the estimation over all firm-events, chunk by chunk, in cell order.
+
+        Returns the per-firm-event arrays (``keep_resid`` adds ``resid`` and ``u_all``)
+        and, when ``sums``, the :class:`research.pooling.EstimationSums` of every cell.
+        """
+        idx = self.returns.index
+        e0, e1 = self.estimation
+        w0, w1 = self.window
+        rel = np.arange(e0, w1 + 1)
+        other = None
+        if self._masks_other_events(cols):
+            other = self._other_event_days(len(pos0), len(rel), pos0, cols)
+        values = self.returns.to_numpy(dtype=float)
+        excluded = None
+        if self.exclude is not None:
+            excluded = self.exclude.reindex(
+                index=idx, columns=self.returns.columns, fill_value=False
+            ).to_numpy(dtype=bool)
+        bench_values = (
+            None if self.benchmarks is None else self.benchmarks.reindex(idx).to_numpy(dtype=float)
+        )
+        fast = None
+        if self._takes_window_sums(cols):
+            fast = self._window_sums(values, excluded, bench_values)
+        acc = None
+        if sums:
+            acc = pooling.EstimationSums.zeros(int(cells.max()) + 1, e1 - e0 + 1, w1 - w0 + 1)
+        order = np.argsort(cells, kind="stable")  # cells contiguous: sums by segment
+        step = max(1, chunk_cells // len(rel))
+        out: dict[str, Any] = {}
+        k_total = len(pos0)
+        for a in range(0, k_total, step):  # results written in place: no concatenation copies
+            rows = order[a : a + step]
+            part = self._fit_rows(
+                rows,
+                pos0,
+                cols,
+                rel,
+                values,
+                excluded,
+                bench_values,
+                other,
+                fast,
+                acc,
+                cells[rows],
+                keep_resid,
+            )
+            for target, source in ((out, part), (out.setdefault("cars", {}), part.pop("cars"))):
+                for key, val in source.items():
+                    if key not in target:
+                        target[key] = np.empty((k_total, *val.shape[1:]), dtype=val.dtype)
+                    target[key][rows] = val
+        return out, acc
+
+    def _masks_other_events(self, cols: np.ndarray) -> bool:
+        """Whether some security has several firm-events whose windows are masked."""
+        return self.settings.other_events == "mask" and len(np.unique(cols)) < len(cols)
+
+    def _takes_window_sums(self, cols: np.ndarray) -> bool:
+        """Whether the estimation runs on window sums (:meth:`_window_sums`): the market
+        and constant-mean models without row-specific masks."""
+        return not self._masks_other_events(cols) and self.model.name in (
+            "market",
+            "constant-mean",
+        )
+
+    def _fit_rows(
+        self,
+        rows,
+        pos0,
+        cols,
+        rel,
+        values,
+        excluded,
+        bench_values,
+        other,
+        fast,
+        acc,
+        cells,
+        keep_resid,
+    ):
         """Estimation, abnormal returns, CARs and ranks for one chunk of firm-events."""
         e0, e1 = self.estimation
         w0, w1 = self.window
@@ -305,8 +362,8 @@ class EventStudy:
         posc = np.clip(pos, 0, n_sessions - 1)
         c = cols[rows, None]
         r = np.where(inside, values[posc, c], np.nan)
-        if self._fast is not None:
-            fit, bench_days = self._fast_fit(rows, pos0, cols, posc, inside, est_sel, r)
+        if fast is not None:
+            fit, bench_days = self._fast_fit(fast, rows, pos0, cols, posc, inside, est_sel, r)
             bench_evt = self._bench(posc[:, evt_sel], inside[:, evt_sel], bench_values)
             x_evt, off_evt = models.design(self.model, bench_evt)
         else:
@@ -332,22 +389,18 @@ class EventStudy:
         ar = r_evt - normal
         sd = fit.sigma[:, None] * np.sqrt(models.prediction_factor(fit, x_evt))
         ar[~keep] = np.nan
-        t_single, p_single = inference.single_t(ar, sd, fit.df.astype(float))
+        t_est = fit.resid.shape[1]
         u_all = inference.rank_u(np.hstack([fit.resid, ar]))
+        if acc is not None:
+            acc.add(cells, fit.resid, u_all, keep)
         days = np.arange(w0, w1 + 1)
-        cars = self._cars(fit, x_evt, ar, normal, r_evt, u_all[:, fit.resid.shape[1] :], days)
-        dates = np.where(
-            inside[:, evt_sel],
-            self.returns.index.to_numpy()[posc[:, evt_sel]],
-            np.datetime64("NaT"),
-        )
-        return {
+        cars = self._cars(fit, x_evt, ar, normal, r_evt, u_all[:, t_est:], days)
+        part = {
             "coef": fit.coef,
             "xtx_inv": fit.xtx_inv,
             "sigma": fit.sigma,
             "n_obs": fit.n_obs,
             "df": fit.df,
-            "resid": fit.resid,
             "r2": fit.r2,
             "ok": fit.ok,
             "keep": keep,
@@ -356,12 +409,13 @@ class EventStudy:
             "normal": normal,
             "ar": ar,
             "sd": sd,
-            "t_single": t_single,
-            "p_single": p_single,
-            "u_all": u_all,
-            "dates": dates,
+            "u_evt": u_all[:, t_est:],
             "cars": cars,
         }
+        if keep_resid:
+            part["resid"] = fit.resid
+            part["u_all"] = u_all
+        return part
 
     # ------------------------------------------------------------------------------------
     def _window_sums(self, values, excluded, bench_values) -> dict[str, np.ndarray]:
@@ -396,9 +450,8 @@ class EventStudy:
             sums["bench_ok"] = np.r_[0, np.cumsum(np.isfinite(m))]
         return sums
 
-    def _fast_fit(self, rows, pos0, cols, posc, inside, est_sel, r):
+    def _fast_fit(self, f, rows, pos0, cols, posc, inside, est_sel, r):
         """OLS of the constant-mean or market model from window sums; residuals gathered."""
-        f = self._fast
         e0, e1 = self.estimation
         n_sessions = f["w"].shape[0] - 1
         a = np.clip(pos0[rows] + e0, 0, n_sessions)
@@ -531,7 +584,8 @@ class EventStudy:
             car = np.where(present.any(axis=1), np.nansum(ar[:, sel], axis=1), np.nan)
             var = fit.sigma**2 * models.car_variance_factor(fit, x_evt[:, sel], present)
             sd = np.sqrt(var)
-            t, p = inference.single_t(car, sd, fit.df.astype(float))
+            t = inference.single_t(car, sd)
+            p = inference.single_p(t, fit.df)
             simple_r = to_simple(r_evt[:, sel], kind)
             simple_n = to_simple(normal[:, sel], kind)
             bhar = np.prod(1 + simple_r, axis=1) - np.prod(1 + simple_n, axis=1)
@@ -548,6 +602,13 @@ class EventStudy:
             ):
                 out[key].append(val)
         return {k: np.column_stack(v) for k, v in out.items()}
+
+
+def _cells(events: pd.DataFrame) -> np.ndarray:
+    """Cell (event, group) code of each firm-event, numbered in (event, group) order."""
+    e, _ = pd.factorize(events["event"])
+    g, names = pd.factorize(events["group"])
+    return np.unique(e.astype(np.int64) * len(names) + g, return_inverse=True)[1]
 
 
 def _check_window(window, what: str) -> Window:
@@ -604,15 +665,10 @@ class EventStudyResults:
     events: pd.DataFrame
     keep: np.ndarray
     days: np.ndarray
-    dates: np.ndarray
     r: np.ndarray
     normal: np.ndarray
     ar: np.ndarray
     sd: np.ndarray
-    t_single: np.ndarray
-    p_single: np.ndarray
-    fit: models.Fit
-    u_all: np.ndarray
     u_evt: np.ndarray
     cars: dict[str, np.ndarray]
     dropped: pd.DataFrame
@@ -620,6 +676,9 @@ class EventStudyResults:
     alignment: pd.DataFrame | None = None
     quality: pd.DataFrame | None = None
     benchmark_alignment: dict[str, str] | None = None
+    _params: models.Fit | None = field(default=None, repr=False)
+    _cells: np.ndarray | None = field(default=None, repr=False)
+    _sums: pooling.EstimationSums | None = field(default=None, repr=False)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -633,11 +692,56 @@ class EventStudyResults:
             self._cache["overlaps"] = self.study._overlaps(*self.positions)
         return self._cache["overlaps"]
 
+    # -- computed on first use -----------------------------------------------------------
+    def _second_pass(self) -> dict[str, np.ndarray]:
+        """Estimate again, keeping the estimation residuals and every rank (the first
+        pass keeps only what the tests need)."""
+        if "second" not in self._cache:
+            out, _ = self.study._estimate(*self.positions, self._cells, keep_resid=True)
+            self._cache["second"] = {"resid": out["resid"], "u_all": out["u_all"]}
+        return self._cache["second"]
+
+    @property
+    def fit(self) -> models.Fit:
+        """The estimation: coefficients, ``(X'X)^-1``, sigma, residuals (re-estimated on
+        first use), R² (:class:`research.models.Fit`)."""
+        if "fit" not in self._cache:
+            self._cache["fit"] = replace(self._params, resid=self._second_pass()["resid"])
+        return self._cache["fit"]
+
+    @property
+    def u_all(self) -> np.ndarray:
+        """Corrado's ``U`` over the estimation and event windows (K, T + L)."""
+        return self._second_pass()["u_all"]
+
+    @property
+    def dates(self) -> np.ndarray:
+        """Session of every firm-event and event day (K, L)."""
+        pos0, _ = self.positions
+        return self.study.returns.index.to_numpy()[pos0[:, None] + self.days[None, :]]
+
+    @property
+    def t_single(self) -> np.ndarray:
+        """``AR / sd`` of every firm-event and event day (K, L)."""
+        return inference.single_t(self.ar, self.sd)
+
+    @property
+    def p_single(self) -> np.ndarray:
+        """Two-sided p-value of :attr:`t_single` on ``m_i - p`` degrees of freedom (K, L)."""
+        if "p_single" not in self._cache:
+            self._cache["p_single"] = inference.single_p(self.t_single, self._params.df)
+        return self._cache["p_single"]
+
+    def _estimation_sums(self) -> pooling.EstimationSums:
+        if self._sums is None:
+            _, self._sums = self.study._estimate(*self.positions, self._cells, sums=True)
+        return self._sums
+
     # -- per firm-event ----------------------------------------------------------------
     @property
     def estimation(self) -> pd.DataFrame:
         """Estimation details per firm-event: length, coefficients, sigma, R², kept."""
-        f = self.fit
+        f = self._params
         frame = self.events[["event", "group", "security", "day0"]].copy()
         frame["n_obs"] = f.n_obs
         frame["df"] = f.df
@@ -687,97 +791,133 @@ class EventStudyResults:
         return pd.concat(rows, ignore_index=True)
 
     # -- pooled ------------------------------------------------------------------------
+    def _layout(self) -> pooling.CohortLayout:
+        if "layout" not in self._cache:
+            ev_codes, ev_names = pd.factorize(self.events["event"])  # first-appearance order
+            gr_codes, gr_names = pd.factorize(self.events["group"])
+            self._cache["layout"] = pooling.CohortLayout.build(
+                ev_codes, ev_names, gr_codes, gr_names, self._cells, self.keep
+            )
+        return self._cache["layout"]
+
     def cohorts(self) -> list[tuple[str, str, np.ndarray]]:
         """(event, group, row indices) for each cohort, plus ``all`` groups when several."""
-        if "cohorts" in self._cache:
-            return self._cache["cohorts"]
-        out = []
-        ev_codes, ev_names = pd.factorize(self.events["event"])  # first-appearance order
-        gr_codes, gr_names = pd.factorize(self.events["group"])
-        for e, event in enumerate(ev_names):
-            in_event = (ev_codes == e) & self.keep
-            present = list(dict.fromkeys(gr_codes[in_event]))
-            for g in present:
-                out.append((event, gr_names[g], np.flatnonzero(in_event & (gr_codes == g))))
-            if len(present) > 1:
-                out.append((event, "all", np.flatnonzero(in_event)))
-        self._cache["cohorts"] = out
-        return out
+        layout = self._layout()
+        return [
+            (event, group, layout.segment_rows(kind, seg))
+            for event, group, kind, seg in layout.cohorts
+        ]
 
-    def _battery(self, rows: np.ndarray, level: str) -> dict[str, np.ndarray]:
-        f = self.fit
+    def _pooled(self, level: str) -> tuple[dict[str, np.ndarray], list[np.ndarray]]:
+        """Every test for every cohort (rows of the returned arrays, in cohort order)."""
+        layout = self._layout()
         opts = inference.TestOptions(self.settings.bmp_prediction_error, self.settings.rank_ddof)
-        est = f.resid[rows]
-        key = ("r_bar", rows.tobytes())
-        if key not in self._cache:  # shared by the day and window batteries
-            self._cache[key] = inference.mean_residual_correlation(est)
-        common = {
-            "sigma": f.sigma[rows],
-            "df": f.df[rows].astype(float),
-            "est": est,
-            "options": opts,
-            "u_all": self.u_all[rows],
-            "r_bar": self._cache[key],
-        }
+        cell_sums = self._estimation_sums().take(layout.cell_code)
+        rows = layout.rows
+        f = self._params
         if level == "day":
-            return inference.battery(
-                self.ar[rows], self.sd[rows], u_event=self.u_evt[rows], **common
+            arrays = (self.ar[rows], self.sd[rows], self.u_evt[rows])
+            length = None
+        else:
+            c = self.cars
+            arrays = (c["car"][rows], c["sd"][rows], c["u"][rows])
+            length = c["length"][0]
+        pmf = pooling.signed_rank_null()
+        common = {"length": length, "pmf": pmf}
+        sigma, df = f.sigma[rows], f.df[rows].astype(float)
+        parts = [
+            pooling.pooled_battery(
+                *arrays[:2],
+                sigma,
+                df,
+                arrays[2],
+                layout.cell_start,
+                cell_sums.summaries(opts.rank_ddof),
+                opts,
+                **common,
             )
-        c = self.cars
-        return inference.battery(
-            c["car"][rows], c["sd"][rows], u_event=c["u"][rows], length=c["length"][0], **common
+        ]
+        pick = [seg for _, _, kind, seg in layout.cohorts if kind == "cell"]
+        if len(pick) < len(layout.cohorts):  # events with several groups: their `all` rows
+            event_sums = cell_sums.combine(layout.event_cells)
+            parts.append(
+                pooling.pooled_battery(
+                    *arrays[:2],
+                    sigma,
+                    df,
+                    arrays[2],
+                    layout.event_start,
+                    event_sums.summaries(opts.rank_ddof),
+                    opts,
+                    **common,
+                )
+            )
+        n_cells = len(layout.cell_start)
+        pick = np.array(
+            [seg if kind == "cell" else n_cells + seg for _, _, kind, seg in layout.cohorts],
+            dtype=np.intp,
         )
+        out = {key: np.concatenate([p[key] for p in parts])[pick] for key in parts[0]}
+        return out, [rows for _, _, rows in self.cohorts()]
+
+    def _cohort_frame(self, out, labels, n_cols) -> pd.DataFrame:
+        cohorts = self._layout().cohorts
+        frame = pd.DataFrame(
+            {
+                "event": np.repeat([c[0] for c in cohorts], n_cols),
+                "group": np.repeat([c[1] for c in cohorts], n_cols),
+                labels[0]: np.tile(labels[1], len(cohorts)),
+            }
+        )
+        for key, val in out.items():
+            frame[key] = val.ravel()
+        return frame
 
     @property
     def day_tests(self) -> pd.DataFrame:
         """Per cohort and event day: ``n``, ``aar``, ``caar`` and every test with its p-value."""
         if "days" in self._cache:
             return self._cache["days"]
-        frames = []
-        for event, group, rows in self.cohorts():
-            out = self._battery(rows, "day")
-            frame = pd.DataFrame(out)
-            frame.insert(0, "day", self.days)
-            frame.insert(0, "group", group)
-            frame.insert(0, "event", event)
-            dates = pd.to_datetime(pd.Series(self.dates[rows[0]])) if len(rows) else pd.NaT
-            frame.insert(3, "date", dates)
-            frame.insert(6, "caar", np.nancumsum(out["aar"]))
-            one = len(rows) == 1
-            frame["t_single"] = self.t_single[rows[0]] if one else np.nan
-            frame["t_single_p"] = self.p_single[rows[0]] if one else np.nan
-            frames.append(frame)
-        result = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        self._cache["days"] = result
-        return result
+        out, members = self._pooled("day")
+        length = len(self.days)
+        first = np.array([m[0] for m in members], dtype=np.intp)
+        frame = self._cohort_frame(out, ("day", self.days), length)
+        frame.insert(3, "date", pd.to_datetime(self.dates[first].ravel()))
+        frame.insert(6, "caar", np.nancumsum(out["aar"], axis=1).ravel())
+        one = np.array([len(m) == 1 for m in members])[:, None]
+        t = inference.single_t(self.ar[first], self.sd[first])
+        p = inference.single_p(t, self._params.df[first])
+        frame["t_single"] = np.where(one, t, np.nan).ravel()
+        frame["t_single_p"] = np.where(one, p, np.nan).ravel()
+        self._cache["days"] = frame
+        return frame
 
     @property
     def window_tests(self) -> pd.DataFrame:
         """Per cohort and CAR window: ``n``, ``caar``, ``bhar``, every test, bootstrap CI."""
         if "windows" in self._cache:
             return self._cache["windows"]
+        out, members = self._pooled("window")
+        out = {("caar" if k == "aar" else k): v for k, v in out.items()}
+        labels = [f"({a},{b})" for a, b in self.settings.car_windows]
+        frame = self._cohort_frame(out, ("window", labels), len(labels))
+        bhar = self.cars["bhar"]
+        frame.insert(
+            5, "bhar", np.concatenate([inference.nanmean_columns(bhar[m]) for m in members])
+        )
         rng = np.random.default_rng(self.settings.seed)
-        frames = []
-        for event, group, rows in self.cohorts():
-            out = self._battery(rows, "window")
-            frame = pd.DataFrame(out).rename(columns={"aar": "caar"})
-            frame.insert(0, "window", [f"({a},{b})" for a, b in self.settings.car_windows])
-            frame.insert(0, "group", group)
-            frame.insert(0, "event", event)
-            frame.insert(
-                5, "bhar", np.nanmean(self.cars["bhar"][rows], axis=0) if len(rows) else np.nan
-            )
-            lo, hi = inference.bootstrap_mean_ci(
-                self.cars["car"][rows], self.settings.bootstrap, rng
-            )
-            frame["caar_ci_low"], frame["caar_ci_high"] = lo, hi
-            one = len(rows) == 1
-            frame["t_single"] = self.cars["t"][rows[0]] if one else np.nan
-            frame["t_single_p"] = self.cars["p"][rows[0]] if one else np.nan
-            frames.append(frame)
-        result = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        self._cache["windows"] = result
-        return result
+        bounds = [
+            inference.bootstrap_mean_ci(self.cars["car"][m], self.settings.bootstrap, rng)
+            for m in members
+        ]
+        frame["caar_ci_low"] = np.concatenate([lo for lo, _ in bounds])
+        frame["caar_ci_high"] = np.concatenate([hi for _, hi in bounds])
+        first = np.array([m[0] for m in members], dtype=np.intp)
+        one = np.array([len(m) == 1 for m in members])[:, None]
+        frame["t_single"] = np.where(one, self.cars["t"][first], np.nan).ravel()
+        frame["t_single_p"] = np.where(one, self.cars["p"][first], np.nan).ravel()
+        self._cache["windows"] = frame
+        return frame
 
     # -- outputs -----------------------------------------------------------------------
     def to_frame(self, level: str = "day") -> pd.DataFrame:

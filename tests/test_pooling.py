@@ -1,0 +1,137 @@
+"""The study's pooled tests (research.pooling, every cohort at once) against the readable
+one-cohort reference, research.inference.battery, computed cohort by cohort from the
+residuals and ranks of a second estimation pass.
+
+Reference: inference.battery, itself checked long-hand and against the peer's published
+values in test_inference.py.  Tolerance: both sides compute the same formulas on the same
+numbers in a different summation order, so they agree to rounding (1e-9 relative on
+statistics whose inputs are ~1e-2; p-values to 1e-12 absolute).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from research import inference
+from research.pooling import signed_rank_null
+from research.study import EventStudy
+from tests.synthetic import market_model_panel
+
+
+def reference_battery(res, rows: np.ndarray, level: str) -> dict[str, np.ndarray]:
+    """inference.battery for one cohort, from the full residuals and ranks."""
+    f = res.fit
+    s = res.settings
+    common = {
+        "sigma": f.sigma[rows],
+        "df": f.df[rows].astype(float),
+        "est": f.resid[rows],
+        "options": inference.TestOptions(s.bmp_prediction_error, s.rank_ddof),
+        "u_all": res.u_all[rows],
+    }
+    if level == "day":
+        return inference.battery(res.ar[rows], res.sd[rows], u_event=res.u_evt[rows], **common)
+    c = res.cars
+    return inference.battery(
+        c["car"][rows], c["sd"][rows], u_event=c["u"][rows], length=c["length"][0], **common
+    )
+
+
+def many_cohort_study(seed: int, **kw):
+    """Cohorts of 1 to 60 firm-events on several dates and groups, with missing returns,
+    ties and dropped firm-events."""
+    rng = np.random.default_rng(seed)
+    returns, bench, _ = market_model_panel(n_secs=70, n_days=700, seed=seed, missing=0.02)
+    returns.iloc[:, 5] = returns.iloc[:, 5].round(3)  # a coarse price grid: ties in ranks
+    returns.iloc[:600, 6] = np.nan  # too short: dropped
+    rows = []
+    for e, size in enumerate([1, 2, 7, 14, 30, 51, 60]):
+        day0 = returns.index[300 + 40 * e]
+        secs = rng.choice(returns.columns, size=size, replace=False)
+        if e == 3:
+            secs = np.append(secs[:-1], "S06") if "S06" not in secs else secs
+        groups = rng.choice(["a", "b"], size=size) if e >= 2 else ["a"] * size
+        rows += [
+            {"security": s, "day0": day0, "event": f"E{e}", "group": g}
+            for s, g in zip(secs, groups, strict=True)
+        ]
+    events = pd.DataFrame(rows)
+    study = EventStudy(
+        returns, events, bench, window=(-5, 5), estimation=(-150, -11), bootstrap=0, **kw
+    )
+    return study
+
+
+@pytest.mark.parametrize(
+    "seed, kw",
+    [
+        (1, {}),
+        (2, {"other_events": "keep", "rank_ddof": 1}),
+        (3, {"bmp_prediction_error": False, "model": "constant-mean"}),
+        (4, {"model": "multi-index"}),
+    ],
+)
+def test_pooled_tests_equal_the_one_cohort_battery(seed, kw):
+    res = many_cohort_study(seed, **kw).fit(chunk_cells=3000)  # cells split across chunks
+    assert not res.keep.all()  # a dropped firm-event is left out of its cohort
+    cohorts = res.cohorts()
+    assert any(g == "all" for _, g, _ in cohorts) and any(len(r) == 1 for *_, r in cohorts)
+    for level, frame, n_cols in (
+        ("day", res.day_tests, len(res.days)),
+        ("window", res.window_tests, len(res.settings.car_windows)),
+    ):
+        assert len(frame) == n_cols * len(cohorts)
+        for k, (event, group, rows) in enumerate(cohorts):
+            got = frame.iloc[k * n_cols : (k + 1) * n_cols]
+            assert (got["event"] == event).all() and (got["group"] == group).all()
+            ref = reference_battery(res, rows, level)
+            for key, want in ref.items():
+                name = "caar" if (key == "aar" and level == "window") else key
+                have = got[name].to_numpy(float)
+                tol = {"atol": 1e-12} if key.endswith("_p") else {"rtol": 1e-9, "atol": 1e-13}
+                np.testing.assert_allclose(have, want, err_msg=f"{event}/{group} {name}", **tol)
+
+
+def test_skipping_pooled_sums_gives_the_same_tests():
+    study = many_cohort_study(5)
+    lean = study.fit(pooled=False)
+    full = study.fit()
+    pd.testing.assert_frame_equal(lean.day_tests, full.day_tests, rtol=1e-12)
+    pd.testing.assert_frame_equal(lean.window_tests, full.window_tests, rtol=1e-12)
+
+
+def test_exact_signed_rank_null_equals_scipy():
+    """The null table of W+ gives scipy's exact p-values (no ties, no zeros, n <= 50)."""
+    pmf = signed_rank_null()
+    assert np.allclose(pmf.sum(axis=1), 1.0, rtol=0, atol=1e-14)
+    rng = np.random.default_rng(0)
+    cdf = np.cumsum(pmf, axis=1)
+    sf = np.cumsum(pmf[:, ::-1], axis=1)[:, ::-1]
+    for n in (1, 2, 5, 13, 14, 30, 50):
+        for _ in range(5):
+            x = rng.normal(0.2, 1, n)
+            w = float(inference.average_ranks(np.abs(x)[None, :])[0][x > 0].sum())
+            p = min(1.0, 2 * min(sf[n, int(w)], cdf[n, int(w)]))
+            assert p == pytest.approx(stats.wilcoxon(x).pvalue, abs=1e-12)
+
+
+def test_segmented_wilcoxon_equals_the_one_cohort_version():
+    """Every branch: exact (n <= 50, no ties), scipy's own (n <= 50 with ties or zeros),
+    normal approximation (n > 50, with and without ties), empty columns."""
+    from research.pooling import _wilcoxon
+
+    rng = np.random.default_rng(3)
+    sizes = np.array([1, 3, 9, 14, 40, 50, 51, 64, 130])
+    x = np.round(rng.normal(0.1, 1, (sizes.sum(), 4)), 1)  # ties and zeros
+    x[:, 0] = rng.normal(0.1, 1, sizes.sum())  # no ties
+    x[rng.random(x.shape) < 0.05] = np.nan
+    x[:3, 3] = np.nan  # a segment with nothing in one column
+    starts = np.r_[0, np.cumsum(sizes)[:-1]]
+    stat, p = _wilcoxon(x, starts, sizes, signed_rank_null())
+    for s, (a, n) in enumerate(zip(starts, sizes, strict=True)):
+        want_w, want_p = inference.wilcoxon_signed_rank(x[a : a + n])
+        np.testing.assert_allclose(stat[s], want_w, rtol=1e-12)
+        np.testing.assert_allclose(p[s], want_p, rtol=1e-10, atol=1e-14)
