@@ -58,11 +58,10 @@ class EstimationSums:
     zz: np.ndarray  # (C,) sum of squared standardized residuals
     z: np.ndarray  # (C, T) column sums of standardized residuals
     resid: np.ndarray  # (C, T) column sums of residuals
-    count: np.ndarray  # (C, T) non-missing residuals per column
     share: np.ndarray  # (C,) sum over firm-events of the share of positive residuals
     share_n: np.ndarray  # (C,) firm-events with a share
     u: np.ndarray  # (C, T + L) column sums of Corrado's U
-    u_count: np.ndarray  # (C, T + L) non-missing U per column
+    u_count: np.ndarray  # (C, T + L) non-missing U per column (the first T: residuals)
 
     @classmethod
     def zeros(cls, n_cells: int, t: int, length: int) -> EstimationSums:
@@ -73,7 +72,6 @@ class EstimationSums:
             zz=z1.copy(),
             z=np.zeros((n_cells, t)),
             resid=np.zeros((n_cells, t)),
-            count=np.zeros((n_cells, t)),
             share=z1.copy(),
             share_n=z1.copy(),
             u=np.zeros((n_cells, t + length)),
@@ -85,29 +83,33 @@ class EstimationSums:
         estimation residuals, ``u`` (k, T + L) Corrado U, ``kept`` (k,) bool."""
         if not kept.any():
             return
-        cells, resid, u = cells[kept], resid[kept], u[kept]
+        if not kept.all():
+            cells, resid, u = cells[kept], resid[kept], u[kept]
         starts = np.r_[0, np.flatnonzero(np.diff(cells)) + 1]
         codes = cells[starts]  # unique within the chunk
 
         def add(target, values):
             target[codes] += np.add.reduceat(values, starts, axis=0)
 
-        finite = np.isfinite(resid)
+        t = resid.shape[1]
+        u_finite = np.isfinite(u)
+        finite = u_finite[:, :t]  # U is missing exactly where the residual is
         t_eff = finite.sum(axis=1)
         filled = np.where(finite, resid, 0.0)
         mean = filled.sum(axis=1, keepdims=True) / np.maximum(t_eff, 1)[:, None]
         dev = np.where(finite, resid - mean, 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            sd = np.sqrt((dev**2).sum(axis=1, keepdims=True) / (t_eff - 1)[:, None])
-            z = np.where(finite, dev / sd, 0.0)  # as inference.mean_residual_correlation
-        share = _div(np.where(finite, resid > 0, False).sum(axis=1), t_eff)
-        u_finite = np.isfinite(u)
+            sd = np.sqrt((dev**2).sum(axis=1) / (t_eff - 1))
+            z = dev * (1.0 / sd)[:, None]  # as inference.mean_residual_correlation
+            share = _div((resid > 0).sum(axis=1), t_eff)
+        # sum_t z_t^2 = t_eff - 1 exactly (z is standardized with ddof 1); NaN if sd is
+        # not a positive number, as the squared z would be
+        zz = np.where(np.isfinite(sd) & (sd > 0), t_eff - 1.0, np.nan)
         add(self.n, np.ones(len(cells)))
         add(self.t_eff, t_eff.astype(float))
-        add(self.zz, (z**2).sum(axis=1))
+        add(self.zz, zz)
         add(self.z, z)
         add(self.resid, filled)
-        add(self.count, finite.astype(float))
         add(self.share, np.where(np.isfinite(share), share, 0.0))
         add(self.share_n, np.isfinite(share).astype(float))
         add(self.u, np.where(u_finite, u, 0.0))
@@ -139,8 +141,9 @@ class EstimationSums:
         2010; the identity of :func:`research.inference.mean_residual_correlation`)
         and :math:`S_U = \\sqrt{\\sum_t \\bar U_t^2/(T - \\delta)}` (Corrado 1989).
         """
+        count = self.u_count[:, : self.resid.shape[1]]
         with np.errstate(invalid="ignore", divide="ignore"):
-            aar = np.where(self.count > 0, self.resid / np.maximum(self.count, 1), np.nan)
+            aar = np.where(count > 0, self.resid / np.maximum(count, 1), np.nan)
             present = np.isfinite(aar)
             m = present.sum(axis=1)
             mean = np.where(present, aar, 0.0).sum(axis=1) / np.maximum(m, 1)
@@ -285,6 +288,41 @@ def _tie_term(sorted_rows: np.ndarray) -> np.ndarray:
     return out
 
 
+def _signed_rank_rows(x: np.ndarray):
+    """Per row of ``x``: ``W+`` (the rank sum of the positive values among the non-zero
+    ``|x|``, ties averaged), the non-zero and the finite counts, and the tie term
+    :math:`\\sum(t^3-t)`.
+
+    As in :func:`research.inference.average_ranks`, a sort replaces the argsort: the
+    sign rides in the lowest mantissa bit of ``|x|``, so after sorting, ``W+`` is the sum
+    of the positions whose bit is set.  Rows where two neighbours agree in all other
+    bits (ties, or values one unit in the last place apart) are ranked exactly instead.
+    """
+    k, p = x.shape
+    finite = np.isfinite(x)
+    nonzero = finite & (x != 0)
+    n_fin, n_nz = finite.sum(axis=1), nonzero.sum(axis=1)
+    biggest = np.finfo(float).max
+    key = np.where(nonzero, np.abs(x), biggest).view(np.uint64) & ~np.uint64(1)
+    key |= (x > 0).view(np.uint8).astype(np.uint64)
+    key = key.view(np.float64)
+    key.sort(axis=1)
+    kb = key.view(np.uint64)
+    w_plus = (kb & np.uint64(1)).astype(float) @ np.arange(1.0, p + 1)
+    kb &= ~np.uint64(1)
+    high = kb.view(np.float64)
+    neighbours = np.arange(1, p)[None, :] < n_nz[:, None]
+    suspect = ((high[:, 1:] == high[:, :-1]) & neighbours).any(axis=1)
+    suspect |= (nonzero & (np.abs(x) == biggest)).any(axis=1)
+    tie = np.zeros(k)
+    if suspect.any():
+        absx = np.where(nonzero[suspect], np.abs(x[suspect]), np.nan)
+        ranks = average_ranks(absx)
+        w_plus[suspect] = np.where(nonzero[suspect] & (x[suspect] > 0), ranks, 0.0).sum(axis=1)
+        tie[suspect] = _tie_term(np.sort(absx, axis=1))
+    return w_plus, n_nz, n_fin, tie
+
+
 def _wilcoxon(values, starts, sizes, pmf):
     """``W+`` and its two-sided p-value per segment and column, as
     :func:`research.inference.wilcoxon_signed_rank` (which follows scipy)."""
@@ -293,25 +331,18 @@ def _wilcoxon(values, starts, sizes, pmf):
     n_nonzero = np.zeros((n_seg, n_cols))
     n_all = np.zeros((n_seg, n_cols))
     ties = np.zeros((n_seg, n_cols))
-    finite = np.isfinite(values)
-    absx = np.where(finite & (values != 0), np.abs(values), np.nan)
-    positive = finite & (values > 0)
     width = np.maximum(1, 2 ** np.ceil(np.log2(np.maximum(sizes, 1)))).astype(int)
     for p in np.unique(width):  # segments padded to the next power of two: at most 2x
         seg = np.flatnonzero(width == p)
         local = np.arange(p)
-        idx = starts[seg][:, None] + local[None, :]
         inside = local[None, :] < sizes[seg][:, None]
-        idx = np.where(inside, idx, 0)
-        block = np.where(inside[:, :, None], absx[idx], np.nan)  # (s, p, J)
-        rows = block.transpose(0, 2, 1).reshape(-1, p)
-        ranks = average_ranks(rows).reshape(len(seg), n_cols, p)
-        pos = np.where(inside[:, :, None], positive[idx], False).transpose(0, 2, 1)
-        w_plus[seg] = np.where(pos, ranks, 0.0).sum(axis=2)
-        n_nonzero[seg] = np.isfinite(rows).sum(axis=1).reshape(len(seg), n_cols)
-        fin = np.where(inside[:, :, None], finite[idx], False)
-        n_all[seg] = fin.sum(axis=1)
-        ties[seg] = _tie_term(np.sort(rows, axis=1)).reshape(len(seg), n_cols)
+        idx = np.where(inside, starts[seg][:, None] + local[None, :], 0)
+        block = np.where(inside[:, :, None], values[idx], np.nan)  # (segments, p, J)
+        x = np.ascontiguousarray(block.transpose(0, 2, 1)).reshape(-1, p)
+        w, n_nz, n_fin, tie = _signed_rank_rows(x)
+        shape = (len(seg), n_cols)
+        w_plus[seg], n_nonzero[seg] = w.reshape(shape), n_nz.reshape(shape)
+        n_all[seg], ties[seg] = n_fin.reshape(shape), tie.reshape(shape)
     stat = np.where(n_nonzero > 0, w_plus, np.nan)
     p = np.full((n_seg, n_cols), np.nan)
     n = n_nonzero

@@ -261,7 +261,7 @@ class EventStudy:
             ar=out["ar"],
             sd=out["sd"],
             u_evt=out["u_evt"],
-            cars=out["cars"],
+            cars=CarTable(out["cars"], params.df),
             dropped=dropped.reset_index(drop=True),
             positions=(pos0, cols),
             _params=params,
@@ -291,9 +291,25 @@ class EventStudy:
         bench_values = (
             None if self.benchmarks is None else self.benchmarks.reindex(idx).to_numpy(dtype=float)
         )
-        fast = None
+        data = {
+            "values": values,
+            "excluded": excluded,
+            "bench": bench_values,
+            "other": other,
+            "fast": None,
+        }
         if self._takes_window_sums(cols):
-            fast = self._window_sums(values, excluded, bench_values)
+            data["fast"] = self._window_sums(values, excluded, bench_values)
+        # every firm-event's combined window is one contiguous run of a security's
+        # sessions: sliding-window views over (securities x sessions) copies, padded
+        # with missing days before the first session, gather them row by row
+        pad = max(0, -(int(pos0.min()) + e0))
+        data["start"] = pad + e0
+        data["r_win"] = _windows(values.T, pad, len(rel), np.nan)
+        if excluded is not None:
+            data["excl_win"] = _windows(excluded.T, pad, len(rel), True)
+        if bench_values is not None:
+            data["m_win"] = _windows(bench_values[:, :1].T, pad, len(rel), np.nan)[0]
         acc = None
         if sums:
             acc = pooling.EstimationSums.zeros(int(cells.max()) + 1, e1 - e0 + 1, w1 - w0 + 1)
@@ -303,20 +319,7 @@ class EventStudy:
         k_total = len(pos0)
         for a in range(0, k_total, step):  # results written in place: no concatenation copies
             rows = order[a : a + step]
-            part = self._fit_rows(
-                rows,
-                pos0,
-                cols,
-                rel,
-                values,
-                excluded,
-                bench_values,
-                other,
-                fast,
-                acc,
-                cells[rows],
-                keep_resid,
-            )
+            part = self._fit_rows(rows, pos0, cols, rel, data, acc, cells[rows], keep_resid)
             for target, source in ((out, part), (out.setdefault("cars", {}), part.pop("cars"))):
                 for key, val in source.items():
                     if key not in target:
@@ -336,43 +339,34 @@ class EventStudy:
             "constant-mean",
         )
 
-    def _fit_rows(
-        self,
-        rows,
-        pos0,
-        cols,
-        rel,
-        values,
-        excluded,
-        bench_values,
-        other,
-        fast,
-        acc,
-        cells,
-        keep_resid,
-    ):
+    def _fit_rows(self, rows, pos0, cols, rel, data, acc, cells, keep_resid):
         """Estimation, abnormal returns, CARs and ranks for one chunk of firm-events."""
         e0, e1 = self.estimation
         w0, w1 = self.window
         est_sel = slice(0, e1 - e0 + 1)
         evt_sel = slice(w0 - e0, w1 - e0 + 1)
-        n_sessions = values.shape[0]
-        pos = pos0[rows, None] + rel[None, :]
-        inside = (pos >= 0) & (pos < n_sessions)
-        posc = np.clip(pos, 0, n_sessions - 1)
-        c = cols[rows, None]
-        r = np.where(inside, values[posc, c], np.nan)
-        if fast is not None:
-            fit, bench_days = self._fast_fit(fast, rows, pos0, cols, posc, inside, est_sel, r)
-            bench_evt = self._bench(posc[:, evt_sel], inside[:, evt_sel], bench_values)
+        start = pos0[rows] + data["start"]
+        c = cols[rows]
+        r = data["r_win"][c, start]
+        bench_evt = self._bench(
+            pos0[rows, None] + np.arange(w0, w1 + 1)[None, :], True, data["bench"]
+        )
+        if data["fast"] is not None:
+            m = data["m_win"][start] if self.model.name == "market" else None
+            excl = data["excl_win"][c, start][:, est_sel] if "excl_win" in data else None
+            fit, bench_days = self._fast_fit(data["fast"], rows, pos0, cols, r, m, excl, est_sel)
             x_evt, off_evt = models.design(self.model, bench_evt)
         else:
-            bench = self._bench(posc, inside, bench_values)
+            n_sessions = data["values"].shape[0]
+            pos = pos0[rows, None] + rel[None, :]
+            inside = (pos >= 0) & (pos < n_sessions)
+            posc = np.clip(pos, 0, n_sessions - 1)
+            bench = self._bench(posc, inside, data["bench"])
             usable = np.isfinite(r)
-            if excluded is not None:
-                usable &= ~excluded[posc, c]
-            if other is not None:
-                usable &= ~other[rows]
+            if data["excluded"] is not None:
+                usable &= ~data["excluded"][posc, c[:, None]]
+            if data["other"] is not None:
+                usable &= ~data["other"][rows]
             x, offset = models.design(self.model, bench)
             fit = models.fit_ols(
                 r[:, est_sel],
@@ -447,11 +441,13 @@ class EventStudy:
             sums["m1"] = cum(wf * m0)
             sums["mm"] = cum(wf * m0 * m0)
             sums["my"] = cum(y0 * m0)
+            sums["yy"] = cum(y0 * y0)
             sums["bench_ok"] = np.r_[0, np.cumsum(np.isfinite(m))]
         return sums
 
-    def _fast_fit(self, f, rows, pos0, cols, posc, inside, est_sel, r):
-        """OLS of the constant-mean or market model from window sums; residuals gathered."""
+    def _fast_fit(self, f, rows, pos0, cols, r, m, excl, est_sel):
+        """OLS of the constant-mean or market model from window sums; residuals from the
+        gathered windows ``r`` (returns) and ``m`` (the market's returns)."""
         e0, e1 = self.estimation
         n_sessions = f["w"].shape[0] - 1
         a = np.clip(pos0[rows] + e0, 0, n_sessions)
@@ -463,7 +459,11 @@ class EventStudy:
 
         n = np.rint(window("w")).astype(int)
         sy = window("y")
-        usable = f["usable"][posc[:, est_sel], c[:, None]] & inside[:, est_sel]
+        usable = np.isfinite(r[:, est_sel])
+        if m is not None:
+            usable &= np.isfinite(m[:, est_sel])
+        if excl is not None:
+            usable &= ~excl
         y_est = r[:, est_sel]
         if f["m"] is None:  # constant mean
             ok = n > 2
@@ -484,8 +484,7 @@ class EventStudy:
             xtx_inv = (
                 np.stack([np.stack([smm, -sm], 1), np.stack([-sm, n], 1)], 1) / safe[:, None, None]
             )
-            m_est = f["m"][posc[:, est_sel]]
-            fitted = alpha[:, None] + beta[:, None] * m_est
+            fitted = alpha[:, None] + beta[:, None] * m[:, est_sel]
             bench_days = f["bench_ok"][b] - f["bench_ok"][a]
             p = 2
         resid = np.where(usable, y_est - fitted, np.nan)
@@ -494,8 +493,9 @@ class EventStudy:
         df = n - p
         with np.errstate(divide="ignore", invalid="ignore"):
             sigma = np.sqrt(ss / df)
-            dev = np.where(usable, y_est - (sy / np.maximum(n, 1))[:, None], 0.0)
-            r2 = 1.0 - ss / (dev**2).sum(axis=1) if p == 2 else np.full(len(n), np.nan)
+            # total sum of squares from the window sums (no cancellation to fear: daily
+            # returns' squared mean is far below their variance)
+            r2 = 1.0 - ss / (window("yy") - sy**2 / n) if p == 2 else np.full(len(n), np.nan)
         ok &= np.isfinite(sigma) & (sigma > 0)
         coef = np.where(ok[:, None], coef, np.nan)
         sigma = np.where(ok, sigma, np.nan)
@@ -576,7 +576,7 @@ class EventStudy:
     def _cars(self, fit, x_evt, ar, normal, r_evt, u_evt, days) -> dict[str, np.ndarray]:
         kind = self.settings.return_kind
         out: dict[str, list[np.ndarray]] = {
-            k: [] for k in ("car", "sd", "t", "p", "bhar", "u", "length")
+            k: [] for k in ("car", "sd", "t", "bhar", "u", "length")
         }
         for a, b in self.car_windows:
             sel = (days >= a) & (days <= b)
@@ -585,7 +585,6 @@ class EventStudy:
             var = fit.sigma**2 * models.car_variance_factor(fit, x_evt[:, sel], present)
             sd = np.sqrt(var)
             t = inference.single_t(car, sd)
-            p = inference.single_p(t, fit.df)
             simple_r = to_simple(r_evt[:, sel], kind)
             simple_n = to_simple(normal[:, sel], kind)
             bhar = np.prod(1 + simple_r, axis=1) - np.prod(1 + simple_n, axis=1)
@@ -595,13 +594,36 @@ class EventStudy:
                 ("car", car),
                 ("sd", sd),
                 ("t", t),
-                ("p", p),
                 ("bhar", bhar),
                 ("u", u),
                 ("length", np.full(len(car), sel.sum())),
             ):
                 out[key].append(val)
         return {k: np.column_stack(v) for k, v in out.items()}
+
+
+class CarTable(dict):
+    """Per firm-event and CAR window (K, W): ``car``, ``sd``, ``t``, ``bhar``, ``u``
+    (Corrado's U summed over the window), ``length``; ``p``, the two-sided p-value of
+    ``t`` on each firm-event's residual degrees of freedom, is computed on first use."""
+
+    def __init__(self, arrays: dict[str, np.ndarray], df: np.ndarray) -> None:
+        super().__init__(arrays)
+        self.df = df
+
+    def __missing__(self, key: str) -> np.ndarray:
+        if key != "p":
+            raise KeyError(key)
+        self["p"] = inference.single_p(self["t"], self.df)
+        return self["p"]
+
+
+def _windows(a: np.ndarray, pad: int, width: int, fill) -> np.ndarray:
+    """Sliding windows of ``width`` along the last axis of ``a`` after ``pad`` ``fill``
+    values: ``out[i, s]`` is ``a[i, s - pad : s - pad + width]`` (a view of one copy)."""
+    padded = np.full((a.shape[0], a.shape[1] + pad), fill, dtype=a.dtype)
+    padded[:, pad:] = a
+    return np.lib.stride_tricks.sliding_window_view(padded, width, axis=1)
 
 
 def _cells(events: pd.DataFrame) -> np.ndarray:
@@ -914,8 +936,10 @@ class EventStudyResults:
         frame["caar_ci_high"] = np.concatenate([hi for _, hi in bounds])
         first = np.array([m[0] for m in members], dtype=np.intp)
         one = np.array([len(m) == 1 for m in members])[:, None]
-        frame["t_single"] = np.where(one, self.cars["t"][first], np.nan).ravel()
-        frame["t_single_p"] = np.where(one, self.cars["p"][first], np.nan).ravel()
+        t = self.cars["t"][first]
+        p = inference.single_p(t, self._params.df[first])
+        frame["t_single"] = np.where(one, t, np.nan).ravel()
+        frame["t_single_p"] = np.where(one, p, np.nan).ravel()
         self._cache["windows"] = frame
         return frame
 
