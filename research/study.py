@@ -296,10 +296,8 @@ class EventStudy:
             "excluded": excluded,
             "bench": bench_values,
             "other": other,
-            "fast": None,
+            "fast": self._takes_closed_form(cols),
         }
-        if self._takes_window_sums(cols):
-            data["fast"] = self._window_sums(values, excluded, bench_values)
         # every firm-event's combined window is one contiguous run of a security's
         # sessions: sliding-window views over (securities x sessions) copies, padded
         # with missing days before the first session, gather them row by row
@@ -331,9 +329,9 @@ class EventStudy:
         """Whether some security has several firm-events whose windows are masked."""
         return self.settings.other_events == "mask" and len(np.unique(cols)) < len(cols)
 
-    def _takes_window_sums(self, cols: np.ndarray) -> bool:
-        """Whether the estimation runs on window sums (:meth:`_window_sums`): the market
-        and constant-mean models without row-specific masks."""
+    def _takes_closed_form(self, cols: np.ndarray) -> bool:
+        """Whether the estimation runs in closed form (:meth:`_fast_fit`): the market and
+        constant-mean models without row-specific masks."""
         return not self._masks_other_events(cols) and self.model.name in (
             "market",
             "constant-mean",
@@ -351,10 +349,10 @@ class EventStudy:
         bench_evt = self._bench(
             pos0[rows, None] + np.arange(w0, w1 + 1)[None, :], True, data["bench"]
         )
-        if data["fast"] is not None:
-            m = data["m_win"][start] if self.model.name == "market" else None
+        if data["fast"]:
+            m = data["m_win"][start, est_sel] if self.model.name == "market" else None
             excl = data["excl_win"][c, start][:, est_sel] if "excl_win" in data else None
-            fit, bench_days = self._fast_fit(data["fast"], rows, pos0, cols, r, m, excl, est_sel)
+            fit, bench_days = self._fast_fit(r[:, est_sel], m, excl)
             x_evt, off_evt = models.design(self.model, bench_evt)
         else:
             n_sessions = data["values"].shape[0]
@@ -412,90 +410,62 @@ class EventStudy:
         return part
 
     # ------------------------------------------------------------------------------------
-    def _window_sums(self, values, excluded, bench_values) -> dict[str, np.ndarray]:
-        """Cumulative sums (sessions + 1, securities) for the constant-mean and market models.
+    def _fast_fit(self, r_est, m_est, excl):
+        r"""OLS of the constant-mean or market model in closed form, row by row.
 
-        With ``w`` the usable days (finite return and benchmark, not excluded), the windowed
-        sums of w, w m, w m^2, w y and w m y give every firm-event's OLS coefficients in O(1)
-        (the dense path stays for row-specific masks and the other models).
+        ``r_est`` and ``m_est`` are the gathered estimation windows (K, T) of the returns
+        and the market (None for the constant mean), ``excl`` the excluded days.  With
+        ``w`` the usable days, centred sums give
+        :math:`\hat\beta = \sum_w (m_t-\bar m) R_t / \sum_w (m_t-\bar m)^2`,
+        :math:`\hat\alpha = \bar R - \hat\beta\bar m` and
+        :math:`(X'X)^{-1} = \begin{pmatrix}1/n + \bar m^2/S & -\bar m/S \\
+        -\bar m/S & 1/S\end{pmatrix}`, :math:`S = \sum_w (m_t - \bar m)^2`: the OLS
+        solution without (K, T, p) design arrays (the dense path,
+        :func:`research.models.fit_ols`, is the reference the tests hold it to).
         """
-        y = values
-        w = np.isfinite(y)
-        if excluded is not None:
-            w &= ~excluded
-        m = None
-        if self.model.name == "market":
-            m = bench_values[:, 0]
-            w &= np.isfinite(m)[:, None]
-        y0 = np.where(w, y, 0.0)
-        wf = w.astype(float)
-
-        def cum(a):
-            out = np.zeros((a.shape[0] + 1, a.shape[1]))
-            np.cumsum(a, axis=0, out=out[1:])
-            return out
-
-        sums = {"w": cum(wf), "y": cum(y0), "m": m, "usable": w}
-        if m is not None:
-            m0 = np.where(np.isfinite(m), m, 0.0)[:, None]
-            sums["m1"] = cum(wf * m0)
-            sums["mm"] = cum(wf * m0 * m0)
-            sums["my"] = cum(y0 * m0)
-            sums["yy"] = cum(y0 * y0)
-            sums["bench_ok"] = np.r_[0, np.cumsum(np.isfinite(m))]
-        return sums
-
-    def _fast_fit(self, f, rows, pos0, cols, r, m, excl, est_sel):
-        """OLS of the constant-mean or market model from window sums; residuals from the
-        gathered windows ``r`` (returns) and ``m`` (the market's returns)."""
-        e0, e1 = self.estimation
-        n_sessions = f["w"].shape[0] - 1
-        a = np.clip(pos0[rows] + e0, 0, n_sessions)
-        b = np.clip(pos0[rows] + e1 + 1, 0, n_sessions)
-        c = cols[rows]
-
-        def window(key):
-            return f[key][b, c] - f[key][a, c]
-
-        n = np.rint(window("w")).astype(int)
-        sy = window("y")
-        usable = np.isfinite(r[:, est_sel])
-        if m is not None:
-            usable &= np.isfinite(m[:, est_sel])
+        usable = np.isfinite(r_est)
+        if m_est is not None:
+            usable &= np.isfinite(m_est)
         if excl is not None:
             usable &= ~excl
-        y_est = r[:, est_sel]
-        if f["m"] is None:  # constant mean
-            ok = n > 2
-            alpha = sy / np.maximum(n, 1)
-            coef = alpha[:, None]
-            xtx_inv = (1.0 / np.maximum(n, 1))[:, None, None]
-            fitted = alpha[:, None]
-            bench_days = np.zeros(len(n), dtype=int)
-            p = 1
-        else:
-            sm, smm, smy = window("m1"), window("mm"), window("my")
-            det = n * smm - sm**2
-            ok = (np.abs(det) > 1e-12 * np.maximum(n * smm, 1e-300)) & (n > 3)
-            safe = np.where(ok, det, 1.0)
-            beta = (n * smy - sm * sy) / safe
-            alpha = (sy - beta * sm) / np.maximum(n, 1)
-            coef = np.stack([alpha, beta], axis=1)
-            xtx_inv = (
-                np.stack([np.stack([smm, -sm], 1), np.stack([-sm, n], 1)], 1) / safe[:, None, None]
-            )
-            fitted = alpha[:, None] + beta[:, None] * m[:, est_sel]
-            bench_days = f["bench_ok"][b] - f["bench_ok"][a]
-            p = 2
-        resid = np.where(usable, y_est - fitted, np.nan)
-        ss = np.where(usable, resid, 0.0)
-        ss = (ss**2).sum(axis=1)
-        df = n - p
+        n = usable.sum(axis=1)
+        nf = np.maximum(n, 1).astype(float)
+        y0 = np.where(usable, r_est, 0.0)
+        y_bar = y0.sum(axis=1) / nf
         with np.errstate(divide="ignore", invalid="ignore"):
+            if m_est is None:  # constant mean
+                p = 1
+                ok = n > 2
+                alpha = y_bar
+                coef = alpha[:, None]
+                xtx_inv = (1.0 / nf)[:, None, None]
+                resid = np.where(usable, r_est - alpha[:, None], np.nan)
+                bench_days = np.zeros(len(n), dtype=int)
+            else:
+                p = 2
+                m_bar = np.where(usable, m_est, 0.0).sum(axis=1) / nf
+                dm = np.where(usable, m_est - m_bar[:, None], 0.0)
+                sxx = np.einsum("kt,kt->k", dm, dm)
+                ok = (sxx > 1e-12 * (sxx + n * m_bar**2)) & (n > 3)
+                sxx = np.where(ok, sxx, 1.0)
+                beta = np.einsum("kt,kt->k", dm, y0) / sxx
+                alpha = y_bar - beta * m_bar
+                coef = np.stack([alpha, beta], axis=1)
+                off = -m_bar / sxx
+                xtx_inv = np.stack(
+                    [np.stack([1.0 / nf + m_bar**2 / sxx, off], 1), np.stack([off, 1.0 / sxx], 1)],
+                    1,
+                )
+                resid = np.where(usable, r_est - alpha[:, None] - beta[:, None] * m_est, np.nan)
+                bench_days = np.isfinite(m_est).sum(axis=1)
+            e = np.where(usable, resid, 0.0)
+            ss = np.einsum("kt,kt->k", e, e)
+            df = n - p
             sigma = np.sqrt(ss / df)
-            # total sum of squares from the window sums (no cancellation to fear: daily
-            # returns' squared mean is far below their variance)
-            r2 = 1.0 - ss / (window("yy") - sy**2 / n) if p == 2 else np.full(len(n), np.nan)
+            if p == 2:  # total sum of squares about the mean
+                r2 = 1.0 - ss / (np.einsum("kt,kt->k", y0, y0) - n * y_bar**2)
+            else:
+                r2 = np.full(len(n), np.nan)
         ok &= np.isfinite(sigma) & (sigma > 0)
         coef = np.where(ok[:, None], coef, np.nan)
         sigma = np.where(ok, sigma, np.nan)

@@ -282,9 +282,9 @@ def test_summary_warns_about_clustered_event_dates(lpr_mainland):
 
 
 @pytest.mark.parametrize("missing", [0.0, 0.05])
-def test_window_sum_fast_path_equals_the_dense_path(missing):
+def test_closed_form_path_equals_the_dense_path(missing):
     """A one-benchmark multi-index model is the market model, but always takes the dense
-    path; the market model takes the cumulative-sum path. Every output must agree."""
+    path; the market model takes the closed-form path. Every output must agree."""
     returns, bench, events = market_model_panel(
         n_secs=8, n_days=320, event_day=290, missing=missing
     )
@@ -294,7 +294,7 @@ def test_window_sum_fast_path_equals_the_dense_path(missing):
     fast = EventStudy(returns, events, bench, model="market", **kw).fit()
     dense = EventStudy(returns, events, bench, model="multi-index", **kw).fit()
     cols = fast.positions[1]
-    assert fast.study._takes_window_sums(cols) and not dense.study._takes_window_sums(cols)
+    assert fast.study._takes_closed_form(cols) and not dense.study._takes_closed_form(cols)
     np.testing.assert_allclose(fast.fit.coef, dense.fit.coef, rtol=1e-10, atol=1e-14)
     np.testing.assert_allclose(fast.fit.xtx_inv, dense.fit.xtx_inv, rtol=1e-9)
     np.testing.assert_array_equal(fast.fit.n_obs, dense.fit.n_obs)
@@ -311,7 +311,7 @@ def test_window_sum_fast_path_equals_the_dense_path(missing):
         atol=1e-12,
     )
     const_fast = EventStudy(returns, events, None, model="constant-mean", **kw).fit()
-    assert const_fast.study._takes_window_sums(const_fast.positions[1])
+    assert const_fast.study._takes_closed_form(const_fast.positions[1])
     for i in range(3):
         y = returns.iloc[290 - 250 : 290 - 10, i]
         y = y[~exclude.iloc[290 - 250 : 290 - 10, i] & y.notna()]
