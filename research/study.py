@@ -260,13 +260,13 @@ class EventStudy:
             normal=out["normal"],
             ar=out["ar"],
             sd=out["sd"],
-            u_evt=out["u_evt"],
-            cars=CarTable(out["cars"], params.df),
+            cars=out["cars"],
             dropped=dropped.reset_index(drop=True),
             positions=(pos0, cols),
             _params=params,
             _cells=cells,
             _sums=sums,
+            _u_evt=out.get("u_evt"),
         )
 
     def _estimate(self, pos0, cols, cells, chunk_cells=250_000, sums=True, keep_resid=False):
@@ -312,11 +312,12 @@ class EventStudy:
         if sums:
             acc = pooling.EstimationSums.zeros(int(cells.max()) + 1, e1 - e0 + 1, w1 - w0 + 1)
         order = np.argsort(cells, kind="stable")  # cells contiguous: sums by segment
+        in_order = bool((order == np.arange(len(order))).all())
         step = max(1, chunk_cells // len(rel))
         out: dict[str, Any] = {}
         k_total = len(pos0)
         for a in range(0, k_total, step):  # results written in place: no concatenation copies
-            rows = order[a : a + step]
+            rows = slice(a, a + step) if in_order else order[a : a + step]
             part = self._fit_rows(rows, pos0, cols, rel, data, acc, cells[rows], keep_resid)
             for target, source in ((out, part), (out.setdefault("cars", {}), part.pop("cars"))):
                 for key, val in source.items():
@@ -382,11 +383,14 @@ class EventStudy:
         sd = fit.sigma[:, None] * np.sqrt(models.prediction_factor(fit, x_evt))
         ar[~keep] = np.nan
         t_est = fit.resid.shape[1]
-        u_all = inference.rank_u(np.hstack([fit.resid, ar]))
+        u_all = None  # Corrado's ranks: only for the pooled tests or when asked for
+        if acc is not None or keep_resid:
+            u_all = inference.rank_u(np.hstack([fit.resid, ar]))
         if acc is not None:
             acc.add(cells, fit.resid, u_all, keep)
         days = np.arange(w0, w1 + 1)
-        cars = self._cars(fit, x_evt, ar, normal, r_evt, u_all[:, t_est:], days)
+        u_evt = None if u_all is None else u_all[:, t_est:]
+        cars = self._cars(fit, x_evt, ar, normal, r_evt, u_evt, days)
         part = {
             "coef": fit.coef,
             "xtx_inv": fit.xtx_inv,
@@ -401,9 +405,10 @@ class EventStudy:
             "normal": normal,
             "ar": ar,
             "sd": sd,
-            "u_evt": u_all[:, t_est:],
             "cars": cars,
         }
+        if u_evt is not None:
+            part["u_evt"] = u_evt
         if keep_resid:
             part["resid"] = fit.resid
             part["u_all"] = u_all
@@ -430,7 +435,12 @@ class EventStudy:
             usable &= ~excl
         n = usable.sum(axis=1)
         nf = np.maximum(n, 1).astype(float)
-        y0 = np.where(usable, r_est, 0.0)
+        complete = bool((n == usable.shape[1]).all())  # no day to mask: skip the masking
+
+        def masked(a, fill):
+            return a if complete else np.where(usable, a, fill)
+
+        y0 = masked(r_est, 0.0)
         y_bar = y0.sum(axis=1) / nf
         with np.errstate(divide="ignore", invalid="ignore"):
             if m_est is None:  # constant mean
@@ -439,12 +449,12 @@ class EventStudy:
                 alpha = y_bar
                 coef = alpha[:, None]
                 xtx_inv = (1.0 / nf)[:, None, None]
-                resid = np.where(usable, r_est - alpha[:, None], np.nan)
+                resid = masked(r_est - alpha[:, None], np.nan)
                 bench_days = np.zeros(len(n), dtype=int)
             else:
                 p = 2
-                m_bar = np.where(usable, m_est, 0.0).sum(axis=1) / nf
-                dm = np.where(usable, m_est - m_bar[:, None], 0.0)
+                m_bar = masked(m_est, 0.0).sum(axis=1) / nf
+                dm = masked(m_est - m_bar[:, None], 0.0)
                 sxx = np.einsum("kt,kt->k", dm, dm)
                 ok = (sxx > 1e-12 * (sxx + n * m_bar**2)) & (n > 3)
                 sxx = np.where(ok, sxx, 1.0)
@@ -456,9 +466,9 @@ class EventStudy:
                     [np.stack([1.0 / nf + m_bar**2 / sxx, off], 1), np.stack([off, 1.0 / sxx], 1)],
                     1,
                 )
-                resid = np.where(usable, r_est - alpha[:, None] - beta[:, None] * m_est, np.nan)
+                resid = masked(r_est - alpha[:, None] - beta[:, None] * m_est, np.nan)
                 bench_days = np.isfinite(m_est).sum(axis=1)
-            e = np.where(usable, resid, 0.0)
+            e = masked(resid, 0.0)
             ss = np.einsum("kt,kt->k", e, e)
             df = n - p
             sigma = np.sqrt(ss / df)
@@ -545,9 +555,7 @@ class EventStudy:
 
     def _cars(self, fit, x_evt, ar, normal, r_evt, u_evt, days) -> dict[str, np.ndarray]:
         kind = self.settings.return_kind
-        out: dict[str, list[np.ndarray]] = {
-            k: [] for k in ("car", "sd", "t", "bhar", "u", "length")
-        }
+        out: dict[str, list[np.ndarray]] = {k: [] for k in ("car", "sd", "t", "bhar", "length")}
         for a, b in self.car_windows:
             sel = (days >= a) & (days <= b)
             present = np.isfinite(ar[:, sel])
@@ -559,33 +567,44 @@ class EventStudy:
             simple_n = to_simple(normal[:, sel], kind)
             bhar = np.prod(1 + simple_r, axis=1) - np.prod(1 + simple_n, axis=1)
             bhar = np.where(present.all(axis=1), bhar, np.nan)
-            u = np.where(present.any(axis=1), np.nansum(u_evt[:, sel], axis=1), np.nan)
             for key, val in (
                 ("car", car),
                 ("sd", sd),
                 ("t", t),
                 ("bhar", bhar),
-                ("u", u),
                 ("length", np.full(len(car), sel.sum())),
             ):
                 out[key].append(val)
+        if u_evt is not None:
+            out["u"] = [window_u(u_evt, days, self.car_windows)]
         return {k: np.column_stack(v) for k, v in out.items()}
 
 
-class CarTable(dict):
-    """Per firm-event and CAR window (K, W): ``car``, ``sd``, ``t``, ``bhar``, ``u``
-    (Corrado's U summed over the window), ``length``; ``p``, the two-sided p-value of
-    ``t`` on each firm-event's residual degrees of freedom, is computed on first use."""
+def window_u(u_evt: np.ndarray, days: np.ndarray, car_windows) -> np.ndarray:
+    """Corrado's U summed over each CAR window (K, W); NaN where a window has no AR."""
+    out = []
+    for a, b in car_windows:
+        part = u_evt[:, (days >= a) & (days <= b)]
+        present = np.isfinite(part).any(axis=1)
+        out.append(np.where(present, np.where(np.isfinite(part), part, 0.0).sum(axis=1), np.nan))
+    return np.column_stack(out)
 
-    def __init__(self, arrays: dict[str, np.ndarray], df: np.ndarray) -> None:
+
+class CarTable(dict):
+    """Per firm-event and CAR window (K, W): ``car``, ``sd``, ``t``, ``bhar``,
+    ``length``, and, computed on first use, ``p`` (the two-sided p-value of ``t`` on
+    each firm-event's residual degrees of freedom) and ``u`` (Corrado's U summed over
+    the window)."""
+
+    def __init__(self, arrays: dict[str, np.ndarray], lazy: dict[str, Any]) -> None:
         super().__init__(arrays)
-        self.df = df
+        self.lazy = lazy
 
     def __missing__(self, key: str) -> np.ndarray:
-        if key != "p":
+        if key not in self.lazy:
             raise KeyError(key)
-        self["p"] = inference.single_p(self["t"], self.df)
-        return self["p"]
+        self[key] = self.lazy[key]()
+        return self[key]
 
 
 def _windows(a: np.ndarray, pad: int, width: int, fill) -> np.ndarray:
@@ -625,7 +644,7 @@ def _check_events(events: pd.DataFrame, returns: pd.DataFrame) -> pd.DataFrame:
     if "group" not in ev:
         ev["group"] = "all"
     ev["day0"] = pd.to_datetime(ev["day0"])
-    unknown = sorted(set(ev["security"]) - set(returns.columns))
+    unknown = sorted(set(pd.unique(ev["security"])) - set(returns.columns))
     if unknown:
         raise EventError(f"No returns for {', '.join(map(str, unknown))}.")
     off = ~ev["day0"].isin(returns.index)
@@ -661,7 +680,6 @@ class EventStudyResults:
     normal: np.ndarray
     ar: np.ndarray
     sd: np.ndarray
-    u_evt: np.ndarray
     cars: dict[str, np.ndarray]
     dropped: pd.DataFrame
     positions: tuple[np.ndarray, np.ndarray]
@@ -671,7 +689,18 @@ class EventStudyResults:
     _params: models.Fit | None = field(default=None, repr=False)
     _cells: np.ndarray | None = field(default=None, repr=False)
     _sums: pooling.EstimationSums | None = field(default=None, repr=False)
+    _u_evt: np.ndarray | None = field(default=None, repr=False)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        df = self._params.df
+        self.cars = CarTable(
+            self.cars,
+            {
+                "p": lambda: inference.single_p(self.cars["t"], df),
+                "u": lambda: window_u(self.u_evt, self.days, self.settings.car_windows),
+            },
+        )
 
     @property
     def settings(self) -> StudySettings:
@@ -724,9 +753,18 @@ class EventStudyResults:
             self._cache["p_single"] = inference.single_p(self.t_single, self._params.df)
         return self._cache["p_single"]
 
+    @property
+    def u_evt(self) -> np.ndarray:
+        """Corrado's ``U`` on the event days (K, L)."""
+        if self._u_evt is None:
+            self._estimation_sums()
+        return self._u_evt
+
     def _estimation_sums(self) -> pooling.EstimationSums:
-        if self._sums is None:
-            _, self._sums = self.study._estimate(*self.positions, self._cells, sums=True)
+        if self._sums is None:  # fitted with pooled=False: one more pass
+            out, self._sums = self.study._estimate(*self.positions, self._cells, sums=True)
+            if self._u_evt is None:
+                self._u_evt = out["u_evt"]
         return self._sums
 
     # -- per firm-event ----------------------------------------------------------------
@@ -806,6 +844,8 @@ class EventStudyResults:
         opts = inference.TestOptions(self.settings.bmp_prediction_error, self.settings.rank_ddof)
         cell_sums = self._estimation_sums().take(layout.cell_code)
         rows = layout.rows
+        if len(rows) == len(self.keep) and (rows == np.arange(len(rows))).all():
+            rows = slice(None)  # every firm-event, in order: views, no copies
         f = self._params
         if level == "day":
             arrays = (self.ar[rows], self.sd[rows], self.u_evt[rows])
