@@ -16,7 +16,10 @@ firm-events (their cost is linear in firm-events, so it is extrapolated to the f
   it computes market-model ARs and CARs only.
 
 Each size prints one JSON line; ``speedup_vs_loop`` and ``speedup_vs_peer`` are the
-figures that count, absolute seconds vary between machines.
+figures that count, absolute seconds vary between machines.  They compare the engine's
+full battery with the references' smaller task; ``ar_car_seconds`` times the engine on
+that task alone (``fit(pooled=False)``: estimation, ARs and their s.d., CARs, BHARs), and
+``speedup_vs_loop_ar_car`` / ``speedup_vs_peer_ar_car`` are the like-for-like ratios.
 """
 
 from __future__ import annotations
@@ -53,7 +56,9 @@ def synthetic_panel(n_secs: int, n_events: int, n_days: int = 3000, seed: int = 
     return returns, market, events
 
 
-def run_engine(returns, market, events):
+def run_engine(returns, market, events, battery: bool = True):
+    """The engine on the benchmark's inputs: every test (``battery``), or only what the
+    references compute (estimation, ARs, CARs: ``fit(pooled=False)``)."""
     from research.study import EventStudy
 
     study = EventStudy(
@@ -66,10 +71,21 @@ def run_engine(returns, market, events):
         bootstrap=0,
         other_events="keep",
     )
-    res = study.fit()
-    res.day_tests  # noqa: B018  (the full battery at day level ...)
-    res.window_tests  # noqa: B018  (... and at CAR level)
+    res = study.fit(pooled=battery)
+    if battery:
+        res.day_tests  # noqa: B018  (the full battery at day level ...)
+        res.window_tests  # noqa: B018  (... and at CAR level)
     return res
+
+
+def engine_seconds(n_secs: int, n_events: int, battery: bool, seed: int = 0) -> float:
+    """Seconds of one engine run (the first in its process, as in :func:`bench_size`)."""
+    import research.study  # noqa: F401  (imports are not part of the timing)
+
+    returns, market, events = synthetic_panel(n_secs, n_events, seed=seed)
+    start = time.perf_counter()
+    run_engine(returns, market, events, battery)
+    return time.perf_counter() - start
 
 
 def loop_reference(returns, market, events, rows):
@@ -220,6 +236,19 @@ def main_lines(sizes=SIZES, sample: int = 300) -> list[dict[str, Any]]:
         if out.returncode != 0:
             raise RuntimeError(out.stderr.strip().splitlines()[-1])
         line = json.loads(out.stdout.strip().splitlines()[-1])
+        # the references' own work (estimation, ARs, CARs), in a fresh process as well
+        code = (
+            "from research.benchmark import engine_seconds; "
+            f"print(engine_seconds({n_secs}, {n_events}, battery=False))"
+        )
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        if out.returncode != 0:
+            raise RuntimeError(out.stderr.strip().splitlines()[-1])
+        same = float(out.stdout.strip().splitlines()[-1])
+        line["ar_car_seconds"] = round(same, 4)
+        line["speedup_vs_loop_ar_car"] = round(line["loop_seconds"] / same, 1)
+        if "peer_seconds" in line:
+            line["speedup_vs_peer_ar_car"] = round(line["peer_seconds"] / same, 1)
         print(json.dumps(line), flush=True)
         lines.append(line)
     return lines

@@ -164,10 +164,12 @@ def average_ranks(values: np.ndarray) -> np.ndarray:
     if k == 0 or t < 2 or bits > 12:
         return _average_ranks_argsort(values)
     low = np.uint64((1 << bits) - 1)
+    biggest = np.finfo(float).max
     missing = np.isnan(values)
+    any_missing = bool(missing.any())
     # NaN keys would lose their bits in the sort (it writes back a canonical NaN):
     # missing values become the largest finite float instead, which also sorts last
-    key = np.where(missing, np.finfo(float).max, values).view(np.uint64) & ~low
+    key = (np.where(missing, biggest, values) if any_missing else values).view(np.uint64) & ~low
     key |= np.arange(t, dtype=np.uint64)
     key = key.view(np.float64)
     key.sort(axis=1)
@@ -175,17 +177,19 @@ def average_ranks(values: np.ndarray) -> np.ndarray:
     flat = (key & low).astype(np.intp)
     key &= ~low
     high = key.view(np.float64)
-    present = t - missing.sum(axis=1)
-    neighbours = np.arange(1, t)[None, :] < present[:, None]  # both of a pair present
-    suspect = ((high[:, 1:] == high[:, :-1]) & neighbours).any(axis=1)
-    suspect |= np.isinf(values).any(axis=1) | (values == np.finfo(float).max).any(axis=1)
+    tie = high[:, 1:] == high[:, :-1]
+    if any_missing:  # only pairs of present values count
+        tie &= np.arange(1, t)[None, :] < (t - missing.sum(axis=1))[:, None]
+    # infinities lose their bits too, and the largest float is the stand-in for NaN
+    suspect = tie.any(axis=1) | (np.abs(values) >= biggest).any(axis=1)
     flat += (np.arange(k) * t)[:, None]
     ranks = np.empty(k * t)
     ranks[flat] = np.arange(1.0, t + 1)
     ranks = ranks.reshape(k, t)
     if suspect.any():
         ranks[suspect] = _average_ranks_argsort(values[suspect])
-    ranks[missing] = np.nan
+    if any_missing:
+        ranks[missing] = np.nan
     return ranks
 
 
