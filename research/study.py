@@ -455,10 +455,10 @@ class EventStudy:
                 p = 2
                 m_bar = masked(m_est, 0.0).sum(axis=1) / nf
                 dm = masked(m_est - m_bar[:, None], 0.0)
-                sxx = np.einsum("kt,kt->k", dm, dm)
+                sxx = np.vecdot(dm, dm)
                 ok = (sxx > 1e-12 * (sxx + n * m_bar**2)) & (n > 3)
                 sxx = np.where(ok, sxx, 1.0)
-                beta = np.einsum("kt,kt->k", dm, y0) / sxx
+                beta = np.vecdot(dm, y0) / sxx
                 alpha = y_bar - beta * m_bar
                 coef = np.stack([alpha, beta], axis=1)
                 off = -m_bar / sxx
@@ -469,11 +469,11 @@ class EventStudy:
                 resid = masked(r_est - alpha[:, None] - beta[:, None] * m_est, np.nan)
                 bench_days = np.isfinite(m_est).sum(axis=1)
             e = masked(resid, 0.0)
-            ss = np.einsum("kt,kt->k", e, e)
+            ss = np.vecdot(e, e)
             df = n - p
             sigma = np.sqrt(ss / df)
             if p == 2:  # total sum of squares about the mean
-                r2 = 1.0 - ss / (np.einsum("kt,kt->k", y0, y0) - n * y_bar**2)
+                r2 = 1.0 - ss / (np.vecdot(y0, y0) - n * y_bar**2)
             else:
                 r2 = np.full(len(n), np.nan)
         ok &= np.isfinite(sigma) & (sigma > 0)
