@@ -670,6 +670,12 @@ class EventStudyResults:
     (:attr:`abnormal`, :attr:`day_tests`, :attr:`window_tests`,
     :attr:`estimation`) are what outputs use; :meth:`to_frame` is the single
     table of record.
+
+    The fit keeps what the tests need; the rest is computed on first use:
+    :attr:`t_single` and :attr:`p_single`, :attr:`dates`, ``cars["p"]``, and, by
+    a second estimation pass (which a study of a whole market should only pay
+    for when it wants them), the estimation residuals ``fit.resid`` and
+    Corrado's ranks over every day :attr:`u_all`.
     """
 
     study: EventStudy
