@@ -221,36 +221,36 @@ def startup_times() -> dict[str, Any]:
     }
 
 
-def _engine_in_process(n_secs: int, n_events: int, battery: bool) -> float:
-    """:func:`engine_seconds` in a fresh Python process."""
+def _last_line_of_fresh_process(code: str) -> str:
+    """Run ``code`` in a fresh Python process; its last printed line (errors raised)."""
     import subprocess
     import sys
 
-    code = (
-        "from research.benchmark import engine_seconds; "
-        f"print(engine_seconds({n_secs}, {n_events}, battery={battery}))"
-    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     if out.returncode != 0:
         raise RuntimeError(out.stderr.strip().splitlines()[-1])
-    return float(out.stdout.strip().splitlines()[-1])
+    return out.stdout.strip().splitlines()[-1]
+
+
+def _engine_in_process(n_secs: int, n_events: int, battery: bool) -> float:
+    """:func:`engine_seconds` in a fresh Python process."""
+    return float(
+        _last_line_of_fresh_process(
+            "from research.benchmark import engine_seconds; "
+            f"print(engine_seconds({n_secs}, {n_events}, battery={battery}))"
+        )
+    )
 
 
 def main_lines(sizes=SIZES, sample: int = 300, repeats: int = 3) -> list[dict[str, Any]]:
     """Run every size in its own process (clean peak RSS) and return the JSON lines."""
-    import subprocess
-    import sys
-
     lines = []
     for n_secs, n_events in sizes:
         code = (
             "import json; from research.benchmark import bench_size; "
             f"print(json.dumps(bench_size({n_secs}, {n_events}, {sample})))"
         )
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-        if out.returncode != 0:
-            raise RuntimeError(out.stderr.strip().splitlines()[-1])
-        line = json.loads(out.stdout.strip().splitlines()[-1])
+        line = json.loads(_last_line_of_fresh_process(code))
         # engine times are the median of `repeats` fresh processes (this machine's timings
         # vary by a third between identical runs), for the full battery and for the
         # references' own work (estimation, ARs, CARs)
