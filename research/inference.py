@@ -193,6 +193,19 @@ def average_ranks(values: np.ndarray) -> np.ndarray:
     return ranks
 
 
+def tie_runs(equal: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Runs of equal values in sorted rows, for the rows that have any.
+
+    ``equal`` (k, m - 1) says whether each value equals the one before it.  Returns the
+    rows with a tie, the (tied rows, m) starts of runs in them, and the run number of
+    each of their values (flattened, numbered across rows).
+    """
+    tied = np.flatnonzero(equal.any(axis=1))
+    starts = np.ones((tied.size, equal.shape[1] + 1), dtype=bool)
+    starts[:, 1:] = ~equal[tied]
+    return tied, starts, np.cumsum(starts.ravel()) - 1
+
+
 def _average_ranks_argsort(values: np.ndarray) -> np.ndarray:
     """:func:`average_ranks` by argsort: ordinal ranks, then, only in rows that have
     ties, the ordinal positions of each run of equal values are averaged."""
@@ -203,11 +216,8 @@ def _average_ranks_argsort(values: np.ndarray) -> np.ndarray:
     ranks[rows, order] = np.arange(1.0, t + 1)  # fancy indexing: faster than put_along_axis
     ordered = values[rows, order]
     equal = ordered[:, 1:] == ordered[:, :-1]  # NaN != NaN: missing values never tie
-    tied = np.flatnonzero(equal.any(axis=1))
+    tied, _, run = tie_runs(equal)
     if tied.size:
-        starts = np.ones((tied.size, t), dtype=bool)
-        starts[:, 1:] = ~equal[tied]
-        run = np.cumsum(starts.ravel()) - 1
         ordinal = np.tile(np.arange(1.0, t + 1), tied.size)
         mean_rank = np.bincount(run, weights=ordinal) / np.bincount(run)
         ranks[tied[:, None], order[tied]] = mean_rank[run].reshape(tied.size, t)

@@ -34,6 +34,7 @@ from research.inference import (
     _p_z,
     _ratio,
     average_ranks,
+    tie_runs,
 )
 
 __all__ = [
@@ -182,6 +183,8 @@ class CohortLayout:
         Start of each cell (event, group) and of each event in ``rows``.
     cell_code
         The :class:`EstimationSums` row of each cell.
+    event_cells
+        Index of each event's first cell (its cells are consecutive).
     cohorts
         ``(event, group, kind, segment)``: ``kind`` is ``cell`` or ``event``
         (an ``all`` cohort of an event with several groups), ``segment`` the
@@ -276,12 +279,8 @@ def _tie_term(sorted_rows: np.ndarray) -> np.ndarray:
     out = np.zeros(k)
     if m < 2:
         return out
-    equal = sorted_rows[:, 1:] == sorted_rows[:, :-1]
-    tied = np.flatnonzero(equal.any(axis=1))
+    tied, starts, run = tie_runs(sorted_rows[:, 1:] == sorted_rows[:, :-1])
     if tied.size:
-        starts = np.ones((tied.size, m), dtype=bool)
-        starts[:, 1:] = ~equal[tied]
-        run = np.cumsum(starts.ravel()) - 1
         lengths = np.bincount(run).astype(float)
         run_row = np.flatnonzero(starts.ravel()) // m
         out[tied] = np.bincount(run_row, weights=lengths**3 - lengths, minlength=tied.size)

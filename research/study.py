@@ -724,8 +724,12 @@ class EventStudyResults:
         """Estimate again, keeping the estimation residuals and every rank (the first
         pass keeps only what the tests need)."""
         if "second" not in self._cache:
-            out, _ = self.study._estimate(*self.positions, self._cells, keep_resid=True)
+            out, sums = self.study._estimate(
+                *self.positions, self._cells, sums=self._sums is None, keep_resid=True
+            )
             self._cache["second"] = {"resid": out["resid"], "u_all": out["u_all"]}
+            if self._sums is None:  # fitted with pooled=False: this pass serves the tests too
+                self._sums, self._u_evt = sums, out["u_evt"]
         return self._cache["second"]
 
     @property
@@ -860,36 +864,26 @@ class EventStudyResults:
             c = self.cars
             arrays = (c["car"][rows], c["sd"][rows], c["u"][rows])
             length = c["length"][0]
-        pmf = pooling.signed_rank_null()
-        common = {"length": length, "pmf": pmf}
         sigma, df = f.sigma[rows], f.df[rows].astype(float)
+        partitions = [(layout.cell_start, cell_sums)]
+        if any(kind == "event" for _, _, kind, _ in layout.cohorts):  # their `all` rows
+            partitions.append((layout.event_start, cell_sums.combine(layout.event_cells)))
+        pmf = pooling.signed_rank_null()
         parts = [
             pooling.pooled_battery(
-                *arrays[:2],
+                arrays[0],
+                arrays[1],
                 sigma,
                 df,
                 arrays[2],
-                layout.cell_start,
-                cell_sums.summaries(opts.rank_ddof),
+                starts,
+                sums.summaries(opts.rank_ddof),
                 opts,
-                **common,
+                length=length,
+                pmf=pmf,
             )
+            for starts, sums in partitions
         ]
-        pick = [seg for _, _, kind, seg in layout.cohorts if kind == "cell"]
-        if len(pick) < len(layout.cohorts):  # events with several groups: their `all` rows
-            event_sums = cell_sums.combine(layout.event_cells)
-            parts.append(
-                pooling.pooled_battery(
-                    *arrays[:2],
-                    sigma,
-                    df,
-                    arrays[2],
-                    layout.event_start,
-                    event_sums.summaries(opts.rank_ddof),
-                    opts,
-                    **common,
-                )
-            )
         n_cells = len(layout.cell_start)
         pick = np.array(
             [seg if kind == "cell" else n_cells + seg for _, _, kind, seg in layout.cohorts],

@@ -101,6 +101,9 @@ def test_skipping_pooled_sums_gives_the_same_tests():
     full = study.fit()
     pd.testing.assert_frame_equal(lean.day_tests, full.day_tests, rtol=1e-12)
     pd.testing.assert_frame_equal(lean.window_tests, full.window_tests, rtol=1e-12)
+    resid_first = study.fit(pooled=False)
+    resid_first.fit.resid  # noqa: B018  (the residual pass also adds the sums)
+    pd.testing.assert_frame_equal(resid_first.day_tests, full.day_tests, rtol=1e-12)
 
 
 def test_exact_signed_rank_null_equals_scipy():
