@@ -35,6 +35,31 @@ Every statistic ``x`` comes with ``x_p``, its two-sided p-value.
     The signed-rank sum :math:`W^+` of the ARs; p-value from scipy (exact for
     small N) (Wilcoxon 1945).
 
+For dependent samples (firm-events that share calendar dates, whose abnormal
+returns are cross-correlated; see docs/validation.md for their size there):
+
+``adjusted_patell_z``
+    :math:`z_{Patell}\sqrt{(1-\bar r)/(1+(N-1)\bar r)}`, N(0,1)
+    (Kolari & Pynnönen 2010, eq. 11 applied to Patell's z).
+``adjusted_rank_z``
+    :math:`z_{rank}\sqrt{(1-\bar r_U)/(1+(N-1)\bar r_U)}`, :math:`\bar r_U` the mean
+    pairwise correlation of the Corrado ``U`` over the estimation window, N(0,1).
+``grank_t``, ``grank_z``
+    The generalized rank tests of Kolari & Pynnönen (2011): the event window
+    collapsed into one cumulative standardized abnormal return, re-standardized
+    cross-sectionally, ranked with the estimation-window standardized residuals;
+    :math:`t = Z\sqrt{(T-2)/(T-1-Z^2)}` on :math:`t_{T-2}` and the normal Z.
+``skewness_corrected_t``
+    :math:`\sqrt N(S + \gamma S^2/3 + \gamma^2 S^3/27 + \gamma/(6N))`, S the
+    mean over the cross-sectional s.d., :math:`\gamma` the sample skewness
+    (Hall 1992; as EventStudyTools).
+``permutation``
+    The event-window mean abnormal return (or CAAR) against the same mean on every
+    estimation day (every run of L estimation days for an L-day CAR): the
+    calendar-time permutation distribution, which keeps the cross-correlation of
+    the firm-events; :math:`p = \min(1, 2\min(P_{\ge}, P_{\le}))` with
+    :math:`P_{\ge} = (1 + \#\{null \ge obs\})/(M+1)`.
+
 ``SAR = AR / sd`` with ``sd`` the prediction-error-corrected standard
 deviation (``bmp_prediction_error=False`` standardizes by ``sigma`` alone, the
 variant some packages use).  ``d_i = m_i - p`` are the residual degrees of
@@ -61,6 +86,24 @@ TEST_NAMES = (
     "sign_z",
     "generalized_sign_z",
     "wilcoxon",
+    "adjusted_patell_z",
+    "adjusted_rank_z",
+    "grank_t",
+    "grank_z",
+    "skewness_corrected_t",
+    "permutation",
+)
+
+# Tests that assume independent firm-events (their size in a cohort sharing one date is
+# reported in docs/validation.md and with every clustered study's output).
+INDEPENDENCE_TESTS = (
+    "cross_sectional_t",
+    "patell_z",
+    "bmp_t",
+    "sign_z",
+    "generalized_sign_z",
+    "wilcoxon",
+    "skewness_corrected_t",
 )
 
 
@@ -118,27 +161,54 @@ def single_p(t: np.ndarray, df: np.ndarray) -> np.ndarray:
     return _p_t(t, np.broadcast_to(df.reshape(-1, *([1] * (t.ndim - 1))), t.shape))
 
 
-def mean_residual_correlation(est: np.ndarray) -> float:
-    """Mean pairwise correlation of estimation residuals across firm-events.
+def pairwise_correlations(x: np.ndarray, y: np.ndarray, min_common: int = 3) -> np.ndarray:
+    r"""Pearson correlation of every row of ``x`` with every row of ``y`` over the days both
+    have (pairwise-complete); NaN for pairs with fewer than ``min_common`` common days or
+    no variation on them.
 
-    Residuals are standardized over each row's own non-missing days; missing
-    days contribute zero.  With complete data this is exactly the mean of the
-    ``N(N-1)/2`` pairwise Pearson correlations, computed in O(NT) as
-    :math:`(\\sum_t(\\sum_i z_{it})^2 - \\sum_{it} z_{it}^2) / ((T-1) N (N-1))`.
+    Notes
+    -----
+    With masks :math:`m` and rows centred on their own means (which leaves a correlation
+    over any subset of days unchanged), the sums over common days are matrix products:
+    :math:`n_{ij} = m_i\cdot m_j`, :math:`S_{x,ij} = x_i\cdot m_j`,
+    :math:`S_{xy,ij} = x_i\cdot y_j`, ..., and
+    :math:`r_{ij} = (S_{xy} - S_xS_y/n)/\sqrt{(S_{xx} - S_x^2/n)(S_{yy} - S_y^2/n)}`.
+    """
+    mx, my = np.isfinite(x), np.isfinite(y)
+    fx, fy = mx.astype(float), my.astype(float)
+    x0 = np.where(mx, x - nanmean_columns(x.T)[:, None], 0.0)
+    y0 = np.where(my, y - nanmean_columns(y.T)[:, None], 0.0)
+    n = fx @ fy.T
+    sx, sy = x0 @ fy.T, fx @ y0.T
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = x0 @ y0.T - sx * sy / n
+        vx = (x0**2) @ fy.T - sx**2 / n
+        vy = fx @ (y0**2).T - sy**2 / n
+        r = cov / np.sqrt(vx * vy)
+    return np.where((n >= min_common) & (vx > 0) & (vy > 0), r, np.nan)
+
+
+def mean_residual_correlation(est: np.ndarray, min_common: int = 3) -> float:
+    r"""Mean pairwise correlation :math:`\bar r` of estimation residuals across firm-events.
+
+    The mean of the ``N(N-1)/2`` Pearson correlations, each over the days both
+    firm-events have (pairwise-complete, :func:`pairwise_correlations`); pairs with
+    fewer than ``min_common`` common days are left out.  0 when there is no pair.
+    Filling missing days with zero instead would bias :math:`\bar r` towards 0 on
+    unbalanced samples (Kolari & Pynnönen 2010 use the pairwise correlations).
     """
     n = est.shape[0]
     if n < 2:
         return 0.0
-    finite = np.isfinite(est)
-    t_eff = finite.sum(axis=1)
-    filled = np.where(finite, est, 0.0)
-    mean = filled.sum(axis=1, keepdims=True) / np.maximum(t_eff, 1)[:, None]
-    dev = np.where(finite, est - mean, 0.0)
+    r = pairwise_correlations(est, est, min_common)[np.triu_indices(n, 1)]
+    r = r[np.isfinite(r)]
+    return float(r.mean()) if r.size else 0.0
+
+
+def correlation_adjustment(r_bar, n) -> np.ndarray:
+    r"""Kolari & Pynnönen's (2010) factor :math:`\sqrt{(1-\bar r)/(1+(N-1)\bar r)}`."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        sd = np.sqrt((dev**2).sum(axis=1, keepdims=True) / (t_eff - 1)[:, None])
-        z = np.where(finite, dev / sd, 0.0)
-    total = (z.sum(axis=0) ** 2).sum() - (z**2).sum()
-    return float(total / ((np.mean(t_eff) - 1) * n * (n - 1)))
+        return np.sqrt((1 - np.asarray(r_bar)) / (1 + (np.asarray(n) - 1) * np.asarray(r_bar)))
 
 
 def average_ranks(values: np.ndarray) -> np.ndarray:
@@ -276,6 +346,118 @@ def cross_sectional(values: np.ndarray) -> dict[str, np.ndarray]:
     return {"n": n, "mean": mean, "t": t, "p": _p_t(t, n - 1)}
 
 
+def skewness_corrected_t(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    r"""Hall's (1992) skewness-corrected t of the mean of each column of ``values`` (N, J).
+
+    Notes
+    -----
+    :math:`S = \bar x/s`, :math:`\gamma = N\sum(x_i-\bar x)^3/((N-1)(N-2)s^3)`,
+    :math:`t = \sqrt N(S + \gamma S^2/3 + \gamma^2S^3/27 + \gamma/(6N))`, two-sided
+    p-value on :math:`t_{N-1}` (EventStudyTools, "Skewness Corrected Test").
+    """
+    n = np.isfinite(values).sum(axis=0).astype(float)
+    mean = nanmean_columns(values)
+    dev = np.where(np.isfinite(values), values - mean, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = np.sqrt((dev**2).sum(axis=0) / (n - 1))
+        gamma = n * (dev**3).sum(axis=0) / ((n - 1) * (n - 2) * s**3)
+        ratio = _ratio(mean, s)
+        t = np.sqrt(n) * (ratio + gamma * ratio**2 / 3 + gamma**2 * ratio**3 / 27 + gamma / (6 * n))
+    t = np.where(n > 2, np.where(mean == 0, 0.0, t), np.nan)
+    t = np.where(np.isfinite(t), t, np.nan)
+    return t, _p_t(t, n - 1)
+
+
+def grank(sar_est: np.ndarray, scar: np.ndarray) -> dict[str, np.ndarray]:
+    r"""Kolari & Pynnönen's (2011) generalized rank tests for each column of ``scar``.
+
+    Parameters
+    ----------
+    sar_est
+        (N, T) standardized estimation-window residuals :math:`e_{it}/\hat\sigma_i`
+        (NaN where missing).
+    scar
+        (N, J) standardized abnormal returns of the columns: ``AR/sd`` of a day, or
+        ``CAR/sd`` of a CAR window (the event window collapsed into one observation).
+
+    Returns
+    -------
+    dict
+        ``grank_t``, ``grank_t_p``, ``grank_z``, ``grank_z_p`` (J,).
+
+    Notes
+    -----
+    :math:`GSAR_{i0} = SCAR_i/S_{SCAR}` (re-standardized by the cross-sectional s.d.,
+    which absorbs event-induced variance); the :math:`T_i` estimation SARs and
+    :math:`GSAR_{i0}` are ranked together,
+    :math:`U_{it} = K_{it}/(T_i + 2) - 1/2`;
+    :math:`\bar U_t` the mean over the firm-events present on day ``t``,
+    :math:`S_{\bar U}^2 = \frac1{T'}\sum_t \frac{n_t}{n}\bar U_t^2` over the
+    :math:`T' = T + 1` days, :math:`Z = \bar U_0/S_{\bar U}`,
+    ``grank_t`` :math:`= Z\sqrt{(T'-2)/(T'-1-Z^2)}` on :math:`t_{T'-2}`;
+    ``grank_z`` :math:`= \bar U_0/\sqrt{\sum_i T_i/(12(T_i+2))/n^2}`, the exact
+    null variance of :math:`\bar U_0` for independent firm-events, N(0,1).
+    """
+    n_cols = scar.shape[1]
+    out = {k: np.full(n_cols, np.nan) for k in ("grank_t", "grank_t_p", "grank_z", "grank_z_p")}
+    n_days = sar_est.shape[1] + 1
+    for j in range(n_cols):
+        rows = np.isfinite(scar[:, j])
+        n = int(rows.sum())
+        if n < 2:
+            continue
+        g = scar[rows, j]
+        s = np.std(g, ddof=1)
+        if not s > 0:
+            continue
+        combined = np.hstack([sar_est[rows], (g / s)[:, None]])
+        m = np.isfinite(combined).sum(axis=1)
+        u = average_ranks(combined) / (m + 1)[:, None] - 0.5
+        u_bar = nanmean_columns(u)
+        n_t = np.isfinite(u).sum(axis=0)
+        present = n_t > 0
+        s_u = np.sqrt((n_t[present] / n * u_bar[present] ** 2).sum() / n_days)
+        z = _div(u_bar[-1], s_u)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = z * np.sqrt((n_days - 2) / (n_days - 1 - z**2))
+        out["grank_t"][j], out["grank_t_p"][j] = t, _p_t(t, n_days - 2)
+        zz = _div(u_bar[-1], np.sqrt(((m - 1) / (12.0 * (m + 1))).sum()) / n)
+        out["grank_z"][j], out["grank_z_p"][j] = zz, _p_z(zz)
+    return out
+
+
+def block_sums(values: np.ndarray, length: int) -> np.ndarray:
+    """Sums of each row over every run of ``length`` consecutive columns (missing values
+    count as zero; NaN where a run has none)."""
+    finite = np.isfinite(values)
+    c = np.zeros((values.shape[0], values.shape[1] + 1))
+    c[:, 1:] = np.cumsum(np.where(finite, values, 0.0), axis=1)
+    k = np.zeros_like(c)
+    k[:, 1:] = np.cumsum(finite, axis=1)
+    total = c[:, length:] - c[:, :-length]
+    count = k[:, length:] - k[:, :-length]
+    return np.where(count > 0, total, np.nan)
+
+
+def permutation_p(observed: np.ndarray, null: np.ndarray) -> np.ndarray:
+    r"""Two-sided permutation p-value of each ``observed`` (J,) against the finite values of
+    the matching row of ``null`` (J, M): :math:`\min(1, 2\min(P_\ge, P_\le))`,
+    :math:`P_\ge = (1 + \#\{null \ge obs\})/(M + 1)`."""
+    finite = np.isfinite(null)
+    m = finite.sum(axis=1)
+    obs = observed[:, None]
+    ge = (finite & (null >= obs)).sum(axis=1)
+    le = (finite & (null <= obs)).sum(axis=1)
+    p = np.minimum(1.0, 2 * np.minimum(ge + 1, le + 1) / (m + 1))
+    return np.where(np.isfinite(observed) & (m > 0), p, np.nan)
+
+
+def permutation_null(est: np.ndarray, length: int) -> np.ndarray:
+    """The calendar-time null of :func:`permutation`: the cross-sectional mean of each
+    firm-event's residual sum over every run of ``length`` estimation days."""
+    return nanmean_columns(block_sums(est, length))
+
+
 def battery(
     ar: np.ndarray,
     sd: np.ndarray,
@@ -291,6 +473,8 @@ def battery(
     est_aar_df: int | None = None,
     p_hat: float | None = None,
     r_bar: float | None = None,
+    r_bar_u: float | None = None,
+    null: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Every cross-firm test for the columns of ``ar`` (days, or CAR windows).
 
@@ -309,8 +493,9 @@ def battery(
     length
         (J,) days per column (1 for days, L for CAR windows), used by the
         crude-dependence and rank tests.
-    est_aar_sd, est_aar_df, p_hat, r_bar
-        Precomputed estimation-window quantities (computed here when None).
+    est_aar_sd, est_aar_df, p_hat, r_bar, r_bar_u, null
+        Precomputed estimation-window quantities (computed here when None);
+        ``null`` (J, M) is the permutation distribution of each column.
 
     Returns
     -------
@@ -389,6 +574,35 @@ def battery(
 
     # Wilcoxon signed-rank on the ARs of each column.
     out["wilcoxon"], out["wilcoxon_p"] = wilcoxon_signed_rank(ar)
+
+    # For dependent samples.  Kolari-Pynnönen's factor on Patell's z ...
+    adj_patell = z * correlation_adjustment(r_bar, present.sum(axis=0))
+    out["adjusted_patell_z"], out["adjusted_patell_z_p"] = adj_patell, _p_z(adj_patell)
+    # ... and on Corrado's z, with the mean correlation of the estimation-window U
+    if u_event is not None and u_all is not None:
+        t_est = est.shape[1]
+        r_u = mean_residual_correlation(u_all[:, :t_est]) if r_bar_u is None else r_bar_u
+        n_u = np.isfinite(u_event).sum(axis=0)
+        adj_rank = out["corrado_rank_z"] * correlation_adjustment(r_u, n_u)
+        out["adjusted_rank_z"], out["adjusted_rank_z_p"] = adj_rank, _p_z(adj_rank)
+    else:
+        out["adjusted_rank_z"] = out["adjusted_rank_z_p"] = np.full(n_cols, np.nan)
+    g = grank(_div(est, sigma[:, None]), sar)
+    out.update(g)
+    out["skewness_corrected_t"], out["skewness_corrected_t_p"] = skewness_corrected_t(ar)
+    if null is None:
+        null = np.vstack(
+            [
+                np.pad(
+                    permutation_null(est, int(k)),
+                    (0, int(k - length.min())),
+                    constant_values=np.nan,
+                )
+                for k in length
+            ]
+        )
+    out["permutation"] = cs["mean"]
+    out["permutation_p"] = permutation_p(cs["mean"], null)
     return out
 
 

@@ -34,6 +34,10 @@ from research.inference import (
     _p_z,
     _ratio,
     average_ranks,
+    block_sums,
+    correlation_adjustment,
+    pairwise_correlations,
+    rank_u,
     tie_runs,
 )
 
@@ -55,9 +59,11 @@ class EstimationSums:
     """
 
     n: np.ndarray  # (C,) firm-events
-    t_eff: np.ndarray  # (C,) sum of usable estimation days
-    zz: np.ndarray  # (C,) sum of squared standardized residuals
-    z: np.ndarray  # (C, T) column sums of standardized residuals
+    n_complete: np.ndarray  # (C,) firm-events with every estimation day
+    z: np.ndarray  # (C, T) column sums of standardized residuals of complete firm-events
+    z_u: np.ndarray  # (C, T) the same for Corrado's U of the estimation days
+    grank_a: np.ndarray  # (C, T) sums of each estimation day's rank among the firm-event's
+    #                      estimation days over (T_i + 2) (the generalized rank test)
     resid: np.ndarray  # (C, T) column sums of residuals
     share: np.ndarray  # (C,) sum over firm-events of the share of positive residuals
     share_n: np.ndarray  # (C,) firm-events with a share
@@ -69,9 +75,10 @@ class EstimationSums:
         z1 = np.zeros(n_cells)
         return cls(
             n=z1.copy(),
-            t_eff=z1.copy(),
-            zz=z1.copy(),
+            n_complete=z1.copy(),
             z=np.zeros((n_cells, t)),
+            z_u=np.zeros((n_cells, t)),
+            grank_a=np.zeros((n_cells, t)),
             resid=np.zeros((n_cells, t)),
             share=z1.copy(),
             share_n=z1.copy(),
@@ -96,20 +103,17 @@ class EstimationSums:
         u_finite = np.isfinite(u)
         finite = u_finite[:, :t]  # U is missing exactly where the residual is
         t_eff = finite.sum(axis=1)
+        complete = t_eff == t
         filled = np.where(finite, resid, 0.0)
-        mean = filled.sum(axis=1, keepdims=True) / np.maximum(t_eff, 1)[:, None]
-        dev = np.where(finite, resid - mean, 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            sd = np.sqrt((dev**2).sum(axis=1) / (t_eff - 1))
-            z = dev * (1.0 / sd)[:, None]  # as inference.mean_residual_correlation
             share = _div((resid > 0).sum(axis=1), t_eff)
-        # sum_t z_t^2 = t_eff - 1 exactly (z is standardized with ddof 1); NaN if sd is
-        # not a positive number, as the squared z would be
-        zz = np.where(np.isfinite(sd) & (sd > 0), t_eff - 1.0, np.nan)
         add(self.n, np.ones(len(cells)))
-        add(self.t_eff, t_eff.astype(float))
-        add(self.zz, zz)
-        add(self.z, z)
+        add(self.n_complete, complete.astype(float))
+        # the pairs of complete firm-events enter the mean correlations through the sums of
+        # their standardized rows (incomplete ones are paired over common days later)
+        add(self.z, _standardized_rows(resid, complete))
+        add(self.z_u, _standardized_rows(u[:, :t], complete))
+        add(self.grank_a, np.where(finite, average_ranks(resid), 0.0) / (t_eff + 2.0)[:, None])
         add(self.resid, filled)
         add(self.share, np.where(np.isfinite(share), share, 0.0))
         add(self.share_n, np.isfinite(share).astype(float))
@@ -133,14 +137,19 @@ class EstimationSums:
         )
 
     def summaries(self, rank_ddof: int) -> dict[str, np.ndarray]:
-        """Per row: ``est_aar_sd``, ``est_aar_df``, ``p_hat``, ``r_bar``, ``s_u``.
+        r"""Per row: ``est_aar_sd``, ``est_aar_df``, ``p_hat``, ``s_u`` and the sums over pairs
+        of complete firm-events of their residual correlations (``pair_sum``, over
+        ``pairs`` pairs) and of their U correlations (``pair_sum_u``).
 
         The same quantities :func:`research.inference.battery` computes from the
         residuals: the s.d. (ddof 1) of the estimation-window AARs and its degrees
         of freedom (Brown & Warner 1985), the mean share of positive residuals
-        (Cowan 1992), the mean pairwise residual correlation (Kolari & Pynnönen
-        2010; the identity of :func:`research.inference.mean_residual_correlation`)
-        and :math:`S_U = \\sqrt{\\sum_t \\bar U_t^2/(T - \\delta)}` (Corrado 1989).
+        (Cowan 1992), the correlations of Kolari & Pynnönen (2010) among complete
+        firm-events, from :math:`\sum_{i<j} z_i\cdot z_j = (\lVert\sum_i z_i\rVert^2 -
+        \sum_i\lVert z_i\rVert^2)/2` with rows standardized (ddof 1), and
+        :math:`S_U = \sqrt{\sum_t \bar U_t^2/(T - \delta)}` (Corrado 1989).  The
+        generalized rank test's sums ``grank_a`` and present days ``n_present``, the
+        residual sums ``resid_sum`` and firm-events ``n`` pass through.
         """
         count = self.u_count[:, : self.resid.shape[1]]
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -151,9 +160,11 @@ class EstimationSums:
             ss = (np.where(present, aar - mean[:, None], 0.0) ** 2).sum(axis=1)
             aar_sd = np.where(m > 1, np.sqrt(ss / np.maximum(m - 1, 1)), np.nan)
             p_hat = np.where(self.share_n > 0, self.share / np.maximum(self.share_n, 1), np.nan)
-            n = self.n
-            total = (self.z**2).sum(axis=1) - self.zz
-            r_bar = np.where(n >= 2, total / ((self.t_eff / n - 1) * n * (n - 1)), 0.0)
+            t = self.z.shape[1]
+            nc = self.n_complete
+            # sum over pairs of complete firm-events of sum_t z_i z_j / (T - 1)
+            pair_sum = ((self.z**2).sum(axis=1) - nc * (t - 1)) / (2 * (t - 1))
+            pair_sum_u = ((self.z_u**2).sum(axis=1) - nc * (t - 1)) / (2 * (t - 1))
             u_bar = np.where(self.u_count > 0, self.u / np.maximum(self.u_count, 1), np.nan)
             u_present = np.isfinite(u_bar)
             s_u = np.sqrt(
@@ -164,9 +175,26 @@ class EstimationSums:
             "est_aar_sd": aar_sd,
             "est_aar_df": m - 1,
             "p_hat": p_hat,
-            "r_bar": r_bar,
+            "pair_sum": pair_sum,
+            "pair_sum_u": pair_sum_u,
+            "pairs": nc * (nc - 1) / 2,
             "s_u": s_u,
+            "grank_a": self.grank_a,
+            "n_present": count,
+            "resid_sum": self.resid,
+            "n": self.n,
         }
+
+
+def _standardized_rows(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``values`` standardized over each row (ddof 1) where ``rows``, zero elsewhere."""
+    out = np.zeros_like(values)
+    if rows.any():
+        v = values[rows]
+        dev = v - v.mean(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[rows] = dev / np.sqrt((dev**2).sum(axis=1, keepdims=True) / (v.shape[1] - 1))
+    return np.where(np.isfinite(out), out, 0.0)
 
 
 # ----------------------------------------------------------------------------------------
@@ -366,6 +394,162 @@ def _wilcoxon(values, starts, sizes, pmf):
     return stat, p
 
 
+def _segment_dot(w: np.ndarray, b: np.ndarray, starts: np.ndarray, sizes: np.ndarray):
+    r""":math:`\sum_{i \in s} w_i b_{it}` for each segment ``s`` (rows ``starts``/``sizes``)."""
+    if len(starts) > 200:  # many small segments: one pass
+        return _segment_sum(
+            np.where(b, w[:, None], 0.0) if b.dtype == bool else w[:, None] * b, starts
+        )
+    return np.vstack([w[a : a + k] @ b[a : a + k] for a, k in zip(starts, sizes, strict=True)])
+
+
+def mean_correlations(
+    resid: np.ndarray,
+    ar_days: np.ndarray,
+    starts: np.ndarray,
+    sizes: np.ndarray,
+    est: dict[str, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per segment: the mean pairwise-complete correlation of the estimation residuals and
+    of Corrado's U on the estimation days (as :func:`research.inference.mean_residual_correlation`).
+
+    Pairs of complete firm-events come from the sums in ``est``; every pair with an
+    incomplete firm-event is computed over its common days here.
+    """
+    t = resid.shape[1]
+    total = np.array(est["pair_sum"], dtype=float)
+    total_u = np.array(est["pair_sum_u"], dtype=float)
+    count = np.array(est["pairs"], dtype=float)
+    count_u = count.copy()
+    incomplete = ~np.isfinite(resid).all(axis=1)
+    for seg in np.flatnonzero(np.add.reduceat(incomplete, starts) if len(starts) else []):
+        rows = slice(starts[seg], starts[seg] + sizes[seg])
+        inc = np.flatnonzero(incomplete[rows])
+        later = np.arange(sizes[seg])[None, :] > inc[:, None]  # each pair once
+        pair = ~incomplete[rows][None, :] | (incomplete[rows][None, :] & later)
+        u = rank_u(np.hstack([resid[rows], ar_days[rows]]))[:, :t]
+        for values, tot, cnt in ((resid[rows], total, count), (u, total_u, count_u)):
+            r = pairwise_correlations(values[inc], values)
+            ok = pair & np.isfinite(r)
+            tot[seg] += r[ok].sum()
+            cnt[seg] += ok.sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (
+            np.where(count > 0, total / np.maximum(count, 1), 0.0),
+            np.where(count_u > 0, total_u / np.maximum(count_u, 1), 0.0),
+        )
+
+
+def _grank(sar_est, scar, starts, sizes, grank_a, n_present):
+    """Kolari-Pynnönen's (2011) generalized rank tests per segment and column, as
+    :func:`research.inference.grank`.
+
+    ``grank_a`` and ``n_present`` (segments, T) are the segments' sums of each
+    estimation day's rank among its firm-event's estimation days over ``T_i + 2`` and
+    their counts of present days; the event observation's place among each firm-event's
+    estimation days is counted here, column by column.
+    """
+    n_seg, n_cols = len(starts), scar.shape[1]
+    present = np.isfinite(sar_est)
+    t_i = present.sum(axis=1)
+    w = 1.0 / (t_i + 2.0)
+    n_days = sar_est.shape[1] + 1
+    finite = np.isfinite(scar)
+    cnt = _segment_sum(finite.astype(float), starts)
+    mean = np.where(
+        cnt > 0, _segment_sum(np.where(finite, scar, 0.0), starts) / np.maximum(cnt, 1), np.nan
+    )
+    dev = np.where(finite, scar - np.repeat(mean, sizes, axis=0), 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sd = np.sqrt(_segment_sum(dev**2, starts) / (cnt - 1))
+        g = scar / np.repeat(sd, sizes, axis=0)
+    out = {
+        k: np.full((n_seg, n_cols), np.nan)
+        for k in ("grank_t", "grank_t_p", "grank_z", "grank_z_p")
+    }
+    for j in range(n_cols):
+        gj = g[:, j : j + 1]
+        valid = np.isfinite(gj[:, 0])
+        above = sar_est > gj
+        below = sar_est < gj
+        n_above, n_below = above.sum(axis=1), below.sum(axis=1)
+        ties = t_i - n_above - n_below
+        b = above if not (ties[valid] > 0).any() else above + 0.5 * (present & ~above & ~below)
+        u0 = np.where(valid, (1 + n_below + 0.5 * ties) * w - 0.5, 0.0)
+        n = _segment_sum(valid.astype(float), starts)
+        a_sum, n_t = grank_a, n_present
+        if not valid.all():  # firm-events without this column's observation leave it
+            gone = ~valid
+            ranks = np.zeros_like(sar_est)
+            ranks[gone] = np.where(present[gone], average_ranks(sar_est[gone]), 0.0)
+            a_sum = a_sum - _segment_dot(w * gone, ranks, starts, sizes)
+            n_t = n_t - _segment_dot(gone.astype(float), present, starts, sizes)
+        b_sum = _segment_dot(w * valid, b, starts, sizes)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            u_bar = np.where(n_t > 0, (a_sum + b_sum) / n_t - 0.5, 0.0)
+            u_bar0 = _segment_sum(u0, starts) / n
+            s_u = np.sqrt(((n_t / n[:, None]) * u_bar**2).sum(axis=1) + u_bar0**2) / np.sqrt(n_days)
+            z = _div(u_bar0, s_u)
+            t = z * np.sqrt((n_days - 2) / (n_days - 1 - z**2))
+            var = _segment_sum(np.where(valid, t_i / (12.0 * (t_i + 2.0)), 0.0), starts) / n**2
+            zz = _div(u_bar0, np.sqrt(var))
+        ok = (n >= 2) & (sd[:, j] > 0)
+        out["grank_t"][:, j] = np.where(ok, t, np.nan)
+        out["grank_t_p"][:, j] = np.where(ok, _p_t(t, np.full(n_seg, n_days - 2.0)), np.nan)
+        out["grank_z"][:, j] = np.where(ok, zz, np.nan)
+        out["grank_z_p"][:, j] = np.where(ok, _p_z(zz), np.nan)
+    return out
+
+
+def _skewness_corrected(values, starts, sizes):
+    """Hall's (1992) skewness-corrected t per segment and column, as
+    :func:`research.inference.skewness_corrected_t`."""
+    finite = np.isfinite(values)
+    n = _segment_sum(finite.astype(float), starts)
+    mean = np.where(
+        n > 0, _segment_sum(np.where(finite, values, 0.0), starts) / np.maximum(n, 1), np.nan
+    )
+    dev = np.where(finite, values - np.repeat(mean, sizes, axis=0), 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = np.sqrt(_segment_sum(dev**2, starts) / (n - 1))
+        gamma = n * _segment_sum(dev**3, starts) / ((n - 1) * (n - 2) * s**3)
+        ratio = _ratio(mean, s)
+        t = np.sqrt(n) * (ratio + gamma * ratio**2 / 3 + gamma**2 * ratio**3 / 27 + gamma / (6 * n))
+    t = np.where(n > 2, np.where(mean == 0, 0.0, t), np.nan)
+    t = np.where(np.isfinite(t), t, np.nan)
+    return t, _p_t(t, n - 1)
+
+
+def _permutation(mean, resid, starts, sizes, est_resid_sum, n_firms, length):
+    """Calendar-time permutation p-values per segment and column, as
+    :func:`research.inference.permutation_p` on :func:`research.inference.permutation_null`."""
+    n_seg, n_cols = mean.shape
+    p = np.full((n_seg, n_cols), np.nan)
+    incomplete = ~np.isfinite(resid).all(axis=1)
+    for k in np.unique(length).astype(int):
+        cols = np.flatnonzero(length == k)
+        c = np.zeros((n_seg, est_resid_sum.shape[1] + 1))
+        c[:, 1:] = np.cumsum(est_resid_sum, axis=1)
+        total = c[:, k:] - c[:, :-k]  # sum over firm-events of their block sums
+        count = np.repeat(n_firms[:, None], total.shape[1], axis=1).astype(float)
+        if incomplete.any():  # a firm-event with no day in a block leaves that block's mean
+            empty = ~np.isfinite(block_sums(resid[incomplete], k))
+            lost = np.zeros((len(resid), total.shape[1]))
+            lost[incomplete] = empty
+            count -= _segment_sum(lost, starts)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            null = np.where(count > 0, total / count, np.nan)
+        finite = np.isfinite(null)
+        m = finite.sum(axis=1)
+        for j in cols:
+            obs = mean[:, j : j + 1]
+            ge = (finite & (null >= obs)).sum(axis=1)
+            le = (finite & (null <= obs)).sum(axis=1)
+            pj = np.minimum(1.0, 2 * np.minimum(ge + 1, le + 1) / (m + 1))
+            p[:, j] = np.where(np.isfinite(obs[:, 0]) & (m > 0), pj, np.nan)
+    return p
+
+
 def pooled_battery(
     ar: np.ndarray,
     sd: np.ndarray,
@@ -376,6 +560,8 @@ def pooled_battery(
     est: dict[str, np.ndarray],
     options: TestOptions,
     *,
+    resid: np.ndarray,
+    ar_days: np.ndarray,
     length: np.ndarray | None = None,
     pmf: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
@@ -391,6 +577,9 @@ def pooled_battery(
         (N,) residual s.d. and degrees of freedom.
     est
         :meth:`EstimationSums.summaries` of the segments.
+    resid, ar_days
+        (N, T) estimation residuals and (N, L) event-window daily ARs of the rows
+        (the dependent-sample tests pair and rank them).
     length
         (J,) days per column.
 
@@ -429,10 +618,8 @@ def pooled_battery(
     nb, _, bmp_t, bmp_p = _cross_sectional(sar_bmp, starts, sizes)
     out["bmp_t"], out["bmp_t_p"] = bmp_t, bmp_p
 
-    r_bar = est["r_bar"][:, None]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        adj = np.sqrt((1 - r_bar) / (1 + (nb - 1) * r_bar))
-    kp = bmp_t * adj
+    r_bar, r_bar_u = mean_correlations(resid, ar_days, starts, sizes, est)
+    kp = bmp_t * correlation_adjustment(r_bar[:, None], nb)
     out["kolari_pynnonen_t"], out["kolari_pynnonen_t_p"] = kp, _p_t(kp, nb - 1)
 
     u_finite = np.isfinite(u_event)
@@ -455,5 +642,21 @@ def pooled_battery(
     out["generalized_sign_z"], out["generalized_sign_z_p"] = gsign, _p_z(gsign)
 
     out["wilcoxon"], out["wilcoxon_p"] = _wilcoxon(ar, starts, sizes, pmf)
+
+    n_patell = _segment_sum(present.astype(float), starts)
+    adj_patell = z * correlation_adjustment(r_bar[:, None], n_patell)
+    out["adjusted_patell_z"], out["adjusted_patell_z_p"] = adj_patell, _p_z(adj_patell)
+    adj_rank = rank * correlation_adjustment(r_bar_u[:, None], u_count)
+    out["adjusted_rank_z"], out["adjusted_rank_z_p"] = adj_rank, _p_z(adj_rank)
+    out.update(
+        _grank(_div(resid, sigma[:, None]), sar, starts, sizes, est["grank_a"], est["n_present"])
+    )
+    out["skewness_corrected_t"], out["skewness_corrected_t_p"] = _skewness_corrected(
+        ar, starts, sizes
+    )
+    out["permutation"] = mean
+    out["permutation_p"] = _permutation(
+        mean, resid, starts, sizes, est["resid_sum"], est["n"], length
+    )
     out["n"] = out["n"].astype(int)
     return out

@@ -251,6 +251,8 @@ class EventStudy:
                 f"No firm-event can be estimated: {first['security']} ({first['event']}) has "
                 f"{first['reason']}; lengthen the estimation window or lower --min-obs."
             )
+        if "resid" in out:
+            params = replace(params, resid=out["resid"])
         return EventStudyResults(
             study=self,
             events=ev.reset_index(drop=True),
@@ -409,8 +411,9 @@ class EventStudy:
         }
         if u_evt is not None:
             part["u_evt"] = u_evt
-        if keep_resid:
+        if keep_resid or acc is not None:  # the dependent-sample tests pair and rank them
             part["resid"] = fit.resid
+        if keep_resid:
             part["u_all"] = u_all
         return part
 
@@ -721,8 +724,14 @@ class EventStudyResults:
 
     # -- computed on first use -----------------------------------------------------------
     def _second_pass(self) -> dict[str, np.ndarray]:
-        """Estimate again, keeping the estimation residuals and every rank (the first
-        pass keeps only what the tests need)."""
+        """The estimation residuals and every rank: from the first pass's residuals, or by
+        estimating again when the study was fitted with ``pooled=False``."""
+        if "second" not in self._cache and self._params.resid is not None:
+            resid = self._params.resid
+            self._cache["second"] = {
+                "resid": resid,
+                "u_all": inference.rank_u(np.hstack([resid, self.ar])),
+            }
         if "second" not in self._cache:
             out, sums = self.study._estimate(
                 *self.positions, self._cells, sums=self._sums is None, keep_resid=True
@@ -730,6 +739,7 @@ class EventStudyResults:
             self._cache["second"] = {"resid": out["resid"], "u_all": out["u_all"]}
             if self._sums is None:  # fitted with pooled=False: this pass serves the tests too
                 self._sums, self._u_evt = sums, out["u_evt"]
+                self._params = replace(self._params, resid=out["resid"])
         return self._cache["second"]
 
     @property
@@ -737,7 +747,10 @@ class EventStudyResults:
         """The estimation: coefficients, ``(X'X)^-1``, sigma, residuals (re-estimated on
         first use), R² (:class:`research.models.Fit`)."""
         if "fit" not in self._cache:
-            self._cache["fit"] = replace(self._params, resid=self._second_pass()["resid"])
+            resid = self._params.resid
+            if resid is None:
+                resid = self._second_pass()["resid"]
+            self._cache["fit"] = replace(self._params, resid=resid)
         return self._cache["fit"]
 
     @property
@@ -773,6 +786,7 @@ class EventStudyResults:
     def _estimation_sums(self) -> pooling.EstimationSums:
         if self._sums is None:  # fitted with pooled=False: one more pass
             out, self._sums = self.study._estimate(*self.positions, self._cells, sums=True)
+            self._params = replace(self._params, resid=out["resid"])
             if self._u_evt is None:
                 self._u_evt = out["u_evt"]
         return self._sums
@@ -865,6 +879,7 @@ class EventStudyResults:
             arrays = (c["car"][rows], c["sd"][rows], c["u"][rows])
             length = c["length"][0]
         sigma, df = f.sigma[rows], f.df[rows].astype(float)
+        resid, ar_days = f.resid[rows], self.ar[rows]
         partitions = [(layout.cell_start, cell_sums)]
         if any(kind == "event" for _, _, kind, _ in layout.cohorts):  # their `all` rows
             partitions.append((layout.event_start, cell_sums.combine(layout.event_cells)))
@@ -879,6 +894,8 @@ class EventStudyResults:
                 starts,
                 sums.summaries(opts.rank_ddof),
                 opts,
+                resid=resid,
+                ar_days=ar_days,
                 length=length,
                 pmf=pmf,
             )

@@ -310,3 +310,26 @@ def test_vectorised_wilcoxon_equals_scipy(n):
         nz = col[col != 0]
         assert w[j] == pytest.approx(stats.rankdata(np.abs(nz))[nz > 0].sum(), rel=1e-12)
         assert p[j] == pytest.approx(ref.pvalue, rel=1e-9), (n, j)
+
+
+def test_mean_residual_correlation_is_pairwise_complete_on_unbalanced_samples():
+    """Item 5 of the clustered-inference work: each pair over the days both firm-events
+    have (a firm with 190 of 240 days, as 3380.HK, must not pull r-bar towards zero).
+    Reference: the long-hand mean of np.corrcoef over each pair's common days."""
+    from research.inference import mean_residual_correlation
+
+    rng = np.random.default_rng(7)
+    common = rng.normal(size=240)
+    est = 0.6 * common + rng.normal(size=(8, 240))
+    est[0, :50] = np.nan  # 190 of 240 days
+    est[3, rng.random(240) < 0.2] = np.nan
+    pairs = []
+    for a in range(8):
+        for b in range(a + 1, 8):
+            both = np.isfinite(est[a]) & np.isfinite(est[b])
+            pairs.append(np.corrcoef(est[a, both], est[b, both])[0, 1])
+    assert mean_residual_correlation(est) == pytest.approx(np.mean(pairs), rel=1e-12)
+    # the old zero-filled estimate was biased down here
+    filled = np.where(np.isfinite(est), est, 0.0)
+    z = (filled - filled.mean(1, keepdims=True)) / filled.std(1, ddof=1, keepdims=True)
+    assert np.mean(pairs) > ((z.sum(0) ** 2).sum() - (z**2).sum()) / (239 * 8 * 7) + 0.01
