@@ -39,11 +39,18 @@ For dependent samples (firm-events that share calendar dates, whose abnormal
 returns are cross-correlated; see docs/validation.md for their size there):
 
 ``adjusted_patell_z``
-    :math:`z_{Patell}\sqrt{(1-\bar r)/(1+(N-1)\bar r)}`, N(0,1)
-    (Kolari & Pynnönen 2010, eq. 11 applied to Patell's z).
+    :math:`z_{Patell}/\sqrt{1+(N-1)\bar r}`, N(0,1): Patell's variance is known under
+    independence, so only the inflation of the variance of a sum of correlated SARs
+    is corrected (Kolari & Pynnönen 2010; the form EventStudyTools publishes, whose
+    BMP version also carries :math:`1-\bar r`).
 ``adjusted_rank_z``
-    :math:`z_{rank}\sqrt{(1-\bar r_U)/(1+(N-1)\bar r_U)}`, :math:`\bar r_U` the mean
-    pairwise correlation of the Corrado ``U`` over the estimation window, N(0,1).
+    :math:`\bar U/\sqrt{V_0(1+(N-1)\bar r_U)}`, :math:`V_0 = N^{-2}\sum_i
+    L_i(M_i-L_i)/(12(M_i+1))` the null variance of the mean of Corrado's ``U`` (summed
+    over the ``L_i`` days of a CAR window) for independent firm-events, :math:`\bar r_U`
+    the mean pairwise correlation of ``U`` over the estimation window, N(0,1): the rank
+    analogue of ``adjusted_patell_z``.  The literature has no Kolari-Pynnönen factor
+    for Corrado's own z, whose time-series :math:`S_U` already includes the
+    correlation (multiplying it by one would count the correlation twice).
 ``grank_t``, ``grank_z``
     The generalized rank tests of Kolari & Pynnönen (2011): the event window
     collapsed into one cumulative standardized abnormal return, re-standardized
@@ -205,10 +212,23 @@ def mean_residual_correlation(est: np.ndarray, min_common: int = 3) -> float:
     return float(r.mean()) if r.size else 0.0
 
 
-def correlation_adjustment(r_bar, n) -> np.ndarray:
-    r"""Kolari & Pynnönen's (2010) factor :math:`\sqrt{(1-\bar r)/(1+(N-1)\bar r)}`."""
+def correlation_adjustment(r_bar, n, cross_sectional: bool = True) -> np.ndarray:
+    r"""Kolari & Pynnönen's (2010) factor :math:`\sqrt{(1-\bar r)/(1+(N-1)\bar r)}` for a
+    statistic whose variance is estimated cross-sectionally (BMP), or
+    :math:`1/\sqrt{1+(N-1)\bar r}` for one whose variance is known under independence
+    (``cross_sectional=False``: Patell, ranks)."""
+    r_bar, n = np.asarray(r_bar), np.asarray(n)
+    top = (1 - r_bar) if cross_sectional else 1.0
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.sqrt((1 - np.asarray(r_bar)) / (1 + (np.asarray(n) - 1) * np.asarray(r_bar)))
+        return np.sqrt(top / (1 + (n - 1) * r_bar))
+
+
+def rank_sum_variance(m, days) -> np.ndarray:
+    """Null variance of the sum of Corrado's ``U`` over ``days`` distinct days of a row
+    with ``m`` ranked days: :math:`L(M-L)/(12(M+1))` (ranks drawn without replacement
+    from 1..M)."""
+    m, days = np.asarray(m, dtype=float), np.asarray(days, dtype=float)
+    return days * (m - days) / (12 * (m + 1))
 
 
 def average_ranks(values: np.ndarray) -> np.ndarray:
@@ -393,14 +413,13 @@ def grank(sar_est: np.ndarray, scar: np.ndarray) -> dict[str, np.ndarray]:
     :math:`U_{it} = K_{it}/(T_i + 2) - 1/2`;
     :math:`\bar U_t` the mean over the firm-events present on day ``t``,
     :math:`S_{\bar U}^2 = \frac1{T'}\sum_t \frac{n_t}{n}\bar U_t^2` over the
-    :math:`T' = T + 1` days, :math:`Z = \bar U_0/S_{\bar U}`,
+    :math:`T'` days with a firm-event (the estimation days and the event observation), :math:`Z = \bar U_0/S_{\bar U}`,
     ``grank_t`` :math:`= Z\sqrt{(T'-2)/(T'-1-Z^2)}` on :math:`t_{T'-2}`;
     ``grank_z`` :math:`= \bar U_0/\sqrt{\sum_i T_i/(12(T_i+2))/n^2}`, the exact
     null variance of :math:`\bar U_0` for independent firm-events, N(0,1).
     """
     n_cols = scar.shape[1]
     out = {k: np.full(n_cols, np.nan) for k in ("grank_t", "grank_t_p", "grank_z", "grank_z_p")}
-    n_days = sar_est.shape[1] + 1
     for j in range(n_cols):
         rows = np.isfinite(scar[:, j])
         n = int(rows.sum())
@@ -416,6 +435,7 @@ def grank(sar_est: np.ndarray, scar: np.ndarray) -> dict[str, np.ndarray]:
         u_bar = nanmean_columns(u)
         n_t = np.isfinite(u).sum(axis=0)
         present = n_t > 0
+        n_days = int(present.sum())  # days with a firm-event, the event observation included
         s_u = np.sqrt((n_t[present] / n * u_bar[present] ** 2).sum() / n_days)
         z = _div(u_bar[-1], s_u)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -475,6 +495,7 @@ def battery(
     r_bar: float | None = None,
     r_bar_u: float | None = None,
     null: np.ndarray | None = None,
+    window_days: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Every cross-firm test for the columns of ``ar`` (days, or CAR windows).
 
@@ -496,6 +517,9 @@ def battery(
     est_aar_sd, est_aar_df, p_hat, r_bar, r_bar_u, null
         Precomputed estimation-window quantities (computed here when None);
         ``null`` (J, M) is the permutation distribution of each column.
+    window_days
+        (N, J) days with an AR in each column (default ``length`` where ``u_event`` is
+        present), for the null variance of ``adjusted_rank_z``.
 
     Returns
     -------
@@ -576,14 +600,21 @@ def battery(
     out["wilcoxon"], out["wilcoxon_p"] = wilcoxon_signed_rank(ar)
 
     # For dependent samples.  Kolari-Pynnönen's factor on Patell's z ...
-    adj_patell = z * correlation_adjustment(r_bar, present.sum(axis=0))
+    adj_patell = z * correlation_adjustment(r_bar, present.sum(axis=0), cross_sectional=False)
     out["adjusted_patell_z"], out["adjusted_patell_z_p"] = adj_patell, _p_z(adj_patell)
-    # ... and on Corrado's z, with the mean correlation of the estimation-window U
+    # ... and on the mean U, with the mean correlation of the estimation-window U
     if u_event is not None and u_all is not None:
         t_est = est.shape[1]
         r_u = mean_residual_correlation(u_all[:, :t_est]) if r_bar_u is None else r_bar_u
-        n_u = np.isfinite(u_event).sum(axis=0)
-        adj_rank = out["corrado_rank_z"] * correlation_adjustment(r_u, n_u)
+        u_present = np.isfinite(u_event)
+        n_u = u_present.sum(axis=0)
+        if window_days is None:
+            window_days = np.where(u_present, length[None, :], 0.0)
+        m = np.isfinite(u_all).sum(axis=1)[:, None]
+        v0 = _div(np.where(u_present, rank_sum_variance(m, window_days), 0.0).sum(axis=0), n_u**2)
+        adj_rank = _div(nanmean_columns(u_event), np.sqrt(v0)) * correlation_adjustment(
+            r_u, n_u, cross_sectional=False
+        )
         out["adjusted_rank_z"], out["adjusted_rank_z_p"] = adj_rank, _p_z(adj_rank)
     else:
         out["adjusted_rank_z"] = out["adjusted_rank_z_p"] = np.full(n_cols, np.nan)
@@ -604,6 +635,19 @@ def battery(
     out["permutation"] = cs["mean"]
     out["permutation_p"] = permutation_p(cs["mean"], null)
     return out
+
+
+def time_series_half_width(s_aar, df, length, level: float = 0.95) -> np.ndarray:
+    r"""Half-width of the time-series interval of a mean abnormal return over ``length``
+    days: :math:`t_{df,(1+level)/2}\sqrt{L}\,S(\overline{AR})`, with
+    :math:`S(\overline{AR})` the s.d. of the cohort's estimation-window AARs on ``df``
+    degrees of freedom (the interval that inverts ``crude_dependence``; Brown & Warner
+    1985).  It keeps the cross-correlation of firm-events that share calendar days,
+    which a firm bootstrap drops."""
+    df = np.asarray(df, dtype=float)
+    with np.errstate(invalid="ignore"):
+        q = special.stdtrit(np.where(df > 0, df, np.nan), (1 + level) / 2)
+    return q * np.sqrt(length) * np.asarray(s_aar)
 
 
 def bootstrap_mean_ci(

@@ -37,6 +37,7 @@ from research.inference import (
     block_sums,
     correlation_adjustment,
     pairwise_correlations,
+    rank_sum_variance,
     rank_u,
     tie_runs,
 )
@@ -453,7 +454,6 @@ def _grank(sar_est, scar, starts, sizes, grank_a, n_present):
     present = np.isfinite(sar_est)
     t_i = present.sum(axis=1)
     w = 1.0 / (t_i + 2.0)
-    n_days = sar_est.shape[1] + 1
     finite = np.isfinite(scar)
     cnt = _segment_sum(finite.astype(float), starts)
     mean = np.where(
@@ -488,6 +488,7 @@ def _grank(sar_est, scar, starts, sizes, grank_a, n_present):
         with np.errstate(invalid="ignore", divide="ignore"):
             u_bar = np.where(n_t > 0, (a_sum + b_sum) / n_t - 0.5, 0.0)
             u_bar0 = _segment_sum(u0, starts) / n
+            n_days = (n_t > 0).sum(axis=1) + 1.0  # days with a firm-event, and the event
             s_u = np.sqrt(((n_t / n[:, None]) * u_bar**2).sum(axis=1) + u_bar0**2) / np.sqrt(n_days)
             z = _div(u_bar0, s_u)
             t = z * np.sqrt((n_days - 2) / (n_days - 1 - z**2))
@@ -495,7 +496,7 @@ def _grank(sar_est, scar, starts, sizes, grank_a, n_present):
             zz = _div(u_bar0, np.sqrt(var))
         ok = (n >= 2) & (sd[:, j] > 0)
         out["grank_t"][:, j] = np.where(ok, t, np.nan)
-        out["grank_t_p"][:, j] = np.where(ok, _p_t(t, np.full(n_seg, n_days - 2.0)), np.nan)
+        out["grank_t_p"][:, j] = np.where(ok, _p_t(t, n_days - 2.0), np.nan)
         out["grank_z"][:, j] = np.where(ok, zz, np.nan)
         out["grank_z_p"][:, j] = np.where(ok, _p_z(zz), np.nan)
     return out
@@ -562,6 +563,7 @@ def pooled_battery(
     *,
     resid: np.ndarray,
     ar_days: np.ndarray,
+    window_days: np.ndarray | None = None,
     length: np.ndarray | None = None,
     pmf: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
@@ -580,6 +582,8 @@ def pooled_battery(
     resid, ar_days
         (N, T) estimation residuals and (N, L) event-window daily ARs of the rows
         (the dependent-sample tests pair and rank them).
+    window_days
+        (N, J) days with an AR in each column (default: 1 where ``ar`` is present).
     length
         (J,) days per column.
 
@@ -594,6 +598,8 @@ def pooled_battery(
     sizes = np.diff(np.r_[starts, n_rows]).astype(int)
     length = np.ones(n_cols) if length is None else np.asarray(length, dtype=float)
     pmf = signed_rank_null() if pmf is None else pmf
+    if window_days is None:
+        window_days = np.isfinite(ar).astype(float)
     out: dict[str, np.ndarray] = {}
     n, mean, t, p = _cross_sectional(ar, starts, sizes)
     out["n"], out["aar"] = n, mean
@@ -604,6 +610,9 @@ def pooled_battery(
     out["crude_dependence_p"] = _p_t(
         crude, np.broadcast_to(est["est_aar_df"][:, None], crude.shape)
     )
+    # for the time-series interval of the mean (underscore: not an output column)
+    out["_ts_sd"] = np.broadcast_to(est["est_aar_sd"][:, None], crude.shape)
+    out["_ts_df"] = np.broadcast_to(est["est_aar_df"][:, None], crude.shape).astype(float)
 
     sar = _div(ar, sd)
     var_t = np.where(df > 2, _div(df, df - 2), np.nan)
@@ -644,9 +653,14 @@ def pooled_battery(
     out["wilcoxon"], out["wilcoxon_p"] = _wilcoxon(ar, starts, sizes, pmf)
 
     n_patell = _segment_sum(present.astype(float), starts)
-    adj_patell = z * correlation_adjustment(r_bar[:, None], n_patell)
+    adj_patell = z * correlation_adjustment(r_bar[:, None], n_patell, cross_sectional=False)
     out["adjusted_patell_z"], out["adjusted_patell_z_p"] = adj_patell, _p_z(adj_patell)
-    adj_rank = rank * correlation_adjustment(r_bar_u[:, None], u_count)
+    m = (np.isfinite(resid).sum(axis=1) + np.isfinite(ar_days).sum(axis=1))[:, None]
+    v0 = _segment_sum(np.where(u_finite, rank_sum_variance(m, window_days), 0.0), starts)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        adj_rank = _div(u_bar, np.sqrt(v0 / u_count**2)) * correlation_adjustment(
+            r_bar_u[:, None], u_count, cross_sectional=False
+        )
     out["adjusted_rank_z"], out["adjusted_rank_z_p"] = adj_rank, _p_z(adj_rank)
     out.update(
         _grank(_div(resid, sigma[:, None]), sar, starts, sizes, est["grank_a"], est["n_present"])

@@ -878,6 +878,7 @@ class EventStudyResults:
             c = self.cars
             arrays = (c["car"][rows], c["sd"][rows], c["u"][rows])
             length = c["length"][0]
+        window_days = self.window_days(level)[rows]
         sigma, df = f.sigma[rows], f.df[rows].astype(float)
         resid, ar_days = f.resid[rows], self.ar[rows]
         partitions = [(layout.cell_start, cell_sums)]
@@ -896,6 +897,7 @@ class EventStudyResults:
                 opts,
                 resid=resid,
                 ar_days=ar_days,
+                window_days=window_days,
                 length=length,
                 pmf=pmf,
             )
@@ -919,8 +921,57 @@ class EventStudyResults:
             }
         )
         for key, val in out.items():
-            frame[key] = val.ravel()
+            if not key.startswith("_"):
+                frame[key] = val.ravel()
         return frame
+
+    def window_days(self, level: str) -> np.ndarray:
+        """(K, J) event days with an abnormal return in each column: each day (``day``)
+        or each CAR window (``window``)."""
+        present = np.isfinite(self.ar)
+        if level == "day":
+            return present.astype(float)
+        return np.column_stack(
+            [
+                present[:, (self.days >= a) & (self.days <= b)].sum(axis=1)
+                for a, b in self.settings.car_windows
+            ]
+        ).astype(float)
+
+    @property
+    def cohort_clustering(self) -> pd.DataFrame:
+        """Per cohort: ``n`` firm-events, ``dates`` distinct day-0 sessions,
+        ``overlapping`` firm-events whose event window overlaps another's in calendar
+        time, and ``clustered`` (any such overlap: the cohort's abnormal returns are
+        cross-correlated)."""
+        if "clustering" not in self._cache:
+            pos0, _ = self.positions
+            span = self.settings.window[1] - self.settings.window[0]
+            rows = []
+            for event, group, members in self.cohorts():
+                p = np.sort(pos0[members])
+                near = np.diff(p) <= span
+                touching = np.zeros(len(p), dtype=bool)
+                touching[:-1] |= near
+                touching[1:] |= near
+                rows.append((event, group, len(p), len(np.unique(p)), int(touching.sum())))
+            frame = pd.DataFrame(rows, columns=["event", "group", "n", "dates", "overlapping"])
+            frame["clustered"] = frame["overlapping"] > 0
+            self._cache["clustering"] = frame
+        return self._cache["clustering"]
+
+    @property
+    def clustered(self) -> bool:
+        """Whether any cohort's firm-events share calendar days (see
+        :attr:`cohort_clustering`)."""
+        return bool(self.cohort_clustering["clustered"].any())
+
+    @property
+    def headline_tests(self) -> tuple[str, ...]:
+        """The tests this study leads with (:func:`research.headline.headline_tests`)."""
+        from research.headline import headline_tests
+
+        return headline_tests(self.clustered)
 
     @property
     def day_tests(self) -> pd.DataFrame:
@@ -932,7 +983,14 @@ class EventStudyResults:
         first = np.array([m[0] for m in members], dtype=np.intp)
         frame = self._cohort_frame(out, ("day", self.days), length)
         frame.insert(3, "date", pd.to_datetime(self.dates[first].ravel()))
-        frame.insert(6, "caar", np.nancumsum(out["aar"], axis=1).ravel())
+        caar = np.nancumsum(out["aar"], axis=1)
+        frame.insert(6, "caar", caar.ravel())
+        # the CAAR path's time-series band: the t-th day cumulates t - w0 + 1 AARs
+        half = inference.time_series_half_width(
+            out["_ts_sd"], out["_ts_df"], np.arange(1, length + 1)[None, :]
+        )
+        frame["caar_ci_low"] = (caar - half).ravel()
+        frame["caar_ci_high"] = (caar + half).ravel()
         one = np.array([len(m) == 1 for m in members])[:, None]
         t = inference.single_t(self.ar[first], self.sd[first])
         p = inference.single_p(t, self._params.df[first])
@@ -954,13 +1012,23 @@ class EventStudyResults:
         frame.insert(
             5, "bhar", np.concatenate([inference.nanmean_columns(bhar[m]) for m in members])
         )
+        # the CAAR interval: from the cohort's estimation-window AAR series when its
+        # firm-events share calendar days (a firm bootstrap assumes them independent and
+        # under-covers there; docs/validation.md), else the firm bootstrap
+        half = inference.time_series_half_width(
+            out["_ts_sd"], out["_ts_df"], self.cars["length"][0][None, :]
+        )
+        clustered = self.cohort_clustering["clustered"].to_numpy()
+        boot = ~clustered & (self.settings.bootstrap > 0)
+        lo, hi = out["caar"] - half, out["caar"] + half
         rng = np.random.default_rng(self.settings.seed)
-        bounds = [
-            inference.bootstrap_mean_ci(self.cars["car"][m], self.settings.bootstrap, rng)
-            for m in members
-        ]
-        frame["caar_ci_low"] = np.concatenate([lo for lo, _ in bounds])
-        frame["caar_ci_high"] = np.concatenate([hi for _, hi in bounds])
+        for k in np.flatnonzero(boot):
+            lo[k], hi[k] = inference.bootstrap_mean_ci(
+                self.cars["car"][members[k]], self.settings.bootstrap, rng
+            )
+        frame["caar_ci_low"] = lo.ravel()
+        frame["caar_ci_high"] = hi.ravel()
+        frame["ci_method"] = np.repeat(np.where(boot, "bootstrap", "time-series"), len(labels))
         first = np.array([m[0] for m in members], dtype=np.intp)
         one = np.array([len(m) == 1 for m in members])[:, None]
         t = self.cars["t"][first]
@@ -993,7 +1061,13 @@ class EventStudyResults:
     def to_dict(self) -> dict[str, Any]:
         """Everything as plain data (the JSON output)."""
         est = self.estimation
+        from research.headline import headline_reason, test_notes
+
         return {
+            "headline_tests": list(self.headline_tests),
+            "headline_reason": headline_reason(self.clustered),
+            "test_notes": test_notes(self.clustered),
+            "cohorts": _records(self.cohort_clustering),
             "settings": asdict(self.settings),
             "alignment": _records(self.alignment),
             "benchmark_alignment": self.benchmark_alignment or {},

@@ -32,6 +32,7 @@ def reference_battery(res, rows: np.ndarray, level: str) -> dict[str, np.ndarray
         "options": inference.TestOptions(s.bmp_prediction_error, s.rank_ddof),
         "u_all": res.u_all[rows],
     }
+    common["window_days"] = res.window_days(level)[rows]
     if level == "day":
         return inference.battery(res.ar[rows], res.sd[rows], u_event=res.u_evt[rows], **common)
     c = res.cars

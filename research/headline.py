@@ -1,0 +1,90 @@
+"""Which tests a study leads with, chosen from the size evidence in docs/validation.md.
+
+Firm-events that share calendar dates (one sector reacting to one announcement) have
+cross-correlated abnormal returns.  Tests that assume independent firm-events then
+reject a true null far too often (docs/validation.md, "Clustered event dates"), so a
+study whose cohorts cluster in time leads with the tests that held their size in that
+simulation; a study of scattered dates leads with the classic set, which holds there.
+Every test is still computed and available (``--tests all``, JSON, CSV); in a clustered
+study the ones that assume independence carry the size they showed.
+
+The evidence is ``size_evidence.json`` beside this module, written by
+``python scripts/size_power.py`` together with the tables of docs/validation.md.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+from research.inference import INDEPENDENCE_TESTS
+
+EVIDENCE = Path(__file__).with_name("size_evidence.json")
+
+# Scattered dates: every test held its size in the scattered-date simulation; these
+# are the most used and the most powerful there.
+SCATTERED_HEADLINE = (
+    "bmp_t",
+    "kolari_pynnonen_t",
+    "crude_dependence",
+    "corrado_rank_z",
+    "generalized_sign_z",
+)
+
+
+@cache
+def size_evidence() -> dict:
+    """The clustered-date rejection rates at 5% per test (``{}`` if the file is absent)."""
+    if not EVIDENCE.exists():
+        return {}
+    return json.loads(EVIDENCE.read_text())
+
+
+def clustered_headline() -> tuple[str, ...]:
+    """Tests whose clustered-date size stayed within the band recorded with the evidence
+    at day 0 and over every CAR window of every group simulated."""
+    ev = size_evidence()
+    return tuple(ev.get("headline", ()))
+
+
+def headline_tests(clustered: bool) -> tuple[str, ...]:
+    """The tests a study shows first: :func:`clustered_headline` when any cohort clusters
+    in time (and the evidence exists), else :data:`SCATTERED_HEADLINE`."""
+    if clustered and clustered_headline():
+        return clustered_headline()
+    return SCATTERED_HEADLINE
+
+
+def headline_reason(clustered: bool) -> str:
+    """One sentence saying why these tests lead."""
+    if clustered:
+        return (
+            "firm-events of a cohort share calendar days, so their abnormal returns are "
+            "cross-correlated; these tests held their size with clustered dates in "
+            "docs/validation.md, while tests assuming independence did not"
+        )
+    return (
+        "the firm-events' event windows do not overlap in calendar time; every test held "
+        "its size with scattered dates in docs/validation.md"
+    )
+
+
+def test_notes(clustered: bool) -> dict[str, str]:
+    """For a clustered study: each test that is not a headline test, with the largest
+    rejection rate of a true null at 5% it showed with clustered dates (and whether it
+    assumes independent firm-events)."""
+    if not clustered:
+        return {}
+    ev = size_evidence()
+    worst, headline = ev.get("worst_size", {}), set(ev.get("headline", ()))
+    notes = {}
+    for name, rate in worst.items():
+        if name in headline:
+            continue
+        why = "assumes independent firm-events; " if name in INDEPENDENCE_TESTS else ""
+        notes[name] = (
+            f"{why}rejected a true null in up to {rate:.1%} of clustered-date trials at 5% "
+            "(docs/validation.md)"
+        )
+    return notes
