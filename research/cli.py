@@ -367,7 +367,15 @@ def regress(
     ] = None,
     window: Annotated[str, typer.Option(help="Event window: relative days or two dates.")] = "-1,1",
     estimation: Annotated[str, typer.Option(help="Estimation window.")] = "-250,-11",
-    hac: Annotated[bool, typer.Option("--hac", help="Newey-West (HAC) standard errors.")] = False,
+    hac: Annotated[
+        bool,
+        typer.Option(
+            "--hac",
+            help="Event-day s.e. from the prediction-error decomposition with Newey-West "
+            "autocovariances and benchmark covariance (a sandwich is degenerate for a one-day "
+            "dummy); benchmark terms Newey-West.",
+        ),
+    ] = False,
     maxlags: Annotated[int | None, typer.Option(help="HAC lags (default Newey-West 1994).")] = None,
     long_short: Annotated[
         str | None,

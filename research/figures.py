@@ -157,8 +157,8 @@ def fig_caar(data: FigureData):
     axes[1].set_ylabel("")
     axes[0].legend(fontsize=7.5, frameon=False, loc="lower left")
     fig.suptitle(
-        "CAAR with 95% cross-sectional bands; property groups: market model on the "
-        "HSI, estimation days -250..-11",
+        "CAAR with 95% bands widened for the stocks' residual correlation (Kolari-Pynnönen); "
+        "market model on the HSI, estimation days -250..-11",
         fontsize=10,
     )
     return fig

@@ -413,7 +413,8 @@ def grank(sar_est: np.ndarray, scar: np.ndarray) -> dict[str, np.ndarray]:
     :math:`U_{it} = K_{it}/(T_i + 2) - 1/2`;
     :math:`\bar U_t` the mean over the firm-events present on day ``t``,
     :math:`S_{\bar U}^2 = \frac1{T'}\sum_t \frac{n_t}{n}\bar U_t^2` over the
-    :math:`T'` days with a firm-event (the estimation days and the event observation), :math:`Z = \bar U_0/S_{\bar U}`,
+    :math:`T'` days with a firm-event (the estimation days and the event
+    observation), :math:`Z = \bar U_0/S_{\bar U}`,
     ``grank_t`` :math:`= Z\sqrt{(T'-2)/(T'-1-Z^2)}` on :math:`t_{T'-2}`;
     ``grank_z`` :math:`= \bar U_0/\sqrt{\sum_i T_i/(12(T_i+2))/n^2}`, the exact
     null variance of :math:`\bar U_0` for independent firm-events, N(0,1).
@@ -637,17 +638,22 @@ def battery(
     return out
 
 
-def time_series_half_width(s_aar, df, length, level: float = 0.95) -> np.ndarray:
-    r"""Half-width of the time-series interval of a mean abnormal return over ``length``
-    days: :math:`t_{df,(1+level)/2}\sqrt{L}\,S(\overline{AR})`, with
-    :math:`S(\overline{AR})` the s.d. of the cohort's estimation-window AARs on ``df``
-    degrees of freedom (the interval that inverts ``crude_dependence``; Brown & Warner
-    1985).  It keeps the cross-correlation of firm-events that share calendar days,
-    which a firm bootstrap drops."""
-    df = np.asarray(df, dtype=float)
-    with np.errstate(invalid="ignore"):
-        q = special.stdtrit(np.where(df > 0, df, np.nan), (1 + level) / 2)
-    return q * np.sqrt(length) * np.asarray(s_aar)
+def dependence_adjusted_half_width(se, n, r_bar, level: float = 0.95) -> np.ndarray:
+    r"""Half-width of the interval of a mean abnormal return (or CAAR) that keeps the
+    cross-correlation of firm-events sharing calendar days:
+    :math:`t_{N-1,(1+level)/2}\,(s/\sqrt N)\sqrt{(1+(N-1)ar r)/(1-ar r)}`.
+
+    ``se`` is the cross-sectional :math:`s/\sqrt N`; with :math:`ar r` the mean residual
+    correlation, :math:`s^2/N` estimates :math:`\sigma^2(1-ar r)/N` while the mean's
+    variance is :math:`\sigma^2(1+(N-1)ar r)/N` (Kolari & Pynnönen 2010): the interval
+    that inverts their adjustment of the cross-sectional t.  With :math:`ar r = 0` it is
+    the usual cross-sectional interval.
+    """
+    n = np.asarray(n, dtype=float)
+    r_bar = np.asarray(r_bar, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        q = special.stdtrit(np.where(n > 1, n - 1, np.nan), (1 + level) / 2)
+        return q * np.asarray(se) * np.sqrt((1 + (n - 1) * r_bar) / (1 - r_bar))
 
 
 def bootstrap_mean_ci(

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy import stats
 
 if TYPE_CHECKING:
     from research.study import EventStudyResults
@@ -45,31 +44,33 @@ def _axes(ax: Any = None, figsize: tuple[float, float] = (7.0, 4.2)):
 
 
 def caar_paths(res: EventStudyResults, level: float = 0.95) -> list[dict[str, Any]]:
-    """CAAR path and its cross-sectional confidence band per cohort.
+    r"""CAAR path and its confidence band per cohort, from ``res.day_tests``.
 
     Notes
     -----
-    At day ``t`` the band is :math:`CAAR_t \\pm t_{N-1,(1+level)/2}\\, s_t/\\sqrt{N}`,
-    with :math:`s_t` the cross-sectional s.d. of :math:`CAR_i(w_0, t)`.
+    At day ``t`` the band is the study's CAAR interval of the window from the first
+    event day to ``t`` (``caar_ci_low``/``caar_ci_high`` of
+    :attr:`research.study.EventStudyResults.day_tests`):
+    :math:`CAAR_t \pm t_{N-1,(1+level)/2}\,(s_t/\sqrt{N})
+    \sqrt{(1+(N-1)\bar r)/(1-\bar r)}`, :math:`s_t` the cross-sectional s.d. of
+    :math:`CAR_i(w_0, t)` and :math:`\bar r` the cohort's mean residual correlation,
+    which keeps its coverage when the firm-events share calendar days
+    (docs/validation.md, section 4.5).  ``level`` other than 0.95 is refused.
     """
+    if level != 0.95:
+        raise ValueError("the study's CAAR bands are 95% intervals")
+    days = res.day_tests
     out = []
-    car = np.nancumsum(res.ar, axis=1)
-    car = np.where(np.isfinite(res.ar).cumsum(axis=1) > 0, car, np.nan)
     for event, group, rows in res.cohorts():
-        c = car[rows]
-        n = np.isfinite(c).sum(axis=0)
-        mean = np.nanmean(c, axis=0) if len(rows) else np.full(len(res.days), np.nan)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            sd = np.nanstd(c, axis=0, ddof=1) if len(rows) > 1 else np.full(len(res.days), np.nan)
-            half = stats.t.ppf((1 + level) / 2, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
+        d = days[(days["event"] == event) & (days["group"] == group)]
         out.append(
             {
                 "event": event,
                 "group": group,
                 "days": res.days,
-                "caar": mean,
-                "low": mean - half,
-                "high": mean + half,
+                "caar": d["caar"].to_numpy(float),
+                "low": d["caar_ci_low"].to_numpy(float),
+                "high": d["caar_ci_high"].to_numpy(float),
                 "n": int(len(rows)),
             }
         )

@@ -284,7 +284,7 @@ def _cross_sectional(values, starts, sizes):
     with np.errstate(invalid="ignore", divide="ignore"):
         sd = np.where(n > 1, np.sqrt(_segment_sum(dev**2, starts) / (n - 1)), np.nan)
     t = _ratio(mean, sd / np.sqrt(n))
-    return n, mean, t, _p_t(t, n - 1)
+    return n, mean, t, _p_t(t, n - 1), sd
 
 
 def signed_rank_null(n_max: int = 50) -> np.ndarray:
@@ -601,7 +601,7 @@ def pooled_battery(
     if window_days is None:
         window_days = np.isfinite(ar).astype(float)
     out: dict[str, np.ndarray] = {}
-    n, mean, t, p = _cross_sectional(ar, starts, sizes)
+    n, mean, t, p, sd_cs = _cross_sectional(ar, starts, sizes)
     out["n"], out["aar"] = n, mean
     out["cross_sectional_t"], out["cross_sectional_t_p"] = t, p
 
@@ -610,9 +610,6 @@ def pooled_battery(
     out["crude_dependence_p"] = _p_t(
         crude, np.broadcast_to(est["est_aar_df"][:, None], crude.shape)
     )
-    # for the time-series interval of the mean (underscore: not an output column)
-    out["_ts_sd"] = np.broadcast_to(est["est_aar_sd"][:, None], crude.shape)
-    out["_ts_df"] = np.broadcast_to(est["est_aar_df"][:, None], crude.shape).astype(float)
 
     sar = _div(ar, sd)
     var_t = np.where(df > 2, _div(df, df - 2), np.nan)
@@ -624,10 +621,14 @@ def pooled_battery(
     out["patell_z"], out["patell_z_p"] = z, _p_z(z)
 
     sar_bmp = sar if options.bmp_prediction_error else _div(ar, sigma[:, None] * np.sqrt(length))
-    nb, _, bmp_t, bmp_p = _cross_sectional(sar_bmp, starts, sizes)
+    nb, _, bmp_t, bmp_p, _ = _cross_sectional(sar_bmp, starts, sizes)
     out["bmp_t"], out["bmp_t_p"] = bmp_t, bmp_p
 
     r_bar, r_bar_u = mean_correlations(resid, ar_days, starts, sizes, est)
+    # for the interval of the mean (underscore: not an output column)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["_se"] = sd_cs / np.sqrt(n)
+    out["_r_bar"] = np.broadcast_to(r_bar[:, None], mean.shape)
     kp = bmp_t * correlation_adjustment(r_bar[:, None], nb)
     out["kolari_pynnonen_t"], out["kolari_pynnonen_t_p"] = kp, _p_t(kp, nb - 1)
 

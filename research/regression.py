@@ -191,6 +191,7 @@ class EventRegressionResults:
             }
         )
         frame["cov_type"] = self.cov_type
+        frame["se_method"] = [_se_method(k, self.cov_type) for k in kind]
         return frame
 
     def to_dict(self) -> dict[str, Any]:
@@ -212,11 +213,12 @@ class EventRegressionResults:
     def summary(self) -> str:
         from research.report import table
 
-        frame = self.to_frame().drop(columns=["series", "cov_type"])
+        frame = self.to_frame().drop(columns=["series", "cov_type", "se_method"])
+        lags = f", {self.maxlags} lags" if self.cov_type == "hac" else ""
         head = (
-            f"Event regression: {self.series}  ({self.cov_type} s.e."
-            + (f", {self.maxlags} lags" if self.cov_type == "hac" else "")
-            + f"; n = {self.nobs}, R² = {self.rsquared:.3f})"
+            f"Event regression: {self.series}  (n = {self.nobs}, R² = {self.rsquared:.3f}; "
+            f"event s.e.: {_se_method('event', self.cov_type)}{lags}; benchmark s.e.: "
+            f"{_se_method('benchmark', self.cov_type)})"
         )
         parts = [table(frame, head, percent=("coef", "se", "ci_low", "ci_high"))]
         parts.append(
@@ -228,6 +230,18 @@ class EventRegressionResults:
         if self.identification:
             parts.append("Identification:\n" + "\n".join(f"  - {s}" for s in self.identification))
         return "\n\n".join(parts)
+
+
+def _se_method(kind: str, cov_type: str) -> str:
+    """What a coefficient's standard error is (a sandwich cannot be robust for a one-day
+    dummy, so event terms never get a plain 'HAC' label)."""
+    if kind == "event":
+        return (
+            "prediction error, Newey-West components"
+            if cov_type == "hac"
+            else "prediction error, classical"
+        )
+    return "Newey-West (HAC)" if cov_type == "hac" else "OLS (classical)"
 
 
 def event_regression(

@@ -10,16 +10,6 @@ import pandas as pd
 if TYPE_CHECKING:
     from research.study import EventStudyResults
 
-# Shown by default: tests that stay valid when firm-events share a date (cross-correlated
-# residuals) next to BMP; the rest are in --tests all, JSON and CSV.
-HEADLINE_TESTS = (
-    "bmp_t",
-    "kolari_pynnonen_t",
-    "crude_dependence",
-    "corrado_rank_z",
-    "generalized_sign_z",
-)
-
 
 def _fmt(value: object) -> str:
     if isinstance(value, (float, np.floating)):
@@ -65,7 +55,7 @@ def summary_text(res: EventStudyResults, tests: tuple[str, ...] | None = None) -
     """Settings, alignment, estimation, per-day and per-window tables of a study."""
     s = res.settings
     single = bool(len(res.day_tests)) and bool((res.day_tests["n"] <= 1).all())
-    tests = ("t_single",) if single and not tests else (tests or HEADLINE_TESTS)
+    tests = ("t_single",) if single and not tests else (tests or res.headline_tests)
     parts = []
     head = pd.DataFrame(
         {
@@ -120,19 +110,22 @@ def summary_text(res: EventStudyResults, tests: tuple[str, ...] | None = None) -
                 f"{row.ticker}: {row.kind} {row.start:%Y-%m-%d}..{row.end:%Y-%m-%d} "
                 f"({row.days} day(s)): {row.action}"
             )
-    clustered = [
-        f"{event}/{group}"
-        for event, group, rows in res.cohorts()
-        if len(rows) > 1 and res.events["day0"].iloc[rows].nunique() == 1
-    ]
-    if clustered:
-        notes.insert(
-            0,
-            "every firm-event of " + ", ".join(clustered) + " shares one day 0: "
-            "residuals are cross-correlated, so cross_sectional_t, patell_z and bmp_t "
-            "overstate significance; read kolari_pynnonen_t and crude_dependence "
-            "(Kolari & Pynnönen 2010; Brown & Warner 1985).",
-        )
+    if res.clustered and not single:
+        from research.headline import headline_reason, test_notes
+
+        cl = res.cohort_clustering
+        cl = cl[cl["clustered"]]
+        marked = test_notes(True)
+        flagged = [f"{name}: {marked[name]}" for name in tests if name in marked]
+        notes[:0] = [
+            "clustered dates ("
+            + ", ".join(f"{r.event}/{r.group}: {r.overlapping} of {r.n}" for r in cl.itertuples())
+            + " firm-events share event days): "
+            + headline_reason(True)
+            + "; the CAAR interval is widened for the mean residual correlation "
+            "(ci_method dependence-adjusted).",
+            *flagged,
+        ]
     if notes:
         parts.append("Notes:\n" + "\n".join(f"  [{i + 1}] {n}" for i, n in enumerate(notes)))
     parts.append(

@@ -610,6 +610,16 @@ class CarTable(dict):
         return self[key]
 
 
+def _se_of_mean(values: np.ndarray) -> np.ndarray:
+    r"""Cross-sectional :math:`s/\sqrt N` of each column's finite values (NaN below two)."""
+    finite = np.isfinite(values)
+    n = finite.sum(axis=0)
+    mean = inference.nanmean_columns(values)
+    dev = np.where(finite, values - mean, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 1, np.sqrt((dev**2).sum(axis=0) / (n - 1) / n), np.nan)
+
+
 def _windows(a: np.ndarray, pad: int, width: int, fill) -> np.ndarray:
     """Sliding windows of ``width`` along the last axis of ``a`` after ``pad`` ``fill``
     values: ``out[i, s]`` is ``a[i, s - pad : s - pad + width]`` (a view of one copy)."""
@@ -985,9 +995,18 @@ class EventStudyResults:
         frame.insert(3, "date", pd.to_datetime(self.dates[first].ravel()))
         caar = np.nancumsum(out["aar"], axis=1)
         frame.insert(6, "caar", caar.ravel())
-        # the CAAR path's time-series band: the t-th day cumulates t - w0 + 1 AARs
-        half = inference.time_series_half_width(
-            out["_ts_sd"], out["_ts_df"], np.arange(1, length + 1)[None, :]
+        # the CAAR path's band: the dependence-adjusted interval of the mean CAR from the
+        # window's first day to each day (see window_tests)
+        car = np.where(
+            np.isfinite(self.ar).cumsum(axis=1) > 0, np.nancumsum(self.ar, axis=1), np.nan
+        )
+        half = np.vstack(
+            [
+                inference.dependence_adjusted_half_width(
+                    _se_of_mean(car[m]), np.isfinite(car[m]).sum(axis=0), out["_r_bar"][k]
+                )
+                for k, m in enumerate(members)
+            ]
         )
         frame["caar_ci_low"] = (caar - half).ravel()
         frame["caar_ci_high"] = (caar + half).ravel()
@@ -1012,12 +1031,11 @@ class EventStudyResults:
         frame.insert(
             5, "bhar", np.concatenate([inference.nanmean_columns(bhar[m]) for m in members])
         )
-        # the CAAR interval: from the cohort's estimation-window AAR series when its
-        # firm-events share calendar days (a firm bootstrap assumes them independent and
-        # under-covers there; docs/validation.md), else the firm bootstrap
-        half = inference.time_series_half_width(
-            out["_ts_sd"], out["_ts_df"], self.cars["length"][0][None, :]
-        )
+        # the CAAR interval: dependence-adjusted when the cohort's firm-events share
+        # calendar days (a firm bootstrap assumes them independent and covers the true
+        # CAAR in about half the trials there; docs/validation.md), else the firm
+        # bootstrap (or, with no bootstrap, the same adjusted interval)
+        half = inference.dependence_adjusted_half_width(out["_se"], out["n"], out["_r_bar"])
         clustered = self.cohort_clustering["clustered"].to_numpy()
         boot = ~clustered & (self.settings.bootstrap > 0)
         lo, hi = out["caar"] - half, out["caar"] + half
@@ -1028,7 +1046,9 @@ class EventStudyResults:
             )
         frame["caar_ci_low"] = lo.ravel()
         frame["caar_ci_high"] = hi.ravel()
-        frame["ci_method"] = np.repeat(np.where(boot, "bootstrap", "time-series"), len(labels))
+        frame["ci_method"] = np.repeat(
+            np.where(boot, "bootstrap", "dependence-adjusted"), len(labels)
+        )
         first = np.array([m[0] for m in members], dtype=np.intp)
         one = np.array([len(m) == 1 for m in members])[:, None]
         t = self.cars["t"][first]

@@ -218,7 +218,7 @@ def test_regress_the_issue_command(cli, market_store):
     )
     assert result.code == 0, result.err
     assert "not separately identified" in result.out
-    assert "Placebo" in result.out and "hac s.e." in result.out
+    assert "Placebo" in result.out and "prediction error, Newey-West components" in result.out
 
 
 def test_regress_json_with_long_short_and_panel(cli, market_store):
@@ -270,3 +270,27 @@ def test_regress_json_with_long_short_and_panel(cli, market_store):
 def test_regress_bad_long_short(cli, market_store):
     result = cli("regress", "--event", "lpr-cut", "--long-short", "mainland-developer")
     assert result.code == 2 and "two groups" in result.err
+
+
+def test_clustered_study_names_and_leads_with_its_headline_tests(cli, market_store):
+    """The issue's command: a group sharing one date leads with the tests that held their
+    size with clustered dates (research/size_evidence.json), in JSON and in the table."""
+    from research.headline import clustered_headline
+
+    doc = json.loads(
+        cli("run", "--event", "lpr-cut", "--group", "mainland-developer", "--format", "json").out
+    )
+    assert doc["headline_tests"] == list(clustered_headline()) and doc["headline_tests"]
+    assert "cross-correlated" in doc["headline_reason"]
+    assert "bmp_t" in doc["test_notes"] and "kolari_pynnonen_t" not in doc["test_notes"]
+    assert doc["cohorts"][0]["clustered"] is True
+    assert {w["ci_method"] for w in doc["windows"]} == {"dependence-adjusted"}
+    table = cli("run", "--event", "lpr-cut", "--group", "mainland-developer").out
+    header = next(
+        line for line in table.splitlines() if line.startswith("event ") and "aar" in line
+    )
+    first = header.split()[7]  # event group day date n aar caar, then the first test
+    assert first == doc["headline_tests"][0]
+    assert "bmp_t " not in header  # independence tests only with --tests all
+    everything = cli("run", "--event", "lpr-cut", "--group", "mainland-developer", "--tests", "all")
+    assert "bmp_t: assumes independent firm-events" in everything.out

@@ -116,9 +116,9 @@ def test_clustering_is_detected_and_changes_the_headline(clustered):
     ).fit()
     assert not lone.clustered
     assert lone.headline_tests != res.headline_tests or not res.headline_tests
-    assert (lone.window_tests["ci_method"] == "time-series").all()  # bootstrap=0
+    assert (lone.window_tests["ci_method"] == "dependence-adjusted").all()  # bootstrap=0
     w = res.window_tests
-    assert (w["ci_method"] == "time-series").all()
+    assert (w["ci_method"] == "dependence-adjusted").all()
     assert ((w["caar_ci_low"] < w["caar"]) & (w["caar"] < w["caar_ci_high"])).all()
 
 
@@ -127,3 +127,30 @@ def test_json_names_the_headline_tests(clustered):
     assert d["headline_tests"] == list(clustered.headline_tests)
     assert d["cohorts"][0]["clustered"] is True
     assert pd.notna(d["headline_reason"])
+
+
+def test_committed_evidence_follows_from_the_committed_clustered_table():
+    """research/size_evidence.json (what the package reads) is what the rule of
+    scripts/size_power.py gives on docs/results/size_power_clustered.csv (what
+    docs/validation.md shows): neither was edited by hand."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    spec = importlib.util.spec_from_file_location("size_power", root / "scripts" / "size_power.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    rates = pd.read_csv(root / "docs" / "results" / "size_power_clustered.csv").set_index(
+        ["group", "scenario", "level", "test"]
+    )
+    want = script.headline_evidence(rates)
+    have = json.loads((root / "research" / "size_evidence.json").read_text())
+    assert have["headline"] == want["headline"]
+    assert have["worst_size"] == pytest.approx(want["worst_size"], abs=1e-4)
+    # and every headline test held 3%-7% at day 0 and over CAR(-1,1) in every group
+    size = rates.xs("size", level="scenario")["reject_5"]
+    for test in have["headline"]:
+        for level in ("day 0", "CAR(-1,1)"):
+            held = size.xs((level, test), level=("level", "test"))
+            assert ((held >= 0.03) & (held <= 0.07)).all(), (test, level)

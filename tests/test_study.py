@@ -236,7 +236,10 @@ def test_vectorised_overlap_mask_equals_a_brute_force_loop():
     assert (table["kind"] == "event windows overlap").sum() == n_both
 
 
-def test_caar_band_is_the_cross_sectional_interval(small):
+def test_caar_band_is_the_dependence_adjusted_interval(small):
+    """The band of a cohort sharing one date: the cross-sectional interval widened by
+    sqrt((1 + (N-1) r)/(1 - r)), r the mean pairwise residual correlation (Kolari &
+    Pynnönen 2010; docs/methodology.md), recomputed here with scipy and np.corrcoef."""
     from scipy import stats as st
 
     from research.plotting import caar_paths
@@ -245,9 +248,16 @@ def test_caar_band_is_the_cross_sectional_interval(small):
     res = EventStudy(returns, events, bench, window=(-2, 2), estimation=(-100, -11)).fit()
     (path,) = caar_paths(res)
     car = np.cumsum(res.ar, axis=1)[:, -1]
-    half = st.t.ppf(0.975, 2) * car.std(ddof=1) / np.sqrt(3)
+    resid = res.fit.resid
+    n = len(car)
+    r = np.mean([np.corrcoef(resid[a], resid[b])[0, 1] for a in range(n) for b in range(a)])
+    half = st.t.ppf(0.975, n - 1) * car.std(ddof=1) / np.sqrt(n)
+    half *= np.sqrt((1 + (n - 1) * r) / (1 - r))
     assert path["caar"][-1] == pytest.approx(car.mean(), abs=1e-15)
     assert path["high"][-1] - path["caar"][-1] == pytest.approx(half, rel=1e-12)
+    w = res.window_tests.set_index("window").loc["(-2,2)"]
+    assert w["caar_ci_high"] - w["caar"] == pytest.approx(half, rel=1e-12)
+    assert w["ci_method"] == "dependence-adjusted"
     fig = res.plot()
     ax = fig.axes[0]
     assert ax.get_ylabel() == "CAAR (%)" and len(ax.lines) >= 1
@@ -267,7 +277,9 @@ def test_chunked_fit_equals_one_chunk(small):
 
 def test_summary_warns_about_clustered_event_dates(lpr_mainland):
     text = lpr_mainland.summary()
-    assert "shares one day 0" in text and "kolari_pynnonen_t" in text
+    assert "clustered dates" in text and "kolari_pynnonen_t" in text
+    # the tests that assume independence are marked with the size they showed
+    assert "bmp_t: assumes independent firm-events" in lpr_mainland.summary(("bmp_t",))
     # firm-events on different dates (the peer's three events) get no such warning
     import json
 
@@ -278,7 +290,7 @@ def test_summary_warns_about_clustered_event_dates(lpr_mainland):
         json.loads((RESULTS / "peer_golden_multi_event.json").read_text())
     )
     res = EventStudy(returns, events, bench, window=(0, 2), estimation=(-8, -1), min_obs=8).fit()
-    assert "shares one day 0" not in res.summary()
+    assert "clustered dates" not in res.summary()
 
 
 @pytest.mark.parametrize("missing", [0.0, 0.05])
