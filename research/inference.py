@@ -231,11 +231,12 @@ def rank_sum_variance(m, days) -> np.ndarray:
     return days * (m - days) / (12 * (m + 1))
 
 
-def average_ranks(values: np.ndarray) -> np.ndarray:
+def average_ranks(values: np.ndarray, return_sorted: bool = False):
     """Ranks 1..M of each row's non-missing values, ties averaged (NaN stays NaN).
 
     Same result as ``scipy.stats.rankdata(row, method="average")`` on each row's finite
-    values, for all rows at once.
+    values, for all rows at once.  With ``return_sorted``, also each row sorted
+    (``np.sort``: missing values last), which the sort below yields at little cost.
 
     Notes
     -----
@@ -252,7 +253,8 @@ def average_ranks(values: np.ndarray) -> np.ndarray:
     k, t = values.shape
     bits = max(1, (t - 1).bit_length())
     if k == 0 or t < 2 or bits > 12:
-        return _average_ranks_argsort(values)
+        ranks = _average_ranks_argsort(values)
+        return (ranks, np.sort(values, axis=1)) if return_sorted else ranks
     low = np.uint64((1 << bits) - 1)
     biggest = np.finfo(float).max
     missing = np.isnan(values)
@@ -280,6 +282,11 @@ def average_ranks(values: np.ndarray) -> np.ndarray:
         ranks[suspect] = _average_ranks_argsort(values[suspect])
     if any_missing:
         ranks[missing] = np.nan
+    if return_sorted:
+        ordered = values.ravel()[flat]  # exact where the order is (suspect rows: re-sorted)
+        if suspect.any():
+            ordered[suspect] = np.sort(values[suspect], axis=1)
+        return ranks, ordered
     return ranks
 
 

@@ -87,13 +87,21 @@ class EstimationSums:
             u_count=np.zeros((n_cells, t + length)),
         )
 
-    def add(self, cells: np.ndarray, resid: np.ndarray, u: np.ndarray, kept: np.ndarray) -> None:
+    def add(
+        self,
+        cells: np.ndarray,
+        resid: np.ndarray,
+        u: np.ndarray,
+        kept: np.ndarray,
+        est_ranks: np.ndarray,
+    ) -> None:
         """Add a chunk: ``cells`` (k,) non-decreasing cell codes, ``resid`` (k, T)
-        estimation residuals, ``u`` (k, T + L) Corrado U, ``kept`` (k,) bool."""
+        estimation residuals, ``u`` (k, T + L) Corrado U, ``kept`` (k,) bool,
+        ``est_ranks`` (k, T) the ranks of each row's residuals among its estimation days."""
         if not kept.any():
             return
         if not kept.all():
-            cells, resid, u = cells[kept], resid[kept], u[kept]
+            cells, resid, u, est_ranks = cells[kept], resid[kept], u[kept], est_ranks[kept]
         starts = np.r_[0, np.flatnonzero(np.diff(cells)) + 1]
         codes = cells[starts]  # unique within the chunk
 
@@ -114,7 +122,7 @@ class EstimationSums:
         # their standardized rows (incomplete ones are paired over common days later)
         add(self.z, _standardized_rows(resid, complete))
         add(self.z_u, _standardized_rows(u[:, :t], complete))
-        add(self.grank_a, np.where(finite, average_ranks(resid), 0.0) / (t_eff + 2.0)[:, None])
+        add(self.grank_a, np.where(finite, est_ranks, 0.0) / (t_eff + 2.0)[:, None])
         add(self.resid, filled)
         add(self.share, np.where(np.isfinite(share), share, 0.0))
         add(self.share_n, np.isfinite(share).astype(float))
@@ -273,8 +281,9 @@ def _segment_sum(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return np.add.reduceat(values, starts, axis=0)
 
 
-def _cross_sectional(values, starts, sizes):
-    """Cross-sectional mean, s.d. (two-pass) and t per segment and column."""
+def _cross_sectional(values, starts, sizes, cubes: bool = False):
+    """Cross-sectional mean, s.d. (two-pass) and t per segment and column (and, with
+    ``cubes``, the sum of cubed deviations, for the skewness)."""
     finite = np.isfinite(values)
     n = _segment_sum(finite.astype(float), starts)
     filled = np.where(finite, values, 0.0)
@@ -284,6 +293,8 @@ def _cross_sectional(values, starts, sizes):
     with np.errstate(invalid="ignore", divide="ignore"):
         sd = np.where(n > 1, np.sqrt(_segment_sum(dev**2, starts) / (n - 1)), np.nan)
     t = _ratio(mean, sd / np.sqrt(n))
+    if cubes:
+        return n, mean, t, _p_t(t, n - 1), sd, _segment_sum(dev**3, starts)
     return n, mean, t, _p_t(t, n - 1), sd
 
 
@@ -404,32 +415,47 @@ def _segment_dot(w: np.ndarray, b: np.ndarray, starts: np.ndarray, sizes: np.nda
     return np.vstack([w[a : a + k] @ b[a : a + k] for a, k in zip(starts, sizes, strict=True)])
 
 
+def standardized_residuals(sar_sorted: np.ndarray, rank2: np.ndarray) -> np.ndarray:
+    """Each row's standardized residuals in day order, from the row sorted and the doubled
+    average ranks (0 where missing): a value of rank ``r`` sits at sorted position
+    ``ceil(r) - 1`` (tied values are equal, so any position of their run serves)."""
+    pos = np.maximum((rank2.astype(np.intp) + 1) // 2 - 1, 0)
+    return np.where(rank2 > 0, np.take_along_axis(sar_sorted, pos, axis=1), np.nan)
+
+
 def mean_correlations(
-    resid: np.ndarray,
+    sar_sorted: np.ndarray,
+    rank2: np.ndarray,
+    sigma: np.ndarray,
     ar_days: np.ndarray,
     starts: np.ndarray,
     sizes: np.ndarray,
     est: dict[str, np.ndarray],
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per segment: the mean pairwise-complete correlation of the estimation residuals and
-    of Corrado's U on the estimation days (as :func:`research.inference.mean_residual_correlation`).
+    of Corrado's U on the estimation days (as
+    :func:`research.inference.mean_residual_correlation`).
 
     Pairs of complete firm-events come from the sums in ``est``; every pair with an
-    incomplete firm-event is computed over its common days here.
+    incomplete firm-event is computed over its common days here, from the standardized
+    residuals (a correlation does not change when a row is scaled; ARs are scaled alike
+    for the ranks).
     """
-    t = resid.shape[1]
+    t = rank2.shape[1]
     total = np.array(est["pair_sum"], dtype=float)
     total_u = np.array(est["pair_sum_u"], dtype=float)
     count = np.array(est["pairs"], dtype=float)
     count_u = count.copy()
-    incomplete = ~np.isfinite(resid).all(axis=1)
+    incomplete = (rank2 == 0).any(axis=1)
     for seg in np.flatnonzero(np.add.reduceat(incomplete, starts) if len(starts) else []):
         rows = slice(starts[seg], starts[seg] + sizes[seg])
         inc = np.flatnonzero(incomplete[rows])
         later = np.arange(sizes[seg])[None, :] > inc[:, None]  # each pair once
         pair = ~incomplete[rows][None, :] | (incomplete[rows][None, :] & later)
-        u = rank_u(np.hstack([resid[rows], ar_days[rows]]))[:, :t]
-        for values, tot, cnt in ((resid[rows], total, count), (u, total_u, count_u)):
+        sar = standardized_residuals(sar_sorted[rows], rank2[rows])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            u = rank_u(np.hstack([sar, ar_days[rows] / sigma[rows][:, None]]))[:, :t]
+        for values, tot, cnt in ((sar, total, count), (u, total_u, count_u)):
             r = pairwise_correlations(values[inc], values)
             ok = pair & np.isfinite(r)
             tot[seg] += r[ok].sum()
@@ -441,79 +467,127 @@ def mean_correlations(
         )
 
 
-def _grank(sar_est, scar, starts, sizes, grank_a, n_present):
+def _bisect_left(ordered: np.ndarray, count: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """For each row ``i`` and query ``x[i, j]``: how many of the first ``count[i]`` values
+    of the sorted row ``ordered[i]`` are below ``x[i, j]`` (a branch-free binary search on
+    all rows at once, in steps of halving powers of two clamped to the row's count)."""
+    k, t = ordered.shape
+    flat = ordered.ravel()
+    index = np.int32 if k * t < 2**31 else np.int64
+    base = (np.arange(k, dtype=index) * t - 1)[:, None]
+    pos = np.zeros(x.shape, dtype=index)
+    limit = count.astype(index)[:, None]
+    step = 1 << max(0, (int(t) - 1).bit_length())
+    while step:
+        cand = pos + step
+        np.minimum(cand, limit, out=cand)
+        ok = flat[base + np.maximum(cand, 1)] < x  # value number cand (1-based) is below x
+        ok &= cand > pos
+        pos = np.where(ok, cand, pos)
+        step >>= 1
+    return pos.astype(np.intp)
+
+
+def _segment_counts(b: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Per segment, the number of True rows in each column of ``b``."""
+    dtype = np.uint16 if sizes.max(initial=0) < 65_535 else np.uint32
+    if len(starts) > 400:  # many small segments: one pass
+        return _segment_sum(b.astype(np.float32), starts).astype(float)
+    return np.vstack(
+        [b[a : a + k].sum(axis=0, dtype=dtype) for a, k in zip(starts, sizes, strict=True)]
+    ).astype(float)
+
+
+def _grank(sar_sorted, rank2, scar, starts, sizes, grank_a, n_present):
     """Kolari-Pynnönen's (2011) generalized rank tests per segment and column, as
     :func:`research.inference.grank`.
 
-    ``grank_a`` and ``n_present`` (segments, T) are the segments' sums of each
-    estimation day's rank among its firm-event's estimation days over ``T_i + 2`` and
-    their counts of present days; the event observation's place among each firm-event's
-    estimation days is counted here, column by column.
+    ``sar_sorted`` holds each firm-event's standardized estimation residuals sorted
+    (missing last) and ``rank2`` twice their average ranks (0 where missing);
+    ``grank_a`` and ``n_present`` (segments, T) are the segments' sums of each day's
+    rank over ``T_i + 2`` and their counts of present days.  For each column the event
+    observation's place among a firm-event's residuals is found by binary search, and a
+    day is above it exactly when its doubled rank exceeds twice the number of residuals
+    at or below the observation, so the per-day sums need one comparison of small
+    integers per firm-event and day.
     """
     n_seg, n_cols = len(starts), scar.shape[1]
-    present = np.isfinite(sar_est)
+    k, t = rank2.shape
+    present = rank2 > 0
     t_i = present.sum(axis=1)
     w = 1.0 / (t_i + 2.0)
+    complete = t_i == t
     finite = np.isfinite(scar)
     cnt = _segment_sum(finite.astype(float), starts)
-    mean = np.where(
-        cnt > 0, _segment_sum(np.where(finite, scar, 0.0), starts) / np.maximum(cnt, 1), np.nan
-    )
+    total = _segment_sum(np.where(finite, scar, 0.0), starts)
+    mean = np.where(cnt > 0, total / np.maximum(cnt, 1), np.nan)
     dev = np.where(finite, scar - np.repeat(mean, sizes, axis=0), 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         sd = np.sqrt(_segment_sum(dev**2, starts) / (cnt - 1))
         g = scar / np.repeat(sd, sizes, axis=0)
+    valid_all = np.isfinite(g)
+    query = np.where(valid_all, g, 0.0)
+    below = _bisect_left(sar_sorted, t_i, query)  # residuals below the observation
+    pos = np.minimum(below, t - 1)
+    hit = (below < t_i[:, None]) & (
+        np.take_along_axis(sar_sorted, pos, axis=1) == query
+    )  # a residual equal to the observation: count the equal ones
+    at_or_below = below.copy()
+    if hit.any():
+        rows, cols = np.nonzero(hit)
+        at_or_below[rows, cols] = [
+            np.searchsorted(sar_sorted[r, : t_i[r]], query[r, c], side="right")
+            for r, c in zip(rows, cols, strict=True)
+        ]
     out = {
-        k: np.full((n_seg, n_cols), np.nan)
-        for k in ("grank_t", "grank_t_p", "grank_z", "grank_z_p")
+        key: np.full((n_seg, n_cols), np.nan)
+        for key in ("grank_t", "grank_t_p", "grank_z", "grank_z_p")
     }
+    seg_of = np.repeat(np.arange(n_seg), sizes)
     for j in range(n_cols):
-        gj = g[:, j : j + 1]
-        valid = np.isfinite(gj[:, 0])
-        above = sar_est > gj
-        below = sar_est < gj
-        n_above, n_below = above.sum(axis=1), below.sum(axis=1)
-        ties = t_i - n_above - n_below
-        b = above if not (ties[valid] > 0).any() else above + 0.5 * (present & ~above & ~below)
-        u0 = np.where(valid, (1 + n_below + 0.5 * ties) * w - 0.5, 0.0)
-        n = _segment_sum(valid.astype(float), starts)
+        valid = valid_all[:, j]
+        lt, le = below[:, j], at_or_below[:, j]
+        above = rank2 > (2 * le).astype(rank2.dtype)[:, None]  # the day's residual > g
+        # rows counted with the common weight 1/(T+2): complete, valid, no residual = g
+        odd = np.flatnonzero(~complete | ~valid | (le > lt))
+        b_sum = _segment_counts(above, starts, sizes) / (t + 2.0)
+        if odd.size:
+            exact = above[odd] + 0.5 * (
+                (rank2[odd] > (2 * lt[odd])[:, None]) & ~above[odd]
+            )  # 1 above, 1/2 equal
+            fix = (np.where(valid[odd], w[odd], 0.0)[:, None] * exact) - above[odd] / (t + 2.0)
+            np.add.at(b_sum, seg_of[odd], fix)
         a_sum, n_t = grank_a, n_present
-        if not valid.all():  # firm-events without this column's observation leave it
-            gone = ~valid
-            ranks = np.zeros_like(sar_est)
-            ranks[gone] = np.where(present[gone], average_ranks(sar_est[gone]), 0.0)
-            a_sum = a_sum - _segment_dot(w * gone, ranks, starts, sizes)
-            n_t = n_t - _segment_dot(gone.astype(float), present, starts, sizes)
-        b_sum = _segment_dot(w * valid, b, starts, sizes)
+        gone = np.flatnonzero(~valid)
+        if gone.size:  # firm-events without this column's observation leave it
+            a_sum, n_t = a_sum.copy(), n_t.copy()
+            np.add.at(a_sum, seg_of[gone], -(rank2[gone] / 2.0) * w[gone][:, None])
+            np.add.at(n_t, seg_of[gone], -present[gone].astype(float))
+        u0 = np.where(valid, (1 + lt + 0.5 * (le - lt)) * w - 0.5, 0.0)
+        n = _segment_sum(valid.astype(float), starts)
         with np.errstate(invalid="ignore", divide="ignore"):
             u_bar = np.where(n_t > 0, (a_sum + b_sum) / n_t - 0.5, 0.0)
             u_bar0 = _segment_sum(u0, starts) / n
             n_days = (n_t > 0).sum(axis=1) + 1.0  # days with a firm-event, and the event
-            s_u = np.sqrt(((n_t / n[:, None]) * u_bar**2).sum(axis=1) + u_bar0**2) / np.sqrt(n_days)
+            s_u = np.sqrt((((n_t / n[:, None]) * u_bar**2).sum(axis=1) + u_bar0**2) / n_days)
             z = _div(u_bar0, s_u)
-            t = z * np.sqrt((n_days - 2) / (n_days - 1 - z**2))
+            tt = z * np.sqrt((n_days - 2) / (n_days - 1 - z**2))
             var = _segment_sum(np.where(valid, t_i / (12.0 * (t_i + 2.0)), 0.0), starts) / n**2
             zz = _div(u_bar0, np.sqrt(var))
         ok = (n >= 2) & (sd[:, j] > 0)
-        out["grank_t"][:, j] = np.where(ok, t, np.nan)
-        out["grank_t_p"][:, j] = np.where(ok, _p_t(t, n_days - 2.0), np.nan)
+        out["grank_t"][:, j] = np.where(ok, tt, np.nan)
+        out["grank_t_p"][:, j] = np.where(ok, _p_t(tt, n_days - 2.0), np.nan)
         out["grank_z"][:, j] = np.where(ok, zz, np.nan)
         out["grank_z_p"][:, j] = np.where(ok, _p_z(zz), np.nan)
     return out
 
 
-def _skewness_corrected(values, starts, sizes):
-    """Hall's (1992) skewness-corrected t per segment and column, as
+def _skewness_corrected(n, mean, s, cubes):
+    """Hall's (1992) skewness-corrected t per segment and column from the cross-sectional
+    count, mean, s.d. and sum of cubed deviations, as
     :func:`research.inference.skewness_corrected_t`."""
-    finite = np.isfinite(values)
-    n = _segment_sum(finite.astype(float), starts)
-    mean = np.where(
-        n > 0, _segment_sum(np.where(finite, values, 0.0), starts) / np.maximum(n, 1), np.nan
-    )
-    dev = np.where(finite, values - np.repeat(mean, sizes, axis=0), 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        s = np.sqrt(_segment_sum(dev**2, starts) / (n - 1))
-        gamma = n * _segment_sum(dev**3, starts) / ((n - 1) * (n - 2) * s**3)
+        gamma = n * cubes / ((n - 1) * (n - 2) * s**3)
         ratio = _ratio(mean, s)
         t = np.sqrt(n) * (ratio + gamma * ratio**2 / 3 + gamma**2 * ratio**3 / 27 + gamma / (6 * n))
     t = np.where(n > 2, np.where(mean == 0, 0.0, t), np.nan)
@@ -521,12 +595,12 @@ def _skewness_corrected(values, starts, sizes):
     return t, _p_t(t, n - 1)
 
 
-def _permutation(mean, resid, starts, sizes, est_resid_sum, n_firms, length):
+def _permutation(mean, present, starts, sizes, est_resid_sum, n_firms, length):
     """Calendar-time permutation p-values per segment and column, as
     :func:`research.inference.permutation_p` on :func:`research.inference.permutation_null`."""
     n_seg, n_cols = mean.shape
     p = np.full((n_seg, n_cols), np.nan)
-    incomplete = ~np.isfinite(resid).all(axis=1)
+    incomplete = ~present.all(axis=1)
     for k in np.unique(length).astype(int):
         cols = np.flatnonzero(length == k)
         c = np.zeros((n_seg, est_resid_sum.shape[1] + 1))
@@ -534,8 +608,9 @@ def _permutation(mean, resid, starts, sizes, est_resid_sum, n_firms, length):
         total = c[:, k:] - c[:, :-k]  # sum over firm-events of their block sums
         count = np.repeat(n_firms[:, None], total.shape[1], axis=1).astype(float)
         if incomplete.any():  # a firm-event with no day in a block leaves that block's mean
-            empty = ~np.isfinite(block_sums(resid[incomplete], k))
-            lost = np.zeros((len(resid), total.shape[1]))
+            days = np.where(present[incomplete], 1.0, np.nan)
+            empty = ~np.isfinite(block_sums(days, k))
+            lost = np.zeros((len(present), total.shape[1]))
             lost[incomplete] = empty
             count -= _segment_sum(lost, starts)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -561,7 +636,8 @@ def pooled_battery(
     est: dict[str, np.ndarray],
     options: TestOptions,
     *,
-    resid: np.ndarray,
+    sar_sorted: np.ndarray,
+    sar_rank2: np.ndarray,
     ar_days: np.ndarray,
     window_days: np.ndarray | None = None,
     length: np.ndarray | None = None,
@@ -579,9 +655,11 @@ def pooled_battery(
         (N,) residual s.d. and degrees of freedom.
     est
         :meth:`EstimationSums.summaries` of the segments.
-    resid, ar_days
-        (N, T) estimation residuals and (N, L) event-window daily ARs of the rows
-        (the dependent-sample tests pair and rank them).
+    sar_sorted, sar_rank2
+        (N, T) each row's standardized estimation residuals sorted, and twice their
+        average ranks (0 where missing): the dependent-sample tests pair and rank them.
+    ar_days
+        (N, L) the rows' event-window daily ARs.
     window_days
         (N, J) days with an AR in each column (default: 1 where ``ar`` is present).
     length
@@ -601,7 +679,7 @@ def pooled_battery(
     if window_days is None:
         window_days = np.isfinite(ar).astype(float)
     out: dict[str, np.ndarray] = {}
-    n, mean, t, p, sd_cs = _cross_sectional(ar, starts, sizes)
+    n, mean, t, p, sd_cs, cubes = _cross_sectional(ar, starts, sizes, cubes=True)
     out["n"], out["aar"] = n, mean
     out["cross_sectional_t"], out["cross_sectional_t_p"] = t, p
 
@@ -624,7 +702,7 @@ def pooled_battery(
     nb, _, bmp_t, bmp_p, _ = _cross_sectional(sar_bmp, starts, sizes)
     out["bmp_t"], out["bmp_t_p"] = bmp_t, bmp_p
 
-    r_bar, r_bar_u = mean_correlations(resid, ar_days, starts, sizes, est)
+    r_bar, r_bar_u = mean_correlations(sar_sorted, sar_rank2, sigma, ar_days, starts, sizes, est)
     # for the interval of the mean (underscore: not an output column)
     with np.errstate(invalid="ignore", divide="ignore"):
         out["_se"] = sd_cs / np.sqrt(n)
@@ -656,22 +734,21 @@ def pooled_battery(
     n_patell = _segment_sum(present.astype(float), starts)
     adj_patell = z * correlation_adjustment(r_bar[:, None], n_patell, cross_sectional=False)
     out["adjusted_patell_z"], out["adjusted_patell_z_p"] = adj_patell, _p_z(adj_patell)
-    m = (np.isfinite(resid).sum(axis=1) + np.isfinite(ar_days).sum(axis=1))[:, None]
+    est_present = sar_rank2 > 0
+    m = (est_present.sum(axis=1) + np.isfinite(ar_days).sum(axis=1))[:, None]
     v0 = _segment_sum(np.where(u_finite, rank_sum_variance(m, window_days), 0.0), starts)
     with np.errstate(invalid="ignore", divide="ignore"):
         adj_rank = _div(u_bar, np.sqrt(v0 / u_count**2)) * correlation_adjustment(
             r_bar_u[:, None], u_count, cross_sectional=False
         )
     out["adjusted_rank_z"], out["adjusted_rank_z_p"] = adj_rank, _p_z(adj_rank)
-    out.update(
-        _grank(_div(resid, sigma[:, None]), sar, starts, sizes, est["grank_a"], est["n_present"])
-    )
+    out.update(_grank(sar_sorted, sar_rank2, sar, starts, sizes, est["grank_a"], est["n_present"]))
     out["skewness_corrected_t"], out["skewness_corrected_t_p"] = _skewness_corrected(
-        ar, starts, sizes
+        n, mean, sd_cs, cubes
     )
     out["permutation"] = mean
     out["permutation_p"] = _permutation(
-        mean, resid, starts, sizes, est["resid_sum"], est["n"], length
+        mean, est_present, starts, sizes, est["resid_sum"], est["n"], length
     )
     out["n"] = out["n"].astype(int)
     return out

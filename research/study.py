@@ -251,8 +251,6 @@ class EventStudy:
                 f"No firm-event can be estimated: {first['security']} ({first['event']}) has "
                 f"{first['reason']}; lengthen the estimation window or lower --min-obs."
             )
-        if "resid" in out:
-            params = replace(params, resid=out["resid"])
         return EventStudyResults(
             study=self,
             events=ev.reset_index(drop=True),
@@ -269,6 +267,7 @@ class EventStudy:
             _cells=cells,
             _sums=sums,
             _u_evt=out.get("u_evt"),
+            _sar=(out["sar_sorted"], out["sar_rank2"]) if "sar_sorted" in out else None,
         )
 
     def _estimate(self, pos0, cols, cells, chunk_cells=250_000, sums=True, keep_resid=False):
@@ -389,7 +388,11 @@ class EventStudy:
         if acc is not None or keep_resid:
             u_all = inference.rank_u(np.hstack([fit.resid, ar]))
         if acc is not None:
-            acc.add(cells, fit.resid, u_all, keep)
+            # the generalized rank tests rank each firm-event's standardized residuals
+            with np.errstate(invalid="ignore", divide="ignore"):
+                sar = fit.resid / fit.sigma[:, None]
+            est_ranks, sar_sorted = inference.average_ranks(sar, return_sorted=True)
+            acc.add(cells, fit.resid, u_all, keep, est_ranks)
         days = np.arange(w0, w1 + 1)
         u_evt = None if u_all is None else u_all[:, t_est:]
         cars = self._cars(fit, x_evt, ar, normal, r_evt, u_evt, days)
@@ -411,8 +414,11 @@ class EventStudy:
         }
         if u_evt is not None:
             part["u_evt"] = u_evt
-        if keep_resid or acc is not None:  # the dependent-sample tests pair and rank them
+        if keep_resid:
             part["resid"] = fit.resid
+        if acc is not None:  # the dependent-sample tests pair and rank them
+            part["sar_sorted"] = sar_sorted
+            part["sar_rank2"] = np.where(np.isfinite(est_ranks), 2 * est_ranks, 0).astype(np.uint16)
         if keep_resid:
             part["u_all"] = u_all
         return part
@@ -709,6 +715,7 @@ class EventStudyResults:
     _cells: np.ndarray | None = field(default=None, repr=False)
     _sums: pooling.EstimationSums | None = field(default=None, repr=False)
     _u_evt: np.ndarray | None = field(default=None, repr=False)
+    _sar: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -736,12 +743,6 @@ class EventStudyResults:
     def _second_pass(self) -> dict[str, np.ndarray]:
         """The estimation residuals and every rank: from the first pass's residuals, or by
         estimating again when the study was fitted with ``pooled=False``."""
-        if "second" not in self._cache and self._params.resid is not None:
-            resid = self._params.resid
-            self._cache["second"] = {
-                "resid": resid,
-                "u_all": inference.rank_u(np.hstack([resid, self.ar])),
-            }
         if "second" not in self._cache:
             out, sums = self.study._estimate(
                 *self.positions, self._cells, sums=self._sums is None, keep_resid=True
@@ -749,7 +750,7 @@ class EventStudyResults:
             self._cache["second"] = {"resid": out["resid"], "u_all": out["u_all"]}
             if self._sums is None:  # fitted with pooled=False: this pass serves the tests too
                 self._sums, self._u_evt = sums, out["u_evt"]
-                self._params = replace(self._params, resid=out["resid"])
+                self._sar = (out["sar_sorted"], out["sar_rank2"])
         return self._cache["second"]
 
     @property
@@ -757,10 +758,7 @@ class EventStudyResults:
         """The estimation: coefficients, ``(X'X)^-1``, sigma, residuals (re-estimated on
         first use), R² (:class:`research.models.Fit`)."""
         if "fit" not in self._cache:
-            resid = self._params.resid
-            if resid is None:
-                resid = self._second_pass()["resid"]
-            self._cache["fit"] = replace(self._params, resid=resid)
+            self._cache["fit"] = replace(self._params, resid=self._second_pass()["resid"])
         return self._cache["fit"]
 
     @property
@@ -796,7 +794,7 @@ class EventStudyResults:
     def _estimation_sums(self) -> pooling.EstimationSums:
         if self._sums is None:  # fitted with pooled=False: one more pass
             out, self._sums = self.study._estimate(*self.positions, self._cells, sums=True)
-            self._params = replace(self._params, resid=out["resid"])
+            self._sar = (out["sar_sorted"], out["sar_rank2"])
             if self._u_evt is None:
                 self._u_evt = out["u_evt"]
         return self._sums
@@ -890,7 +888,7 @@ class EventStudyResults:
             length = c["length"][0]
         window_days = self.window_days(level)[rows]
         sigma, df = f.sigma[rows], f.df[rows].astype(float)
-        resid, ar_days = f.resid[rows], self.ar[rows]
+        ar_days = self.ar[rows]
         partitions = [(layout.cell_start, cell_sums)]
         if any(kind == "event" for _, _, kind, _ in layout.cohorts):  # their `all` rows
             partitions.append((layout.event_start, cell_sums.combine(layout.event_cells)))
@@ -905,7 +903,8 @@ class EventStudyResults:
                 starts,
                 sums.summaries(opts.rank_ddof),
                 opts,
-                resid=resid,
+                sar_sorted=self._sar[0][rows],
+                sar_rank2=self._sar[1][rows],
                 ar_days=ar_days,
                 window_days=window_days,
                 length=length,

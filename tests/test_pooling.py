@@ -139,3 +139,34 @@ def test_segmented_wilcoxon_equals_the_one_cohort_version():
         want_w, want_p = inference.wilcoxon_signed_rank(x[a : a + n])
         np.testing.assert_allclose(stat[s], want_w, rtol=1e-12)
         np.testing.assert_allclose(p[s], want_p, rtol=1e-10, atol=1e-14)
+
+
+def test_segmented_generalized_ranks_equal_the_one_cohort_version_with_ties():
+    """Every branch of pooling._grank: residuals tied with each other and with the event
+    observation, missing days, a firm-event without the observation, several segments;
+    against inference.grank cohort by cohort (same formulas, 1e-12)."""
+    from research.pooling import _grank, _segment_sum
+
+    rng = np.random.default_rng(11)
+    sizes = np.array([2, 5, 9, 30])
+    k, t = sizes.sum(), 60
+    scar = rng.normal(size=(k, 3))
+    scar[4, 1] = np.nan  # no observation in one column
+    starts = np.r_[0, np.cumsum(sizes)[:-1]]
+    # standardized observations of each segment, so residuals can equal them exactly
+    g = np.empty_like(scar)
+    for a, n in zip(starts, sizes, strict=True):
+        g[a : a + n] = scar[a : a + n] / np.nanstd(scar[a : a + n], axis=0, ddof=1)
+    sar = np.round(rng.normal(size=(k, t)), 1)  # ties among residuals
+    sar[:, 0] = g[:, 0]  # a residual equal to the observation of column 0
+    sar[np.arange(k) % 4 == 1, :7] = np.nan  # incomplete rows
+    ranks, ordered = inference.average_ranks(sar, return_sorted=True)
+    rank2 = np.where(np.isfinite(ranks), 2 * ranks, 0).astype(np.uint16)
+    w = 1 / (np.isfinite(sar).sum(axis=1) + 2.0)
+    grank_a = _segment_sum(np.where(np.isfinite(sar), ranks, 0.0) * w[:, None], starts)
+    n_present = _segment_sum(np.isfinite(sar).astype(float), starts)
+    got = _grank(ordered, rank2, scar, starts, sizes, grank_a, n_present)
+    for s, (a, n) in enumerate(zip(starts, sizes, strict=True)):
+        want = inference.grank(sar[a : a + n], scar[a : a + n])
+        for key, val in want.items():
+            np.testing.assert_allclose(got[key][s], val, rtol=1e-12, atol=1e-14, err_msg=key)
