@@ -272,3 +272,31 @@ def main_lines(sizes=SIZES, sample: int = 300, repeats: int = 3) -> list[dict[st
         print(json.dumps(line), flush=True)
         lines.append(line)
     return lines
+
+
+def profile_engine(n_secs: int = 1000, n_events: int = 100, top: int = 14) -> list[dict[str, Any]]:
+    """Where the full battery spends its time: the package's functions by cumulative
+    seconds under cProfile (which slows the run; read the shares, not the totals)."""
+    import cProfile
+    import pstats
+    from pathlib import Path
+
+    import research.study  # noqa: F401  (imports are not part of the profile)
+
+    returns, market, events = synthetic_panel(n_secs, n_events)
+    prof = cProfile.Profile()
+    prof.enable()
+    run_engine(returns, market, events, True)
+    prof.disable()
+    stats = pstats.Stats(prof).stats  # type: ignore[attr-defined]
+    total = max(ct for (_, _, _), (_, _, _, ct, _) in stats.items())
+    rows = [
+        {
+            "function": f"{Path(file).stem}.{func}",
+            "cumulative_seconds": round(ct, 3),
+            "share": round(ct / total, 3),
+        }
+        for (file, _, func), (_, _, _, ct, _) in stats.items()
+        if "/research/" in file and not func.startswith("<")
+    ]
+    return sorted(rows, key=lambda r: -r["cumulative_seconds"])[:top]

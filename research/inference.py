@@ -111,6 +111,7 @@ INDEPENDENCE_TESTS = (
     "generalized_sign_z",
     "wilcoxon",
     "skewness_corrected_t",
+    "grank_z",
 )
 
 

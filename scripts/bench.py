@@ -21,7 +21,13 @@ sys.path.insert(0, str(ROOT))
 
 
 def main(argv: list[str] | None = None) -> int:
-    from research.benchmark import SIZES, bench_placebo, main_lines, startup_times
+    from research.benchmark import (
+        SIZES,
+        bench_placebo,
+        main_lines,
+        profile_engine,
+        startup_times,
+    )
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true", help="only the two smallest sizes")
@@ -34,11 +40,14 @@ def main(argv: list[str] | None = None) -> int:
     startup = startup_times()
     print(json.dumps(startup))
     if not args.small:
-        write_report(args.out, lines, placebo, startup)
+        profile = profile_engine(*SIZES[-1])
+        for row in profile:
+            print(json.dumps(row))
+        write_report(args.out, lines, placebo, startup, profile)
     return 0
 
 
-def write_report(out: Path, lines, placebo, startup) -> None:
+def write_report(out: Path, lines, placebo, startup, profile) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -72,14 +81,19 @@ def write_report(out: Path, lines, placebo, startup) -> None:
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for ln in lines:
-        nan = float("nan")
+        if "peer_seconds" in ln:
+            peer = (
+                f"{ln['peer_seconds']:.1f} | "
+                f"{ln['speedup_vs_peer']:.0f}x / {ln['speedup_vs_peer_ar_car']:.0f}x"
+            )
+            peer_diff = f"{ln['peer_max_abs_diff']:.0e}"
+        else:  # the peer is an optional extra: pip install -e ".[bench]"
+            peer, peer_diff = "not installed | -", "-"
         rows.append(
             f"| {ln['firm_events']:,} | {ln['seconds']:.2f} | {ln['ar_car_seconds']:.2f} | "
             f"{ln['peak_rss_mb']:.0f} | {ln['loop_seconds']:.1f} | "
             f"{ln['speedup_vs_loop']:.0f}x / {ln['speedup_vs_loop_ar_car']:.0f}x | "
-            f"{ln.get('peer_seconds', nan):.1f} | "
-            f"{ln.get('speedup_vs_peer', 0):.0f}x / {ln.get('speedup_vs_peer_ar_car', 0):.0f}x | "
-            f"{ln['loop_max_abs_diff']:.0e} / {ln.get('peer_max_abs_diff', nan):.0e} |"
+            f"{peer} | {ln['loop_max_abs_diff']:.0e} / {peer_diff} |"
         )
     targets = [
         (
@@ -135,12 +149,31 @@ def write_report(out: Path, lines, placebo, startup) -> None:
         "",
         "Ratios are the figures that count; absolute seconds vary between machines. On this",
         "shared virtual machine they also vary between identical runs, by up to a third for",
-        "the engine (1.4-2.0 s at 100,000 firm-events across runs of one afternoon, 0.53-0.69",
-        "s for ARs and CARs) and for the loop (0.22-0.35 ms per firm-event): the",
-        "like-for-like speedup read 34x to 65x across runs. Memory that a process touches",
-        "for the first time is slow here (about 2 ms per MB), so the engine keeps its footprint",
-        "small: residuals and the ranks of estimation days are reduced to per-cohort sums",
-        "while estimating, not stored.",
+        "the engine and for the loop. Memory that a process touches for the first time is",
+        "slow here (about 2 ms per MB). Most estimation-window quantities are reduced to",
+        "per-cohort sums while estimating; the generalized rank tests (GRANK) are the",
+        "exception: they place each event observation among each firm-event's own",
+        "standardized residuals, so the engine keeps those sorted (8 bytes) and their ranks",
+        "(2 bytes) per firm-event and estimation day.",
+        "",
+        "## Where the time goes",
+        "",
+        f"`python scripts/bench.py` profiles one run at {big['firm_events']:,} firm-events "
+        "(cProfile slows it; the shares are what to read):",
+        "",
+        "| function | cumulative seconds | share |",
+        "|---|---|---|",
+        *[
+            f"| `{r['function']}` | {r['cumulative_seconds']:.2f} | {r['share']:.0%} |"
+            for r in profile
+        ],
+        "",
+        "The day-level generalized rank tests dominate what the dependent-sample tests added:",
+        "for each of the 21 event days every firm-event's observation is located among its",
+        "240 residuals (a binary search) and every residual day is compared with it (work",
+        "proportional to firm-events x estimation days x columns). `python",
+        "scripts/bench_against.py REV` times the engine against any earlier revision side by",
+        "side.",
         "",
         "Earlier versions of this page reported the loop at 1.4-2.3 ms per firm-event and",
         "a 30x speedup: the timing then included statsmodels' first import, which a",
