@@ -1,7 +1,7 @@
 """From event ids and tickers to a fitted study: the steps the CLI and notebooks share.
 
 >>> from research.analysis import run_study
->>> res = run_study(events=["lpr-cut"], group="mainland-developer", benchmarks=["^HSI"])
+>>> res = run_study(events="lpr-cut", groups="mainland-developer", benchmarks="^HSI")
 >>> print(res.summary())
 """
 
@@ -50,6 +50,56 @@ class StudyRequest:
     catalogue: str | None = None
 
 
+def parse_window(value, what: str = "window") -> tuple:
+    """A window as two relative days (``-1,1``, ``(-1, 1)``) or two dates
+    (``2023-06-19,2023-06-21``); refuses anything else with one sentence."""
+    if isinstance(value, str):
+        parts = [p.strip() for p in value.split(",")]
+    else:
+        try:
+            parts = list(value)
+        except TypeError:
+            parts = [value]
+    if len(parts) != 2:
+        raise WindowError(
+            f"The {what} {value!r} must be two values, e.g. -1,1 or (-1, 1) or two dates."
+        )
+    try:
+        a, b = (int(str(p).strip()) for p in parts)
+    except ValueError:
+        pass
+    else:
+        if b < a:
+            raise WindowError(f"The {what} {value!r} ends before it starts.")
+        return a, b
+    from research.events import parse_timestamp
+
+    for p in parts:
+        parse_timestamp(str(p), "UTC")  # raises a clear error for non-dates
+    a, b = (str(p).strip() for p in parts)
+    if pd.Timestamp(b) < pd.Timestamp(a):
+        raise WindowError(f"The {what} {value!r} ends before it starts.")
+    return a, b
+
+
+_SEQUENCES = ("events", "dates", "tickers", "groups", "benchmarks")
+
+
+def _request_from(kwargs: dict) -> StudyRequest:
+    """A :class:`StudyRequest` from keyword arguments as a user types them: one id or ticker
+    as a plain string, windows as ``"-1,1"`` or tuples."""
+    fields = {}
+    for key, val in kwargs.items():
+        if key in _SEQUENCES:
+            val = (val,) if isinstance(val, str) else tuple(val)
+        elif key in ("window", "estimation"):
+            val = parse_window(val, key.replace("estimation", "estimation window"))
+        elif key == "car_windows":
+            val = tuple(parse_window(v, "CAR window") for v in val)
+        fields[key] = val
+    return StudyRequest(**fields)
+
+
 def resolve_events(request: StudyRequest) -> list[Event]:
     """Catalogue events by id plus ad-hoc events by date."""
     chosen: list[Event] = []
@@ -57,7 +107,10 @@ def resolve_events(request: StudyRequest) -> list[Event]:
         chosen += select_events(list(request.events), load_catalogue(request.catalogue))
     chosen += [adhoc_event(d, request.market) for d in request.dates]
     if not chosen:
-        raise EventStudyError("Give at least one event with --event ID or --date YYYY-MM-DD.")
+        raise EventStudyError(
+            "Give at least one event: events= or dates= in Python, --event ID or "
+            "--date YYYY-MM-DD on the command line."
+        )
     return chosen
 
 
@@ -71,7 +124,10 @@ def resolve_securities(request: StudyRequest) -> pd.DataFrame:
             rows += [(t, g) for t in group_tickers(g, universe)]
     rows += [(t, ticker_group(t, universe) if request.groups else "all") for t in request.tickers]
     if not rows:
-        raise EventStudyError("Give the securities with --tickers T1,T2 or --group NAME.")
+        raise EventStudyError(
+            "Give the securities: tickers= or groups= in Python, --tickers T1,T2 or "
+            "--group NAME on the command line."
+        )
     frame = pd.DataFrame(rows, columns=["security", "group"]).drop_duplicates("security")
     return frame.reset_index(drop=True)
 
@@ -143,12 +199,11 @@ def run_study(
 ) -> EventStudyResults:
     """Prepare and fit a study; keyword arguments fill a :class:`StudyRequest`.
 
-    Example: ``run_study(events=("lpr-cut",), groups=("mainland-developer",))``.
+    Example: ``run_study(events="lpr-cut", groups="mainland-developer")`` (one id as a
+    string or several in a list; windows as ``"-1,1"`` or ``(-1, 1)``).
     """
     if request is None:
-        request = StudyRequest(
-            **{k: tuple(v) if isinstance(v, list) else v for k, v in kwargs.items()}
-        )
+        request = _request_from(kwargs)
     study, panel, alignment = prepare(request, store)
     res = study.fit()
     res.alignment = alignment

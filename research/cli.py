@@ -48,6 +48,11 @@ class Tests(StrEnum):
     all = "all"
 
 
+class OtherEvents(StrEnum):
+    mask = "mask"
+    keep = "keep"
+
+
 def _emit(text: str, output: Path | None) -> None:
     if output is None:
         typer.echo(text)
@@ -72,24 +77,9 @@ def _split(values: list[str] | None) -> tuple[str, ...]:
 
 
 def _window(text: str, what: str) -> tuple:
-    from research.errors import WindowError
+    from research.analysis import parse_window
 
-    parts = [p.strip() for p in text.split(",")]
-    if len(parts) != 2:
-        raise WindowError(
-            f"The {what} {text!r} must be two values separated by a comma, e.g. -1,1."
-        )
-    try:
-        return int(parts[0]), int(parts[1])
-    except ValueError:
-        pass
-    from research.events import parse_timestamp
-
-    for p in parts:
-        parse_timestamp(p, "UTC")  # raises a clear error for non-dates
-    if parts[1] < parts[0]:
-        raise WindowError(f"The {what} {text!r} ends before it starts.")
-    return parts[0], parts[1]
+    return parse_window(text, what)
 
 
 # ------------------------------------------------------------------------------------------
@@ -291,16 +281,16 @@ def run(
     market: Annotated[str, typer.Option(help="Exchange of the securities.")] = "HKEX",
     min_obs: Annotated[int | None, typer.Option(help="Fewest usable estimation days.")] = None,
     other_events: Annotated[
-        str,
+        OtherEvents,
         typer.Option(
             help="'mask' keeps other events' windows out of estimation; 'keep' leaves them in."
         ),
-    ] = "mask",
+    ] = OtherEvents.mask,
     tests: Annotated[
         Tests, typer.Option(help="Tests shown in the table (JSON and CSV carry all).")
     ] = Tests.headline,
     bootstrap: Annotated[
-        int, typer.Option(help="Bootstrap replications for CAAR intervals.")
+        int, typer.Option(min=0, help="Bootstrap replications for CAAR intervals.")
     ] = 1000,
     fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
     output: Annotated[Path | None, typer.Option(help="Write to this file.")] = None,
@@ -328,7 +318,7 @@ def run(
                 returns=returns.value,
                 market=market,
                 min_obs=min_obs,
-                other_events=other_events,
+                other_events=other_events.value,
                 bootstrap=bootstrap,
             )
         ]

@@ -117,8 +117,13 @@ def parse_price_text(text: str, ticker: str, where: str = "<text>") -> ParsedPri
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if not lines:
         raise MalformedFileError(f"{where} is empty.")
-    first = lines[0].split(",")[0].strip().lower()
     notes: list[str] = []
+    if ";" in lines[0] and "," not in lines[0]:
+        # semicolon-separated (spreadsheets with a decimal comma): a comma can only be a
+        # decimal separator here
+        lines = [ln.replace(",", ".").replace(";", ",") for ln in lines]
+        notes.append("semicolon-separated; decimal commas read as points")
+    first = lines[0].split(",")[0].strip().lower()
     if first in ("price", "ticker"):
         layout, names, body = _multiindex_header(lines, ticker, where, notes)
     else:

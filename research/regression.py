@@ -220,7 +220,11 @@ class EventRegressionResults:
             f"event s.e.: {_se_method('event', self.cov_type)}{lags}; benchmark s.e.: "
             f"{_se_method('benchmark', self.cov_type)})"
         )
-        parts = [table(frame, head, percent=("coef", "se", "ci_low", "ci_high"))]
+        # event terms are returns (percent); benchmark terms are betas and an intercept
+        returns = (frame["kind"] == "event").to_numpy()
+        parts = [
+            table(frame, head, percent=("coef", "se", "ci_low", "ci_high"), percent_rows=returns)
+        ]
         parts.append(
             table(
                 self.windows, "Regression CAR per event window (H0: sum = 0)", percent=("car", "se")

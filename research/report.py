@@ -16,17 +16,29 @@ def _fmt(value: object) -> str:
         if not np.isfinite(value):
             return ""
         return f"{value:.4f}" if abs(value) < 1000 else f"{value:.1f}"
+    if value is pd.NaT or value is None:
+        return ""
     if isinstance(value, pd.Timestamp):
         return f"{value:%Y-%m-%d}"
     return str(value)
 
 
-def table(frame: pd.DataFrame, title: str = "", percent: tuple[str, ...] = ()) -> str:
-    """A ruled fixed-width table."""
+def table(
+    frame: pd.DataFrame,
+    title: str = "",
+    percent: tuple[str, ...] = (),
+    percent_rows: np.ndarray | None = None,
+) -> str:
+    """A ruled fixed-width table; ``percent`` columns are shown as signed percentages (only
+    on the rows where ``percent_rows`` is True, when given: e.g. returns, not betas)."""
     shown = frame.copy()
+    rows = np.ones(len(shown), dtype=bool) if percent_rows is None else np.asarray(percent_rows)
     for col in percent:
         if col in shown:
-            shown[col] = shown[col].map(lambda v: "" if pd.isna(v) else f"{100 * v:+.2f}%")
+            shown[col] = [
+                ("" if pd.isna(v) else f"{100 * v:+.2f}%") if pct else _fmt(v)
+                for v, pct in zip(shown[col], rows, strict=True)
+            ]
     cells = [[_fmt(v) for v in row] for row in shown.itertuples(index=False)]
     header = [str(c) for c in shown.columns]
     widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(header)]

@@ -115,9 +115,18 @@ class PriceStore:
                 raise DataError(self._missing_message(ticker))
 
     def _missing_message(self, ticker: str) -> str:
+        known = list(self.tickers())
+        try:
+            from research.universe import load_universe
+
+            known += list(load_universe().index)
+        except Exception:
+            pass
+        guess = suggest_ticker(ticker, known)
+        hint = f" (did you mean {guess}?)" if guess else ""
         return (
-            f"No stored prices for {ticker} in {self.root}; run `eventstudy data import PATH` "
-            f"or `eventstudy data fetch {ticker}` first."
+            f"No stored prices for {ticker}{hint} in {self.root}; run `eventstudy data import "
+            f"PATH` or `eventstudy data fetch {guess or ticker}` first."
         )
 
     def load(self, ticker: str) -> pd.DataFrame:
@@ -271,3 +280,19 @@ def merge_frames(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
     """Stored rows outside the new frame's dates, plus every new row (new wins on overlap)."""
     outside = old.loc[(old.index < new.index[0]) | (old.index > new.index[-1])]
     return pd.concat([outside, new]).sort_index()
+
+
+def suggest_ticker(ticker: str, known: list[str]) -> str | None:
+    """The known ticker a typo most likely meant: another case (``0016.hk``), a missing
+    index caret (``HSI`` for ``^HSI``), or the closest spelling (``0016.HX``)."""
+    import difflib
+
+    known = list(dict.fromkeys(known))
+    if ticker in known:
+        return None
+    upper = {k.upper(): k for k in known}
+    for cand in (ticker.upper(), "^" + ticker.upper().lstrip("^")):
+        if cand in upper:
+            return upper[cand]
+    close = difflib.get_close_matches(ticker.upper(), list(upper), n=1, cutoff=0.75)
+    return upper[close[0]] if close else None

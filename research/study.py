@@ -135,6 +135,7 @@ class EventStudy:
         dimson_lags: int = 1,
     ) -> None:
         self.returns = returns
+        _warn_if_price_levels(returns, "returns")
         if isinstance(benchmarks, pd.Series):
             benchmarks = benchmarks.to_frame()
         self.benchmarks = benchmarks
@@ -147,7 +148,7 @@ class EventStudy:
         if self.model.needs_benchmark > n_bench:
             raise WindowError(
                 f"The {self.model.name} model needs {self.model.needs_benchmark} benchmark(s); "
-                f"give one with --benchmark."
+                "give benchmarks= (--benchmark on the command line)."
             )
         self.window = _check_window(window, "event window")
         self.estimation = _check_window(estimation, "estimation window")
@@ -168,7 +169,7 @@ class EventStudy:
         if self.min_obs > est_len:
             raise WindowError(
                 f"The estimation window has {est_len} days, fewer than the {self.min_obs} "
-                "usable days required; lengthen it or lower --min-obs."
+                "usable days required; lengthen it or lower min_obs (--min-obs)."
             )
         if other_events not in ("mask", "keep"):
             raise ValueError("other_events must be 'mask' or 'keep'")
@@ -249,7 +250,8 @@ class EventStudy:
             first = dropped.iloc[0]
             raise WindowError(
                 f"No firm-event can be estimated: {first['security']} ({first['event']}) has "
-                f"{first['reason']}; lengthen the estimation window or lower --min-obs."
+                f"{first['reason']}; lengthen the estimation window or lower min_obs "
+                "(--min-obs)."
             )
         return EventStudyResults(
             study=self,
@@ -641,6 +643,23 @@ def _cells(events: pd.DataFrame) -> np.ndarray:
     return np.unique(e.astype(np.int64) * len(names) + g, return_inverse=True)[1]
 
 
+def _warn_if_price_levels(frame: pd.DataFrame, what: str) -> None:
+    """Warn when ``frame`` holds price levels rather than returns: most values at least 1
+    in absolute size (a daily return of 100% or more is rare; a price of 1 or more is
+    common)."""
+    values = frame.to_numpy(dtype=float)
+    finite = values[np.isfinite(values)]
+    if finite.size and np.mean(np.abs(finite) >= 1) > 0.5:
+        import warnings
+
+        warnings.warn(
+            f"The {what} look like price levels (median {np.median(finite):.4g}), not "
+            "returns; compute returns first (research.returns.compute_returns).",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
 def _check_window(window, what: str) -> Window:
     try:
         a, b = (int(v) for v in window)
@@ -666,13 +685,25 @@ def _check_events(events: pd.DataFrame, returns: pd.DataFrame) -> pd.DataFrame:
     unknown = sorted(set(pd.unique(ev["security"])) - set(returns.columns))
     if unknown:
         raise EventError(f"No returns for {', '.join(map(str, unknown))}.")
+    index_tz = getattr(returns.index, "tz", None)
+    day0_tz = getattr(ev["day0"].dt, "tz", None)
+    if (index_tz is None) != (day0_tz is None):
+        raise EventError(
+            "The returns' dates and the events' day 0 differ in time zone "
+            f"({index_tz or 'naive'} vs {day0_tz or 'naive'}); give both as plain session "
+            "dates (e.g. index.tz_localize(None))."
+        )
     off = ~ev["day0"].isin(returns.index)
     if off.any():
         row = ev.loc[off].iloc[0]
-        raise EventError(
-            f"Day 0 of {row['event']} ({row['day0']:%Y-%m-%d}) is not a session of the returns "
-            f"({returns.index[0]:%Y-%m-%d} to {returns.index[-1]:%Y-%m-%d})."
-        )
+        span = f"({returns.index[0]:%Y-%m-%d} to {returns.index[-1]:%Y-%m-%d})"
+        if row["day0"] < returns.index[0]:
+            where = f"is before the first return {span}"
+        elif row["day0"] > returns.index[-1]:
+            where = f"is after the last return {span}"
+        else:
+            where = f"is not a session of the returns {span}"
+        raise EventError(f"Day 0 of {row['event']} ({row['day0']:%Y-%m-%d}) {where}.")
     if ev.duplicated(["event", "security"]).any():
         row = ev.loc[ev.duplicated(["event", "security"])].iloc[0]
         raise EventError(f"{row['security']} appears twice for event {row['event']}.")

@@ -160,6 +160,9 @@ BAD = [
         "overlaps the event window",
     ),
     (["events", "--market", "LSE"], "Unknown market"),
+    (["run", "--event", "lpr-cut", "--tickers", "0016.HX"], "did you mean 0016.HK?"),
+    (["run", "--event", "lpr-cut", "--tickers", "HSI"], "did you mean ^HSI?"),
+    (["run", "--event", "lpr-cut", "--tickers", "0016.hk"], "did you mean 0016.HK?"),
 ]
 
 
@@ -294,3 +297,49 @@ def test_clustered_study_names_and_leads_with_its_headline_tests(cli, market_sto
     assert "bmp_t " not in header  # independence tests only with --tests all
     everything = cli("run", "--event", "lpr-cut", "--group", "mainland-developer", "--tests", "all")
     assert "bmp_t: assumes independent firm-events" in everything.out
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--other-events", "bogus"], "Invalid value for '--other-events'"),
+        (["--bootstrap", "-5"], "Invalid value for '--bootstrap'"),
+    ],
+)
+def test_option_values_outside_their_choices_exit_2_without_a_traceback(
+    cli, market_store, args, fragment
+):
+    result = cli("run", "--event", "lpr-cut", "--group", "reit", *args)
+    assert result.code == 2
+    assert fragment in " ".join(result.err.split())  # the message may wrap in its box
+    assert "Traceback" not in result.err + result.out
+
+
+def test_semicolon_separated_csv_with_decimal_commas_imports(cli, tmp_path):
+    """A spreadsheet export (';' between fields, ',' in numbers) is read, not reported as
+    missing columns."""
+    path = tmp_path / "EU.csv"
+    path.write_text("Date;Open;Close;Volume\n2023-06-16;10,5;10,25;100\n2023-06-19;10,3;11,75;90\n")
+    result = cli("data", "import", str(path))
+    assert result.code == 0, result.err
+    stored = PriceStore().load("EU")
+    assert stored["close"].tolist() == [10.25, 11.75]
+
+
+def test_python_api_takes_strings_where_a_user_types_them(market_store):
+    """run_study(events="lpr-cut") is one event (not seven letters), window="-1,1" a window;
+    errors name the Python argument, not only the CLI flag."""
+    from research.analysis import parse_window, run_study
+    from research.errors import EventStudyError, WindowError
+
+    a = run_study(events="lpr-cut", groups="reit", window="-1,1", bootstrap=0)
+    b = run_study(events=["lpr-cut"], groups=["reit"], window=(-1, 1), bootstrap=0)
+    assert list(a.events["event"].unique()) == ["lpr-cut"]
+    np.testing.assert_array_equal(a.ar, b.ar)
+    assert parse_window(" -2 , 3 ") == (-2, 3)
+    with pytest.raises(WindowError, match="must be two values"):
+        parse_window("-1,0,1")
+    with pytest.raises(WindowError, match="ends before it starts"):
+        parse_window((1, -1))
+    with pytest.raises(EventStudyError, match="events= or dates= in Python"):
+        run_study(groups="reit")

@@ -295,3 +295,19 @@ def test_placebo_finds_a_large_shock_and_not_a_null(data):
         other_events="keep",
     ).fit()
     np.testing.assert_allclose(null.in_window, res.fit.resid[0], atol=1e-15)
+
+
+def test_summary_shows_returns_as_percent_and_betas_as_numbers(data):
+    """Only event terms are returns: a beta of 0.98 must not print as '+98.00%', and a term
+    without a date prints nothing, not 'NaT'."""
+    returns, bench, day0 = data
+    reg = event_regression(returns["S01"], bench, {"E": day0}, window=(-1, 1))
+    lines = reg.summary().splitlines()
+    frame = reg.to_frame()
+    for term, kind, coef in frame[["term", "kind", "coef"]].itertuples(index=False):
+        line = next(ln for ln in lines if ln.split() and ln.split()[0] == term)
+        if kind == "event":
+            assert f"{100 * coef:+.2f}%" in line
+        else:
+            assert "%" not in line and "NaT" not in line and f"{coef:.4f}" in line
+    assert set(frame["se_method"]) == {"prediction error, classical", "OLS (classical)"}

@@ -187,9 +187,28 @@ def test_short_estimation_says_how_many_days(small):
 
 def test_day0_that_is_not_a_session(small):
     returns, bench, events = small
-    events = events.assign(day0=pd.Timestamp("2030-01-01"))
-    with pytest.raises(EventError, match="not a session"):
-        EventStudy(returns, events, bench)
+    saturday = next(d for d in pd.date_range(returns.index[10], periods=7) if d.weekday() == 5)
+    for day0, fragment in (
+        (pd.Timestamp("2030-01-01"), "is after the last return"),
+        (pd.Timestamp("1990-01-01"), "is before the first return"),
+        (saturday, "is not a session"),
+    ):
+        with pytest.raises(EventError, match=fragment):
+            EventStudy(returns, events.assign(day0=day0), bench)
+
+
+def test_time_zone_mismatch_is_named_not_reported_as_a_missing_session(small):
+    returns, bench, events = small
+    aware = returns.tz_localize("Asia/Hong_Kong")
+    with pytest.raises(EventError, match="time zone"):
+        EventStudy(aware, events, bench.tz_localize("Asia/Hong_Kong"))
+
+
+def test_prices_passed_as_returns_give_a_warning(small):
+    returns, bench, events = small
+    prices = 50 * (1 + returns.fillna(0)).cumprod()
+    with pytest.warns(UserWarning, match="look like price levels"):
+        EventStudy(prices, events, bench)
 
 
 def test_overlapping_events_are_reported_and_masked(small):
