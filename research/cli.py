@@ -92,7 +92,12 @@ def events(
     catalogue: Annotated[Path | None, typer.Option(help="Another catalogue CSV.")] = None,
     output: Annotated[Path | None, typer.Option(help="Write to this file.")] = None,
 ) -> None:
-    """List the event catalogue with each event's day-0 session and the rule applied."""
+    """List the event catalogue with each event's day-0 session and the rule applied.
+
+    Day 0 is the first session that could react: the same day if the event came before the
+    close, else the next session; a date without a time is taken as 09:00 in its own time
+    zone (a New York date reaches Hong Kong on its next session).
+    """
     import pandas as pd
 
     from research.events import align_events, load_catalogue
@@ -249,7 +254,9 @@ def run(
         list[str] | None,
         typer.Option(
             "--date",
-            help="Ad-hoc event YYYY-MM-DD[THH:MM[+HH:MM]] (local exchange time without offset).",
+            help="Ad-hoc event YYYY-MM-DD[THH:MM[+HH:MM]] [ZONE], e.g. '2023-02-03 "
+            "America/New_York'. Without a zone: the exchange's local time; a date alone is "
+            "taken as 09:00 where it happened.",
         ),
     ] = None,
     tickers: Annotated[

@@ -60,7 +60,7 @@ class Event:
     id
         Stable identifier (``lpr-cut``).
     timestamp
-        When it happened, tz-aware; midnight local time when only the date is known.
+        When it happened, tz-aware; 09:00 local time when only the date is known.
     date_only
         True when no time of day is known.
     timezone
@@ -100,11 +100,18 @@ class Alignment:
     rule: str
 
 
+# A date without a time is taken as known at 09:00 where it happened (DESIGN.md): a Hong
+# Kong or Tokyo date lands on that day's HKEX session, a New York or London date on the
+# next one (the HKEX session closes at 03:00-04:00 New York time).
+DATE_ONLY_TIME = pd.Timedelta(hours=9)
+
+
 def parse_timestamp(text: str, timezone: str) -> tuple[pd.Timestamp, bool]:
     """Parse ``YYYY-MM-DD``, ``YYYY-MM-DDTHH:MM`` or ``YYYY-MM-DDTHH:MM+HH:MM``.
 
-    A time without an offset is local time in ``timezone``; a date alone is
-    midnight in ``timezone`` and flagged as date-only.
+    A time without an offset is local time in ``timezone``; a date alone is taken as
+    09:00 in ``timezone`` (the start of that zone's working day; :data:`DATE_ONLY_TIME`)
+    and flagged as date-only, so that it is then aligned like a timed event.
 
     Returns
     -------
@@ -123,7 +130,7 @@ def parse_timestamp(text: str, timezone: str) -> tuple[pd.Timestamp, bool]:
         )
     try:
         if match["time"] is None:
-            stamp = pd.Timestamp(match["date"]).tz_localize(timezone)
+            stamp = (pd.Timestamp(match["date"]) + DATE_ONLY_TIME).tz_localize(timezone)
             return stamp, True
         stamp = pd.Timestamp(text)
         if stamp.tzinfo is None:
@@ -222,18 +229,22 @@ def select_events(ids: list[str], catalogue: list[Event]) -> list[Event]:
 
 
 def adhoc_event(text: str, market: Market | str = "HKEX", event_id: str | None = None) -> Event:
-    """An event given on the command line as a date or timestamp.
+    """An event given on the command line as a date or timestamp, optionally followed by
+    the IANA time zone where it happened (``2023-02-03 America/New_York``).
 
-    A time without an offset is the exchange's local time.
+    Without a zone, a time without an offset, or a date alone, is in the exchange's local
+    time; a date alone is taken as 09:00 there (:data:`DATE_ONLY_TIME`).
     """
     if isinstance(market, str):
         market = get_market(market)
-    stamp, date_only = parse_timestamp(text, market.timezone)
+    stamp_text, _, zone = str(text).strip().partition(" ")
+    zone = zone.strip() or market.timezone
+    stamp, date_only = parse_timestamp(stamp_text, zone)
     return Event(
         id=event_id or f"date:{text}",
         timestamp=stamp,
         date_only=date_only,
-        timezone=market.timezone,
+        timezone=zone,
         time_precision="date" if date_only else "exact",
         title="ad-hoc event",
     )
@@ -272,31 +283,26 @@ def align_event(event: Event, sessions: pd.DataFrame, market: Market) -> Alignme
             f"Event {event.id} ({event.stamp}) falls before the first {market.code} session "
             "available; import earlier prices or pick another event."
         )
+    assumed = ""
+    if event.date_only:  # say what was assumed, in the event's own zone
+        own = event.timestamp.tz_convert(event.timezone)
+        assumed = f"date only, time assumed {own:%H:%M} {own:%Z} ({event.timezone}) = "
     if pos < len(index) and index[pos] == day:
         close = sessions["close"].iloc[pos]
         close_txt = close.strftime("%H:%M")
-        if event.date_only and event.timezone == market.timezone:
-            return Alignment(
-                event.id,
-                event.stamp,
-                market.code,
-                f"{day:%Y-%m-%d} (date only)",
-                day,
-                "date only: taken as known before the open of this session",
-            )
         if local < close:
-            prefix = "date only, start of the local day" if event.date_only else "timed"
+            prefix = assumed or "timed "
             when = "before the open" if local < sessions["open"].iloc[pos] else "during trading"
             caveat = ""
             if event.date_only and when == "during trading":
-                caveat = f" (the hour in {event.timezone} is unknown: give a time to be exact)"
+                caveat = " (the hour is unknown: give a time to be exact)"
             return Alignment(
                 event.id,
                 event.stamp,
                 market.code,
                 f"{local:%Y-%m-%d} {hhmm} {zone}",
                 day,
-                f"{prefix} {hhmm} {zone}, {when} (close {close_txt}): same session{caveat}",
+                f"{prefix}{hhmm} {zone}, {when} (close {close_txt}): same session{caveat}",
             )
         session = _next(pos + 1)
         return Alignment(
@@ -305,7 +311,8 @@ def align_event(event: Event, sessions: pd.DataFrame, market: Market) -> Alignme
             market.code,
             f"{local:%Y-%m-%d} {hhmm} {zone}",
             session,
-            f"{hhmm} {zone} is after the {close_txt} close: next session",
+            f"{assumed}{hhmm} {zone} is {'after' if local > close else 'at, not before,'} "
+            f"the {close_txt} close: next session",
         )
     session = _next(pos)
     why = "weekend" if day.day_of_week >= 5 else "holiday or closure"
@@ -315,7 +322,7 @@ def align_event(event: Event, sessions: pd.DataFrame, market: Market) -> Alignme
         market.code,
         f"{local:%Y-%m-%d} {hhmm} {zone}",
         session,
-        f"{day:%Y-%m-%d} ({day:%a}) has no session ({why}): next session",
+        f"{assumed}{day:%Y-%m-%d} ({day:%a}) has no session ({why}): next session",
     )
 
 

@@ -176,3 +176,20 @@ def test_malformed_catalogues_are_refused(tmp_path, content, message):
     path.write_text(content)
     with pytest.raises(MalformedFileError, match=message):
         load_catalogue(path)
+
+
+def test_date_only_events_are_taken_at_nine_in_their_own_zone():
+    """DESIGN.md: a date alone is 09:00 where it happened, then aligned as a timed event; a
+    Washington date reaches Hong Kong on its next session (the HK session closes at
+    03:00-04:00 New York time), a Hong Kong date on the same day; the output says the
+    time was assumed. Sessions derived by hand from the HKEX calendar of February 2023."""
+    from research.events import adhoc_event, align_events
+
+    us = adhoc_event("2023-02-03 America/New_York", "HKEX", "us")
+    hk = adhoc_event("2023-02-03", "HKEX", "hk")
+    assert us.timezone == "America/New_York" and us.date_only
+    al = align_events([us, hk], "HKEX").set_index("event")
+    assert al.loc["us", "session"] == pd.Timestamp("2023-02-06")  # Fri 22:00 HKT -> Mon
+    assert al.loc["hk", "session"] == pd.Timestamp("2023-02-03")  # 09:00 HKT, before open
+    assert "time assumed 09:00 EST (America/New_York)" in al.loc["us", "rule"]
+    assert "time assumed 09:00 HKT" in al.loc["hk", "rule"]
