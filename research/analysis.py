@@ -42,7 +42,8 @@ class StudyRequest:
     estimation: tuple = (-250, -11)
     car_windows: tuple = ()
     returns: str = "simple"
-    market: str = "HKEX"
+    market: str | None = None  # None: the exchange of the tickers (resolve_market)
+    mixed_markets: bool = False
     min_obs: int | None = None
     other_events: str = "mask"
     bootstrap: int = 1000
@@ -100,12 +101,55 @@ def _request_from(kwargs: dict) -> StudyRequest:
     return StudyRequest(**fields)
 
 
-def resolve_events(request: StudyRequest) -> list[Event]:
-    """Catalogue events by id plus ad-hoc events by date."""
+def resolve_market(
+    tickers: list[str], requested: str | None = None, mixed: bool = False
+) -> tuple[str, str]:
+    """The exchange whose sessions a study uses, and one sentence saying how it was chosen.
+
+    The exchange of each ticker comes from the universe or its Yahoo suffix (no suffix:
+    a US listing).  Exchanges that share a calendar (NYSE, NASDAQ) count as one.  Tickers
+    of different exchanges, or a ``requested`` market that disagrees with them, are refused
+    unless ``mixed`` makes the choice explicit: aligning a security on another exchange's
+    sessions shifts its returns against the benchmark (a US stock on HKEX sessions has a
+    market-model beta near zero against the S&P 500).
+    """
+    from research.markets import get_market
+
+    universe = load_universe()
+    own = {t: ticker_market(t, universe) for t in tickers}
+    calendars = {get_market(m).calendar for m in own.values()}
+    listed = "; ".join(f"{t}: {m}" for t, m in list(own.items())[:6])
+    if requested is None:
+        if len(calendars) > 1:
+            raise EventStudyError(
+                f"The securities trade on different exchanges ({listed}); name the exchange "
+                "whose sessions to use with market= (--market) and mixed_markets=True "
+                "(--mixed-markets)."
+            )
+        code = max(set(own.values()), key=list(own.values()).count)
+        return code, f"market {code}: the exchange of the tickers"
+    requested = get_market(requested).code
+    others = {
+        t: m for t, m in own.items() if get_market(m).calendar != get_market(requested).calendar
+    }
+    if not others:
+        return requested, f"market {requested}: as asked, and the exchange of the tickers"
+    listed = "; ".join(f"{t}: {m}" for t, m in list(others.items())[:6])
+    if not mixed:
+        raise EventStudyError(
+            f"The market {requested} disagrees with the tickers ({listed}); leave market= "
+            "(--market) out to use their own exchange, or add mixed_markets=True "
+            f"(--mixed-markets) to align them on {requested} sessions anyway."
+        )
+    return requested, f"market {requested}: as asked, although {listed} trade elsewhere"
+
+
+def resolve_events(request: StudyRequest, market: str = "HKEX") -> list[Event]:
+    """Catalogue events by id plus ad-hoc events by date (on ``market``)."""
     chosen: list[Event] = []
     if request.events:
         chosen += select_events(list(request.events), load_catalogue(request.catalogue))
-    chosen += [adhoc_event(d, request.market) for d in request.dates]
+    chosen += [adhoc_event(d, market) for d in request.dates]
     if not chosen:
         raise EventStudyError(
             "Give at least one event: events= or dates= in Python, --event ID or "
@@ -158,7 +202,6 @@ def prepare(
 ) -> tuple[EventStudy, Panel, pd.DataFrame]:
     """Align the events, build the panel and set up the study (not yet fitted)."""
     store = store or PriceStore()
-    events = resolve_events(request)
     secs = resolve_securities(request)
     benchmarks = [b for b in request.benchmarks if b]
     if request.model == "constant-mean":
@@ -166,8 +209,13 @@ def prepare(
     secs = secs.loc[~secs["security"].isin(benchmarks)].reset_index(drop=True)
     if secs.empty:
         raise EventStudyError("Every security given is also the benchmark; pick other securities.")
+    market, market_note = resolve_market(
+        list(secs["security"]), request.market, request.mixed_markets
+    )
+    events = resolve_events(request, market)
     store.require([*secs["security"], *benchmarks])
-    panel = build_panel(list(secs["security"]), benchmarks, request.market, store, request.returns)
+    panel = build_panel(list(secs["security"]), benchmarks, market, store, request.returns)
+    panel.market_note = market_note
     alignment = align_events(events, panel.market, panel.trading_days)
     table = secs.merge(alignment[["event", "session"]], how="cross").rename(
         columns={"session": "day0"}
@@ -208,6 +256,7 @@ def run_study(
     res = study.fit()
     res.alignment = alignment
     res.benchmark_alignment = dict(panel.alignment_notes)
+    res.market_note = panel.market_note
     res.quality = flags_in_span(panel.quality, study)
     return res
 
@@ -254,7 +303,8 @@ class RegressionRequest:
     base_group: str | None = None
     placebo_draws: int = 1000
     returns: str = "simple"
-    market: str = "HKEX"
+    market: str | None = None  # None: the exchange of the tickers (resolve_market)
+    mixed_markets: bool = False
     seed: int = 20230620
 
 
@@ -266,6 +316,7 @@ class RegressionReport:
     regressions: list
     placebo: list
     panel: object | None
+    market_note: str = ""
 
     def summary(self) -> str:
         from research.report import table
@@ -275,6 +326,7 @@ class RegressionReport:
                 self.alignment[["event", "timestamp", "session", "rule"]],
                 "Day 0 of each event (alignment rule applied)",
             )
+            + (f"\n{self.market_note}" if self.market_note else "")
         ]
         parts += [r.summary() for r in self.regressions]
         if self.placebo:
@@ -292,6 +344,7 @@ class RegressionReport:
         from research.study import _records
 
         return {
+            "market": self.market_note,
             "alignment": _records(self.alignment),
             "regressions": [r.to_dict() for r in self.regressions],
             "placebo": [p.to_dict() for p in self.placebo],
@@ -307,9 +360,6 @@ def run_regressions(
     from research.regression import event_regression, group_portfolio, panel_event_regression
 
     store = store or PriceStore()
-    events = resolve_events(
-        StudyRequest(events=request.events, dates=request.dates, market=request.market)
-    )
     universe = load_universe()
     group_members = {}
     for group in request.groups:
@@ -324,8 +374,10 @@ def run_regressions(
     if not securities:
         raise EventStudyError("Give the series with --tickers, --group or --long-short.")
     benchmarks = [b for b in request.benchmarks if b]
+    market, market_note = resolve_market(securities, request.market, request.mixed_markets)
+    events = resolve_events(StudyRequest(events=request.events, dates=request.dates), market)
     store.require([*securities, *benchmarks])
-    panel = build_panel(securities, benchmarks, request.market, store, request.returns)
+    panel = build_panel(securities, benchmarks, market, store, request.returns)
     alignment = align_events(events, panel.market, panel.trading_days)
     day0 = dict(zip(alignment["event"], alignment["session"], strict=True))
     full = align_events(load_catalogue(), panel.market, panel.trading_days)
@@ -407,7 +459,7 @@ def run_regressions(
             request.base_group,
             panel.exclude,
         )
-    return RegressionReport(alignment, regressions, placebos, panel_res)
+    return RegressionReport(alignment, regressions, placebos, panel_res, market_note)
 
 
 CROSS_MARKETS = ("^HSI", "^HSCE", "000001.SS", "000300.SS", "^N225", "^KS11", "^STI", "^GSPC")

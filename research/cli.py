@@ -285,7 +285,17 @@ def run(
     returns: Annotated[
         Returns, typer.Option("--returns", help="Simple or log returns.")
     ] = Returns.simple,
-    market: Annotated[str, typer.Option(help="Exchange of the securities.")] = "HKEX",
+    market: Annotated[
+        str | None,
+        typer.Option(help="Exchange whose sessions the study uses [default: the tickers' own]."),
+    ] = None,
+    mixed_markets: Annotated[
+        bool,
+        typer.Option(
+            "--mixed-markets",
+            help="Align securities of other exchanges on --market's sessions anyway.",
+        ),
+    ] = False,
     min_obs: Annotated[int | None, typer.Option(help="Fewest usable estimation days.")] = None,
     other_events: Annotated[
         OtherEvents,
@@ -324,6 +334,7 @@ def run(
                 car_windows=tuple(_window(c, "CAR window") for c in car_window or ()),
                 returns=returns.value,
                 market=market,
+                mixed_markets=mixed_markets,
                 min_obs=min_obs,
                 other_events=other_events.value,
                 bootstrap=bootstrap,
@@ -389,7 +400,17 @@ def regress(
     ] = None,
     placebo: Annotated[int, typer.Option(help="Random placebo dates per event (0: none).")] = 1000,
     returns: Annotated[Returns, typer.Option("--returns")] = Returns.simple,
-    market: Annotated[str, typer.Option(help="Exchange of the series.")] = "HKEX",
+    market: Annotated[
+        str | None,
+        typer.Option(help="Exchange whose sessions the series use [default: the tickers' own]."),
+    ] = None,
+    mixed_markets: Annotated[
+        bool,
+        typer.Option(
+            "--mixed-markets",
+            help="Align series of other exchanges on --market's sessions anyway.",
+        ),
+    ] = False,
     fmt: Annotated[Format, typer.Option("--format", help="table or json.")] = Format.table,
     output: Annotated[Path | None, typer.Option(help="Write to this file.")] = None,
 ) -> None:
@@ -421,6 +442,7 @@ def regress(
         placebo_draws=placebo,
         returns=returns.value,
         market=market,
+        mixed_markets=mixed_markets,
     )
     report = run_regressions(request)
     if fmt is Format.json:

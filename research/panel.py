@@ -41,6 +41,7 @@ class Panel:
     quality: pd.DataFrame
     alignment_notes: dict[str, str]
     kind: str
+    market_note: str = ""  # how the securities' exchange was chosen (analysis.resolve_market)
 
     @property
     def trading_days(self) -> pd.DatetimeIndex:

@@ -109,7 +109,8 @@ def summary_text(res: EventStudyResults, tests: tuple[str, ...] | None = None) -
             percent=("caar", "caar_ci_low", "caar_ci_high", "bhar"),
         )
     )
-    notes = [f"benchmark {t}: {how}" for t, how in (res.benchmark_alignment or {}).items()]
+    notes = [res.market_note] if res.market_note else []
+    notes += [f"benchmark {t}: {how}" for t, how in (res.benchmark_alignment or {}).items()]
     for row in res.dropped.itertuples(index=False):
         notes.append(f"dropped {row.security} ({row.event}): {row.reason}")
     for row in res.overlaps.itertuples(index=False):

@@ -742,6 +742,7 @@ class EventStudyResults:
     alignment: pd.DataFrame | None = None
     quality: pd.DataFrame | None = None
     benchmark_alignment: dict[str, str] | None = None
+    market_note: str = ""
     _params: models.Fit | None = field(default=None, repr=False)
     _cells: np.ndarray | None = field(default=None, repr=False)
     _sums: pooling.EstimationSums | None = field(default=None, repr=False)
@@ -1120,6 +1121,7 @@ class EventStudyResults:
             "cohorts": _records(self.cohort_clustering),
             "settings": asdict(self.settings),
             "alignment": _records(self.alignment),
+            "market": self.market_note,
             "benchmark_alignment": self.benchmark_alignment or {},
             "estimation": _records(est),
             "dropped": _records(self.dropped),

@@ -343,3 +343,27 @@ def test_python_api_takes_strings_where_a_user_types_them(market_store):
         parse_window((1, -1))
     with pytest.raises(EventStudyError, match="events= or dates= in Python"):
         run_study(groups="reit")
+
+
+def test_market_comes_from_the_tickers_and_contradictions_are_refused(cli, market_store):
+    """US securities against ^GSPC need no --market (they were aligned on HKEX sessions and
+    the S&P 500 shifted as a foreign benchmark before); mixed or contradicting exchanges
+    exit 2 with one sentence unless --mixed-markets makes the choice explicit."""
+    base = ("run", "--event", "lpr-cut", "--tickers", "EEM", "--benchmark", "^GSPC")
+    inferred = json.loads(cli(*base, "--format", "json").out)
+    explicit = json.loads(cli(*base, "--market", "NYSE", "--format", "json").out)
+    assert inferred["estimation"] == explicit["estimation"]
+    assert inferred["market"] == "market NYSE: the exchange of the tickers"
+    assert 0.4 < inferred["estimation"][0]["beta"] < 1.2  # EEM on the S&P 500, same sessions
+    forced = json.loads(cli(*base, "--market", "HKEX", "--mixed-markets", "--format", "json").out)
+    assert forced["estimation"][0]["beta"] != pytest.approx(inferred["estimation"][0]["beta"])
+    for extra, fragment in (
+        (("--market", "HKEX"), "disagrees with the tickers (EEM: NYSE)"),
+        (("--tickers", "EEM,0016.HK"), "trade on different exchanges"),
+    ):
+        args = [*base[:4], "EEM", "--benchmark", "^GSPC", *extra]
+        if extra[0] == "--tickers":
+            args = ["run", "--event", "lpr-cut", *extra, "--benchmark", "^GSPC"]
+        result = cli(*args)
+        assert result.code == 2 and fragment in result.err
+        assert len([ln for ln in result.err.splitlines() if ln.strip()]) == 1
