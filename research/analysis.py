@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -316,7 +316,7 @@ class RegressionReport:
     regressions: list
     placebo: list
     panel: object | None
-    market_note: str = ""
+    notes: list[str] = field(default_factory=list)  # market chosen, event-window flags kept
 
     def summary(self) -> str:
         from research.report import table
@@ -326,7 +326,7 @@ class RegressionReport:
                 self.alignment[["event", "timestamp", "session", "rule"]],
                 "Day 0 of each event (alignment rule applied)",
             )
-            + (f"\n{self.market_note}" if self.market_note else "")
+            + "".join(f"\n{n}" for n in self.notes)
         ]
         parts += [r.summary() for r in self.regressions]
         if self.placebo:
@@ -344,7 +344,7 @@ class RegressionReport:
         from research.study import _records
 
         return {
-            "market": self.market_note,
+            "notes": list(self.notes),
             "alignment": _records(self.alignment),
             "regressions": [r.to_dict() for r in self.regressions],
             "placebo": [p.to_dict() for p in self.placebo],
@@ -389,6 +389,27 @@ def run_regressions(
     estimation = _relative(
         tuple(request.estimation), alignment["session"], panel.trading_days, "estimation window"
     )
+    # the event windows' sessions: flagged returns stay in the portfolios there (reported)
+    grid = panel.trading_days
+    event_days = grid[
+        np.unique(
+            np.clip(
+                grid.get_indexer(list(day0.values()))[:, None]
+                + np.arange(window[0], window[1] + 1)[None, :],
+                0,
+                len(grid) - 1,
+            )
+        )
+    ]
+    notes = [market_note]
+    in_portfolios = sorted({t for m in group_members.values() for t in m})
+    flagged = panel.exclude.reindex(index=event_days, columns=in_portfolios, fill_value=False)
+    for t in flagged.columns[flagged.any()]:
+        days = ", ".join(f"{d:%Y-%m-%d}" for d in flagged.index[flagged[t]])
+        notes.append(
+            f"{t}: flagged return(s) on event-window session(s) {days} kept in its portfolio "
+            "(quality flags only keep returns out of estimation)"
+        )
     series: list[tuple[pd.Series, pd.Series | None]] = []
     for t in request.tickers:
         if t in benchmarks:
@@ -404,14 +425,15 @@ def run_regressions(
                         group_members[name],
                         panel.exclude,
                         f"{name} (equal-weighted)",
+                        keep=event_days,
                     ),
                     None,
                 )
             )
     if request.long_short:
         a, b = request.long_short
-        long_leg = group_portfolio(panel.returns, group_members[a], panel.exclude)
-        short_leg = group_portfolio(panel.returns, group_members[b], panel.exclude)
+        long_leg = group_portfolio(panel.returns, group_members[a], panel.exclude, keep=event_days)
+        short_leg = group_portfolio(panel.returns, group_members[b], panel.exclude, keep=event_days)
         series.append(((long_leg - short_leg).rename(f"{a} - {b}"), None))
     regressions, placebos = [], []
     for y, ex in series:
@@ -459,7 +481,7 @@ def run_regressions(
             request.base_group,
             panel.exclude,
         )
-    return RegressionReport(alignment, regressions, placebos, panel_res, market_note)
+    return RegressionReport(alignment, regressions, placebos, panel_res, notes)
 
 
 CROSS_MARKETS = ("^HSI", "^HSCE", "000001.SS", "000300.SS", "^N225", "^KS11", "^STI", "^GSPC")

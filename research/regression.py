@@ -430,14 +430,20 @@ def group_portfolio(
     tickers: list[str],
     exclude: pd.DataFrame | None = None,
     name: str | None = None,
+    keep: pd.DatetimeIndex | list | None = None,
 ) -> pd.Series:
     """Equal-weighted portfolio return: the mean of the members' available returns each session.
 
-    Returns flagged in ``exclude`` (stale days) do not enter the mean.
+    Returns flagged in ``exclude`` (stale days, suspect jumps) do not enter the mean, except
+    on the sessions in ``keep`` (the event windows): an event-window portfolio holds every
+    stock that traded, or its biggest movers would silently leave it on the event day.
     """
     part = returns[tickers]
     if exclude is not None:
-        part = part.where(~exclude.reindex(index=part.index, columns=tickers, fill_value=False))
+        ex = exclude.reindex(index=part.index, columns=tickers, fill_value=False).astype(bool)
+        if keep is not None:
+            ex.loc[ex.index.isin(pd.DatetimeIndex(keep))] = False
+        part = part.where(~ex)
     counts = part.notna().sum(axis=1)
     out = part.sum(axis=1, min_count=1) / counts.where(counts > 0)
     return out.rename(name or "portfolio")

@@ -113,6 +113,13 @@ def summary_text(res: EventStudyResults, tests: tuple[str, ...] | None = None) -
     notes += [f"benchmark {t}: {how}" for t, how in (res.benchmark_alignment or {}).items()]
     for row in res.dropped.itertuples(index=False):
         notes.append(f"dropped {row.security} ({row.event}): {row.reason}")
+    gaps = res.incomplete_windows
+    for (event, security), part in gaps.groupby(["event", "security"], sort=False):
+        notes.append(
+            f"{security} ({event}) has no return on event day(s) "
+            f"{', '.join(sorted(set(', '.join(part['missing_days']).split(', '))))}: "
+            f"no CAR over {', '.join(part['window'])}"
+        )
     for row in res.overlaps.itertuples(index=False):
         notes.append(
             f"{row.security}: {row.event} / {row.other_event}: {row.kind} (offset {row.offset})"

@@ -570,9 +570,13 @@ class EventStudy:
         for a, b in self.car_windows:
             sel = (days >= a) & (days <= b)
             present = np.isfinite(ar[:, sel])
-            car = np.where(present.any(axis=1), np.nansum(ar[:, sel], axis=1), np.nan)
+            # a CAR needs every day of its window (as a BHAR does): a sum over fewer days
+            # is another window, and the crude-dependence and rank tests divide by L
+            # (the firm-event is reported in `incomplete_windows`)
+            whole = present.all(axis=1)
+            car = np.where(whole, np.nansum(ar[:, sel], axis=1), np.nan)
             var = fit.sigma**2 * models.car_variance_factor(fit, x_evt[:, sel], present)
-            sd = np.sqrt(var)
+            sd = np.where(whole, np.sqrt(var), np.nan)
             t = inference.single_t(car, sd)
             simple_r = to_simple(r_evt[:, sel], kind)
             simple_n = to_simple(normal[:, sel], kind)
@@ -592,12 +596,12 @@ class EventStudy:
 
 
 def window_u(u_evt: np.ndarray, days: np.ndarray, car_windows) -> np.ndarray:
-    """Corrado's U summed over each CAR window (K, W); NaN where a window has no AR."""
+    """Corrado's U summed over each CAR window (K, W); NaN where a window misses a day (as
+    the CAR is)."""
     out = []
     for a, b in car_windows:
         part = u_evt[:, (days >= a) & (days <= b)]
-        present = np.isfinite(part).any(axis=1)
-        out.append(np.where(present, np.where(np.isfinite(part), part, 0.0).sum(axis=1), np.nan))
+        out.append(np.where(np.isfinite(part).all(axis=1), part.sum(axis=1), np.nan))
     return np.column_stack(out)
 
 
@@ -980,6 +984,28 @@ class EventStudyResults:
         ).astype(float)
 
     @property
+    def incomplete_windows(self) -> pd.DataFrame:
+        """Kept firm-events with no abnormal return on some day of a CAR window: they have
+        no CAR (nor BHAR) for that window and leave its tests; the day tests keep their
+        other days."""
+        rows = []
+        for j, (a, b) in enumerate(self.settings.car_windows):
+            sel = (self.days >= a) & (self.days <= b)
+            gap = self.keep & ~np.isfinite(self.ar[:, sel]).all(axis=1)
+            for i in np.flatnonzero(gap):
+                missing = self.days[sel][~np.isfinite(self.ar[i, sel])]
+                rows.append(
+                    (
+                        self.events["event"].iat[i],
+                        self.events["group"].iat[i],
+                        self.events["security"].iat[i],
+                        f"({a},{b})",
+                        ", ".join(f"{d:+d}" for d in missing),
+                    )
+                )
+        return pd.DataFrame(rows, columns=["event", "group", "security", "window", "missing_days"])
+
+    @property
     def cohort_clustering(self) -> pd.DataFrame:
         """Per cohort: ``n`` firm-events, ``dates`` distinct day-0 sessions,
         ``overlapping`` firm-events whose event window overlaps another's in calendar
@@ -1126,6 +1152,7 @@ class EventStudyResults:
             "estimation": _records(est),
             "dropped": _records(self.dropped),
             "overlaps": _records(self.overlaps),
+            "incomplete_windows": _records(self.incomplete_windows),
             "quality": _records(self.quality),
             "days": _records(self.day_tests),
             "windows": _records(self.window_tests),

@@ -22,14 +22,16 @@ from tests import longhand_dependent as lh
 from tests.synthetic import market_model_panel
 
 
-@pytest.fixture(scope="module")
-def clustered():
+def _clustered(gap: bool):
     returns, bench, events = market_model_panel(n_secs=11, n_days=330, seed=11, missing=0.03)
     sector = np.random.default_rng(3).normal(0, 0.01, len(returns))  # a shared sector factor
     returns = returns.add(sector, axis=0)
     returns.iloc[40:90, 0] = np.nan  # a firm-event with 190-odd of 240 days
     day0 = events["day0"].iat[0]
-    returns.loc[returns.index[returns.index.get_loc(day0) + 1], returns.columns[2]] = np.nan
+    pos = returns.index.get_loc(day0)
+    returns.iloc[pos - 1 : pos + 2] = returns.iloc[pos - 1 : pos + 2].fillna(0.001)
+    if gap:  # a firm-event without a return on day +1
+        returns.loc[returns.index[pos + 1], returns.columns[2]] = np.nan
     res = EventStudy(
         returns, events, bench, window=(-1, 1), estimation=(-250, -11), bootstrap=0
     ).fit()
@@ -37,14 +39,25 @@ def clustered():
     return res
 
 
+@pytest.fixture(scope="module")
+def clustered():
+    return _clustered(gap=False)
+
+
+@pytest.fixture(scope="module")
+def clustered_gap():
+    return _clustered(gap=True)
+
+
 def _cohort(res):
     f = res.fit
     return f.resid, res.ar, res.sd, f.sigma, f.df.astype(float)
 
 
+@pytest.mark.parametrize("gap", [False, True])
 @pytest.mark.parametrize("j", [0, 1, 2])
-def test_day_statistics_equal_the_long_hand(clustered, j):
-    res = clustered
+def test_day_statistics_equal_the_long_hand(clustered, clustered_gap, j, gap):
+    res = clustered_gap if gap else clustered
     resid, ar, sd, sigma, df = _cohort(res)
     row = res.day_tests.iloc[j]
     want = {
@@ -154,3 +167,18 @@ def test_committed_evidence_follows_from_the_committed_clustered_table():
         for level in ("day 0", "CAR(-1,1)"):
             held = size.xs((level, test), level=("level", "test"))
             assert ((held >= 0.03) & (held <= 0.07)).all(), (test, level)
+
+
+def test_a_firm_event_missing_an_event_day_has_no_car_there_and_is_reported(clustered_gap):
+    """Item 5 of issue 13: the CAR of a firm-event with a missing event-window day summed
+    fewer days while the crude and rank tests divided by the full window length. It now has
+    no CAR (nor BHAR) for the windows containing that day, and the output names it."""
+    res = clustered_gap
+    k = list(res.settings.car_windows).index((-1, 1))
+    assert np.isnan(res.cars["car"][2, k]) and np.isnan(res.cars["bhar"][2, k])
+    assert np.isfinite(res.cars["car"][2, list(res.settings.car_windows).index((-1, -1))])
+    row = res.window_tests.set_index("window").loc["(-1,1)"]
+    assert row["n"] == len(res.events) - 1
+    gaps = res.incomplete_windows
+    assert set(gaps["window"]) == {"(-1,1)", "(0,1)"} and set(gaps["missing_days"]) == {"+1"}
+    assert "has no return on event day(s) +1: no CAR over (-1,1), (0,1)" in res.summary()

@@ -311,3 +311,20 @@ def test_summary_shows_returns_as_percent_and_betas_as_numbers(data):
         else:
             assert "%" not in line and "NaT" not in line and f"{coef:.4f}" in line
     assert set(frame["se_method"]) == {"prediction error, classical", "OLS (classical)"}
+
+
+def test_group_portfolio_keeps_flagged_returns_on_event_days():
+    """Item 4 of issue 13: a flagged return (a jump) leaves the portfolio on estimation days
+    but not on the event window's sessions, where it is the news itself."""
+    dates = pd.bdate_range("2023-01-02", periods=5)
+    returns = pd.DataFrame(
+        {"A": [0.01, 0.02, -0.45, 0.0, 0.01], "B": [0.0, 0.0, -0.05, 0.0, 0.0]}, index=dates
+    )
+    exclude = pd.DataFrame(False, index=dates, columns=["A", "B"])
+    exclude.loc[dates[2], "A"] = True  # flagged by the jump rule
+    exclude.loc[dates[0], "A"] = True
+    plain = group_portfolio(returns, ["A", "B"], exclude)
+    kept = group_portfolio(returns, ["A", "B"], exclude, keep=[dates[2]])
+    assert plain[dates[2]] == pytest.approx(-0.05)  # the old behaviour: A silently left
+    assert kept[dates[2]] == pytest.approx(-0.25)  # both stocks on the event day
+    assert kept[dates[0]] == pytest.approx(0.0)  # outside the event window: still excluded
