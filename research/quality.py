@@ -13,10 +13,20 @@ study's output, never applied silently):
     The last row has zero volume while the rows before it trade: an intraday
     snapshot saved before the close (the last ^HSCE row, 2023-11-08).  The row
     is excluded everywhere.
-``jump``
+``jump``, ``large move``, ``resumption``
     An absolute log return above ``jump_threshold`` (default 0.4, about +49% or
-    -33%): a split, a bad tick or real news.  Excluded from estimation;
-    reported when it falls in an event window.
+    -33%) is classified.  Most such days are real news (a sector rally, a
+    restructuring), so only the signs of a data error exclude it from estimation
+    (kind ``jump``, the reason in ``action``): reversed the next day (a bad tick: that
+    day and the next are excluded), a price ratio within 1% of a split ratio (2, 3, 4,
+    5, 10, 20 or their inverses), no volume on a series that trades, within the first
+    five returns of a listing, or a move beyond ``extreme_log_return`` (a factor of
+    e, about -63% or +172%, in one traded day: an unadjusted corporate action or a
+    stitched series far more often than news).  The first traded day after a stale
+    stretch is a ``resumption``: its return spans the suspension and is excluded as
+    the stale rule says.  Every other large move is a ``large move``: persistent and
+    traded, so kept, and reported.  No rule ever removes an event-window observation:
+    exclusions apply to estimation windows only.
 ``gap``
     More sessions missing between two stored rows than the exchange calendar
     explains (``gap_sessions``, default 5).  The return across the gap is not
@@ -37,6 +47,10 @@ class QualityRules:
 
     suspension_days: int = 5
     jump_threshold: float = 0.4
+    extreme_log_return: float = 1.0
+    reversal_share: float = 0.75
+    split_tolerance: float = 0.01
+    listing_returns: int = 5
     gap_sessions: int = 5
 
 
@@ -90,21 +104,70 @@ def scan(frame: pd.DataFrame, ticker: str, rules: QualityRules | None = None) ->
                 )
             )
     with np.errstate(divide="ignore", invalid="ignore"):
-        logret = np.abs(np.diff(np.log(close)))
-    jumps = np.flatnonzero(logret > rules.jump_threshold) + 1
-    for i in jumps:
-        rows.append(
-            (
-                ticker,
-                "jump",
-                dates[i],
-                dates[i],
-                1,
-                f"excluded from estimation (|log return| {logret[i - 1]:.2f} > "
-                f"{rules.jump_threshold})",
-            )
-        )
+        signed = np.diff(np.log(close))
+    logret = np.abs(signed)
+    for i in np.flatnonzero(logret > rules.jump_threshold) + 1:
+        rows.append((ticker, *_classify_jump(i, signed, close, volume, stale, dates, rules)))
     return pd.DataFrame(rows, columns=["ticker", "kind", "start", "end", "days", "action"])
+
+
+SPLIT_RATIOS = (2.0, 3.0, 4.0, 5.0, 10.0, 20.0)
+
+
+def _classify_jump(i, signed, close, volume, stale, dates, rules):
+    """(kind, start, end, days, action) of the large move on row ``i`` (see the module
+    docstring)."""
+    r = signed[i - 1]
+    size = f"log return {r:+.2f}"
+    if stale[i - 1]:
+        return (
+            "resumption",
+            dates[i],
+            dates[i],
+            1,
+            f"excluded from estimation ({size} on the first trade after a stale stretch: "
+            "it spans the suspension)",
+        )
+    nxt = signed[i] if i < len(signed) else np.nan
+    if (
+        np.isfinite(nxt)
+        and np.sign(nxt) == -np.sign(r)
+        and abs(nxt) >= rules.reversal_share * abs(r)
+    ):
+        return (
+            "jump",
+            dates[i],
+            dates[i + 1],
+            2,
+            f"excluded from estimation ({size}, reversed the next day ({nxt:+.2f}): a bad tick)",
+        )
+    ratio = close[i] / close[i - 1]
+    split = [
+        k
+        for k in SPLIT_RATIOS
+        if min(abs(ratio / k - 1), abs(ratio * k - 1)) <= rules.split_tolerance
+    ]
+    reason = ""
+    if split:
+        reason = f"price ratio {ratio:.3f}, a split ratio of {split[0]:g}: an unadjusted split?"
+    elif np.isfinite(volume[i]) and volume[i] == 0 and np.nanmedian(volume[max(0, i - 20) : i]) > 0:
+        reason = "no volume that day on a series that trades"
+    elif i <= rules.listing_returns:
+        reason = "at the start of the series (listing)"
+    elif abs(r) > rules.extreme_log_return:
+        reason = (
+            f"beyond {rules.extreme_log_return:g} in one traded day: an unadjusted corporate "
+            "action or a stitched series more often than news; check the data"
+        )
+    if reason:
+        return ("jump", dates[i], dates[i], 1, f"excluded from estimation ({size}, {reason})")
+    return (
+        "large move",
+        dates[i],
+        dates[i],
+        1,
+        f"kept ({size}, persistent and traded: real news, not a data error)",
+    )
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -116,17 +179,24 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(edges[::2], edges[1::2] - 1, strict=True))
 
 
+# Kinds whose returns stay out of estimation (a "large move" is kept: real news).
+EXCLUDING = ("stale", "suspension", "snapshot", "jump", "resumption")
+
+
 def excluded_returns(
     flags: pd.DataFrame, index: pd.DatetimeIndex, tickers: list[str]
 ) -> pd.DataFrame:
     """Boolean frame (dates x tickers): True where a return must not enter estimation.
 
     Stale days exclude their own return and the next row's (the return that
-    spans the stale stretch); snapshot and jump days exclude their own.
+    spans the stale stretch); snapshot, jump and resumption flags exclude their span;
+    a ``large move`` excludes nothing (:data:`EXCLUDING`).
     """
     mask = pd.DataFrame(False, index=index, columns=tickers)
     for row in flags.itertuples(index=False):
         if row.ticker not in mask.columns:
+            continue
+        if row.kind not in EXCLUDING:
             continue
         span = (index >= row.start) & (index <= row.end)
         if row.kind in ("stale", "suspension"):

@@ -989,7 +989,7 @@ class EventStudyResults:
         no CAR (nor BHAR) for that window and leave its tests; the day tests keep their
         other days."""
         rows = []
-        for j, (a, b) in enumerate(self.settings.car_windows):
+        for a, b in self.settings.car_windows:
             sel = (self.days >= a) & (self.days <= b)
             gap = self.keep & ~np.isfinite(self.ar[:, sel]).all(axis=1)
             for i in np.flatnonzero(gap):

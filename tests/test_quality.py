@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from research import quality
 from research.prices import PRICE_COLUMNS
@@ -36,11 +37,56 @@ def test_stale_days_exclude_their_return_and_the_one_after():
     assert mask.tolist() == [False, True, True, True, True, True, True, False]
 
 
-def test_flat_price_with_volume_is_not_stale_and_jumps_are_flagged():
-    f = frame([10, 10, 10, 25, 25.5], [5, 6, 7, 8, 9])
+def test_flat_price_with_volume_is_not_stale_and_large_moves_are_flagged():
+    f = frame([10, 10, 10, 10, 10, 10, 10, 25, 25.5], [5, 6, 7, 8, 9, 5, 6, 8, 9])
     flags = quality.scan(f, "X")
-    assert list(flags["kind"]) == ["jump"]  # log(25/10) = 0.92 > 0.4
-    assert flags["start"].iat[0] == f.index[3]
+    # log(25/10) = 0.92 > 0.4: persistent and traded, so real news, reported and kept
+    assert list(flags["kind"]) == ["large move"] and flags["start"].iat[0] == f.index[7]
+    assert not quality.excluded_returns(flags, f.index, ["X"])["X"].any()
+
+
+@pytest.mark.parametrize(
+    ("closes", "volumes", "kind", "fragment", "excluded"),
+    [
+        # a bad tick: up 150% and straight back the next day -> that day and the next
+        ([10] * 7 + [25, 10.2, 10.3], [5] * 10, "jump", "reversed the next day", [7, 8]),
+        # an unadjusted 1:2 split: the price halves and stays
+        ([10] * 7 + [5, 5.1, 5.05], [5] * 10, "jump", "split ratio of 2", [7]),
+        # a move with no trade on a series that trades
+        ([10] * 7 + [16, 16.2, 16.1], [5] * 7 + [0, 5, 5], "jump", "no volume", [7]),
+        # at the start of a listing
+        ([10, 16, 16.2, 16.1, 16.3, 16.4, 16.5, 16.6], [5] * 8, "jump", "start of the series", [1]),
+        # beyond a factor of e in one traded day
+        ([10] * 7 + [3, 3.05, 3.1], [5] * 10, "jump", "stitched series", [7]),
+        # the first trade after a suspension
+        ([10] * 3 + [10] * 5 + [5, 5.1], [5] * 3 + [0] * 5 + [9, 9], "resumption", "spans", [8]),
+    ],
+    ids=["bad-tick", "split", "no-volume", "listing", "extreme", "resumption"],
+)
+def test_data_errors_are_told_apart_from_real_moves(closes, volumes, kind, fragment, excluded):
+    """Item 3 of issue 13: only the signs of a data error keep a large move out of
+    estimation; each flag says why."""
+    f = frame(closes, volumes)
+    flags = quality.scan(f, "X")
+    row = flags[flags["kind"] == kind].iloc[0]
+    assert fragment in row["action"]
+    mask = quality.excluded_returns(flags, f.index, ["X"])["X"].to_numpy()
+    assert all(mask[i] for i in excluded)
+
+
+def test_real_rallies_in_the_snapshot_are_kept(market_store):
+    """1030.HK on 2022-11-11 (the HSI +7.7% that day) and 1918.HK / 2202.HK in the
+    September-October 2024 rally were excluded as 'jumps'; they are real news."""
+    for ticker, day in (
+        ("1030.HK", "2022-11-11"),
+        ("1918.HK", "2024-10-02"),
+        ("2202.HK", "2024-10-02"),
+    ):
+        flags = quality.scan(market_store.load(ticker), ticker)
+        row = flags[flags["start"] == pd.Timestamp(day)].iloc[0]
+        assert row["kind"] == "large move", (ticker, row["action"])
+    flags = quality.scan(market_store.load("1972.HK"), "1972.HK")  # a stitched series in 2012
+    assert flags.loc[flags["start"] == pd.Timestamp("2012-01-18"), "kind"].iat[0] == "jump"
 
 
 def test_gaps_longer_than_the_calendar_explains():
