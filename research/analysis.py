@@ -372,7 +372,10 @@ def run_regressions(
         dict.fromkeys([t for m in group_members.values() for t in m] + list(request.tickers))
     )
     if not securities:
-        raise EventStudyError("Give the series with --tickers, --group or --long-short.")
+        raise EventStudyError(
+            "Give the series: tickers=, groups= or long_short= in Python (--tickers, --group "
+            "or --long-short on the command line)."
+        )
     benchmarks = [b for b in request.benchmarks if b]
     market, market_note = resolve_market(securities, request.market, request.mixed_markets)
     events = resolve_events(StudyRequest(events=request.events, dates=request.dates), market)
@@ -470,7 +473,10 @@ def run_regressions(
     if request.panel:
         labels = pd.Series({t: g for g, members in group_members.items() for t in members})
         if labels.nunique() < 2:
-            raise EventStudyError("--panel needs at least two groups (repeat --group).")
+            raise EventStudyError(
+                "The panel needs at least two groups: groups= with two names in Python "
+                "(repeat --group on the command line)."
+            )
         panel_res = panel_event_regression(
             panel.returns,
             labels,

@@ -210,7 +210,7 @@ def correlation_change(
     if p0 - window < 0 or p0 + window > len(index):
         raise EventStudyError(
             f"{window} sessions before and after {pd.Timestamp(day0):%Y-%m-%d} are not all in "
-            "the data shared by the two series; shorten --window."
+            "the data shared by the two series; shorten window= (--window)."
         )
 
     def at(p):
