@@ -15,6 +15,7 @@ import pandas as pd
 from research.errors import EventStudyError, WindowError
 from research.events import Event, adhoc_event, align_events, load_catalogue, select_events
 from research.panel import Panel, build_panel
+from research.sample import choose_store
 from research.store import PriceStore
 from research.study import EventStudy, EventStudyResults
 from research.universe import (
@@ -201,7 +202,6 @@ def prepare(
     request: StudyRequest, store: PriceStore | None = None
 ) -> tuple[EventStudy, Panel, pd.DataFrame]:
     """Align the events, build the panel and set up the study (not yet fitted)."""
-    store = store or PriceStore()
     secs = resolve_securities(request)
     benchmarks = [b for b in request.benchmarks if b]
     if request.model == "constant-mean":
@@ -213,9 +213,11 @@ def prepare(
         list(secs["security"]), request.market, request.mixed_markets
     )
     events = resolve_events(request, market)
+    store, data_note = choose_store(store, [*secs["security"], *benchmarks])
     store.require([*secs["security"], *benchmarks])
     panel = build_panel(list(secs["security"]), benchmarks, market, store, request.returns)
     panel.market_note = market_note
+    panel.data_note = data_note
     alignment = align_events(events, panel.market, panel.trading_days)
     table = secs.merge(alignment[["event", "session"]], how="cross").rename(
         columns={"session": "day0"}
@@ -257,6 +259,7 @@ def run_study(
     res.alignment = alignment
     res.benchmark_alignment = dict(panel.alignment_notes)
     res.market_note = panel.market_note
+    res.data_note = panel.data_note
     res.quality = flags_in_span(panel.quality, study)
     return res
 
@@ -359,7 +362,6 @@ def run_regressions(
     from research.placebo import placebo_test
     from research.regression import event_regression, group_portfolio, panel_event_regression
 
-    store = store or PriceStore()
     universe = load_universe()
     group_members = {}
     for group in request.groups:
@@ -379,6 +381,7 @@ def run_regressions(
     benchmarks = [b for b in request.benchmarks if b]
     market, market_note = resolve_market(securities, request.market, request.mixed_markets)
     events = resolve_events(StudyRequest(events=request.events, dates=request.dates), market)
+    store, data_note = choose_store(store, [*securities, *benchmarks])
     store.require([*securities, *benchmarks])
     panel = build_panel(securities, benchmarks, market, store, request.returns)
     alignment = align_events(events, panel.market, panel.trading_days)
@@ -404,7 +407,7 @@ def run_regressions(
             )
         )
     ]
-    notes = [market_note]
+    notes = [market_note] + ([data_note] if data_note else [])
     in_portfolios = sorted({t for m in group_members.values() for t in m})
     flagged = panel.exclude.reindex(index=event_days, columns=in_portfolios, fill_value=False)
     for t in flagged.columns[flagged.any()]:
@@ -502,7 +505,7 @@ def cross_market_reactions(
     """Return and constant-mean abnormal return of each market on its own day-0 session."""
     from research.correlation import CrossMarketResults
 
-    store = store or PriceStore()
+    store, _ = choose_store(store, tickers)
     universe = load_universe()
     (ev,) = select_events([event], load_catalogue(catalogue))
     rows = []
@@ -570,7 +573,17 @@ def correlate(
     from research.panel import benchmark_returns
     from research.prices import return_price
 
-    store = store or PriceStore()
+    universe = load_universe()
+    needed = [
+        t
+        for name in (a, b)
+        for t in (
+            group_tickers(name, universe)
+            if name in set(universe["group"]) or name == "property"
+            else [name]
+        )
+    ]
+    store, _ = choose_store(store, needed)
     ya = series_for(a, store, market)
     universe = load_universe()
     if b in set(universe["group"]) or ticker_market(b, universe) == market:

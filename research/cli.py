@@ -102,11 +102,12 @@ def events(
 
     from research.events import align_events, load_catalogue
     from research.markets import get_market
+    from research.sample import choose_store
     from research.store import PriceStore
 
     mkt = get_market(market)
     cat = load_catalogue(catalogue)
-    store = PriceStore()
+    store, _ = choose_store(PriceStore(), [mkt.reference])
     days = None
     if mkt.reference in store:
         days = store.load(mkt.reference).index
@@ -142,14 +143,40 @@ def events(
 # ------------------------------------------------------------------------------------------
 @data_app.command("import")
 def data_import(
-    paths: Annotated[list[Path], typer.Argument(help="CSV files or folders of CSV files.")],
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="CSV files or folders of CSV files.")
+    ] = None,
+    sample: Annotated[
+        bool,
+        typer.Option(
+            "--sample", help="Import the embedded sample of the Hong Kong 2023 case instead."
+        ),
+    ] = False,
 ) -> None:
-    """Import Yahoo-style CSV files (the ticker is the file name) into the store."""
+    """Import Yahoo-style CSV files (the ticker is the file name) into the store.
+
+    Example: eventstudy data import ../shared/data/market   (or: eventstudy data import
+    --sample, the prices shipped with the package).
+    """
     from research import quality
     from research.errors import EventStudyError, MalformedFileError
     from research.prices import read_price_csv
     from research.store import PriceStore
 
+    if sample or not paths:
+        if paths or not sample:
+            raise EventStudyError("Give CSV files or folders to import, or --sample (not both).")
+        from research.sample import SampleStore, manifest
+
+        store, embedded = PriceStore(), SampleStore()
+        first, last = manifest()["span"]
+        for ticker in embedded.tickers():
+            item = embedded.parsed(ticker)
+            item.notes.extend(quality.import_notes(item.frame, ticker))
+            info = store.save(item, source=f"embedded sample {first}..{last}")
+            typer.echo(f"{info.ticker:<10} {info.rows:>6} rows {info.first}..{info.last}")
+        typer.echo(f"imported the embedded sample into {store.root}", err=True)
+        return
     files: list[Path] = []
     for p in paths:
         if p.is_dir():
@@ -173,20 +200,43 @@ def data_import(
 
 @data_app.command("fetch")
 def data_fetch(
-    tickers: Annotated[list[str], typer.Argument(help="Yahoo tickers.")],
-    start: Annotated[str, typer.Option(help="First date, YYYY-MM-DD.")] = "2022-01-01",
+    tickers: Annotated[list[str] | None, typer.Argument(help="Yahoo tickers.")] = None,
+    group: Annotated[
+        list[str] | None,
+        typer.Option("--group", help="Every ticker of a group of data/universe.csv (repeatable)."),
+    ] = None,
+    everything: Annotated[
+        bool, typer.Option("--all", help="Every ticker of data/universe.csv.")
+    ] = False,
+    start: Annotated[
+        str, typer.Option(help="First date, YYYY-MM-DD (default: the case study's span).")
+    ] = "2021-06-01",
     end: Annotated[
         str, typer.Option(help="End date, YYYY-MM-DD (exclusive, as in yfinance).")
     ] = "2024-01-01",
     retries: Annotated[int, typer.Option(help="Attempts per ticker.")] = 3,
 ) -> None:
-    """Download daily prices with yfinance (adjusted), with a progress bar."""
+    """Download daily prices with yfinance (adjusted), with a progress bar.
+
+    Example: eventstudy data fetch --all   (the universe over the case study's span), or
+    eventstudy data fetch 0016.HK ^HSI --start 2022-01-01 --end 2024-01-01.
+    """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from research import _yahoo
-    from research.errors import DownloadError
+    from research.errors import DownloadError, EventStudyError
     from research.events import parse_timestamp
     from research.store import PriceStore
+    from research.universe import group_tickers, load_universe
+
+    chosen = list(tickers or [])
+    if everything:
+        chosen += list(load_universe().index)
+    for g in group or []:
+        chosen += group_tickers(g)
+    tickers = list(dict.fromkeys(chosen))
+    if not tickers:
+        raise EventStudyError("Give tickers to fetch, --group NAME or --all.")
 
     parse_timestamp(start, "UTC")
     parse_timestamp(end, "UTC")
@@ -471,8 +521,11 @@ def figures(
         raise EventStudyError(
             f"Unknown figure {unknown[0]!r}: use one of {', '.join(FIGURE_NAMES)}."
         )
-    for path in build_all(out, only=list(only) if only else None):
+    skipped: list[str] = []
+    for path in build_all(out, only=list(only) if only else None, skipped=skipped):
         typer.echo(str(path))
+    for line in skipped:
+        typer.echo(line, err=True)
 
 
 @app.command()

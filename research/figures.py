@@ -28,6 +28,7 @@ class FigureSpec:
     name: str
     caption: str
     build: Callable[[], object]
+    needs_history: bool = False  # random dates over 2012-2025: not on the embedded sample
 
 
 @contextlib.contextmanager
@@ -84,12 +85,12 @@ class FigureData:
 
     def __init__(self, store=None) -> None:
         from research.panel import build_panel
-        from research.store import PriceStore
+        from research.sample import choose_store
         from research.universe import group_tickers
 
-        self.store = store or PriceStore()
         self.members = {g: group_tickers(g) for g in GROUPS}
         secs = [t for g in GROUPS for t in self.members[g]]
+        self.store, self.data_note = choose_store(store, [*secs, "^HSI"])
         self.panel = build_panel(secs, ["^HSI"], "HKEX", self.store)
 
     def portfolios(self) -> pd.DataFrame:
@@ -315,6 +316,7 @@ def specs(data: FigureData) -> list[FigureSpec]:
             "Placebo distribution of the mainland developers' "
             "day-0 abnormal return, observed value marked",
             lambda: fig_placebo(data),
+            needs_history=True,
         ),
         FigureSpec(
             "coefficients_across_specs",
@@ -330,17 +332,32 @@ def specs(data: FigureData) -> list[FigureSpec]:
             "size_power",
             "Size and power of every test at day 0 on HK data",
             lambda: fig_size_power(data),
+            needs_history=True,
         ),
     ]
 
 
-def build_all(out: Path, store=None, only: list[str] | None = None) -> list[Path]:
-    """Draw every figure (or those named in ``only``) into ``out``; returns the files written."""
+def build_all(
+    out: Path, store=None, only: list[str] | None = None, skipped: list[str] | None = None
+) -> list[Path]:
+    """Draw every figure (or those named in ``only``) into ``out``; returns the files written.
+
+    On the embedded sample (an empty store) the figures that draw random dates over the
+    whole 2012-2025 history are skipped, each with one sentence appended to ``skipped``.
+    """
     written: list[Path] = []
     data = FigureData(store)
     with deterministic_style():
         for spec in specs(data):
             if only and spec.name not in only:
+                continue
+            if spec.needs_history and data.data_note:
+                if skipped is not None:
+                    skipped.append(
+                        f"skipped {spec.name}: it draws random dates over 2012-2025, longer "
+                        "than the embedded sample; import the market snapshot or run "
+                        "`eventstudy data fetch --all` first"
+                    )
                 continue
             fig = spec.build()
             written += save(fig, Path(out), spec.name)

@@ -42,6 +42,7 @@ class Panel:
     alignment_notes: dict[str, str]
     kind: str
     market_note: str = ""  # how the securities' exchange was chosen (analysis.resolve_market)
+    data_note: str = ""  # where the prices came from when not the store (research.sample)
 
     @property
     def trading_days(self) -> pd.DatetimeIndex:

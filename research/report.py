@@ -109,7 +109,7 @@ def summary_text(res: EventStudyResults, tests: tuple[str, ...] | None = None) -
             percent=("caar", "caar_ci_low", "caar_ci_high", "bhar"),
         )
     )
-    notes = [res.market_note] if res.market_note else []
+    notes = [n for n in (res.data_note, res.market_note) if n]
     notes += [f"benchmark {t}: {how}" for t, how in (res.benchmark_alignment or {}).items()]
     for row in res.dropped.itertuples(index=False):
         notes.append(f"dropped {row.security} ({row.event}): {row.reason}")

@@ -747,6 +747,7 @@ class EventStudyResults:
     quality: pd.DataFrame | None = None
     benchmark_alignment: dict[str, str] | None = None
     market_note: str = ""
+    data_note: str = ""
     _params: models.Fit | None = field(default=None, repr=False)
     _cells: np.ndarray | None = field(default=None, repr=False)
     _sums: pooling.EstimationSums | None = field(default=None, repr=False)
@@ -1148,6 +1149,7 @@ class EventStudyResults:
             "settings": asdict(self.settings),
             "alignment": _records(self.alignment),
             "market": self.market_note,
+            "data": self.data_note,
             "benchmark_alignment": self.benchmark_alignment or {},
             "estimation": _records(est),
             "dropped": _records(self.dropped),
