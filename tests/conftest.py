@@ -1,10 +1,11 @@
 """Shared fixtures.
 
 Every test runs with ``EVENTSTUDY_DATA_DIR`` pointing at its own empty
-temporary store, so no test reads or damages a user's store.  Tests that need
-the real market snapshot use ``market_store``: the 48 files of
-``../shared/data/market`` imported once per session into a temporary store
-(skipped with a reason when the folder is absent).
+temporary store, so no test reads or damages a user's store.  Tests on real prices
+use ``market_store``: the 48 files of ``../shared/data/market`` imported once per
+session into a temporary store, or, where that folder is absent, the embedded sample
+of the case study (2021-06..2023-12).  Tests that need the snapshot's long history
+also ask for ``market_dir``, which skips them with the reason when it is absent.
 """
 
 from __future__ import annotations
@@ -37,14 +38,23 @@ def market_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def market_store_path(tmp_path_factory, market_dir) -> Path:
+def market_store_path(tmp_path_factory) -> Path:
+    """The snapshot imported once per session; where it is absent, the embedded sample of
+    the case study (2021-06..2023-12), so that the tests of the case study still run.
+    Tests that need the long history ask for ``market_dir`` too, and skip without it."""
     from research.prices import read_price_csv
+    from research.sample import SampleStore
     from research.store import PriceStore
 
     root = tmp_path_factory.mktemp("market-store")
     store = PriceStore(root)
-    for f in sorted(market_dir.glob("*.csv")):
-        store.save(read_price_csv(f), source=str(f))
+    if MARKET_DIR.is_dir():
+        for f in sorted(MARKET_DIR.glob("*.csv")):
+            store.save(read_price_csv(f), source=str(f))
+    else:
+        sample = SampleStore()
+        for ticker in sample.tickers():
+            store.save(sample.parsed(ticker), source="embedded sample")
     return root
 
 

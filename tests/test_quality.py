@@ -74,7 +74,7 @@ def test_data_errors_are_told_apart_from_real_moves(closes, volumes, kind, fragm
     assert all(mask[i] for i in excluded)
 
 
-def test_real_rallies_in_the_snapshot_are_kept(market_store):
+def test_real_rallies_in_the_snapshot_are_kept(market_store, market_dir):
     """1030.HK on 2022-11-11 (the HSI +7.7% that day) and 1918.HK / 2202.HK in the
     September-October 2024 rally were excluded as 'jumps'; they are real news."""
     for ticker, day in (

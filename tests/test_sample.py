@@ -32,7 +32,7 @@ def test_sample_is_small_and_records_what_it_took(market_dir):
         )
 
 
-def test_sample_prices_equal_the_snapshot_over_its_span(market_store):
+def test_sample_prices_equal_the_snapshot_over_its_span(market_store, market_dir):
     sample = SampleStore()
     first, last = manifest()["span"]
     for ticker in sample.tickers():
@@ -41,7 +41,7 @@ def test_sample_prices_equal_the_snapshot_over_its_span(market_store):
         pd.testing.assert_frame_equal(got, want, check_freq=False, rtol=0, atol=0)
 
 
-def test_headline_study_on_the_sample_equals_the_study_on_the_snapshot(market_store):
+def test_headline_study_on_the_sample_equals_the_study_on_the_snapshot(market_store, market_dir):
     for request in headline_requests():
         a = run_study(request, store=SampleStore())
         b = run_study(request, store=market_store)
