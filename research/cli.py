@@ -191,10 +191,12 @@ def data_import(
     for item in parsed:
         item.notes.extend(quality.import_notes(item.frame, item.ticker))
     store = PriceStore()
+    from research.report import bullets
+
     for f, item in zip(files, parsed, strict=True):
         info = store.save(item, source=str(f.resolve()))
-        notes = f"  ({'; '.join(info.notes)})" if info.notes else ""
-        typer.echo(f"{info.ticker:<10} {info.rows:>6} rows {info.first}..{info.last}{notes}")
+        line = f"{info.ticker:<10} {info.rows:>6} rows {info.first}..{info.last}"
+        typer.echo(bullets(line, list(info.notes)) if info.notes else line)
     typer.echo(f"imported {len(parsed)} file(s) into {store.root}", err=True)
 
 

@@ -211,7 +211,7 @@ class EventRegressionResults:
         }
 
     def summary(self) -> str:
-        from research.report import table
+        from research.report import bullets, table
 
         frame = self.to_frame().drop(columns=["series", "cov_type", "se_method"])
         lags = f", {self.maxlags} lags" if self.cov_type == "hac" else ""
@@ -232,7 +232,7 @@ class EventRegressionResults:
         )
         parts.append(table(self.wald, "Joint Wald tests (H0: all coefficients = 0)"))
         if self.identification:
-            parts.append("Identification:\n" + "\n".join(f"  - {s}" for s in self.identification))
+            parts.append(bullets("Identification:", self.identification))
         return "\n\n".join(parts)
 
 
@@ -479,7 +479,7 @@ class PanelEventResults:
         }
 
     def summary(self) -> str:
-        from research.report import table
+        from research.report import bullets, table, wrapped
 
         head = (
             f"Panel event regression: groups {', '.join(self.groups)} (base {self.base_group}); "
@@ -487,11 +487,13 @@ class PanelEventResults:
         )
         parts = [table(self.table, head, percent=("coef", "se"))]
         if self.identification:
-            parts.append("Identification:\n" + "\n".join(f"  - {s}" for s in self.identification))
+            parts.append(bullets("Identification:", self.identification))
         parts.append(
-            "Terms '<group> - <base>' are the difference of the groups' mean abnormal returns on "
-            "that session; s.e. clustered by date with the event date's own cluster imputed from "
-            "the non-event dates (see research/regression.py)."
+            wrapped(
+                "Terms '<group> - <base>' are the difference of the groups' mean abnormal "
+                "returns on that session; s.e. clustered by date with the event date's own "
+                "cluster imputed from the non-event dates (see research/regression.py)."
+            )
         )
         return "\n\n".join(parts)
 

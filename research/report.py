@@ -23,14 +23,45 @@ def _fmt(value: object) -> str:
     return str(value)
 
 
+def terminal_width() -> int:
+    """The width tables are laid out for: ``COLUMNS`` when set, else the terminal's width
+    when standard output is one, else 100."""
+    import os
+    import shutil
+    import sys
+
+    env = os.environ.get("COLUMNS", "")
+    if env.isdigit() and int(env) >= 40:
+        return int(env)
+    if sys.stdout.isatty():
+        return max(40, shutil.get_terminal_size((100, 24)).columns)
+    return 100
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False) or [""]
+
+
 def table(
     frame: pd.DataFrame,
     title: str = "",
     percent: tuple[str, ...] = (),
     percent_rows: np.ndarray | None = None,
+    width: int | None = None,
+    keys: int | None = None,
 ) -> str:
-    """A ruled fixed-width table; ``percent`` columns are shown as signed percentages (only
-    on the rows where ``percent_rows`` is True, when given: e.g. returns, not betas)."""
+    """A ruled fixed-width table that fits ``width`` characters (default
+    :func:`terminal_width`).
+
+    ``percent`` columns are shown as signed percentages (only on the rows where
+    ``percent_rows`` is True, when given: e.g. returns, not betas).  A table wider than
+    ``width`` first wraps its widest text column (down to 24 characters); if it is still
+    too wide it is split into blocks that each repeat the first ``keys`` columns (default:
+    the leading text columns), a statistic staying beside its ``_p``.
+    """
+    width = width or terminal_width()
     shown = frame.copy()
     rows = np.ones(len(shown), dtype=bool) if percent_rows is None else np.asarray(percent_rows)
     for col in percent:
@@ -43,24 +74,107 @@ def table(
     header = [str(c) for c in shown.columns]
     widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(header)]
     left = [not pd.api.types.is_numeric_dtype(frame[c]) and c not in percent for c in frame.columns]
+    if keys is None:
+        keys = 0
+        while keys < min(len(header) - 1, 4) and left[keys]:
+            keys += 1
+    key_cols = list(range(min(keys, len(header) - 1)))
 
-    def fmt_row(values: list[str]) -> str:
-        return "  ".join(
-            v.ljust(w) if lft else v.rjust(w)
-            for v, w, lft in zip(values, widths, left, strict=True)
-        ).rstrip()
+    def total(cols):
+        return sum(widths[i] for i in cols) + 2 * (len(cols) - 1)
 
-    line = fmt_row(header)
-    rule = "=" * max(len(line), *(len(fmt_row(r)) for r in cells)) if cells else "=" * len(line)
-    body = [fmt_row(r) for r in cells]
-    out = [
-        rule,
-        title.center(len(rule)).rstrip() if title else "",
-        rule if title else "",
-        line,
-        "-" * len(rule),
-    ]
-    return "\n".join([x for x in out if x] + body + [rule])
+    texts = [i for i in range(len(header)) if left[i] and i not in key_cols]
+    if total(range(len(header))) > width and texts:  # wrap the widest text column first
+        widest = max(texts, key=lambda i: widths[i])
+        room = width - (total(range(len(header))) - widths[widest])
+        if room >= 24:
+            widths[widest] = room
+    # units: a statistic and its p-value stay together
+    units: list[list[int]] = []
+    i = len(key_cols)
+    while i < len(header):
+        unit = [i]
+        if i + 1 < len(header) and header[i + 1] == header[i] + "_p":
+            unit.append(i + 1)
+        units.append(unit)
+        i += len(unit)
+    blocks: list[list[int]] = []
+    current: list[int] = []
+    for unit in units:
+        if current and total(key_cols + current + unit) > width:
+            blocks.append(current)
+            current = []
+        current += unit
+    blocks.append(current)
+    parts = []
+    for b, block in enumerate(blocks):
+        cols = key_cols + block
+        w = {i: widths[i] for i in cols}
+        over = total(cols) - width
+        if over > 0:  # a single unit wider than the line: wrap its widest text column
+            text = [i for i in cols if left[i]]
+            if text:
+                widest = max(text, key=lambda i: w[i])
+                w[widest] = max(8, w[widest] - over)
+
+        def lines_of(values: list[str], cols=cols, w=w) -> list[str]:
+            pieces = {i: _wrap(values[i], w[i]) if left[i] else [values[i]] for i in cols}
+            height = max(len(p) for p in pieces.values())
+            return [
+                "  ".join(
+                    (pieces[i][k] if k < len(pieces[i]) else "").ljust(w[i])
+                    if left[i]
+                    else (pieces[i][k] if k < len(pieces[i]) else "").rjust(w[i])
+                    for i in cols
+                ).rstrip()
+                for k in range(height)
+            ]
+
+        head = lines_of(header)
+        body = [ln for r in cells for ln in lines_of(r)]
+        rule = "=" * min(width, max(len(x) for x in head + body))
+        name = title + (f" ({b + 1}/{len(blocks)})" if len(blocks) > 1 and title else "")
+        out = [rule]
+        if name:
+            out += [ln.center(len(rule)).rstrip() for ln in _wrap(name, len(rule))] + [rule]
+        parts.append("\n".join([*out, *head, "-" * len(rule), *body, rule]))
+    return "\n\n".join(parts)
+
+
+def wrapped(text: str, width: int | None = None) -> str:
+    """A paragraph wrapped to ``width`` (default :func:`terminal_width`)."""
+    return "\n".join(_wrap(text, width or terminal_width()))
+
+
+def bullets(title: str, items: list[str], width: int | None = None) -> str:
+    """A titled list, each item wrapped to ``width`` under its dash."""
+    import textwrap
+
+    width = width or terminal_width()
+    lines = [title]
+    for item in items:
+        lines += textwrap.wrap(
+            item, width, initial_indent="  - ", subsequent_indent="    ", break_on_hyphens=False
+        )
+    return "\n".join(lines)
+
+
+def notes_text(notes: list[str], width: int | None = None) -> str:
+    """Numbered notes, each wrapped to ``width`` under its number."""
+    import textwrap
+
+    width = width or terminal_width()
+    lines = ["Notes:"]
+    for i, note in enumerate(notes):
+        tag = f"  [{i + 1}] "
+        lines += textwrap.wrap(
+            note,
+            width,
+            initial_indent=tag,
+            subsequent_indent=" " * len(tag),
+            break_on_hyphens=False,
+        )
+    return "\n".join(lines)
 
 
 def summary_text(res: EventStudyResults, tests: tuple[str, ...] | None = None) -> str:
@@ -97,7 +211,9 @@ def summary_text(res: EventStudyResults, tests: tuple[str, ...] | None = None) -
     cols = ["event", "group", "day", "date", "n", "aar", "caar"]
     for name in tests:
         cols += [name, f"{name}_p"]
-    parts.append(table(days[cols], "Abnormal returns by event day", percent=("aar", "caar")))
+    parts.append(
+        table(days[cols], "Abnormal returns by event day", percent=("aar", "caar"), keys=3)
+    )
     win = res.window_tests
     cols = ["event", "group", "window", "n", "caar", "caar_ci_low", "caar_ci_high", "bhar"]
     for name in tests:
@@ -107,6 +223,7 @@ def summary_text(res: EventStudyResults, tests: tuple[str, ...] | None = None) -
             win[cols],
             "Cumulative abnormal returns by window",
             percent=("caar", "caar_ci_low", "caar_ci_high", "bhar"),
+            keys=3,
         )
     )
     notes = [n for n in (res.data_note, res.market_note) if n]
@@ -120,9 +237,12 @@ def summary_text(res: EventStudyResults, tests: tuple[str, ...] | None = None) -
             f"{', '.join(sorted(set(', '.join(part['missing_days']).split(', '))))}: "
             f"no CAR over {', '.join(part['window'])}"
         )
-    for row in res.overlaps.itertuples(index=False):
+    ov = res.overlaps
+    for (event, other, kind), part in ov.groupby(["event", "other_event", "kind"], sort=False):
+        offsets = sorted(set(part["offset"]))
         notes.append(
-            f"{row.security}: {row.event} / {row.other_event}: {row.kind} (offset {row.offset})"
+            f"{event} / {other}: {kind} for {part['security'].nunique()} stock(s) (offset "
+            f"{', '.join(map(str, offsets))} sessions)"
         )
     if res.quality is not None:
         for row in res.quality.itertuples(index=False):
@@ -134,22 +254,31 @@ def summary_text(res: EventStudyResults, tests: tuple[str, ...] | None = None) -
         from research.headline import headline_reason, test_notes
 
         cl = res.cohort_clustering
-        cl = cl[cl["clustered"]]
         marked = test_notes(True)
         flagged = [f"{name}: {marked[name]}" for name in tests if name in marked]
+        if cl["clustered"].all() and (cl["overlapping"] == cl["n"]).all():
+            which = "in every cohort all firm-events share event days"
+        else:
+            cl = cl[cl["clustered"]]
+            listed = [f"{r.event}/{r.group}: {r.overlapping} of {r.n}" for r in cl.itertuples()]
+            more = f" and {len(listed) - 4} more cohorts" if len(listed) > 4 else ""
+            which = ", ".join(listed[:4]) + more + " firm-events share event days"
         notes[:0] = [
-            "clustered dates ("
-            + ", ".join(f"{r.event}/{r.group}: {r.overlapping} of {r.n}" for r in cl.itertuples())
-            + " firm-events share event days): "
+            f"clustered dates ({which}): "
             + headline_reason(True)
             + "; the CAAR interval is widened for the mean residual correlation "
             "(ci_method dependence-adjusted).",
             *flagged,
         ]
     if notes:
-        parts.append("Notes:\n" + "\n".join(f"  [{i + 1}] {n}" for i, n in enumerate(notes)))
+        parts.append(notes_text(notes))
     parts.append(
-        "p-values are two-sided. t_single: one security, prediction-error corrected; "
-        "bmp_t on prediction-error-corrected standardized ARs."
+        "\n".join(
+            _wrap(
+                "p-values are two-sided. t_single: one security, prediction-error corrected; "
+                "bmp_t on prediction-error-corrected standardized ARs.",
+                terminal_width(),
+            )
+        )
     )
     return "\n\n".join(parts)

@@ -220,7 +220,7 @@ def test_regress_the_issue_command(cli, market_store):
         "200",
     )
     assert result.code == 0, result.err
-    assert "not separately identified" in result.out
+    assert "not separately identified" in " ".join(result.out.split())
     assert "Placebo" in result.out and "prediction error, Newey-West components" in result.out
 
 
@@ -289,12 +289,13 @@ def test_clustered_study_names_and_leads_with_its_headline_tests(cli, market_sto
     assert doc["cohorts"][0]["clustered"] is True
     assert {w["ci_method"] for w in doc["windows"]} == {"dependence-adjusted"}
     table = cli("run", "--event", "lpr-cut", "--group", "mainland-developer").out
-    header = next(
-        line for line in table.splitlines() if line.startswith("event ") and "aar" in line
-    )
-    first = header.split()[7]  # event group day date n aar caar, then the first test
-    assert first == doc["headline_tests"][0]
-    assert "bmp_t " not in header  # independence tests only with --tests all
+    # the day table (split into blocks to fit 100 columns): its tests in the order shown
+    day_part = table[table.index("Abnormal returns by event day") :]
+    day_part = day_part[: day_part.index("Cumulative abnormal returns")]
+    heads = [ln.split() for ln in day_part.splitlines() if ln.startswith("event ")]
+    shown = [c for h in heads for c in h if f"{c}_p" in h]
+    assert shown == list(doc["headline_tests"])  # led by them, and only them
+    assert max(len(ln) for ln in table.splitlines()) <= 100
     everything = cli("run", "--event", "lpr-cut", "--group", "mainland-developer", "--tests", "all")
     assert "bmp_t: assumes independent firm-events" in everything.out
 
@@ -367,3 +368,49 @@ def test_market_comes_from_the_tickers_and_contradictions_are_refused(cli, marke
         result = cli(*args)
         assert result.code == 2 and fragment in result.err
         assert len([ln for ln in result.err.splitlines() if ln.strip()]) == 1
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("run",),
+        ("run", "--event", "lpr-cut", "--group", "mainland-developer"),
+        ("run", "--event", "lpr-cut", "--group", "mainland-developer", "--tests", "all"),
+        (
+            "regress",
+            "--event",
+            "lpr-cut",
+            "--group",
+            "mainland-developer",
+            "--group",
+            "hk-developer",
+            "--long-short",
+            "mainland-developer,hk-developer",
+            "--panel",
+            "--window",
+            "0,0",
+            "--hac",
+            "--placebo",
+            "50",
+        ),
+        ("correlate", "--placebo", "50"),
+        ("events",),
+        ("data", "list"),
+    ],
+    ids=lambda a: " ".join(a[:3]),
+)
+@pytest.mark.parametrize("columns", ["100", "80"])
+def test_output_fits_the_terminal(cli, market_store, monkeypatch, args, columns):
+    """Issue 15: tables wrap or split into blocks, notes wrap, at COLUMNS characters."""
+    monkeypatch.setenv("COLUMNS", columns)
+    result = cli(*args)
+    assert result.code == 0, result.err
+    widest = max(len(line) for line in result.out.splitlines())
+    assert widest <= int(columns), next(ln for ln in result.out.splitlines() if len(ln) == widest)
+
+
+def test_data_import_output_fits_the_terminal(cli, market_dir, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")
+    result = cli("data", "import", str(market_dir))
+    assert result.code == 0
+    assert max(len(line) for line in (result.out + result.err).splitlines()) <= 100
