@@ -343,6 +343,24 @@ class RegressionReport:
             parts.append(self.panel.summary())
         return "\n\n".join(parts)
 
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table of the report, for the export formats."""
+        out = {
+            "coefficients": pd.concat([r.to_frame() for r in self.regressions], ignore_index=True),
+            "windows": pd.concat(
+                [r.windows.assign(series=r.series) for r in self.regressions], ignore_index=True
+            ),
+            "wald": pd.concat(
+                [r.wald.assign(series=r.series) for r in self.regressions], ignore_index=True
+            ),
+            "alignment": self.alignment,
+        }
+        if self.placebo:
+            out["placebo"] = pd.concat([p.to_frame() for p in self.placebo], ignore_index=True)
+        if self.panel is not None:
+            out["panel"] = self.panel.to_frame()
+        return out
+
     def to_dict(self) -> dict:
         from research.study import _records
 

@@ -30,6 +30,23 @@ class Format(StrEnum):
     json = "json"
 
 
+class ExportFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    markdown = "markdown"
+    latex = "latex"
+    html = "html"
+    xlsx = "xlsx"
+    parquet = "parquet"
+
+
+FORMAT_HELP = (
+    "table (the terminal), csv and parquet (one table: --level), json, markdown, latex, "
+    "html, xlsx (every table; xlsx and parquet need --output and the export extra)."
+)
+
+
 class Returns(StrEnum):
     simple = "simple"
     log = "log"
@@ -57,15 +74,31 @@ def _emit(text: str, output: Path | None) -> None:
     if output is None:
         typer.echo(text)
         return
-    from research.store import _atomic_write
+    from research.export import write_output
 
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(output, text.encode("utf-8"))
-    except OSError as exc:
-        from research.errors import EventStudyError
+    write_output(text, output)
+    typer.echo(f"wrote {output}", err=True)
 
-        raise EventStudyError(f"Cannot write {output}: {exc.strerror}.") from None
+
+def _export(
+    tables: dict,
+    fmt: ExportFormat,
+    level: str,
+    json_text: str | None,
+    output: Path | None,
+    title: str,
+) -> None:
+    """Write the tables of a command in a data format (not ``table``)."""
+    from research.errors import EventStudyError
+    from research.export import BINARY_FORMATS, render, write_output
+
+    if fmt.value in BINARY_FORMATS and output is None:
+        raise EventStudyError(f"--format {fmt.value} writes a file: give --output FILE.")
+    data = render(tables, fmt.value, level, json_text, title)
+    if output is None:
+        typer.echo(data, nl=not str(data).endswith("\n"))
+        return
+    write_output(data, output)
     typer.echo(f"wrote {output}", err=True)
 
 
@@ -361,7 +394,15 @@ def run(
     bootstrap: Annotated[
         int, typer.Option(min=0, help="Bootstrap replications for CAAR intervals.")
     ] = 1000,
-    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
+    fmt: Annotated[ExportFormat, typer.Option("--format", help=FORMAT_HELP)] = ExportFormat.table,
+    level: Annotated[
+        str,
+        typer.Option(
+            help="The table csv and parquet hold: security (per stock and event day), day "
+            "(per cohort and event day: AAR, CAAR, tests, band) or window (per cohort and CAR "
+            "window: CAAR, BHAR, interval, tests)."
+        ),
+    ] = "security",
     output: Annotated[Path | None, typer.Option(help="Write to this file.")] = None,
 ) -> None:
     """Run an event study. With no events and no securities: the headline study."""
@@ -393,18 +434,14 @@ def run(
             )
         ]
     results = [run_study(r) for r in requests]
-    if fmt is Format.json:
-        docs = [r.to_dict() for r in results]
-        payload = docs[0] if len(docs) == 1 else {"studies": docs}
-        _emit(json.dumps(payload, indent=1, allow_nan=False, default=str), output)
-    elif fmt is Format.csv:
-        import pandas as pd
-
-        frames = [r.to_frame("day").assign(model=r.settings.model) for r in results]
-        _emit(pd.concat(frames, ignore_index=True).to_csv(index=False), output)
-    else:
+    if fmt is ExportFormat.table:
         shown = TEST_NAMES if tests is Tests.all else None
         _emit("\n\n".join(r.summary(shown) for r in results), output)
+        return
+    docs = [r.to_dict() for r in results]
+    payload = docs[0] if len(docs) == 1 else {"studies": docs}
+    text = json.dumps(payload, indent=1, allow_nan=False, default=str)
+    _export(study_tables(results), fmt, level, text, output, "Event study")
 
 
 @app.command()
@@ -463,7 +500,13 @@ def regress(
             help="Align series of other exchanges on --market's sessions anyway.",
         ),
     ] = False,
-    fmt: Annotated[Format, typer.Option("--format", help="table or json.")] = Format.table,
+    fmt: Annotated[ExportFormat, typer.Option("--format", help=FORMAT_HELP)] = ExportFormat.table,
+    level: Annotated[
+        str,
+        typer.Option(
+            help="The table csv and parquet hold: coefficients, windows, wald, placebo or panel."
+        ),
+    ] = "coefficients",
     output: Annotated[Path | None, typer.Option(help="Write to this file.")] = None,
 ) -> None:
     """Dummy-variable event regressions, placebo inference and the group panel."""
@@ -497,12 +540,11 @@ def regress(
         mixed_markets=mixed_markets,
     )
     report = run_regressions(request)
-    if fmt is Format.json:
-        _emit(json.dumps(report.to_dict(), indent=1, allow_nan=False, default=str), output)
-    elif fmt is Format.csv:
-        raise EventStudyError("regress writes table or json; use --format json for data.")
-    else:
+    if fmt is ExportFormat.table:
         _emit(report.summary(), output)
+        return
+    text = json.dumps(report.to_dict(), indent=1, allow_nan=False, default=str)
+    _export(report.tables(), fmt, level, text, output, "Event regressions")
 
 
 @app.command()
@@ -547,7 +589,11 @@ def correlate(
         ),
     ] = False,
     placebo: Annotated[int, typer.Option(help="Random break dates for placebo p-values.")] = 500,
-    fmt: Annotated[Format, typer.Option("--format", help="table or json.")] = Format.table,
+    fmt: Annotated[ExportFormat, typer.Option("--format", help=FORMAT_HELP)] = ExportFormat.table,
+    level: Annotated[
+        str,
+        typer.Option(help="The table csv and parquet hold: change, rolling or cross_market."),
+    ] = "change",
     output: Annotated[Path | None, typer.Option(help="Write to this file.")] = None,
 ) -> None:
     """Correlation and beta of a with b before and after an event; cross-market reactions."""
@@ -561,13 +607,15 @@ def correlate(
         raise EventStudyError(f"--window {window} is too short; use at least 10 sessions.")
     res = run_correlate(a, b, event, window, placebo)
     cross = cross_market_reactions(event) if cross_market else None
-    if fmt is Format.json:
-        doc = {"change": res.to_dict(), "cross_market": cross.to_dict() if cross else None}
-        _emit(json.dumps(doc, indent=1, allow_nan=False, default=str), output)
-    elif fmt is Format.csv:
-        raise EventStudyError("correlate writes table or json; use --format json for data.")
-    else:
+    if fmt is ExportFormat.table:
         _emit("\n\n".join([res.summary(), *([cross.summary()] if cross else [])]), output)
+        return
+    doc = {"change": res.to_dict(), "cross_market": cross.to_dict() if cross else None}
+    tables = {"change": res.to_frame(), "rolling": res.rolling_frame()}
+    if cross is not None:
+        tables["cross_market"] = cross.table
+    text = json.dumps(doc, indent=1, allow_nan=False, default=str)
+    _export(tables, fmt, level, text, output, "Correlation around an event")
 
 
 @app.command()
@@ -593,3 +641,31 @@ def main() -> None:
     except EventStudyError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
+
+
+def study_tables(results) -> dict:
+    """The tables of one or more studies (a ``model`` column tells them apart)."""
+    import pandas as pd
+
+    def stack(name):
+        frames = [
+            getattr(r, name).assign(model=r.settings.model)
+            for r in results
+            if getattr(r, name) is not None and len(getattr(r, name))
+        ]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    names = {
+        "day": "day_tests",
+        "window": "window_tests",
+        "security": "abnormal",
+        "security_windows": "security_windows",
+        "estimation": "estimation",
+        "alignment": "alignment",
+        "dropped": "dropped",
+        "quality": "quality",
+        "incomplete_windows": "incomplete_windows",
+    }
+    tables = {key: stack(attr) for key, attr in names.items()}
+    keep = ("day", "window", "security")  # always there (csv --level), even when empty
+    return {k: v for k, v in tables.items() if k in keep or not v.empty}
