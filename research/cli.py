@@ -548,6 +548,64 @@ def regress(
 
 
 @app.command()
+def report(
+    out: Annotated[Path, typer.Option("--out", help="The HTML file to write.")],
+    event: Annotated[
+        list[str] | None, typer.Option("--event", help="Catalogue event id (repeatable).")
+    ] = None,
+    date: Annotated[
+        list[str] | None,
+        typer.Option("--date", help="Ad-hoc event YYYY-MM-DD[THH:MM[+HH:MM]] [ZONE]."),
+    ] = None,
+    tickers: Annotated[
+        list[str] | None, typer.Option("--tickers", help="Tickers, comma-separated.")
+    ] = None,
+    group: Annotated[
+        list[str] | None, typer.Option("--group", help="Group from data/universe.csv.")
+    ] = None,
+    benchmark: Annotated[
+        list[str] | None, typer.Option("--benchmark", help="Benchmark ticker (repeatable).")
+    ] = None,
+    model: Annotated[ModelName, typer.Option(help="Normal-return model.")] = ModelName.market,
+    window: Annotated[str, typer.Option(help="Event window: relative days or two dates.")] = "-1,1",
+    estimation: Annotated[str, typer.Option(help="Estimation window.")] = "-250,-11",
+    market: Annotated[
+        str | None, typer.Option(help="Exchange of the securities [default: the tickers' own].")
+    ] = None,
+    title: Annotated[str, typer.Option(help="The page's title.")] = "Event study report",
+) -> None:
+    """Write one self-contained HTML page (alignment, estimation, headline tables, CAAR
+    figure with bands, each stock's abnormal returns, notes); no network needed to open it.
+
+    Example: eventstudy report --event lpr-cut --group mainland-developer --out report.html
+    (with no events and no securities: the headline study).
+    """
+    from research.analysis import StudyRequest, headline_requests, run_study
+    from research.export import write_output
+    from research.html_report import report_page
+
+    if not (event or date or tickers or group):
+        requests = headline_requests()
+    else:
+        requests = [
+            StudyRequest(
+                events=_split(event),
+                dates=tuple(date or ()),
+                tickers=_split(tickers),
+                groups=_split(group),
+                benchmarks=_split(benchmark) if benchmark else ("^HSI",),
+                model=model.value,
+                window=_window(window, "event window"),
+                estimation=_window(estimation, "estimation window"),
+                market=market,
+            )
+        ]
+    results = [run_study(r) for r in requests]
+    write_output(report_page(results, title), out)
+    typer.echo(f"wrote {out}", err=True)
+
+
+@app.command()
 def figures(
     out: Annotated[Path, typer.Option(help="Folder to write the figures to.")] = Path(
         "docs/figures"

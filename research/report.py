@@ -226,6 +226,25 @@ def summary_text(res: EventStudyResults, tests: tuple[str, ...] | None = None) -
             keys=3,
         )
     )
+    notes = study_notes(res, tests, single)
+    if notes:
+        parts.append(notes_text(notes))
+    parts.append(
+        "\n".join(
+            _wrap(
+                "p-values are two-sided. t_single: one security, prediction-error corrected; "
+                "bmp_t on prediction-error-corrected standardized ARs.",
+                terminal_width(),
+            )
+        )
+    )
+    return "\n\n".join(parts)
+
+
+def study_notes(res: EventStudyResults, tests, single: bool = False) -> list[str]:
+    """The notes of a study's summary, one sentence each: data source, market, benchmark
+    alignment, dropped firm-events, windows with a missing day, overlaps, quality flags,
+    clustered dates and the size of each shown test that did not hold it there."""
     notes = [n for n in (res.data_note, res.market_note) if n]
     notes += [f"benchmark {t}: {how}" for t, how in (res.benchmark_alignment or {}).items()]
     for row in res.dropped.itertuples(index=False):
@@ -270,15 +289,4 @@ def summary_text(res: EventStudyResults, tests: tuple[str, ...] | None = None) -
             "(ci_method dependence-adjusted).",
             *flagged,
         ]
-    if notes:
-        parts.append(notes_text(notes))
-    parts.append(
-        "\n".join(
-            _wrap(
-                "p-values are two-sided. t_single: one security, prediction-error corrected; "
-                "bmp_t on prediction-error-corrected standardized ARs.",
-                terminal_width(),
-            )
-        )
-    )
-    return "\n\n".join(parts)
+    return notes
