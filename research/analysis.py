@@ -309,6 +309,7 @@ class RegressionRequest:
     market: str | None = None  # None: the exchange of the tickers (resolve_market)
     mixed_markets: bool = False
     seed: int = 20230620
+    catalogue: str | None = None
 
 
 @dataclass
@@ -398,13 +399,16 @@ def run_regressions(
         )
     benchmarks = [b for b in request.benchmarks if b]
     market, market_note = resolve_market(securities, request.market, request.mixed_markets)
-    events = resolve_events(StudyRequest(events=request.events, dates=request.dates), market)
+    events = resolve_events(
+        StudyRequest(events=request.events, dates=request.dates, catalogue=request.catalogue),
+        market,
+    )
     store, data_note = choose_store(store, [*securities, *benchmarks])
     store.require([*securities, *benchmarks])
     panel = build_panel(securities, benchmarks, market, store, request.returns)
     alignment = align_events(events, panel.market, panel.trading_days)
     day0 = dict(zip(alignment["event"], alignment["session"], strict=True))
-    full = align_events(load_catalogue(), panel.market, panel.trading_days)
+    full = align_events(load_catalogue(request.catalogue), panel.market, panel.trading_days)
     confounders = full.groupby("session")["event"].apply(list).to_dict()
     bench = panel.benchmarks if benchmarks else None
     window = _relative(
@@ -584,6 +588,7 @@ def correlate(
     n_placebo: int = 500,
     store: PriceStore | None = None,
     market: str = "HKEX",
+    catalogue: str | None = None,
 ):
     """Correlation and beta change of ``a`` with ``b`` around a catalogue event."""
     from research.correlation import correlation_change
@@ -612,6 +617,6 @@ def correlate(
             b, return_price(store.load(b)), ya.index, get_market(market), "simple", universe
         )
         yb = yb.rename(b)
-    (ev,) = select_events([event], load_catalogue())
+    (ev,) = select_events([event], load_catalogue(catalogue))
     day0 = align_events([ev], market, ya.dropna().index)["session"].iat[0]
     return correlation_change(ya, yb, day0, event, window, n_placebo)

@@ -14,6 +14,43 @@ from typing import Annotated
 
 import typer
 
+
+def _plain_metavars() -> None:
+    """Show plain metavars in help: none on flags (this typer shows ``<bool>`` on every
+    flag, ``--help`` included) and words instead of Python types (``<list[str]>``)."""
+    try:
+        from typer import core
+
+        classes = (core.TyperOption, core.TyperArgument)
+        originals = [cls.display_type_rich for cls in classes]
+    except (ImportError, AttributeError):  # another typer: its own display is fine
+        return
+    words = {
+        "<str>": "TEXT",
+        "<list[str]>": "TEXT",
+        "<int>": "INTEGER",
+        "<path>": "PATH",
+        "<list[path]>": "PATH",
+    }
+
+    def plain(original):
+        def display(self, ctx):
+            if getattr(self, "is_flag", False):
+                return ""
+            shown = original(self, ctx)
+            if not shown:
+                return shown
+            base = str(shown).removesuffix("...")
+            return words.get(base, base) + ("..." if str(shown).endswith("...") else "")
+
+        return display
+
+    for cls, original in zip(classes, originals, strict=True):
+        cls.display_type_rich = plain(original)
+
+
+_plain_metavars()
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
@@ -122,10 +159,17 @@ def events(
     market: Annotated[
         str, typer.Option(help="Exchange whose sessions day 0 is taken from.")
     ] = "HKEX",
-    catalogue: Annotated[Path | None, typer.Option(help="Another catalogue CSV.")] = None,
-    output: Annotated[Path | None, typer.Option(help="Write to this file.")] = None,
+    catalogue: Annotated[
+        Path | None,
+        typer.Option(metavar="FILE", help="An event catalogue CSV (default: data/events.csv)."),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Write to this file instead.")
+    ] = None,
 ) -> None:
-    """List the event catalogue with each event's day-0 session and the rule applied.
+    """List the event catalogue with each event's title, day-0 session and the rule applied.
+
+    Example: eventstudy events --market NYSE   (each event's first New York session).
 
     Day 0 is the first session that could react: the same day if the event came before the
     close, else the next session; a date without a time is taken as 09:00 in its own time
@@ -166,7 +210,7 @@ def events(
         )
         _emit(
             render(
-                table[["event", "timestamp", "session", "rule"]],
+                table[["event", "title", "timestamp", "session", "rule"]],
                 f"Event catalogue on {mkt.code} ({source})",
             ),
             output,
@@ -177,7 +221,8 @@ def events(
 @data_app.command("import")
 def data_import(
     paths: Annotated[
-        list[Path] | None, typer.Argument(help="CSV files or folders of CSV files.")
+        list[Path] | None,
+        typer.Argument(metavar="PATH", help="CSV files or folders of CSV files."),
     ] = None,
     sample: Annotated[
         bool,
@@ -235,7 +280,9 @@ def data_import(
 
 @data_app.command("fetch")
 def data_fetch(
-    tickers: Annotated[list[str] | None, typer.Argument(help="Yahoo tickers.")] = None,
+    tickers: Annotated[
+        list[str] | None, typer.Argument(metavar="TICKER", help="Yahoo tickers.")
+    ] = None,
     group: Annotated[
         list[str] | None,
         typer.Option("--group", help="Every ticker of a group of data/universe.csv (repeatable)."),
@@ -306,7 +353,10 @@ def data_fetch(
 def data_list(
     fmt: Annotated[Format, typer.Option("--format")] = Format.table,
 ) -> None:
-    """List the stored tickers with their dates, rows, source and adjustment."""
+    """List the stored tickers with their name, group, dates, rows and adjustment.
+
+    Example: eventstudy data list --format csv
+    """
     import pandas as pd
 
     from research.store import PriceStore
@@ -319,6 +369,11 @@ def data_list(
     frame = pd.DataFrame([r.as_dict() for r in rows])[
         ["ticker", "first", "last", "rows", "adjusted", "retrieved_at", "source"]
     ]
+    from research.universe import load_universe
+
+    universe = load_universe()
+    frame.insert(1, "name", frame["ticker"].map(universe["name"]).fillna(""))
+    frame.insert(2, "group", frame["ticker"].map(universe["group"]).fillna(""))
     if fmt is Format.json:
         typer.echo(frame.to_json(orient="records", indent=1))
     elif fmt is Format.csv:
@@ -326,26 +381,31 @@ def data_list(
     else:
         from research.report import table
 
-        typer.echo(table(frame, f"Stored prices in {store.root}"))
+        shown = frame.drop(columns=["source", "retrieved_at"])  # in csv and json
+        typer.echo(table(shown, f"Stored prices in {store.root}"))
 
 
 # ------------------------------------------------------------------------------------------
 @app.command()
 def run(
     event: Annotated[
-        list[str] | None, typer.Option("--event", help="Catalogue event id (repeatable).")
+        list[str] | None,
+        typer.Option("--event", metavar="ID", help="Catalogue event id (repeatable)."),
     ] = None,
     date: Annotated[
         list[str] | None,
         typer.Option(
             "--date",
-            help="Ad-hoc event YYYY-MM-DD[THH:MM[+HH:MM]] [ZONE], e.g. '2023-02-03 "
-            "America/New_York'. Without a zone: the exchange's local time; a date alone is "
-            "taken as 09:00 where it happened.",
+            metavar="DATE",
+            help="Ad-hoc event: YYYY-MM-DD, YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM+08:00, then "
+            "optionally the zone where it happened, e.g. '2023-02-03 America/New_York'. A time "
+            "without an offset is the exchange's; a date alone is taken as 09:00 where it "
+            "happened.",
         ),
     ] = None,
     tickers: Annotated[
-        list[str] | None, typer.Option("--tickers", help="Tickers, comma-separated.")
+        list[str] | None,
+        typer.Option("--tickers", metavar="T1,T2", help="Tickers, comma-separated."),
     ] = None,
     group: Annotated[
         list[str] | None,
@@ -356,23 +416,42 @@ def run(
     ] = None,
     benchmark: Annotated[
         list[str] | None,
-        typer.Option("--benchmark", help="Benchmark ticker (repeatable for multi-index)."),
+        typer.Option(
+            "--benchmark", metavar="TICKER", help="Benchmark ticker (repeatable for multi-index)."
+        ),
     ] = None,
     model: Annotated[ModelName, typer.Option(help="Normal-return model.")] = ModelName.market,
-    window: Annotated[str, typer.Option(help="Event window: relative days or two dates.")] = "-1,1",
+    window: Annotated[
+        str,
+        typer.Option(
+            metavar="A,B",
+            help="Event window: two relative days (-1,1) or two dates (2023-06-19,2023-06-21).",
+        ),
+    ] = "-1,1",
     estimation: Annotated[
-        str, typer.Option(help="Estimation window: relative days or two dates.")
+        str,
+        typer.Option(
+            metavar="A,B",
+            help="Estimation window: two relative days (-250,-11) or two dates "
+            "(2022-06-01,2023-05-31); it must end before the event window.",
+        ),
     ] = "-250,-11",
     car_window: Annotated[
         list[str] | None,
-        typer.Option("--car-window", help="CAR window a,b inside the event window (repeatable)."),
+        typer.Option(
+            "--car-window",
+            metavar="A,B",
+            help="CAR window inside the event window, e.g. 0,1 (repeatable).",
+        ),
     ] = None,
     returns: Annotated[
         Returns, typer.Option("--returns", help="Simple or log returns.")
     ] = Returns.simple,
     market: Annotated[
         str | None,
-        typer.Option(help="Exchange whose sessions the study uses [default: the tickers' own]."),
+        typer.Option(
+            help="Exchange whose sessions the study uses (default: the tickers' own exchange)."
+        ),
     ] = None,
     mixed_markets: Annotated[
         bool,
@@ -381,7 +460,10 @@ def run(
             help="Align securities of other exchanges on --market's sessions anyway.",
         ),
     ] = False,
-    min_obs: Annotated[int | None, typer.Option(help="Fewest usable estimation days.")] = None,
+    min_obs: Annotated[
+        int | None,
+        typer.Option(help="Fewest usable estimation days (default: half the estimation window)."),
+    ] = None,
     other_events: Annotated[
         OtherEvents,
         typer.Option(
@@ -394,6 +476,10 @@ def run(
     bootstrap: Annotated[
         int, typer.Option(min=0, help="Bootstrap replications for CAAR intervals.")
     ] = 1000,
+    catalogue: Annotated[
+        Path | None,
+        typer.Option(metavar="FILE", help="An event catalogue CSV (default: data/events.csv)."),
+    ] = None,
     fmt: Annotated[ExportFormat, typer.Option("--format", help=FORMAT_HELP)] = ExportFormat.table,
     level: Annotated[
         str,
@@ -403,9 +489,15 @@ def run(
             "window: CAAR, BHAR, interval, tests)."
         ),
     ] = "security",
-    output: Annotated[Path | None, typer.Option(help="Write to this file.")] = None,
+    output: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Write to this file instead.")
+    ] = None,
 ) -> None:
-    """Run an event study. With no events and no securities: the headline study."""
+    """Run an event study. With no events and no securities: the headline study.
+
+    Example: eventstudy run --event lpr-cut --group mainland-developer --window -1,1
+    (windows are two relative days, or two dates: --window 2023-06-19,2023-06-21).
+    """
     import json
 
     from research.analysis import StudyRequest, headline_requests, run_study
@@ -433,6 +525,10 @@ def run(
                 bootstrap=bootstrap,
             )
         ]
+    if catalogue is not None:
+        from dataclasses import replace
+
+        requests = [replace(r, catalogue=str(catalogue)) for r in requests]
     results = [run_study(r) for r in requests]
     if fmt is ExportFormat.table:
         shown = TEST_NAMES if tests is Tests.all else None
@@ -447,10 +543,19 @@ def run(
 @app.command()
 def regress(
     event: Annotated[
-        list[str] | None, typer.Option("--event", help="Catalogue event id (repeatable).")
+        list[str] | None,
+        typer.Option("--event", metavar="ID", help="Catalogue event id (repeatable)."),
     ] = None,
     date: Annotated[
-        list[str] | None, typer.Option("--date", help="Ad-hoc event date or timestamp.")
+        list[str] | None,
+        typer.Option(
+            "--date",
+            metavar="DATE",
+            help="Ad-hoc event: YYYY-MM-DD, YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM+08:00, then "
+            "optionally the zone where it happened, e.g. '2023-02-03 America/New_York'. A time "
+            "without an offset is the exchange's; a date alone is taken as 09:00 where it "
+            "happened.",
+        ),
     ] = None,
     tickers: Annotated[
         list[str] | None, typer.Option("--tickers", help="Series to regress, comma-separated.")
@@ -460,10 +565,22 @@ def regress(
         typer.Option("--group", help="Regress the group's equal-weighted portfolio (repeatable)."),
     ] = None,
     benchmark: Annotated[
-        list[str] | None, typer.Option("--benchmark", help="Benchmark (repeatable).")
+        list[str] | None,
+        typer.Option("--benchmark", metavar="TICKER", help="Benchmark (repeatable)."),
     ] = None,
-    window: Annotated[str, typer.Option(help="Event window: relative days or two dates.")] = "-1,1",
-    estimation: Annotated[str, typer.Option(help="Estimation window.")] = "-250,-11",
+    window: Annotated[
+        str,
+        typer.Option(
+            metavar="A,B",
+            help="Event window: two relative days (-1,1) or two dates (2023-06-19,2023-06-21).",
+        ),
+    ] = "-1,1",
+    estimation: Annotated[
+        str,
+        typer.Option(
+            metavar="A,B", help="Estimation window: two relative days (-250,-11) or two dates."
+        ),
+    ] = "-250,-11",
     hac: Annotated[
         bool,
         typer.Option(
@@ -491,7 +608,9 @@ def regress(
     returns: Annotated[Returns, typer.Option("--returns")] = Returns.simple,
     market: Annotated[
         str | None,
-        typer.Option(help="Exchange whose sessions the series use [default: the tickers' own]."),
+        typer.Option(
+            help="Exchange whose sessions the series use (default: the tickers' own exchange)."
+        ),
     ] = None,
     mixed_markets: Annotated[
         bool,
@@ -500,6 +619,10 @@ def regress(
             help="Align series of other exchanges on --market's sessions anyway.",
         ),
     ] = False,
+    catalogue: Annotated[
+        Path | None,
+        typer.Option(metavar="FILE", help="An event catalogue CSV (default: data/events.csv)."),
+    ] = None,
     fmt: Annotated[ExportFormat, typer.Option("--format", help=FORMAT_HELP)] = ExportFormat.table,
     level: Annotated[
         str,
@@ -507,9 +630,15 @@ def regress(
             help="The table csv and parquet hold: coefficients, windows, wald, placebo or panel."
         ),
     ] = "coefficients",
-    output: Annotated[Path | None, typer.Option(help="Write to this file.")] = None,
+    output: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Write to this file instead.")
+    ] = None,
 ) -> None:
-    """Dummy-variable event regressions, placebo inference and the group panel."""
+    """Dummy-variable event regressions, placebo inference and the group panel.
+
+    Example: eventstudy regress --event lpr-cut --group mainland-developer --group
+    hk-developer --long-short mainland-developer,hk-developer --panel --window 0,0 --hac
+    """
     import json
 
     from research.analysis import HEADLINE_EVENTS, RegressionRequest, run_regressions
@@ -538,6 +667,7 @@ def regress(
         returns=returns.value,
         market=market,
         mixed_markets=mixed_markets,
+        catalogue=str(catalogue) if catalogue else None,
     )
     report = run_regressions(request)
     if fmt is ExportFormat.table:
@@ -551,26 +681,48 @@ def regress(
 def report(
     out: Annotated[Path, typer.Option("--out", help="The HTML file to write.")],
     event: Annotated[
-        list[str] | None, typer.Option("--event", help="Catalogue event id (repeatable).")
+        list[str] | None,
+        typer.Option("--event", metavar="ID", help="Catalogue event id (repeatable)."),
     ] = None,
     date: Annotated[
         list[str] | None,
-        typer.Option("--date", help="Ad-hoc event YYYY-MM-DD[THH:MM[+HH:MM]] [ZONE]."),
+        typer.Option(
+            "--date",
+            metavar="DATE",
+            help="Ad-hoc event: YYYY-MM-DD, YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM+08:00, then "
+            "optionally the zone where it happened, e.g. '2023-02-03 America/New_York'. A time "
+            "without an offset is the exchange's; a date alone is taken as 09:00 where it "
+            "happened.",
+        ),
     ] = None,
     tickers: Annotated[
-        list[str] | None, typer.Option("--tickers", help="Tickers, comma-separated.")
+        list[str] | None,
+        typer.Option("--tickers", metavar="T1,T2", help="Tickers, comma-separated."),
     ] = None,
     group: Annotated[
         list[str] | None, typer.Option("--group", help="Group from data/universe.csv.")
     ] = None,
     benchmark: Annotated[
-        list[str] | None, typer.Option("--benchmark", help="Benchmark ticker (repeatable).")
+        list[str] | None,
+        typer.Option("--benchmark", metavar="TICKER", help="Benchmark ticker (repeatable)."),
     ] = None,
     model: Annotated[ModelName, typer.Option(help="Normal-return model.")] = ModelName.market,
-    window: Annotated[str, typer.Option(help="Event window: relative days or two dates.")] = "-1,1",
-    estimation: Annotated[str, typer.Option(help="Estimation window.")] = "-250,-11",
+    window: Annotated[
+        str,
+        typer.Option(
+            metavar="A,B",
+            help="Event window: two relative days (-1,1) or two dates (2023-06-19,2023-06-21).",
+        ),
+    ] = "-1,1",
+    estimation: Annotated[
+        str,
+        typer.Option(
+            metavar="A,B", help="Estimation window: two relative days (-250,-11) or two dates."
+        ),
+    ] = "-250,-11",
     market: Annotated[
-        str | None, typer.Option(help="Exchange of the securities [default: the tickers' own].")
+        str | None,
+        typer.Option(help="Exchange of the securities (default: the tickers' own exchange)."),
     ] = None,
     title: Annotated[str, typer.Option(help="The page's title.")] = "Event study report",
 ) -> None:
@@ -614,7 +766,10 @@ def figures(
         list[str] | None, typer.Option("--only", help="Just these figures (repeatable).")
     ] = None,
 ) -> None:
-    """Regenerate every figure of docs/figures from the stored prices (PNG 300 dpi + SVG)."""
+    """Regenerate every figure of docs/figures from the stored prices (PNG 300 dpi + SVG).
+
+    Example: eventstudy figures --out /tmp/figures --only caar_visit_and_cut
+    """
     from research.errors import EventStudyError
     from research.figures import FIGURE_NAMES, build_all
 
@@ -647,14 +802,23 @@ def correlate(
         ),
     ] = False,
     placebo: Annotated[int, typer.Option(help="Random break dates for placebo p-values.")] = 500,
+    catalogue: Annotated[
+        Path | None,
+        typer.Option(metavar="FILE", help="An event catalogue CSV (default: data/events.csv)."),
+    ] = None,
     fmt: Annotated[ExportFormat, typer.Option("--format", help=FORMAT_HELP)] = ExportFormat.table,
     level: Annotated[
         str,
         typer.Option(help="The table csv and parquet hold: change, rolling or cross_market."),
     ] = "change",
-    output: Annotated[Path | None, typer.Option(help="Write to this file.")] = None,
+    output: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Write to this file instead.")
+    ] = None,
 ) -> None:
-    """Correlation and beta of a with b before and after an event; cross-market reactions."""
+    """Correlation and beta of a with b before and after an event; cross-market reactions.
+
+    Example: eventstudy correlate --a mainland-developer --b ^HSI --event lpr-cut --window 60
+    """
     import json
 
     from research.analysis import correlate as run_correlate
@@ -663,8 +827,9 @@ def correlate(
 
     if window < 10:
         raise EventStudyError(f"--window {window} is too short; use at least 10 sessions.")
-    res = run_correlate(a, b, event, window, placebo)
-    cross = cross_market_reactions(event) if cross_market else None
+    cat = str(catalogue) if catalogue else None
+    res = run_correlate(a, b, event, window, placebo, catalogue=cat)
+    cross = cross_market_reactions(event, catalogue=cat) if cross_market else None
     if fmt is ExportFormat.table:
         _emit("\n\n".join([res.summary(), *([cross.summary()] if cross else [])]), output)
         return
@@ -680,7 +845,10 @@ def correlate(
 def bench(
     small: Annotated[bool, typer.Option("--small", help="Only 100 and 1,000 firm-events.")] = False,
 ) -> None:
-    """Time the engine against a statsmodels loop and the PyPI peer; one JSON line per size."""
+    """Time the engine against a statsmodels loop and the PyPI peer; one JSON line per size.
+
+    Example: eventstudy bench --small
+    """
     import json
 
     from research.benchmark import SIZES, bench_placebo, main_lines, startup_times

@@ -83,12 +83,26 @@ def table(
     def total(cols):
         return sum(widths[i] for i in cols) + 2 * (len(cols) - 1)
 
-    texts = [i for i in range(len(header)) if left[i] and i not in key_cols]
-    if total(range(len(header))) > width and texts:  # wrap the widest text column first
-        widest = max(texts, key=lambda i: widths[i])
-        room = width - (total(range(len(header))) - widths[widest])
-        if room >= 24:
-            widths[widest] = room
+    def total_of(w):
+        return sum(w.values()) + 2 * (len(w) - 1)
+
+    def shrink(cols, w, floor):
+        """Narrow the widest text columns of ``cols`` (not below ``floor``) to fit."""
+        over = sum(w[i] for i in cols) + 2 * (len(cols) - 1) - width
+        while over > 0:
+            text = [i for i in cols if left[i] and w[i] > floor]
+            if not text:
+                break
+            widest = max(text, key=lambda i: w[i])
+            cut = min(over, w[widest] - floor)
+            w[widest] -= cut
+            over -= cut
+
+    # first try to fit one block by wrapping text columns (to 24 characters at least)
+    trial = dict(enumerate(widths))
+    shrink(range(len(header)), trial, 24)
+    if total_of(trial) <= width:
+        widths = [trial[i] for i in range(len(header))]
     # units: a statistic and its p-value stay together
     units: list[list[int]] = []
     i = len(key_cols)
@@ -110,12 +124,7 @@ def table(
     for b, block in enumerate(blocks):
         cols = key_cols + block
         w = {i: widths[i] for i in cols}
-        over = total(cols) - width
-        if over > 0:  # a single unit wider than the line: wrap its widest text column
-            text = [i for i in cols if left[i]]
-            if text:
-                widest = max(text, key=lambda i: w[i])
-                w[widest] = max(8, w[widest] - over)
+        shrink(cols, w, 10)  # a unit wider than the line: wrap its text columns
 
         def lines_of(values: list[str], cols=cols, w=w) -> list[str]:
             pieces = {i: _wrap(values[i], w[i]) if left[i] else [values[i]] for i in cols}
