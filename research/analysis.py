@@ -531,7 +531,9 @@ def cross_market_reactions(
     universe = load_universe()
     (ev,) = select_events([event], load_catalogue(catalogue))
     rows = []
-    for ticker in tickers:
+    from research.progress import steps
+
+    for ticker in steps(tickers, "markets"):
         store.require([ticker])
         market = ticker_market(ticker, universe)
         panel = build_panel([ticker], [], market, store)

@@ -61,6 +61,22 @@ data_app = typer.Typer(no_args_is_help=True, help="Import, fetch and list stored
 app.add_typer(data_app, name="data")
 
 
+@app.callback()
+def _options(
+    quiet: Annotated[
+        bool, typer.Option("--quiet", help="No progress bars on standard error.")
+    ] = False,
+) -> None:
+    """Event studies of market reactions: abnormal returns, their tests and event regressions.
+
+    Example: eventstudy run   (the headline study: property groups and the HSI around the
+    Blinken visit and the loan-prime-rate cut of June 2023).
+    """
+    from research import progress
+
+    progress.QUIET = quiet
+
+
 class Format(StrEnum):
     table = "table"
     csv = "csv"
@@ -265,7 +281,10 @@ def data_import(
             raise MalformedFileError(f"{p} does not exist.")
     if not files:
         raise EventStudyError(f"No CSV files in {', '.join(map(str, paths))}.")
-    parsed = [read_price_csv(f) for f in files]  # every file validated before anything is written
+    from research.progress import steps
+
+    # every file validated before anything is written
+    parsed = [read_price_csv(f) for f in steps(files, "reading")]
     for item in parsed:
         item.notes.extend(quality.import_notes(item.frame, item.ticker))
     store = PriceStore()
@@ -308,6 +327,7 @@ def data_fetch(
     from research import _yahoo
     from research.errors import DownloadError, EventStudyError
     from research.events import parse_timestamp
+    from research.progress import shown as progress_shown
     from research.store import PriceStore
     from research.universe import group_tickers, load_universe
 
@@ -329,7 +349,7 @@ def data_fetch(
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         transient=False,
-        disable=not sys.stderr.isatty(),
+        disable=not progress_shown(),
     ) as progress:
         task = progress.add_task("downloading", total=len(tickers))
 

@@ -348,9 +348,10 @@ def build_all(
     written: list[Path] = []
     data = FigureData(store)
     with deterministic_style():
-        for spec in specs(data):
-            if only and spec.name not in only:
-                continue
+        from research.progress import steps
+
+        chosen = [spec for spec in specs(data) if not only or spec.name in only]
+        for spec in steps(chosen, "figures"):
             if spec.needs_history and data.data_note:
                 if skipped is not None:
                     skipped.append(

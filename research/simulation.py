@@ -335,7 +335,9 @@ def clustered_size_power(
     rng = np.random.default_rng(seed)
     rate_rows, cover_rows = [], []
     labels = {w: ("day 0" if w == (0, 0) else f"CAR({w[0]},{w[1]})") for w in car_windows}
-    for group, members in groups.items():
+    from research.progress import steps
+
+    for group, members in steps(groups.items(), "groups", total=len(groups)):
         events = draw_common_dates(
             returns, members, n_trials, window, estimation, min_obs, rng, benchmark
         )

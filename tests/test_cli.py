@@ -460,3 +460,42 @@ def test_events_and_data_list_show_titles_names_and_groups(cli, market_store, tm
     result = cli("run", "--event", "my-event", "--group", "reit", "--catalogue", str(cat))
     assert result.code == 0, result.err
     assert "my-event" in result.out
+
+
+def test_progress_only_on_a_terminal_and_not_when_quiet(monkeypatch, capsys):
+    """Issue 15, item 4: slow commands draw a bar on standard error when it is a terminal,
+    and print nothing extra otherwise or under --quiet."""
+    import sys
+
+    from research import progress
+
+    assert list(progress.steps(range(3), "work")) == [0, 1, 2]
+    assert capsys.readouterr().err == ""  # not a terminal (pytest captures it)
+
+    class Tty:
+        def __init__(self):
+            self.text = []
+
+        def isatty(self):
+            return True
+
+        def write(self, s):
+            self.text.append(s)
+            return len(s)
+
+        def flush(self):
+            pass
+
+    fake = Tty()
+    monkeypatch.setattr(sys, "stderr", fake)
+    assert list(progress.steps(range(3), "work")) == [0, 1, 2]
+    assert "work" in "".join(fake.text)
+    fake.text.clear()
+    monkeypatch.setattr(progress, "QUIET", True)
+    list(progress.steps(range(3), "work"))
+    assert fake.text == []
+
+
+def test_quiet_option_is_accepted(cli, market_store):
+    result = cli("--quiet", "events")
+    assert result.code == 0 and "lpr-cut" in result.out
