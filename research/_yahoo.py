@@ -22,7 +22,7 @@ def download_one(
     start: str,
     end: str,
     retries: int = 3,
-    backoff: float = 2.0,
+    backoff: float = 1.0,
     downloader: Callable[..., pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """Daily adjusted prices of one ticker (``auto_adjust=True``), as a price frame.
@@ -34,7 +34,8 @@ def download_one(
     start, end
         ``YYYY-MM-DD``; ``end`` is exclusive.
     retries
-        Attempts before giving up; waits ``backoff ** attempt`` seconds between.
+        Attempts before giving up; waits ``backoff * 2 ** attempt`` seconds between (1, 2,
+        4 s by default; 0 waits not at all).
     downloader
         Stand-in for ``yfinance.download`` (tests pass recorded frames).
 
@@ -69,7 +70,7 @@ def download_one(
                 return frame
             last_error = "rows with no prices"
         if attempt + 1 < retries:
-            time.sleep(backoff**attempt)
+            time.sleep(backoff * 2**attempt)
     raise DownloadError(
         f"Yahoo Finance returned {last_error} for {ticker} between {start} and {end} after "
         f"{retries} attempt(s): check the ticker and the network, or import a CSV with "
@@ -84,7 +85,7 @@ def fetch(
     retries: int = 3,
     on_progress: Callable[[str, str], None] | None = None,
     downloader: Callable[..., pd.DataFrame] | None = None,
-    backoff: float = 2.0,
+    backoff: float = 1.0,
 ) -> tuple[dict[str, ParsedPrices], dict[str, str]]:
     """Download several tickers; one failure does not stop the others.
 

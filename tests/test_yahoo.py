@@ -132,3 +132,25 @@ def test_cli_fetch_merges_a_download_into_the_store(cli, monkeypatch):
 def test_live_download_of_the_hang_seng():
     frame = _yahoo.download_one("^HSI", "2023-06-19", "2023-06-22")
     assert frame.at[pd.Timestamp("2023-06-20"), "close"] == pytest.approx(19607.08, abs=0.5)
+
+
+def test_no_back_off_means_no_waiting(monkeypatch):
+    """backoff=0 used to sleep 1 s per retry (0 ** 0 == 1)."""
+    slept = []
+    monkeypatch.setattr(_yahoo.time, "sleep", slept.append)
+    with pytest.raises(DownloadError):
+        _yahoo.download_one(
+            "X",
+            "2023-01-01",
+            "2023-02-01",
+            retries=3,
+            backoff=0,
+            downloader=lambda *a, **k: pd.DataFrame(),
+        )
+    assert slept == [0, 0]
+    slept.clear()
+    with pytest.raises(DownloadError):
+        _yahoo.download_one(
+            "X", "2023-01-01", "2023-02-01", retries=3, downloader=lambda *a, **k: pd.DataFrame()
+        )
+    assert slept == [1, 2]
