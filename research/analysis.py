@@ -37,7 +37,7 @@ class StudyRequest:
     dates: tuple[str, ...] = ()
     tickers: tuple[str, ...] = ()
     groups: tuple[str, ...] = ()
-    benchmarks: tuple[str, ...] = ("^HSI",)
+    benchmarks: tuple[str, ...] | None = None  # None: the market's index (resolve_market)
     model: str = "market"
     window: tuple = (-1, 1)
     estimation: tuple = (-250, -11)
@@ -117,7 +117,21 @@ def resolve_market(
     from research.markets import get_market
 
     universe = load_universe()
-    own = {t: ticker_market(t, universe) for t in tickers}
+    own = {}
+    for t in tickers:
+        try:
+            own[t] = ticker_market(t, universe)
+        except EventStudyError:
+            from research.store import suggest_ticker
+
+            guess = suggest_ticker(t, list(universe.index))
+            if guess:  # a typo rather than another exchange
+                raise EventStudyError(
+                    f"No stored prices for {t} (did you mean {guess}?); check the ticker."
+                ) from None
+            if requested is None:
+                raise
+            own[t] = get_market(requested).code  # the user named the exchange
     calendars = {get_market(m).calendar for m in own.values()}
     listed = "; ".join(f"{t}: {m}" for t, m in list(own.items())[:6])
     if requested is None:
@@ -143,6 +157,14 @@ def resolve_market(
             f"(--mixed-markets) to align them on {requested} sessions anyway."
         )
     return requested, f"market {requested}: as asked, although {listed} trade elsewhere"
+
+
+def _market_index(market: str) -> str:
+    """The default benchmark of an exchange: its reference index (^HSI for HKEX, ^GSPC for
+    NYSE and NASDAQ, ...)."""
+    from research.markets import get_market
+
+    return get_market(market).reference
 
 
 def resolve_events(request: StudyRequest, market: str = "HKEX") -> list[Event]:
@@ -203,15 +225,19 @@ def prepare(
 ) -> tuple[EventStudy, Panel, pd.DataFrame]:
     """Align the events, build the panel and set up the study (not yet fitted)."""
     secs = resolve_securities(request)
-    benchmarks = [b for b in request.benchmarks if b]
-    if request.model == "constant-mean":
-        benchmarks = []
-    secs = secs.loc[~secs["security"].isin(benchmarks)].reset_index(drop=True)
+    given = [b for b in request.benchmarks or () if b]
+    secs = secs.loc[~secs["security"].isin(given)].reset_index(drop=True)
     if secs.empty:
         raise EventStudyError("Every security given is also the benchmark; pick other securities.")
     market, market_note = resolve_market(
         list(secs["security"]), request.market, request.mixed_markets
     )
+    benchmarks = given if request.benchmarks is not None else [_market_index(market)]
+    if request.model == "constant-mean":
+        benchmarks = []
+    secs = secs.loc[~secs["security"].isin(benchmarks)].reset_index(drop=True)
+    if secs.empty:
+        raise EventStudyError("Every security given is also the benchmark; pick other securities.")
     events = resolve_events(request, market)
     store, data_note = choose_store(store, [*secs["security"], *benchmarks])
     store.require([*secs["security"], *benchmarks])
@@ -296,7 +322,7 @@ class RegressionRequest:
     dates: tuple[str, ...] = ()
     tickers: tuple[str, ...] = ()
     groups: tuple[str, ...] = ()
-    benchmarks: tuple[str, ...] = ("^HSI",)
+    benchmarks: tuple[str, ...] | None = None  # None: the market's index (resolve_market)
     window: tuple = (-1, 1)
     estimation: tuple = (-250, -11)
     cov_type: str = "classical"
@@ -397,8 +423,16 @@ def run_regressions(
             "Give the series: tickers=, groups= or long_short= in Python (--tickers, --group "
             "or --long-short on the command line)."
         )
-    benchmarks = [b for b in request.benchmarks if b]
-    market, market_note = resolve_market(securities, request.market, request.mixed_markets)
+    market, market_note = resolve_market(
+        [t for t in securities if t not in (request.benchmarks or ())],
+        request.market,
+        request.mixed_markets,
+    )
+    benchmarks = (
+        [b for b in request.benchmarks if b]
+        if request.benchmarks is not None
+        else [_market_index(market)]
+    )
     events = resolve_events(
         StudyRequest(events=request.events, dates=request.dates, catalogue=request.catalogue),
         market,

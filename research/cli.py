@@ -215,7 +215,9 @@ def events(
     if fmt is Format.json:
         _emit(table[cols].to_json(orient="records", indent=1), output)
     elif fmt is Format.csv:
-        _emit(table[cols].to_csv(index=False), output)
+        from research.export import to_csv
+
+        _emit(to_csv(table[cols]), output)
     else:
         from research.report import table as render
 
@@ -397,7 +399,9 @@ def data_list(
     if fmt is Format.json:
         typer.echo(frame.to_json(orient="records", indent=1))
     elif fmt is Format.csv:
-        typer.echo(frame.to_csv(index=False), nl=False)
+        from research.export import to_csv
+
+        typer.echo(to_csv(frame), nl=False)
     else:
         from research.report import table
 
@@ -437,7 +441,10 @@ def run(
     benchmark: Annotated[
         list[str] | None,
         typer.Option(
-            "--benchmark", metavar="TICKER", help="Benchmark ticker (repeatable for multi-index)."
+            "--benchmark",
+            metavar="TICKER",
+            help="Benchmark ticker, repeatable for multi-index (default: the market's index, "
+            "^HSI for HKEX, ^GSPC for NYSE).",
         ),
     ] = None,
     model: Annotated[ModelName, typer.Option(help="Normal-return model.")] = ModelName.market,
@@ -532,7 +539,7 @@ def run(
                 dates=tuple(date or ()),
                 tickers=_split(tickers),
                 groups=_split(group),
-                benchmarks=_split(benchmark) if benchmark else ("^HSI",),
+                benchmarks=_split(benchmark) if benchmark else None,
                 model=model.value,
                 window=_window(window, "event window"),
                 estimation=_window(estimation, "estimation window"),
@@ -586,7 +593,11 @@ def regress(
     ] = None,
     benchmark: Annotated[
         list[str] | None,
-        typer.Option("--benchmark", metavar="TICKER", help="Benchmark (repeatable)."),
+        typer.Option(
+            "--benchmark",
+            metavar="TICKER",
+            help="Benchmark, repeatable (default: the market's index).",
+        ),
     ] = None,
     window: Annotated[
         str,
@@ -675,7 +686,7 @@ def regress(
         dates=tuple(date or ()),
         tickers=_split(tickers),
         groups=_split(group),
-        benchmarks=_split(benchmark) if benchmark else ("^HSI",),
+        benchmarks=_split(benchmark) if benchmark else None,
         window=_window(window, "event window"),
         estimation=_window(estimation, "estimation window"),
         cov_type="hac" if hac else "classical",
@@ -724,7 +735,11 @@ def report(
     ] = None,
     benchmark: Annotated[
         list[str] | None,
-        typer.Option("--benchmark", metavar="TICKER", help="Benchmark ticker (repeatable)."),
+        typer.Option(
+            "--benchmark",
+            metavar="TICKER",
+            help="Benchmark ticker, repeatable (default: the market's index).",
+        ),
     ] = None,
     model: Annotated[ModelName, typer.Option(help="Normal-return model.")] = ModelName.market,
     window: Annotated[
@@ -765,7 +780,7 @@ def report(
                 dates=tuple(date or ()),
                 tickers=_split(tickers),
                 groups=_split(group),
-                benchmarks=_split(benchmark) if benchmark else ("^HSI",),
+                benchmarks=_split(benchmark) if benchmark else None,
                 model=model.value,
                 window=_window(window, "event window"),
                 estimation=_window(estimation, "estimation window"),

@@ -83,7 +83,9 @@ def to_markdown(tables: Mapping[str, pd.DataFrame]) -> str:
     """Every table as a GitHub-flavoured Markdown table under a heading."""
 
     def esc(text: str) -> str:
-        return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+        # Markdown renderers pass raw HTML through: escape it too
+        text = html.escape(" ".join(text.split()), quote=False)
+        return text.replace("\\", "\\\\").replace("|", "\\|")
 
     parts = []
     for name, frame in tables.items():
@@ -99,7 +101,7 @@ def to_markdown(tables: Mapping[str, pd.DataFrame]) -> str:
 
 def latex_escape(text: str) -> str:
     """``text`` with LaTeX's special characters escaped."""
-    return "".join(_LATEX.get(ch, ch) for ch in text)
+    return "".join(_LATEX.get(ch, ch) for ch in " ".join(text.split()))  # no line breaks
 
 
 def to_latex(tables: Mapping[str, pd.DataFrame]) -> str:
@@ -247,9 +249,14 @@ def write_output(data: str | bytes, output: Path) -> None:
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
+        # a replaced file keeps its permissions; a new one gets 0666 less the umask (the
+        # temporary file a rename brings in is 0600)
+        mode = output.stat().st_mode & 0o777 if output.exists() else None
         _atomic_write(output, payload)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(output, 0o666 & ~mask)
+        if mode is None:
+            mask = os.umask(0)
+            os.umask(mask)
+            mode = 0o666 & ~mask
+        os.chmod(output, mode)
     except OSError as exc:
         raise EventStudyError(f"Cannot write {output}: {exc.strerror}.") from None

@@ -48,16 +48,35 @@ def clustered_headline() -> tuple[str, ...]:
     return tuple(ev.get("headline", ()))
 
 
-def headline_tests(clustered: bool) -> tuple[str, ...]:
-    """The tests a study shows first: :func:`clustered_headline` when any cohort clusters
-    in time (and the evidence exists), else :data:`SCATTERED_HEADLINE`."""
-    if clustered and clustered_headline():
-        return clustered_headline()
+# When the evidence file is missing (a damaged install): the tests that held their size
+# with clustered dates when this was written (docs/validation.md, section 4).
+CLUSTERED_FALLBACK = ("kolari_pynnonen_t", "corrado_rank_z", "permutation")
+# A cohort whose windows overlap around different day-0 sessions: the tests that measure
+# correlation in event time miss the shared calendar days; the calendar-time permutation
+# test compares like with like.
+STAGGERED_HEADLINE = ("permutation",)
+
+
+def headline_tests(clustered: bool, staggered: bool = False) -> tuple[str, ...]:
+    """The tests a study shows first: :data:`STAGGERED_HEADLINE` when a clustered cohort
+    has several day-0 sessions, :func:`clustered_headline` when any cohort clusters in time,
+    else :data:`SCATTERED_HEADLINE`."""
+    if staggered:
+        return STAGGERED_HEADLINE
+    if clustered:
+        return clustered_headline() or CLUSTERED_FALLBACK
     return SCATTERED_HEADLINE
 
 
-def headline_reason(clustered: bool) -> str:
+def headline_reason(clustered: bool, staggered: bool = False) -> str:
     """One sentence saying why these tests lead."""
+    if staggered:
+        return (
+            "a cohort's event windows overlap around different day-0 sessions: correlations "
+            "measured in event time (Kolari-Pynnönen and the adjusted interval) miss the "
+            "calendar days the firm-events share, so the calendar-time permutation test and "
+            "its interval lead"
+        )
     if clustered:
         return (
             "firm-events of a cohort share calendar days, so their abnormal returns are "
@@ -78,9 +97,16 @@ def test_notes(clustered: bool) -> dict[str, str]:
         return {}
     ev = size_evidence()
     worst, headline = ev.get("worst_size", {}), set(ev.get("headline", ()))
+    band = ev.get("band", [0.03, 0.07])
     notes = {}
     for name, rate in worst.items():
         if name in headline:
+            if rate > band[1]:  # held at day 0 and CAR(-1,1), not at every window
+                notes[name] = (
+                    f"held its size at day 0 and over CAR(-1,1) with clustered dates, but "
+                    f"rejected a true null in up to {rate:.1%} of trials over another window "
+                    "(docs/validation.md)"
+                )
             continue
         why = "assumes independent firm-events; " if name in INDEPENDENCE_TESTS else ""
         notes[name] = (

@@ -79,7 +79,8 @@ def study_section(res, title: str) -> str:
     from research.report import study_notes
 
     s = res.settings
-    tests = list(res.headline_tests)
+    single = bool(len(res.day_tests)) and bool((res.day_tests["n"] <= 1).all())
+    tests = ["t_single"] if single else list(res.headline_tests)
     cols = [c for t in tests for c in (t, f"{t}_p")]
     parts = [f"<h2>{html.escape(title)}</h2>"]
     parts.append(
@@ -88,7 +89,7 @@ def study_section(res, title: str) -> str:
             f"{s.model} model on {', '.join(s.benchmarks) or 'its own mean'}; window "
             f"{s.window}, estimation {s.estimation}; {int(res.keep.sum())} firm-events, "
             f"{len(res.dropped)} dropped. Shown: {', '.join(tests)}, because "
-            f"{headline_reason(res.clustered)}."
+            f"{headline_reason(res.clustered, res.staggered)}."
         )
         + "</p>"
     )

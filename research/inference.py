@@ -218,7 +218,11 @@ def correlation_adjustment(r_bar, n, cross_sectional: bool = True) -> np.ndarray
     statistic whose variance is estimated cross-sectionally (BMP), or
     :math:`1/\sqrt{1+(N-1)\bar r}` for one whose variance is known under independence
     (``cross_sectional=False``: Patell, ranks)."""
-    r_bar, n = np.asarray(r_bar), np.asarray(n)
+    r_bar, n = np.asarray(r_bar, dtype=float), np.asarray(n, dtype=float)
+    # a mean correlation below -1/(N-1) is impossible for N series measured on the same
+    # days; pairwise-complete correlations over different days can produce one, and the
+    # factor is then undefined: no adjusted statistic rather than a confident wrong one
+    r_bar = np.where(r_bar * (n - 1) > -1, r_bar, np.nan)
     top = (1 - r_bar) if cross_sectional else 1.0
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.sqrt(top / (1 + (n - 1) * r_bar))
@@ -393,7 +397,7 @@ def skewness_corrected_t(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         gamma = n * (dev**3).sum(axis=0) / ((n - 1) * (n - 2) * s**3)
         ratio = _ratio(mean, s)
         t = np.sqrt(n) * (ratio + gamma * ratio**2 / 3 + gamma**2 * ratio**3 / 27 + gamma / (6 * n))
-    t = np.where(n > 2, np.where(mean == 0, 0.0, t), np.nan)
+    t = np.where(n > 2, np.where((mean == 0) & ~(s > 0), 0.0, t), np.nan)
     t = np.where(np.isfinite(t), t, np.nan)
     return t, _p_t(t, n - 1)
 
@@ -651,12 +655,12 @@ def battery(
 def dependence_adjusted_half_width(se, n, r_bar, level: float = 0.95) -> np.ndarray:
     r"""Half-width of the interval of a mean abnormal return (or CAAR) that keeps the
     cross-correlation of firm-events sharing calendar days:
-    :math:`t_{N-1,(1+level)/2}\,(s/\sqrt N)\sqrt{(1+(N-1)ar r)/(1-ar r)}`.
+    :math:`t_{N-1,(1+level)/2}\,(s/\sqrt N)\sqrt{(1+(N-1)\bar r)/(1-\bar r)}`.
 
-    ``se`` is the cross-sectional :math:`s/\sqrt N`; with :math:`ar r` the mean residual
-    correlation, :math:`s^2/N` estimates :math:`\sigma^2(1-ar r)/N` while the mean's
-    variance is :math:`\sigma^2(1+(N-1)ar r)/N` (Kolari & Pynnönen 2010): the interval
-    that inverts their adjustment of the cross-sectional t.  With :math:`ar r = 0` it is
+    ``se`` is the cross-sectional :math:`s/\sqrt N`; with :math:`\bar r` the mean residual
+    correlation, :math:`s^2/N` estimates :math:`\sigma^2(1-\bar r)/N` while the mean's
+    variance is :math:`\sigma^2(1+(N-1)\bar r)/N` (Kolari & Pynnönen 2010): the interval
+    that inverts their adjustment of the cross-sectional t.  With :math:`\bar r = 0` it is
     the usual cross-sectional interval.
     """
     n = np.asarray(n, dtype=float)

@@ -101,6 +101,15 @@ def market_of_ticker(ticker: str) -> str:
     for suffix, code in suffixes.items():
         if ticker.upper().endswith(suffix):
             return code
+    suffix = ticker.rsplit(".", 1)[1] if "." in ticker.lstrip("^") else ""
+    if suffix and not suffix.isdigit():  # BRK.B-style share classes have letters, not exchanges
+        if len(suffix) <= 2 and suffix.upper() in ("A", "B", "C"):
+            return "NYSE"
+        raise EventStudyError(
+            f"The exchange of {ticker} (suffix .{suffix}) is not known here; add the ticker "
+            "to the universe file with its market, or name the exchange with market= "
+            "(--market)."
+        )
     return "NYSE"
 
 

@@ -591,7 +591,7 @@ def _skewness_corrected(n, mean, s, cubes):
         gamma = n * cubes / ((n - 1) * (n - 2) * s**3)
         ratio = _ratio(mean, s)
         t = np.sqrt(n) * (ratio + gamma * ratio**2 / 3 + gamma**2 * ratio**3 / 27 + gamma / (6 * n))
-    t = np.where(n > 2, np.where(mean == 0, 0.0, t), np.nan)
+    t = np.where(n > 2, np.where((mean == 0) & ~(s > 0), 0.0, t), np.nan)
     t = np.where(np.isfinite(t), t, np.nan)
     return t, _p_t(t, n - 1)
 
@@ -601,6 +601,7 @@ def _permutation(mean, present, starts, sizes, est_resid_sum, n_firms, length):
     :func:`research.inference.permutation_p` on :func:`research.inference.permutation_null`."""
     n_seg, n_cols = mean.shape
     p = np.full((n_seg, n_cols), np.nan)
+    bounds = np.full((2, n_seg, n_cols), np.nan)  # the null's 2.5% and 97.5% quantiles
     incomplete = ~present.all(axis=1)
     for k in np.unique(length).astype(int):
         cols = np.flatnonzero(length == k)
@@ -618,13 +619,18 @@ def _permutation(mean, present, starts, sizes, est_resid_sum, n_firms, length):
             null = np.where(count > 0, total / count, np.nan)
         finite = np.isfinite(null)
         m = finite.sum(axis=1)
+        q = np.full((2, n_seg), np.nan)
+        rows = m > 0
+        if rows.any():
+            q[:, rows] = np.nanquantile(null[rows], [0.025, 0.975], axis=1)
         for j in cols:
+            bounds[:, :, j] = q
             obs = mean[:, j : j + 1]
             ge = (finite & (null >= obs)).sum(axis=1)
             le = (finite & (null <= obs)).sum(axis=1)
             pj = np.minimum(1.0, 2 * np.minimum(ge + 1, le + 1) / (m + 1))
             p[:, j] = np.where(np.isfinite(obs[:, 0]) & (m > 0), pj, np.nan)
-    return p
+    return p, bounds
 
 
 def pooled_battery(
@@ -748,8 +754,9 @@ def pooled_battery(
         n, mean, sd_cs, cubes
     )
     out["permutation"] = mean
-    out["permutation_p"] = _permutation(
+    out["permutation_p"], bounds = _permutation(
         mean, est_present, starts, sizes, est["resid_sum"], est["n"], length
     )
+    out["_perm_lo"], out["_perm_hi"] = bounds  # the permutation interval: obs - hi, obs - lo
     out["n"] = out["n"].astype(int)
     return out

@@ -18,8 +18,8 @@ study's output, never applied silently):
     -33%) is classified.  Most such days are real news (a sector rally, a
     restructuring), so only the signs of a data error exclude it from estimation
     (kind ``jump``, the reason in ``action``): reversed the next day (a bad tick: that
-    day and the next are excluded), a price ratio within 1% of a split ratio (2, 3, 4,
-    5, 10, 20 or their inverses), no volume on a series that trades, within the first
+    day and the next are excluded), a price ratio within 1% of a split or bonus ratio (1.5,
+    2, 2.5, 3, 4, 5, 10, 20 or their inverses), no volume on a series that trades, within the first
     five returns of a listing, or a move beyond ``extreme_log_return`` (a factor of
     e, about -63% or +172%, in one traded day: an unadjusted corporate action or a
     stitched series far more often than news).  The first traded day after a stale
@@ -106,15 +106,21 @@ def scan(frame: pd.DataFrame, ticker: str, rules: QualityRules | None = None) ->
     with np.errstate(divide="ignore", invalid="ignore"):
         signed = np.diff(np.log(close))
     logret = np.abs(signed)
+    covered = -1  # the day after a bad tick is part of that flag, not a move of its own
     for i in np.flatnonzero(logret > rules.jump_threshold) + 1:
-        rows.append((ticker, *_classify_jump(i, signed, close, volume, stale, dates, rules)))
+        if i <= covered:
+            continue
+        row = _classify_jump(i, signed, close, volume, stale, dates, rules, ticker.startswith("^"))
+        rows.append((ticker, *row))
+        covered = i + row[3] - 1
     return pd.DataFrame(rows, columns=["ticker", "kind", "start", "end", "days", "action"])
 
 
-SPLIT_RATIOS = (2.0, 3.0, 4.0, 5.0, 10.0, 20.0)
+# splits and consolidations, and the bonus issues common in Hong Kong (1 for 2: 1.5)
+SPLIT_RATIOS = (1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 10.0, 20.0)
 
 
-def _classify_jump(i, signed, close, volume, stale, dates, rules):
+def _classify_jump(i, signed, close, volume, stale, dates, rules, index=False):
     """(kind, start, end, days, action) of the large move on row ``i`` (see the module
     docstring)."""
     r = signed[i - 1]
@@ -142,10 +148,10 @@ def _classify_jump(i, signed, close, volume, stale, dates, rules):
             f"excluded from estimation ({size}, reversed the next day ({nxt:+.2f}): a bad tick)",
         )
     ratio = close[i] / close[i - 1]
-    split = [
+    split = [  # indices have no splits (the HSI fell by a third on 1987-10-26)
         k
         for k in SPLIT_RATIOS
-        if min(abs(ratio / k - 1), abs(ratio * k - 1)) <= rules.split_tolerance
+        if not index and min(abs(ratio / k - 1), abs(ratio * k - 1)) <= rules.split_tolerance
     ]
     reason = ""
     if split:

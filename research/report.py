@@ -293,9 +293,14 @@ def study_notes(res: EventStudyResults, tests, single: bool = False) -> list[str
             which = ", ".join(listed[:4]) + more + " firm-events share event days"
         notes[:0] = [
             f"clustered dates ({which}): "
-            + headline_reason(True)
-            + "; the CAAR interval is widened for the mean residual correlation "
-            "(ci_method dependence-adjusted).",
+            + headline_reason(True, res.staggered)
+            + (
+                "; the CAAR interval comes from the permutation distribution (ci_method "
+                "permutation)."
+                if res.staggered
+                else "; the CAAR interval is widened for the mean residual correlation "
+                "(ci_method dependence-adjusted)."
+            ),
             *flagged,
         ]
     return notes

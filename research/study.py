@@ -685,6 +685,10 @@ def _check_events(events: pd.DataFrame, returns: pd.DataFrame) -> pd.DataFrame:
         ev["event"] = ev["day0"].map(lambda d: f"{pd.Timestamp(d):%Y-%m-%d}")
     if "group" not in ev:
         ev["group"] = "all"
+    elif (ev["group"] == "all").any() and ev["group"].nunique() > 1:
+        raise EventError(
+            "'all' names the pooled cohort of an event's groups; rename the group called all."
+        )
     ev["day0"] = pd.to_datetime(ev["day0"])
     unknown = sorted(set(pd.unique(ev["security"])) - set(returns.columns))
     if unknown:
@@ -1025,6 +1029,10 @@ class EventStudyResults:
                 rows.append((event, group, len(p), len(np.unique(p)), int(touching.sum())))
             frame = pd.DataFrame(rows, columns=["event", "group", "n", "dates", "overlapping"])
             frame["clustered"] = frame["overlapping"] > 0
+            # overlapping windows around different day-0 sessions: correlations measured in
+            # event time (Kolari-Pynnönen, the adjusted interval) miss the shared calendar
+            # days, so such cohorts lead with the permutation test and its interval
+            frame["staggered"] = frame["clustered"] & (frame["dates"] > 1)
             self._cache["clustering"] = frame
         return self._cache["clustering"]
 
@@ -1035,11 +1043,17 @@ class EventStudyResults:
         return bool(self.cohort_clustering["clustered"].any())
 
     @property
+    def staggered(self) -> bool:
+        """Whether a clustered cohort's firm-events have different day-0 sessions (see
+        :attr:`cohort_clustering`)."""
+        return bool(self.cohort_clustering["staggered"].any())
+
+    @property
     def headline_tests(self) -> tuple[str, ...]:
         """The tests this study leads with (:func:`research.headline.headline_tests`)."""
         from research.headline import headline_tests
 
-        return headline_tests(self.clustered)
+        return headline_tests(self.clustered, self.staggered)
 
     @property
     def day_tests(self) -> pd.DataFrame:
@@ -1066,6 +1080,8 @@ class EventStudyResults:
                 for k, m in enumerate(members)
             ]
         )
+        # (no band for a staggered cohort: its event-time correlation misses shared days)
+        half = np.where(self.cohort_clustering["staggered"].to_numpy()[:, None], np.nan, half)
         frame["caar_ci_low"] = (caar - half).ravel()
         frame["caar_ci_high"] = (caar + half).ravel()
         one = np.array([len(m) == 1 for m in members])[:, None]
@@ -1094,9 +1110,14 @@ class EventStudyResults:
         # CAAR in about half the trials there; docs/validation.md), else the firm
         # bootstrap (or, with no bootstrap, the same adjusted interval)
         half = inference.dependence_adjusted_half_width(out["_se"], out["n"], out["_r_bar"])
-        clustered = self.cohort_clustering["clustered"].to_numpy()
+        clustering = self.cohort_clustering
+        clustered = clustering["clustered"].to_numpy()
+        staggered = clustering["staggered"].to_numpy()[:, None]
         boot = ~clustered & (self.settings.bootstrap > 0)
         lo, hi = out["caar"] - half, out["caar"] + half
+        # staggered day 0s: the calendar-time permutation interval, obs - q97.5 .. obs - q2.5
+        lo = np.where(staggered, out["caar"] - out["_perm_hi"], lo)
+        hi = np.where(staggered, out["caar"] - out["_perm_lo"], hi)
         rng = np.random.default_rng(self.settings.seed)
         for k in np.flatnonzero(boot):
             lo[k], hi[k] = inference.bootstrap_mean_ci(
@@ -1104,9 +1125,9 @@ class EventStudyResults:
             )
         frame["caar_ci_low"] = lo.ravel()
         frame["caar_ci_high"] = hi.ravel()
-        frame["ci_method"] = np.repeat(
-            np.where(boot, "bootstrap", "dependence-adjusted"), len(labels)
-        )
+        method = np.where(boot, "bootstrap", "dependence-adjusted")
+        method = np.where(staggered[:, 0], "permutation", method)
+        frame["ci_method"] = np.repeat(method, len(labels))
         first = np.array([m[0] for m in members], dtype=np.intp)
         one = np.array([len(m) == 1 for m in members])[:, None]
         t = self.cars["t"][first]
@@ -1143,7 +1164,7 @@ class EventStudyResults:
 
         return {
             "headline_tests": list(self.headline_tests),
-            "headline_reason": headline_reason(self.clustered),
+            "headline_reason": headline_reason(self.clustered, self.staggered),
             "test_notes": test_notes(self.clustered),
             "cohorts": _records(self.cohort_clustering),
             "settings": asdict(self.settings),

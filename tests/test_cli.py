@@ -499,3 +499,15 @@ def test_progress_only_on_a_terminal_and_not_when_quiet(monkeypatch, capsys):
 def test_quiet_option_is_accepted(cli, market_store):
     result = cli("--quiet", "events")
     assert result.code == 0 and "lpr-cut" in result.out
+
+
+def test_unknown_exchanges_are_refused_and_the_default_benchmark_is_the_market_index(
+    cli, market_store
+):
+    from research.analysis import resolve_market
+    from research.errors import EventStudyError
+
+    with pytest.raises(EventStudyError, match=r"suffix \.L\) is not known"):
+        resolve_market(["VOD.L"])
+    doc = json.loads(cli("run", "--event", "lpr-cut", "--tickers", "EEM", "--format", "json").out)
+    assert doc["settings"]["benchmarks"] == ["^GSPC"]  # not the Hang Seng for a US security

@@ -122,3 +122,18 @@ def test_escaping_helpers():
     assert r"a\|b" in to_markdown({"t": frame})
     assert "&lt;b&gt;" in to_html({"t": frame}) and "<b>" not in to_html({"t": frame})
     assert r"\caption{t}" in to_latex({"t": frame})
+
+
+def test_markdown_and_latex_keep_markup_and_line_breaks_as_text(tmp_path):
+    from research.export import write_output
+
+    frame = pd.DataFrame({"title": ["<img src=x onerror=alert(1)>", "line1\n\nline2"]})
+    md = to_markdown({"t": frame})
+    assert "<img" not in md and "&lt;img" in md
+    tex = to_latex({"t": frame})
+    assert "line1 line2" in tex
+    path = tmp_path / "kept.txt"
+    path.write_text("old")
+    path.chmod(0o600)
+    write_output("new", path)  # a replaced file keeps the permissions its owner chose
+    assert path.read_text() == "new" and path.stat().st_mode & 0o777 == 0o600

@@ -38,9 +38,9 @@ def test_stale_days_exclude_their_return_and_the_one_after():
 
 
 def test_flat_price_with_volume_is_not_stale_and_large_moves_are_flagged():
-    f = frame([10, 10, 10, 10, 10, 10, 10, 25, 25.5], [5, 6, 7, 8, 9, 5, 6, 8, 9])
+    f = frame([10, 10, 10, 10, 10, 10, 10, 24, 24.5], [5, 6, 7, 8, 9, 5, 6, 8, 9])
     flags = quality.scan(f, "X")
-    # log(25/10) = 0.92 > 0.4: persistent and traded, so real news, reported and kept
+    # log(24/10) = 0.88 > 0.4: persistent and traded, so real news, reported and kept
     assert list(flags["kind"]) == ["large move"] and flags["start"].iat[0] == f.index[7]
     assert not quality.excluded_returns(flags, f.index, ["X"])["X"].any()
 
@@ -116,3 +116,11 @@ def test_gaps_are_reported_in_a_study(market_store, tmp_path):
     gaps = res.quality[res.quality["kind"] == "gap"]
     assert len(gaps) == 1 and gaps["start"].iat[0] == pd.Timestamp("2022-09-01")
     assert "gap" in res.summary()
+
+
+def test_a_bad_tick_is_one_flag_and_bonus_issues_are_split_like():
+    f = frame([10] * 7 + [16, 10.1, 10.2], [5] * 10)
+    flags = quality.scan(f, "X")
+    assert list(flags["kind"]) == ["jump"] and flags["days"].iat[0] == 2  # not also "kept"
+    f = frame([10] * 7 + [6.67, 6.7, 6.72], [5] * 10)  # 1-for-2 bonus issue, unadjusted
+    assert "split ratio of 1.5" in quality.scan(f, "X")["action"].iat[0]
