@@ -100,6 +100,62 @@ FORMAT_HELP = (
 )
 
 
+# Options several commands share, declared once.
+DATE_HELP = (
+    "Ad-hoc event: YYYY-MM-DD, YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM+08:00, then optionally "
+    "the zone where it happened, e.g. '2023-02-03 America/New_York'. A time without an offset "
+    "is the exchange's; a date alone is taken as 09:00 where it happened."
+)
+EventOpt = Annotated[
+    list[str] | None,
+    typer.Option("--event", metavar="ID", help="Catalogue event id (repeatable)."),
+]
+DateOpt = Annotated[list[str] | None, typer.Option("--date", metavar="DATE", help=DATE_HELP)]
+TickersOpt = Annotated[
+    list[str] | None,
+    typer.Option("--tickers", metavar="T1,T2", help="Tickers, comma-separated."),
+]
+BenchmarkOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--benchmark",
+        metavar="TICKER",
+        help="Benchmark ticker, repeatable for multi-index (default: the market's index, "
+        "^HSI for HKEX, ^GSPC for NYSE).",
+    ),
+]
+WindowOpt = Annotated[
+    str,
+    typer.Option(
+        metavar="A,B",
+        help="Event window: two relative days (-1,1) or two dates (2023-06-19,2023-06-21).",
+    ),
+]
+EstimationOpt = Annotated[
+    str,
+    typer.Option(
+        metavar="A,B",
+        help="Estimation window: two relative days (-250,-11) or two dates "
+        "(2022-06-01,2023-05-31); it must end before the event window.",
+    ),
+]
+MarketOpt = Annotated[
+    str | None,
+    typer.Option(help="Exchange whose sessions the study uses (default: the tickers' own)."),
+]
+MixedOpt = Annotated[
+    bool,
+    typer.Option(
+        "--mixed-markets", help="Align securities of other exchanges on --market's sessions."
+    ),
+]
+CatalogueOpt = Annotated[
+    Path | None,
+    typer.Option(metavar="FILE", help="An event catalogue CSV (default: data/events.csv)."),
+]
+OutputOpt = Annotated[Path | None, typer.Option(metavar="FILE", help="Write to this file instead.")]
+
+
 class Returns(StrEnum):
     simple = "simple"
     log = "log"
@@ -175,13 +231,8 @@ def events(
     market: Annotated[
         str, typer.Option(help="Exchange whose sessions day 0 is taken from.")
     ] = "HKEX",
-    catalogue: Annotated[
-        Path | None,
-        typer.Option(metavar="FILE", help="An event catalogue CSV (default: data/events.csv)."),
-    ] = None,
-    output: Annotated[
-        Path | None, typer.Option(metavar="FILE", help="Write to this file instead.")
-    ] = None,
+    catalogue: CatalogueOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """List the event catalogue with each event's title, day-0 session and the rule applied.
 
@@ -412,25 +463,9 @@ def data_list(
 # ------------------------------------------------------------------------------------------
 @app.command()
 def run(
-    event: Annotated[
-        list[str] | None,
-        typer.Option("--event", metavar="ID", help="Catalogue event id (repeatable)."),
-    ] = None,
-    date: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--date",
-            metavar="DATE",
-            help="Ad-hoc event: YYYY-MM-DD, YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM+08:00, then "
-            "optionally the zone where it happened, e.g. '2023-02-03 America/New_York'. A time "
-            "without an offset is the exchange's; a date alone is taken as 09:00 where it "
-            "happened.",
-        ),
-    ] = None,
-    tickers: Annotated[
-        list[str] | None,
-        typer.Option("--tickers", metavar="T1,T2", help="Tickers, comma-separated."),
-    ] = None,
+    event: EventOpt = None,
+    date: DateOpt = None,
+    tickers: TickersOpt = None,
     group: Annotated[
         list[str] | None,
         typer.Option(
@@ -438,31 +473,10 @@ def run(
             help="Group from data/universe.csv (repeatable; 'property' = all property groups).",
         ),
     ] = None,
-    benchmark: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--benchmark",
-            metavar="TICKER",
-            help="Benchmark ticker, repeatable for multi-index (default: the market's index, "
-            "^HSI for HKEX, ^GSPC for NYSE).",
-        ),
-    ] = None,
+    benchmark: BenchmarkOpt = None,
     model: Annotated[ModelName, typer.Option(help="Normal-return model.")] = ModelName.market,
-    window: Annotated[
-        str,
-        typer.Option(
-            metavar="A,B",
-            help="Event window: two relative days (-1,1) or two dates (2023-06-19,2023-06-21).",
-        ),
-    ] = "-1,1",
-    estimation: Annotated[
-        str,
-        typer.Option(
-            metavar="A,B",
-            help="Estimation window: two relative days (-250,-11) or two dates "
-            "(2022-06-01,2023-05-31); it must end before the event window.",
-        ),
-    ] = "-250,-11",
+    window: WindowOpt = "-1,1",
+    estimation: EstimationOpt = "-250,-11",
     car_window: Annotated[
         list[str] | None,
         typer.Option(
@@ -474,19 +488,8 @@ def run(
     returns: Annotated[
         Returns, typer.Option("--returns", help="Simple or log returns.")
     ] = Returns.simple,
-    market: Annotated[
-        str | None,
-        typer.Option(
-            help="Exchange whose sessions the study uses (default: the tickers' own exchange)."
-        ),
-    ] = None,
-    mixed_markets: Annotated[
-        bool,
-        typer.Option(
-            "--mixed-markets",
-            help="Align securities of other exchanges on --market's sessions anyway.",
-        ),
-    ] = False,
+    market: MarketOpt = None,
+    mixed_markets: MixedOpt = False,
     min_obs: Annotated[
         int | None,
         typer.Option(help="Fewest usable estimation days (default: half the estimation window)."),
@@ -503,10 +506,7 @@ def run(
     bootstrap: Annotated[
         int, typer.Option(min=0, help="Bootstrap replications for CAAR intervals.")
     ] = 1000,
-    catalogue: Annotated[
-        Path | None,
-        typer.Option(metavar="FILE", help="An event catalogue CSV (default: data/events.csv)."),
-    ] = None,
+    catalogue: CatalogueOpt = None,
     fmt: Annotated[ExportFormat, typer.Option("--format", help=FORMAT_HELP)] = ExportFormat.table,
     level: Annotated[
         str,
@@ -516,9 +516,7 @@ def run(
             "window: CAAR, BHAR, interval, tests)."
         ),
     ] = "security",
-    output: Annotated[
-        Path | None, typer.Option(metavar="FILE", help="Write to this file instead.")
-    ] = None,
+    output: OutputOpt = None,
 ) -> None:
     """Run an event study. With no events and no securities: the headline study.
 
@@ -527,35 +525,27 @@ def run(
     """
     import json
 
-    from research.analysis import StudyRequest, headline_requests, run_study
+    from research.analysis import run_study
     from research.inference import TEST_NAMES
 
-    if not (event or date or tickers or group):
-        requests = headline_requests()
-    else:
-        requests = [
-            StudyRequest(
-                events=_split(event),
-                dates=tuple(date or ()),
-                tickers=_split(tickers),
-                groups=_split(group),
-                benchmarks=_split(benchmark) if benchmark else None,
-                model=model.value,
-                window=_window(window, "event window"),
-                estimation=_window(estimation, "estimation window"),
-                car_windows=tuple(_window(c, "CAR window") for c in car_window or ()),
-                returns=returns.value,
-                market=market,
-                mixed_markets=mixed_markets,
-                min_obs=min_obs,
-                other_events=other_events.value,
-                bootstrap=bootstrap,
-            )
-        ]
-    if catalogue is not None:
-        from dataclasses import replace
-
-        requests = [replace(r, catalogue=str(catalogue)) for r in requests]
+    requests = _study_requests(
+        event,
+        date,
+        tickers,
+        group,
+        benchmark,
+        model,
+        window,
+        estimation,
+        market,
+        catalogue,
+        car_windows=tuple(_window(c, "CAR window") for c in car_window or ()),
+        returns=returns.value,
+        mixed_markets=mixed_markets,
+        min_obs=min_obs,
+        other_events=other_events.value,
+        bootstrap=bootstrap,
+    )
     results = [run_study(r) for r in requests]
     if fmt is ExportFormat.table:
         shown = TEST_NAMES if tests is Tests.all else None
@@ -569,49 +559,16 @@ def run(
 
 @app.command()
 def regress(
-    event: Annotated[
-        list[str] | None,
-        typer.Option("--event", metavar="ID", help="Catalogue event id (repeatable)."),
-    ] = None,
-    date: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--date",
-            metavar="DATE",
-            help="Ad-hoc event: YYYY-MM-DD, YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM+08:00, then "
-            "optionally the zone where it happened, e.g. '2023-02-03 America/New_York'. A time "
-            "without an offset is the exchange's; a date alone is taken as 09:00 where it "
-            "happened.",
-        ),
-    ] = None,
-    tickers: Annotated[
-        list[str] | None, typer.Option("--tickers", help="Series to regress, comma-separated.")
-    ] = None,
+    event: EventOpt = None,
+    date: DateOpt = None,
+    tickers: TickersOpt = None,
     group: Annotated[
         list[str] | None,
         typer.Option("--group", help="Regress the group's equal-weighted portfolio (repeatable)."),
     ] = None,
-    benchmark: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--benchmark",
-            metavar="TICKER",
-            help="Benchmark, repeatable (default: the market's index).",
-        ),
-    ] = None,
-    window: Annotated[
-        str,
-        typer.Option(
-            metavar="A,B",
-            help="Event window: two relative days (-1,1) or two dates (2023-06-19,2023-06-21).",
-        ),
-    ] = "-1,1",
-    estimation: Annotated[
-        str,
-        typer.Option(
-            metavar="A,B", help="Estimation window: two relative days (-250,-11) or two dates."
-        ),
-    ] = "-250,-11",
+    benchmark: BenchmarkOpt = None,
+    window: WindowOpt = "-1,1",
+    estimation: EstimationOpt = "-250,-11",
     hac: Annotated[
         bool,
         typer.Option(
@@ -637,23 +594,9 @@ def regress(
     ] = None,
     placebo: Annotated[int, typer.Option(help="Random placebo dates per event (0: none).")] = 1000,
     returns: Annotated[Returns, typer.Option("--returns")] = Returns.simple,
-    market: Annotated[
-        str | None,
-        typer.Option(
-            help="Exchange whose sessions the series use (default: the tickers' own exchange)."
-        ),
-    ] = None,
-    mixed_markets: Annotated[
-        bool,
-        typer.Option(
-            "--mixed-markets",
-            help="Align series of other exchanges on --market's sessions anyway.",
-        ),
-    ] = False,
-    catalogue: Annotated[
-        Path | None,
-        typer.Option(metavar="FILE", help="An event catalogue CSV (default: data/events.csv)."),
-    ] = None,
+    market: MarketOpt = None,
+    mixed_markets: MixedOpt = False,
+    catalogue: CatalogueOpt = None,
     fmt: Annotated[ExportFormat, typer.Option("--format", help=FORMAT_HELP)] = ExportFormat.table,
     level: Annotated[
         str,
@@ -661,9 +604,7 @@ def regress(
             help="The table csv and parquet hold: coefficients, windows, wald, placebo or panel."
         ),
     ] = "coefficients",
-    output: Annotated[
-        Path | None, typer.Option(metavar="FILE", help="Write to this file instead.")
-    ] = None,
+    output: OutputOpt = None,
 ) -> None:
     """Dummy-variable event regressions, placebo inference and the group panel.
 
@@ -711,54 +652,17 @@ def regress(
 @app.command()
 def report(
     out: Annotated[Path, typer.Option("--out", help="The HTML file to write.")],
-    event: Annotated[
-        list[str] | None,
-        typer.Option("--event", metavar="ID", help="Catalogue event id (repeatable)."),
-    ] = None,
-    date: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--date",
-            metavar="DATE",
-            help="Ad-hoc event: YYYY-MM-DD, YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM+08:00, then "
-            "optionally the zone where it happened, e.g. '2023-02-03 America/New_York'. A time "
-            "without an offset is the exchange's; a date alone is taken as 09:00 where it "
-            "happened.",
-        ),
-    ] = None,
-    tickers: Annotated[
-        list[str] | None,
-        typer.Option("--tickers", metavar="T1,T2", help="Tickers, comma-separated."),
-    ] = None,
+    event: EventOpt = None,
+    date: DateOpt = None,
+    tickers: TickersOpt = None,
     group: Annotated[
         list[str] | None, typer.Option("--group", help="Group from data/universe.csv.")
     ] = None,
-    benchmark: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--benchmark",
-            metavar="TICKER",
-            help="Benchmark ticker, repeatable (default: the market's index).",
-        ),
-    ] = None,
+    benchmark: BenchmarkOpt = None,
     model: Annotated[ModelName, typer.Option(help="Normal-return model.")] = ModelName.market,
-    window: Annotated[
-        str,
-        typer.Option(
-            metavar="A,B",
-            help="Event window: two relative days (-1,1) or two dates (2023-06-19,2023-06-21).",
-        ),
-    ] = "-1,1",
-    estimation: Annotated[
-        str,
-        typer.Option(
-            metavar="A,B", help="Estimation window: two relative days (-250,-11) or two dates."
-        ),
-    ] = "-250,-11",
-    market: Annotated[
-        str | None,
-        typer.Option(help="Exchange of the securities (default: the tickers' own exchange)."),
-    ] = None,
+    window: WindowOpt = "-1,1",
+    estimation: EstimationOpt = "-250,-11",
+    market: MarketOpt = None,
     title: Annotated[str, typer.Option(help="The page's title.")] = "Event study report",
 ) -> None:
     """Write one self-contained HTML page (alignment, estimation, headline tables, CAAR
@@ -767,26 +671,13 @@ def report(
     Example: eventstudy report --event lpr-cut --group mainland-developer --out report.html
     (with no events and no securities: the headline study).
     """
-    from research.analysis import StudyRequest, headline_requests, run_study
+    from research.analysis import run_study
     from research.export import write_output
     from research.html_report import report_page
 
-    if not (event or date or tickers or group):
-        requests = headline_requests()
-    else:
-        requests = [
-            StudyRequest(
-                events=_split(event),
-                dates=tuple(date or ()),
-                tickers=_split(tickers),
-                groups=_split(group),
-                benchmarks=_split(benchmark) if benchmark else None,
-                model=model.value,
-                window=_window(window, "event window"),
-                estimation=_window(estimation, "estimation window"),
-                market=market,
-            )
-        ]
+    requests = _study_requests(
+        event, date, tickers, group, benchmark, model, window, estimation, market, None
+    )
     results = [run_study(r) for r in requests]
     write_output(report_page(results, title), out)
     typer.echo(f"wrote {out}", err=True)
@@ -837,18 +728,13 @@ def correlate(
         ),
     ] = False,
     placebo: Annotated[int, typer.Option(help="Random break dates for placebo p-values.")] = 500,
-    catalogue: Annotated[
-        Path | None,
-        typer.Option(metavar="FILE", help="An event catalogue CSV (default: data/events.csv)."),
-    ] = None,
+    catalogue: CatalogueOpt = None,
     fmt: Annotated[ExportFormat, typer.Option("--format", help=FORMAT_HELP)] = ExportFormat.table,
     level: Annotated[
         str,
         typer.Option(help="The table csv and parquet hold: change, rolling or cross_market."),
     ] = "change",
-    output: Annotated[
-        Path | None, typer.Option(metavar="FILE", help="Write to this file instead.")
-    ] = None,
+    output: OutputOpt = None,
 ) -> None:
     """Correlation and beta of a with b before and after an event; cross-market reactions.
 
@@ -930,3 +816,34 @@ def study_tables(results) -> dict:
     tables = {key: stack(attr) for key, attr in names.items()}
     keep = ("day", "window", "security")  # always there (csv --level), even when empty
     return {k: v for k, v in tables.items() if k in keep or not v.empty}
+
+
+def _study_requests(
+    event, date, tickers, group, benchmark, model, window, estimation, market, catalogue, **extra
+) -> list:
+    """The studies a command asks for: the headline study when it names no event and no
+    security, else one study from its options."""
+    from dataclasses import replace
+
+    from research.analysis import StudyRequest, headline_requests
+
+    if not (event or date or tickers or group):
+        requests = headline_requests()
+    else:
+        requests = [
+            StudyRequest(
+                events=_split(event),
+                dates=tuple(date or ()),
+                tickers=_split(tickers),
+                groups=_split(group),
+                benchmarks=_split(benchmark) if benchmark else None,
+                model=model.value,
+                window=_window(window, "event window"),
+                estimation=_window(estimation, "estimation window"),
+                market=market,
+                **extra,
+            )
+        ]
+    if catalogue is not None:
+        requests = [replace(r, catalogue=str(catalogue)) for r in requests]
+    return requests
