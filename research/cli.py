@@ -549,7 +549,7 @@ def run(
     results = [run_study(r) for r in requests]
     if fmt is ExportFormat.table:
         shown = TEST_NAMES if tests is Tests.all else None
-        _emit("\n\n".join(r.summary(shown) for r in results), output)
+        _emit("\n\n".join(str(r.summary(shown)) for r in results), output)
         return
     docs = [r.to_dict() for r in results]
     payload = docs[0] if len(docs) == 1 else {"studies": docs}

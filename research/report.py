@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -186,12 +187,109 @@ def notes_text(notes: list[str], width: int | None = None) -> str:
     return "\n".join(lines)
 
 
-def summary_text(res: EventStudyResults, tests: tuple[str, ...] | None = None) -> str:
+@dataclass
+class SummaryTable:
+    """One table of a :class:`Summary`: its title, frame and layout."""
+
+    title: str
+    frame: pd.DataFrame
+    percent: tuple[str, ...] = ()
+    keys: int | None = None
+
+
+@dataclass
+class Summary:
+    """A results summary, statsmodels-style: ``print(s)`` gives the text tables,
+    ``as_text()``, ``as_html()``, ``as_latex()``, ``as_csv()`` the other forms, and a
+    notebook shows it as HTML (``_repr_html_``).
+
+    Attributes
+    ----------
+    tables
+        The :class:`SummaryTable` objects, in order.
+    notes
+        One sentence each (data, market, alignment, drops, overlaps, flags, clustering).
+    extra
+        Closing lines of the text form.
+    """
+
+    tables: list[SummaryTable]
+    notes: list[str] = field(default_factory=list)
+    extra: str = ""
+
+    def as_text(self, width: int | None = None) -> str:
+        """Fixed-width tables that fit ``width`` (default :func:`terminal_width`)."""
+        parts = [
+            table(t.frame, t.title, percent=t.percent, keys=t.keys, width=width)
+            for t in self.tables
+        ]
+        if self.notes:
+            parts.append(notes_text(self.notes, width))
+        if self.extra:
+            parts.append("\n".join(_wrap(self.extra, width or terminal_width())))
+        return "\n\n".join(parts)
+
+    def _named(self) -> dict[str, pd.DataFrame]:
+        out = {t.title: t.frame for t in self.tables}
+        if self.notes:
+            out["Notes"] = pd.DataFrame({"note": self.notes})
+        return out
+
+    def as_html(self) -> str:
+        """One HTML fragment per table (escaped), for notebooks and pages."""
+        from research.export import to_html
+
+        page = to_html(self._named(), "Summary")
+        return page[page.index("<body>") + 6 : page.index("</body>")]
+
+    def as_latex(self) -> str:
+        """Every table as a LaTeX ``tabular`` (booktabs)."""
+        from research.export import to_latex
+
+        return to_latex(self._named())
+
+    def as_csv(self) -> str:
+        """Every table as CSV, each under a ``# title`` line."""
+        from research.export import to_csv
+
+        return "\n".join(f"# {name}\n{to_csv(frame)}" for name, frame in self._named().items())
+
+    def _repr_html_(self) -> str:
+        return self.as_html()
+
+    def __str__(self) -> str:
+        return self.as_text()
+
+    def __contains__(self, text: str) -> bool:  # "'gap' in res.summary()", as with the text
+        return text in self.as_text()
+
+    def __repr__(self) -> str:
+        return self.as_text()
+
+
+def resolve_tests(res: EventStudyResults, tests) -> tuple[str, ...]:
+    """``None`` (the study's headline tests), ``"all"``, one name or a list of names."""
+    from research.errors import EventStudyError
+    from research.inference import TEST_NAMES
+
+    if tests is None:
+        return tuple(res.headline_tests)
+    if isinstance(tests, str):
+        tests = TEST_NAMES if tests == "all" else (tests,)
+    unknown = [t for t in tests if t not in (*TEST_NAMES, "t_single")]
+    if unknown:
+        raise EventStudyError(
+            f"Unknown test {unknown[0]!r}: use 'all' or names of {', '.join(TEST_NAMES)}."
+        )
+    return tuple(tests)
+
+
+def study_summary(res: EventStudyResults, tests=None) -> Summary:
     """Settings, alignment, estimation, per-day and per-window tables of a study."""
     s = res.settings
     single = bool(len(res.day_tests)) and bool((res.day_tests["n"] <= 1).all())
-    tests = ("t_single",) if single and not tests else (tests or res.headline_tests)
-    parts = []
+    tests = ("t_single",) if single and tests is None else resolve_tests(res, tests)
+    tables = []
     head = pd.DataFrame(
         {
             "model": [s.model],
@@ -204,10 +302,10 @@ def summary_text(res: EventStudyResults, tests: tuple[str, ...] | None = None) -
             "dropped": [len(res.dropped)],
         }
     )
-    parts.append(table(head, "Event study"))
+    tables.append(SummaryTable("Event study", head))
     if res.alignment is not None and len(res.alignment):
         al = res.alignment[["event", "timestamp", "session", "rule"]]
-        parts.append(table(al, "Day 0 of each event (alignment rule applied)"))
+        tables.append(SummaryTable("Day 0 of each event (alignment rule applied)", al))
     est = res.estimation
     if len(est) <= 60:
         cols = [
@@ -215,39 +313,37 @@ def summary_text(res: EventStudyResults, tests: tuple[str, ...] | None = None) -
             for c in ("event", "security", "n_obs", *res.study.model.coef_names, "sigma", "r2")
             if c in est
         ]
-        parts.append(table(est.loc[est["kept"], cols], "Estimation (per firm-event)"))
+        tables.append(SummaryTable("Estimation (per firm-event)", est.loc[est["kept"], cols]))
     days = res.day_tests
     cols = ["event", "group", "day", "date", "n", "aar", "caar"]
     for name in tests:
         cols += [name, f"{name}_p"]
-    parts.append(
-        table(days[cols], "Abnormal returns by event day", percent=("aar", "caar"), keys=3)
+    tables.append(
+        SummaryTable("Abnormal returns by event day", days[cols], ("aar", "caar"), keys=3)
     )
     win = res.window_tests
     cols = ["event", "group", "window", "n", "caar", "caar_ci_low", "caar_ci_high", "bhar"]
     for name in tests:
         cols += [name, f"{name}_p"]
-    parts.append(
-        table(
-            win[cols],
+    tables.append(
+        SummaryTable(
             "Cumulative abnormal returns by window",
-            percent=("caar", "caar_ci_low", "caar_ci_high", "bhar"),
+            win[cols],
+            ("caar", "caar_ci_low", "caar_ci_high", "bhar"),
             keys=3,
         )
     )
-    notes = study_notes(res, tests, single)
-    if notes:
-        parts.append(notes_text(notes))
-    parts.append(
-        "\n".join(
-            _wrap(
-                "p-values are two-sided. t_single: one security, prediction-error corrected; "
-                "bmp_t on prediction-error-corrected standardized ARs.",
-                terminal_width(),
-            )
-        )
+    return Summary(
+        tables,
+        study_notes(res, tests, single),
+        "p-values are two-sided. t_single: one security, prediction-error corrected; "
+        "bmp_t on prediction-error-corrected standardized ARs.",
     )
-    return "\n\n".join(parts)
+
+
+def summary_text(res: EventStudyResults, tests=None) -> str:
+    """:func:`study_summary` as text."""
+    return study_summary(res, tests).as_text()
 
 
 def study_notes(res: EventStudyResults, tests, single: bool = False) -> list[str]:

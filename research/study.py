@@ -1187,11 +1187,34 @@ class EventStudyResults:
         """:meth:`to_dict` as JSON (NaN written as null)."""
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False, default=str)
 
-    def summary(self, tests: tuple[str, ...] | None = None) -> str:
-        """statsmodels-style text tables: settings, estimation, day and window tests."""
-        from research.report import summary_text
+    def summary(self, tests: str | list[str] | tuple[str, ...] | None = None):
+        """statsmodels-style summary (:class:`research.report.Summary`): ``print()`` it for
+        the text tables; ``as_html()``, ``as_latex()``, ``as_csv()``; a notebook shows it.
 
-        return summary_text(self, tests)
+        Parameters
+        ----------
+        tests
+            ``None`` for the study's headline tests, ``"all"``, or test names.
+        """
+        from research.report import study_summary
+
+        return study_summary(self, tests)
+
+    def __repr__(self) -> str:
+        s = self.settings
+        names = [str(e) for e in pd.unique(self.events["event"])]
+        events = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+        return (
+            f"<EventStudyResults: {s.model} model on {', '.join(s.benchmarks) or 'own mean'}, "
+            f"window {s.window}, estimation {s.estimation}; events {events}; "
+            f"{len(self.cohort_clustering)} cohort(s), {int(self.keep.sum())} firm-events, "
+            f"{len(self.dropped)} dropped; headline: {', '.join(self.headline_tests)}>"
+        )
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f"<pre>{html.escape(repr(self))}</pre>" + self.summary().as_html()
 
     def plot(self, **kwargs):
         """CAAR path with its 95% band per cohort (see :func:`research.plotting.plot_caar`)."""

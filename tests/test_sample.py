@@ -111,3 +111,17 @@ def test_figures_that_need_the_long_history_are_skipped_on_the_sample(tmp_path):
     skipped: list[str] = []
     written = build_all(tmp_path, only=["placebo_mainland_lpr_cut", "size_power"], skipped=skipped)
     assert written == [] and len(skipped) == 2 and "2012-2025" in skipped[0]
+
+
+def test_the_readme_python_example_runs():
+    """The README's notebook example, as written (on the embedded sample: the test's store
+    is empty)."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    (code,) = re.findall(r"From Python \(notebooks\):\n\n```python\n(.*?)```", readme, re.S)
+    scope: dict = {}
+    exec(compile(code, "README.md", "exec"), scope)
+    res = scope["res"]
+    assert res.headline_tests and "\\begin{tabular}" in res.summary(tests="all").as_latex()

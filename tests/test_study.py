@@ -8,7 +8,7 @@ import pytest
 import statsmodels.api as sm
 
 from research.analysis import run_study
-from research.errors import EventError, WindowError
+from research.errors import EventError, EventStudyError, WindowError
 from research.study import EventStudy
 from research.universe import group_tickers, load_universe
 
@@ -348,3 +348,36 @@ def test_closed_form_path_equals_the_dense_path(missing):
         y = y[~exclude.iloc[290 - 250 : 290 - 10, i] & y.notna()]
         assert const_fast.fit.coef[i, 0] == pytest.approx(y.mean(), rel=1e-12)
         assert const_fast.fit.sigma[i] == pytest.approx(y.std(ddof=1), rel=1e-10)
+
+
+def test_summary_is_an_object_with_every_format(small):
+    """Issue 14, item 1: summary() returns a Summary that prints as the text tables and has
+    as_text, as_html, as_latex, as_csv and _repr_html_; tests="all" and a list work."""
+    import io
+
+    from research.report import Summary
+
+    returns, bench, events = small
+    res = EventStudy(returns, events, bench, window=(-2, 2), bootstrap=0).fit()
+    s = res.summary()
+    assert isinstance(s, Summary) and str(s) == s.as_text() and "Abnormal returns" in s
+    assert s.as_html() == s._repr_html_() and s.as_html().count("<table>") == len(s.tables) + 1
+    assert s.as_latex().count(r"\begin{tabular}") == len(s.tables) + 1
+    first = s.as_csv().split("# ")[1]
+    title, body = first.split("\n", 1)
+    assert title == "Event study" and pd.read_csv(io.StringIO(body)).shape[0] == 1
+    everything = res.summary(tests="all").as_text(width=400)
+    assert "wilcoxon_p" in everything and "grank_t_p" in everything
+    some = res.summary(tests=["bmp_t", "permutation"]).as_text(width=400)
+    assert "bmp_t_p" in some and "wilcoxon" not in some
+    with pytest.raises(EventStudyError, match="Unknown test 'nope'"):
+        res.summary(tests=["nope"])
+
+
+def test_results_repr_is_one_screen(small):
+    returns, bench, events = small
+    res = EventStudy(returns, events, bench, window=(-2, 2), bootstrap=0).fit()
+    text = repr(res)
+    assert len(text) < 400 and text.startswith("<EventStudyResults: market model")
+    assert "headline:" in text and "firm-events" in text
+    assert res._repr_html_().startswith("<pre>&lt;EventStudyResults")
