@@ -298,6 +298,9 @@ def flags_in_span(flags: pd.DataFrame, study: EventStudy) -> pd.DataFrame:
     pos0 = grid.get_indexer(study.events["day0"])
     lo = grid[max(int(pos0.min()) + study.estimation[0], 0)]
     hi = grid[min(int(pos0.max()) + study.window[1], len(grid) - 1)]
+    flags = flags.astype({"ticker": str, "kind": str, "action": str, "days": int}).assign(
+        start=pd.to_datetime(flags["start"]), end=pd.to_datetime(flags["end"])
+    )
     touches = (flags["end"] >= lo) & (flags["start"] <= hi)
     return flags.loc[touches].reset_index(drop=True)
 

@@ -855,6 +855,28 @@ class EventStudyResults:
         frame["kept"] = self.keep
         return frame
 
+    def _by_firm_event(self, values: np.ndarray) -> pd.DataFrame:
+        index = pd.MultiIndex.from_frame(self.events[["event", "security"]])
+        return pd.DataFrame(values, index=index, columns=list(self.study.model.coef_names))
+
+    @property
+    def params(self) -> pd.DataFrame:
+        """The normal-return model's coefficients, one row per firm-event (statsmodels'
+        name)."""
+        return self._by_firm_event(self._params.coef)
+
+    @property
+    def bse(self) -> pd.DataFrame:
+        r"""Their standard errors, :math:`\hat\sigma\sqrt{[(X'X)^{-1}]_{kk}}`."""
+        diag = np.diagonal(self._params.xtx_inv, axis1=1, axis2=2)
+        with np.errstate(invalid="ignore"):
+            return self._by_firm_event(self._params.sigma[:, None] * np.sqrt(diag))
+
+    @property
+    def tvalues(self) -> pd.DataFrame:
+        """``params / bse``."""
+        return self.params / self.bse
+
     @property
     def abnormal(self) -> pd.DataFrame:
         """One row per firm-event and event day: return, normal return, AR, its s.d., t_single."""
@@ -885,6 +907,7 @@ class EventStudyResults:
         for j, (a, b) in enumerate(self.settings.car_windows):
             part = self.events[["event", "group", "security"]].copy()
             part["window"] = f"({a},{b})"
+            part["start"], part["end"] = a, b
             part["car"] = c["car"][:, j]
             part["car_sd"] = c["sd"][:, j]
             part["t_single"] = c["t"][:, j]
@@ -1101,6 +1124,9 @@ class EventStudyResults:
         out = {("caar" if k == "aar" else k): v for k, v in out.items()}
         labels = [f"({a},{b})" for a, b in self.settings.car_windows]
         frame = self._cohort_frame(out, ("window", labels), len(labels))
+        starts, ends = zip(*self.settings.car_windows, strict=True)
+        frame.insert(3, "start", np.tile(starts, len(self._layout().cohorts)))
+        frame.insert(4, "end", np.tile(ends, len(self._layout().cohorts)))
         bhar = self.cars["bhar"]
         frame.insert(
             5, "bhar", np.concatenate([inference.nanmean_columns(bhar[m]) for m in members])

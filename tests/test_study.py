@@ -381,3 +381,31 @@ def test_results_repr_is_one_screen(small):
     assert len(text) < 400 and text.startswith("<EventStudyResults: market model")
     assert "headline:" in text and "firm-events" in text
     assert res._repr_html_().startswith("<pre>&lt;EventStudyResults")
+
+
+def test_params_bse_tvalues_equal_statsmodels_and_windows_have_integer_bounds(small):
+    """Issue 14, item 3: statsmodels' names per firm-event, checked against statsmodels'
+    OLS on one firm-event's estimation window (1e-10)."""
+    import statsmodels.api as sm
+
+    returns, bench, events = small
+    res = EventStudy(returns, events, bench, window=(-2, 2), estimation=(-100, -11)).fit()
+    sec = events["security"].iat[0]
+    pos = returns.index.get_loc(events["day0"].iat[0])
+    span = slice(pos - 100, pos - 10)
+    y, x = returns[sec].iloc[span], sm.add_constant(bench.iloc[span, 0])
+    ols = sm.OLS(y, x, missing="drop").fit()
+    key = (events["event"].iat[0] if "event" in events else res.events["event"].iat[0], sec)
+    np.testing.assert_allclose(res.params.loc[key].to_numpy(), ols.params.to_numpy(), rtol=1e-10)
+    np.testing.assert_allclose(res.bse.loc[key].to_numpy(), ols.bse.to_numpy(), rtol=1e-10)
+    np.testing.assert_allclose(res.tvalues.loc[key].to_numpy(), ols.tvalues.to_numpy(), rtol=1e-10)
+    w = res.window_tests
+    assert w["start"].dtype.kind == "i" and w["end"].dtype.kind == "i"
+    assert (w["window"] == "(" + w["start"].astype(str) + "," + w["end"].astype(str) + ")").all()
+
+
+def test_quality_dates_are_datetimes(market_store):
+    from research.analysis import run_study
+
+    q = run_study(events="lpr-cut", groups="mainland-developer").quality
+    assert pd.api.types.is_datetime64_any_dtype(q["start"]) and q["days"].dtype.kind == "i"
