@@ -604,14 +604,20 @@ def cross_market_reactions(
     return CrossMarketResults(event, table)
 
 
+def _group_members(name: str, universe: pd.DataFrame) -> list[str] | None:
+    """The tickers of ``name`` when it names a group of the universe (or ``property``)."""
+    if name in set(universe["group"]) or name == "property":
+        return group_tickers(name, universe)
+    return None
+
+
 def series_for(name: str, store: PriceStore | None = None, market: str = "HKEX") -> pd.Series:
     """A group's equal-weighted portfolio or one ticker's returns, on ``market`` sessions."""
     from research.regression import group_portfolio
 
     store = store or PriceStore()
-    universe = load_universe()
-    if name in set(universe["group"]) or name == "property":
-        members = group_tickers(name, universe)
+    members = _group_members(name, load_universe())
+    if members is not None:
         panel = build_panel(members, [], market, store)
         return group_portfolio(panel.returns, members, panel.exclude, name)
     store.require([name])
@@ -636,19 +642,10 @@ def correlate(
     from research.prices import return_price
 
     universe = load_universe()
-    needed = [
-        t
-        for name in (a, b)
-        for t in (
-            group_tickers(name, universe)
-            if name in set(universe["group"]) or name == "property"
-            else [name]
-        )
-    ]
+    needed = [t for name in (a, b) for t in _group_members(name, universe) or [name]]
     store, _ = choose_store(store, needed)
     ya = series_for(a, store, market)
-    universe = load_universe()
-    if b in set(universe["group"]) or ticker_market(b, universe) == market:
+    if _group_members(b, universe) is not None or ticker_market(b, universe) == market:
         yb = series_for(b, store, market)
     else:  # another exchange: aligned by session exactly as a study's benchmark is
         store.require([b])

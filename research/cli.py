@@ -153,6 +153,7 @@ CatalogueOpt = Annotated[
     Path | None,
     typer.Option(metavar="FILE", help="An event catalogue CSV (default: data/events.csv)."),
 ]
+ExportFormatOpt = Annotated[ExportFormat, typer.Option("--format", help=FORMAT_HELP)]
 OutputOpt = Annotated[Path | None, typer.Option(metavar="FILE", help="Write to this file instead.")]
 
 
@@ -507,7 +508,7 @@ def run(
         int, typer.Option(min=0, help="Bootstrap replications for CAAR intervals.")
     ] = 1000,
     catalogue: CatalogueOpt = None,
-    fmt: Annotated[ExportFormat, typer.Option("--format", help=FORMAT_HELP)] = ExportFormat.table,
+    fmt: ExportFormatOpt = ExportFormat.table,
     level: Annotated[
         str,
         typer.Option(
@@ -597,7 +598,7 @@ def regress(
     market: MarketOpt = None,
     mixed_markets: MixedOpt = False,
     catalogue: CatalogueOpt = None,
-    fmt: Annotated[ExportFormat, typer.Option("--format", help=FORMAT_HELP)] = ExportFormat.table,
+    fmt: ExportFormatOpt = ExportFormat.table,
     level: Annotated[
         str,
         typer.Option(
@@ -729,7 +730,7 @@ def correlate(
     ] = False,
     placebo: Annotated[int, typer.Option(help="Random break dates for placebo p-values.")] = 500,
     catalogue: CatalogueOpt = None,
-    fmt: Annotated[ExportFormat, typer.Option("--format", help=FORMAT_HELP)] = ExportFormat.table,
+    fmt: ExportFormatOpt = ExportFormat.table,
     level: Annotated[
         str,
         typer.Option(help="The table csv and parquet hold: change, rolling or cross_market."),

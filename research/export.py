@@ -135,25 +135,41 @@ def to_latex(tables: Mapping[str, pd.DataFrame]) -> str:
     return "% needs \\usepackage{booktabs}\n" + "\n\n".join(parts) + "\n"
 
 
+def html_table(
+    frame: pd.DataFrame,
+    percent: tuple[str, ...] = (),
+    mark_significant: bool = False,
+    scroll: bool = False,
+) -> str:
+    """One escaped HTML table: numbers right-aligned (class ``num``), ``percent`` columns
+    as signed percentages, p-values below 0.05 of class ``sig`` when ``mark_significant``,
+    wrapped in a horizontally scrolling ``div`` when ``scroll``."""
+
+    def cell(col, value):
+        numeric = isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
+        if col in percent and numeric:
+            text = "" if pd.isna(value) else f"{100 * value:+.2f}%"
+        else:
+            text = _cell(value)
+        sig = mark_significant and col.endswith("_p") and numeric and value < 0.05
+        cls = "num sig" if sig else ("num" if numeric else "txt")
+        return f'<td class="{cls}">{html.escape(text)}</td>'
+
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    rows = "".join(
+        "<tr>" + "".join(cell(c, v) for c, v in zip(frame.columns, row, strict=True)) + "</tr>"
+        for row in frame.itertuples(index=False)
+    )
+    out = f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+    return f'<div class="scroll">{out}</div>' if scroll else out
+
+
 def to_html(tables: Mapping[str, pd.DataFrame], title: str = "Event study") -> str:
     """One self-contained HTML page with every table (escaped), no external resources."""
-    sections = []
-    for name, frame in tables.items():
-        head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
-        rows = "".join(
-            "<tr>"
-            + "".join(
-                f'<td class="{"num" if isinstance(v, (int, float, np.number)) else "txt"}">'
-                f"{html.escape(_cell(v))}</td>"
-                for v in row
-            )
-            + "</tr>"
-            for row in frame.itertuples(index=False)
-        )
-        sections.append(
-            f"<section><h2>{html.escape(name)}</h2><table><thead><tr>{head}</tr></thead>"
-            f"<tbody>{rows}</tbody></table></section>"
-        )
+    sections = [
+        f"<section><h2>{html.escape(name)}</h2>{html_table(frame)}</section>"
+        for name, frame in tables.items()
+    ]
     style = (
         "body{font-family:system-ui,sans-serif;margin:2em;color:#222}"
         "table{border-collapse:collapse;margin:0 0 2em;font-size:13px}"

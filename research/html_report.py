@@ -15,7 +15,7 @@ import io
 
 import pandas as pd
 
-from research.export import _cell
+from research.export import html_table
 
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:0;color:#1f2328;
@@ -38,28 +38,7 @@ td.sig{font-weight:600;color:#9a1d1d}
 
 
 def _table(frame: pd.DataFrame, percent: tuple[str, ...] = ()) -> str:
-    def cell(col, value):
-        numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
-        text = (
-            ""
-            if pd.isna(value)
-            else f"{100 * value:+.2f}%"
-            if col in percent and numeric
-            else _cell(value)
-        )
-        sig = col.endswith("_p") and numeric and pd.notna(value) and value < 0.05
-        cls = "num sig" if sig else ("num" if numeric else "txt")
-        return f'<td class="{cls}">{html.escape(text)}</td>'
-
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
-    rows = "".join(
-        "<tr>" + "".join(cell(c, v) for c, v in zip(frame.columns, row, strict=True)) + "</tr>"
-        for row in frame.itertuples(index=False)
-    )
-    return (
-        f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
-        f"<tbody>{rows}</tbody></table></div>"
-    )
+    return html_table(frame, percent, mark_significant=True, scroll=True)
 
 
 def _figure(res) -> str:

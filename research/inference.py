@@ -370,14 +370,15 @@ def wilcoxon_signed_rank(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def cross_sectional(values: np.ndarray) -> dict[str, np.ndarray]:
-    """Cross-sectional t of the mean of ``values`` (N, J) for each column."""
+    """Cross-sectional mean, s.d. (ddof 1) and t of the mean of ``values`` (N, J) for each
+    column."""
     n = np.isfinite(values).sum(axis=0)
     mean = nanmean_columns(values)
     dev = np.where(np.isfinite(values), values - mean, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         sd = np.where(n > 1, np.sqrt((dev**2).sum(axis=0) / (n - 1)), np.nan)
     t = _ratio(mean, sd / np.sqrt(n))
-    return {"n": n, "mean": mean, "t": t, "p": _p_t(t, n - 1)}
+    return {"n": n, "mean": mean, "sd": sd, "t": t, "p": _p_t(t, n - 1)}
 
 
 def skewness_corrected_t(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -394,7 +395,14 @@ def skewness_corrected_t(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     dev = np.where(np.isfinite(values), values - mean, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         s = np.sqrt((dev**2).sum(axis=0) / (n - 1))
-        gamma = n * (dev**3).sum(axis=0) / ((n - 1) * (n - 2) * s**3)
+    return skewness_corrected_from_moments(n, mean, s, (dev**3).sum(axis=0))
+
+
+def skewness_corrected_from_moments(n, mean, s, cubes) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`skewness_corrected_t` from the count, mean, s.d. (ddof 1) and the sum of cubed
+    deviations (the pooled engine has them per cohort)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gamma = n * cubes / ((n - 1) * (n - 2) * s**3)
         ratio = _ratio(mean, s)
         t = np.sqrt(n) * (ratio + gamma * ratio**2 / 3 + gamma**2 * ratio**3 / 27 + gamma / (6 * n))
     t = np.where(n > 2, np.where((mean == 0) & ~(s > 0), 0.0, t), np.nan)

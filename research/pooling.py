@@ -36,8 +36,10 @@ from research.inference import (
     block_sums,
     correlation_adjustment,
     pairwise_correlations,
+    permutation_p,
     rank_sum_variance,
     rank_u,
+    skewness_corrected_from_moments,
     tie_runs,
 )
 
@@ -407,15 +409,6 @@ def _wilcoxon(values, starts, sizes, pmf):
     return stat, p
 
 
-def _segment_dot(w: np.ndarray, b: np.ndarray, starts: np.ndarray, sizes: np.ndarray):
-    r""":math:`\sum_{i \in s} w_i b_{it}` for each segment ``s`` (rows ``starts``/``sizes``)."""
-    if len(starts) > 200:  # many small segments: one pass
-        return _segment_sum(
-            np.where(b, w[:, None], 0.0) if b.dtype == bool else w[:, None] * b, starts
-        )
-    return np.vstack([w[a : a + k] @ b[a : a + k] for a, k in zip(starts, sizes, strict=True)])
-
-
 def standardized_residuals(sar_sorted: np.ndarray, rank2: np.ndarray) -> np.ndarray:
     """Each row's standardized residuals in day order, from the row sorted and the doubled
     average ranks (0 where missing): a value of rank ``r`` sits at sorted position
@@ -518,13 +511,8 @@ def _grank(sar_sorted, rank2, scar, starts, sizes, grank_a, n_present):
     t_i = present.sum(axis=1)
     w = 1.0 / (t_i + 2.0)
     complete = t_i == t
-    finite = np.isfinite(scar)
-    cnt = _segment_sum(finite.astype(float), starts)
-    total = _segment_sum(np.where(finite, scar, 0.0), starts)
-    mean = np.where(cnt > 0, total / np.maximum(cnt, 1), np.nan)
-    dev = np.where(finite, scar - np.repeat(mean, sizes, axis=0), 0.0)
+    *_, sd = _cross_sectional(scar, starts, sizes)  # the re-standardization
     with np.errstate(invalid="ignore", divide="ignore"):
-        sd = np.sqrt(_segment_sum(dev**2, starts) / (cnt - 1))
         g = scar / np.repeat(sd, sizes, axis=0)
     valid_all = np.isfinite(g)
     query = np.where(valid_all, g, 0.0)
@@ -583,19 +571,6 @@ def _grank(sar_sorted, rank2, scar, starts, sizes, grank_a, n_present):
     return out
 
 
-def _skewness_corrected(n, mean, s, cubes):
-    """Hall's (1992) skewness-corrected t per segment and column from the cross-sectional
-    count, mean, s.d. and sum of cubed deviations, as
-    :func:`research.inference.skewness_corrected_t`."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        gamma = n * cubes / ((n - 1) * (n - 2) * s**3)
-        ratio = _ratio(mean, s)
-        t = np.sqrt(n) * (ratio + gamma * ratio**2 / 3 + gamma**2 * ratio**3 / 27 + gamma / (6 * n))
-    t = np.where(n > 2, np.where((mean == 0) & ~(s > 0), 0.0, t), np.nan)
-    t = np.where(np.isfinite(t), t, np.nan)
-    return t, _p_t(t, n - 1)
-
-
 def _permutation(mean, present, starts, sizes, est_resid_sum, n_firms, length):
     """Calendar-time permutation p-values per segment and column, as
     :func:`research.inference.permutation_p` on :func:`research.inference.permutation_null`."""
@@ -605,9 +580,7 @@ def _permutation(mean, present, starts, sizes, est_resid_sum, n_firms, length):
     incomplete = ~present.all(axis=1)
     for k in np.unique(length).astype(int):
         cols = np.flatnonzero(length == k)
-        c = np.zeros((n_seg, est_resid_sum.shape[1] + 1))
-        c[:, 1:] = np.cumsum(est_resid_sum, axis=1)
-        total = c[:, k:] - c[:, :-k]  # sum over firm-events of their block sums
+        total = block_sums(est_resid_sum, k)  # sum over firm-events of their block sums
         count = np.repeat(n_firms[:, None], total.shape[1], axis=1).astype(float)
         if incomplete.any():  # a firm-event with no day in a block leaves that block's mean
             days = np.where(present[incomplete], 1.0, np.nan)
@@ -617,19 +590,14 @@ def _permutation(mean, present, starts, sizes, est_resid_sum, n_firms, length):
             count -= _segment_sum(lost, starts)
         with np.errstate(invalid="ignore", divide="ignore"):
             null = np.where(count > 0, total / count, np.nan)
-        finite = np.isfinite(null)
-        m = finite.sum(axis=1)
+        m = np.isfinite(null).sum(axis=1)
         q = np.full((2, n_seg), np.nan)
         rows = m > 0
         if rows.any():
             q[:, rows] = np.nanquantile(null[rows], [0.025, 0.975], axis=1)
         for j in cols:
             bounds[:, :, j] = q
-            obs = mean[:, j : j + 1]
-            ge = (finite & (null >= obs)).sum(axis=1)
-            le = (finite & (null <= obs)).sum(axis=1)
-            pj = np.minimum(1.0, 2 * np.minimum(ge + 1, le + 1) / (m + 1))
-            p[:, j] = np.where(np.isfinite(obs[:, 0]) & (m > 0), pj, np.nan)
+            p[:, j] = permutation_p(mean[:, j], null)  # one row of null per segment
     return p, bounds
 
 
@@ -750,7 +718,7 @@ def pooled_battery(
         )
     out["adjusted_rank_z"], out["adjusted_rank_z_p"] = adj_rank, _p_z(adj_rank)
     out.update(_grank(sar_sorted, sar_rank2, sar, starts, sizes, est["grank_a"], est["n_present"]))
-    out["skewness_corrected_t"], out["skewness_corrected_t_p"] = _skewness_corrected(
+    out["skewness_corrected_t"], out["skewness_corrected_t_p"] = skewness_corrected_from_moments(
         n, mean, sd_cs, cubes
     )
     out["permutation"] = mean

@@ -226,7 +226,7 @@ class Summary:
         if self.notes:
             parts.append(notes_text(self.notes, width))
         if self.extra:
-            parts.append("\n".join(_wrap(self.extra, width or terminal_width())))
+            parts.append(wrapped(self.extra, width))
         return "\n\n".join(parts)
 
     def _named(self) -> dict[str, pd.DataFrame]:
@@ -339,11 +339,6 @@ def study_summary(res: EventStudyResults, tests=None) -> Summary:
         "p-values are two-sided. t_single: one security, prediction-error corrected; "
         "bmp_t on prediction-error-corrected standardized ARs.",
     )
-
-
-def summary_text(res: EventStudyResults, tests=None) -> str:
-    """:func:`study_summary` as text."""
-    return study_summary(res, tests).as_text()
 
 
 def study_notes(res: EventStudyResults, tests, single: bool = False) -> list[str]:

@@ -622,16 +622,6 @@ class CarTable(dict):
         return self[key]
 
 
-def _se_of_mean(values: np.ndarray) -> np.ndarray:
-    r"""Cross-sectional :math:`s/\sqrt N` of each column's finite values (NaN below two)."""
-    finite = np.isfinite(values)
-    n = finite.sum(axis=0)
-    mean = inference.nanmean_columns(values)
-    dev = np.where(finite, values - mean, 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(n > 1, np.sqrt((dev**2).sum(axis=0) / (n - 1) / n), np.nan)
-
-
 def _windows(a: np.ndarray, pad: int, width: int, fill) -> np.ndarray:
     """Sliding windows of ``width`` along the last axis of ``a`` after ``pad`` ``fill``
     values: ``out[i, s]`` is ``a[i, s - pad : s - pad + width]`` (a view of one copy)."""
@@ -782,8 +772,8 @@ class EventStudyResults:
 
     # -- computed on first use -----------------------------------------------------------
     def _second_pass(self) -> dict[str, np.ndarray]:
-        """The estimation residuals and every rank: from the first pass's residuals, or by
-        estimating again when the study was fitted with ``pooled=False``."""
+        """Estimate again, keeping the estimation residuals and every rank (the first
+        pass keeps only what the tests need)."""
         if "second" not in self._cache:
             out, sums = self.study._estimate(
                 *self.positions, self._cells, sums=self._sums is None, keep_resid=True
@@ -1095,12 +1085,13 @@ class EventStudyResults:
         car = np.where(
             np.isfinite(self.ar).cumsum(axis=1) > 0, np.nancumsum(self.ar, axis=1), np.nan
         )
+        spreads = [inference.cross_sectional(car[m]) for m in members]
         half = np.vstack(
             [
                 inference.dependence_adjusted_half_width(
-                    _se_of_mean(car[m]), np.isfinite(car[m]).sum(axis=0), out["_r_bar"][k]
+                    cs["sd"] / np.sqrt(cs["n"]), cs["n"], out["_r_bar"][k]
                 )
-                for k, m in enumerate(members)
+                for k, cs in enumerate(spreads)
             ]
         )
         # (no band for a staggered cohort: its event-time correlation misses shared days)
