@@ -392,11 +392,11 @@ class RegressionReport:
         return out
 
     def to_dict(self) -> dict:
-        from research.study import _records
+        from research.export import json_records
 
         return {
             "notes": list(self.notes),
-            "alignment": _records(self.alignment),
+            "alignment": json_records(self.alignment),
             "regressions": [r.to_dict() for r in self.regressions],
             "placebo": [p.to_dict() for p in self.placebo],
             "panel": self.panel.to_dict() if self.panel is not None else None,

@@ -378,7 +378,7 @@ def data_fetch(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from research import _yahoo
+    from research import yahoo
     from research.errors import DownloadError, EventStudyError
     from research.events import parse_timestamp
     from research.progress import shown as progress_shown
@@ -410,7 +410,7 @@ def data_fetch(
         def tick(ticker: str, status: str) -> None:
             progress.update(task, advance=1, description=f"{ticker} {status}")
 
-        done, failed = _yahoo.fetch(list(tickers), start, end, retries, on_progress=tick)
+        done, failed = yahoo.fetch(list(tickers), start, end, retries, on_progress=tick)
     for ticker, parsed in done.items():
         info = store.merge_save(parsed, source=f"yfinance {start}..{end} (end exclusive)")
         typer.echo(f"{ticker:<10} {info.rows:>6} rows {info.first}..{info.last}")

@@ -138,9 +138,9 @@ class CorrelationChangeResults:
         return frame.rename_axis("date").reset_index()
 
     def to_dict(self) -> dict:
-        from research.study import _records
+        from research.export import json_records
 
-        return {**_records(self.to_frame())[0], "rolling": _records(self.rolling_frame())}
+        return {**json_records(self.to_frame())[0], "rolling": json_records(self.rolling_frame())}
 
     def summary(self) -> str:
         from research.report import table
@@ -263,9 +263,9 @@ class CrossMarketResults:
         return self.table.copy()
 
     def to_dict(self) -> dict:
-        from research.study import _records
+        from research.export import json_records
 
-        return {"event": self.event, "markets": _records(self.table)}
+        return {"event": self.event, "markets": json_records(self.table)}
 
     def summary(self) -> str:
         from research.report import table

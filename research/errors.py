@@ -37,3 +37,13 @@ class EventError(EventStudyError):
 
 class WindowError(EventStudyError):
     """An event or estimation window is malformed or has too few usable days."""
+
+
+class ModelError(EventStudyError):
+    """The normal-return model cannot be built as asked (unknown name, a benchmark it
+    needs is missing)."""
+
+
+class OptionError(EventStudyError, ValueError):
+    """An option has a value the package does not know (also a ``ValueError``, which is
+    what Python code passing a wrong argument expects)."""

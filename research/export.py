@@ -20,11 +20,12 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from research.errors import EventStudyError
+from research.errors import EventStudyError, OptionError
 
 TEXT_FORMATS = ("csv", "json", "markdown", "latex", "html")
 BINARY_FORMATS = ("xlsx", "parquet")
@@ -254,13 +255,13 @@ def render(
         return to_html(tables, title)
     if fmt == "xlsx":
         return to_xlsx(tables)
-    raise EventStudyError(f"Unknown format {fmt!r}.")
+    raise OptionError(f"Unknown format {fmt!r}.")
 
 
 def write_output(data: str | bytes, output: Path) -> None:
     """Write ``data`` to ``output`` atomically (a temp file in the same folder, then a
     rename), with the permissions a new file normally gets (0666 less the umask)."""
-    from research.store import _atomic_write
+    from research.store import atomic_write
 
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
@@ -268,7 +269,7 @@ def write_output(data: str | bytes, output: Path) -> None:
         # a replaced file keeps its permissions; a new one gets 0666 less the umask (the
         # temporary file a rename brings in is 0600)
         mode = output.stat().st_mode & 0o777 if output.exists() else None
-        _atomic_write(output, payload)
+        atomic_write(output, payload)
         if mode is None:
             mask = os.umask(0)
             os.umask(mask)
@@ -276,3 +277,23 @@ def write_output(data: str | bytes, output: Path) -> None:
         os.chmod(output, mode)
     except OSError as exc:
         raise EventStudyError(f"Cannot write {output}: {exc.strerror}.") from None
+
+
+def json_records(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
+    """A frame as JSON-ready records: dates as ``YYYY-MM-DD``, NaN and infinities as
+    ``None``, numpy scalars as Python ones (``[]`` for no frame)."""
+    if frame is None or frame.empty:
+        return []
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = out[col].dt.strftime("%Y-%m-%d")
+    out = out.astype(object).where(out.notna(), None)
+    records = out.to_dict(orient="records")
+    for rec in records:
+        for k, v in rec.items():
+            if isinstance(v, np.generic):
+                rec[k] = v.item()
+            if isinstance(v, float) and not np.isfinite(v):
+                rec[k] = None
+    return records

@@ -123,7 +123,7 @@ def fig_price_paths(data: FigureData):
 
 def fig_caar(data: FigureData):
     from research.analysis import run_study
-    from research.plotting import _figure, caar_paths, plot_caar_paths
+    from research.plotting import caar_paths, new_figure, plot_caar_paths
 
     window = (-5, 10)
     groups = run_study(
@@ -143,7 +143,7 @@ def fig_caar(data: FigureData):
         store=data.store,
         bootstrap=0,
     )
-    fig = _figure((10.0, 4.4))
+    fig = new_figure((10.0, 4.4))
     axes = fig.subplots(1, 2, sharey=True)
     titles = {
         "blinken-arrives": "Blinken visit (day 0 = Mon 19 Jun 2023)",

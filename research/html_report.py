@@ -41,7 +41,7 @@ def _table(frame: pd.DataFrame, percent: tuple[str, ...] = ()) -> str:
     return html_table(frame, percent, mark_significant=True, scroll=True)
 
 
-def _figure(res) -> str:
+def _figure_png(res) -> str:
     fig = res.plot()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
@@ -105,7 +105,7 @@ def study_section(res, title: str) -> str:
         "<h3>Cumulative abnormal returns by window</h3>",
         _table(win, percent=("caar", "caar_ci_low", "caar_ci_high", "bhar")),
         "<h3>CAAR paths</h3>",
-        _figure(res),
+        _figure_png(res),
     ]
     ab = res.abnormal[
         ["event", "group", "security", "day", "date", "ret", "ar", "car", "t_single", "t_single_p"]

@@ -83,6 +83,15 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special  # scipy.stats is imported where used: it costs 0.25 s
 
+from research.numerics import (
+    nanmean_columns,
+    p_value_t,
+    p_value_z,
+    ratio_or_zero,
+    safe_divide,
+)
+from research.ranks import average_ranks, rank_sum_variance
+
 TEST_NAMES = (
     "crude_dependence",
     "cross_sectional_t",
@@ -132,41 +141,16 @@ class TestOptions:
     rank_ddof: int = 0
 
 
-def _p_t(t: np.ndarray, df: np.ndarray) -> np.ndarray:
-    """Two-sided Student-t p-value, ``2 F(-|t|; df)`` (scipy.special.stdtr: same values as
-    ``stats.t.sf``, without the distribution-object overhead)."""
-    with np.errstate(invalid="ignore"):
-        p = 2 * special.stdtr(np.maximum(df, 1), -np.abs(t))
-    return np.where(np.isfinite(t) & (np.asarray(df) > 0), p, np.nan)
-
-
-def _p_z(z: np.ndarray) -> np.ndarray:
-    """Two-sided normal p-value, ``2 Phi(-|z|)``."""
-    return np.where(np.isfinite(z), 2 * special.ndtr(-np.abs(z)), np.nan)
-
-
-def _div(a, b):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.true_divide(a, b)
-    return np.where(np.isfinite(out), out, np.nan)
-
-
-def _ratio(num, den):
-    """``num / den`` where an exactly zero numerator gives 0 (no evidence), even over 0."""
-    num = np.asarray(num, dtype=float)
-    return np.where(num == 0, 0.0, _div(num, den))
-
-
 def single_t(ar: np.ndarray, sd: np.ndarray) -> np.ndarray:
     """``t_single``, ``AR / sd``, of each firm-event and day (or CAR window)."""
-    return _div(ar, sd)
+    return safe_divide(ar, sd)
 
 
 def single_p(t: np.ndarray, df: np.ndarray) -> np.ndarray:
     """Two-sided p-value of ``t_single`` (K, ...) on each row's ``df`` (K,) degrees of
     freedom."""
     df = np.asarray(df, dtype=float)
-    return _p_t(t, np.broadcast_to(df.reshape(-1, *([1] * (t.ndim - 1))), t.shape))
+    return p_value_t(t, np.broadcast_to(df.reshape(-1, *([1] * (t.ndim - 1))), t.shape))
 
 
 def pairwise_correlations(x: np.ndarray, y: np.ndarray, min_common: int = 3) -> np.ndarray:
@@ -228,118 +212,6 @@ def correlation_adjustment(r_bar, n, cross_sectional: bool = True) -> np.ndarray
         return np.sqrt(top / (1 + (n - 1) * r_bar))
 
 
-def rank_sum_variance(m, days) -> np.ndarray:
-    """Null variance of the sum of Corrado's ``U`` over ``days`` distinct days of a row
-    with ``m`` ranked days: :math:`L(M-L)/(12(M+1))` (ranks drawn without replacement
-    from 1..M)."""
-    m, days = np.asarray(m, dtype=float), np.asarray(days, dtype=float)
-    return days * (m - days) / (12 * (m + 1))
-
-
-def average_ranks(values: np.ndarray, return_sorted: bool = False):
-    """Ranks 1..M of each row's non-missing values, ties averaged (NaN stays NaN).
-
-    Same result as ``scipy.stats.rankdata(row, method="average")`` on each row's finite
-    values, for all rows at once.  With ``return_sorted``, also each row sorted
-    (``np.sort``: missing values last), which the sort below yields at little cost.
-
-    Notes
-    -----
-    A sort is several times faster than an argsort, so the order is carried inside the
-    values: the lowest ``b = ceil(log2 T)`` mantissa bits of each value are replaced by
-    its column, the rows are sorted, and the columns are read back from those bits.
-    Truncating bits never reverses two values, so where every pair of neighbours still
-    differs after truncation the order is the exact order and there are no ties.  Rows
-    where two neighbours agree in all but those bits (ties, or values within
-    :math:`2^{b-52}` of each other), or that hold an infinity, are ranked again by
-    :func:`_average_ranks_argsort`, which averages ties exactly.
-    """
-    values = np.ascontiguousarray(values, dtype=float)
-    k, t = values.shape
-    bits = max(1, (t - 1).bit_length())
-    if k == 0 or t < 2 or bits > 12:
-        ranks = _average_ranks_argsort(values)
-        return (ranks, np.sort(values, axis=1)) if return_sorted else ranks
-    low = np.uint64((1 << bits) - 1)
-    biggest = np.finfo(float).max
-    missing = np.isnan(values)
-    any_missing = bool(missing.any())
-    # NaN keys would lose their bits in the sort (it writes back a canonical NaN):
-    # missing values become the largest finite float instead, which also sorts last
-    key = (np.where(missing, biggest, values) if any_missing else values).view(np.uint64) & ~low
-    key |= np.arange(t, dtype=np.uint64)
-    key = key.view(np.float64)
-    key.sort(axis=1)
-    key = key.view(np.uint64)
-    flat = (key & low).astype(np.intp)
-    key &= ~low
-    high = key.view(np.float64)
-    tie = high[:, 1:] == high[:, :-1]
-    if any_missing:  # only pairs of present values count
-        tie &= np.arange(1, t)[None, :] < (t - missing.sum(axis=1))[:, None]
-    # infinities lose their bits too, and the largest float is the stand-in for NaN
-    suspect = tie.any(axis=1) | (np.abs(values) >= biggest).any(axis=1)
-    flat += (np.arange(k) * t)[:, None]
-    ranks = np.empty(k * t)
-    ranks[flat] = np.arange(1.0, t + 1)
-    ranks = ranks.reshape(k, t)
-    if suspect.any():
-        ranks[suspect] = _average_ranks_argsort(values[suspect])
-    if any_missing:
-        ranks[missing] = np.nan
-    if return_sorted:
-        ordered = values.ravel()[flat]  # exact where the order is (suspect rows: re-sorted)
-        if suspect.any():
-            ordered[suspect] = np.sort(values[suspect], axis=1)
-        return ranks, ordered
-    return ranks
-
-
-def tie_runs(equal: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Runs of equal values in sorted rows, for the rows that have any.
-
-    ``equal`` (k, m - 1) says whether each value equals the one before it.  Returns the
-    rows with a tie, the (tied rows, m) starts of runs in them, and the run number of
-    each of their values (flattened, numbered across rows).
-    """
-    tied = np.flatnonzero(equal.any(axis=1))
-    starts = np.ones((tied.size, equal.shape[1] + 1), dtype=bool)
-    starts[:, 1:] = ~equal[tied]
-    return tied, starts, np.cumsum(starts.ravel()) - 1
-
-
-def _average_ranks_argsort(values: np.ndarray) -> np.ndarray:
-    """:func:`average_ranks` by argsort: ordinal ranks, then, only in rows that have
-    ties, the ordinal positions of each run of equal values are averaged."""
-    k, t = values.shape
-    rows = np.arange(k)[:, None]
-    order = np.argsort(values, axis=1)  # NaN sorts last; ties are averaged below anyway
-    ranks = np.empty((k, t))
-    ranks[rows, order] = np.arange(1.0, t + 1)  # fancy indexing: faster than put_along_axis
-    ordered = values[rows, order]
-    equal = ordered[:, 1:] == ordered[:, :-1]  # NaN != NaN: missing values never tie
-    tied, _, run = tie_runs(equal)
-    if tied.size:
-        ordinal = np.tile(np.arange(1.0, t + 1), tied.size)
-        mean_rank = np.bincount(run, weights=ordinal) / np.bincount(run)
-        ranks[tied[:, None], order[tied]] = mean_rank[run].reshape(tied.size, t)
-    return np.where(np.isfinite(values), ranks, np.nan)
-
-
-def rank_u(ar_all: np.ndarray) -> np.ndarray:
-    """Corrado's ``U_it = K_it/(M_i+1) - 1/2`` over each row of the combined window."""
-    m = np.isfinite(ar_all).sum(axis=1, keepdims=True)
-    return average_ranks(ar_all) / (m + 1) - 0.5
-
-
-def nanmean_columns(a: np.ndarray) -> np.ndarray:
-    """Column means over finite values; NaN, without a warning, where a column has none."""
-    finite = np.isfinite(a)
-    count = finite.sum(axis=0)
-    total = np.where(finite, a, 0.0).sum(axis=0)
-    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
-
-
 def wilcoxon_signed_rank(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``W+`` and its two-sided p-value for each column of ``x`` (zeros and NaN dropped).
 
@@ -377,8 +249,8 @@ def cross_sectional(values: np.ndarray) -> dict[str, np.ndarray]:
     dev = np.where(np.isfinite(values), values - mean, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         sd = np.where(n > 1, np.sqrt((dev**2).sum(axis=0) / (n - 1)), np.nan)
-    t = _ratio(mean, sd / np.sqrt(n))
-    return {"n": n, "mean": mean, "sd": sd, "t": t, "p": _p_t(t, n - 1)}
+    t = ratio_or_zero(mean, sd / np.sqrt(n))
+    return {"n": n, "mean": mean, "sd": sd, "t": t, "p": p_value_t(t, n - 1)}
 
 
 def skewness_corrected_t(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -403,11 +275,11 @@ def skewness_corrected_from_moments(n, mean, s, cubes) -> tuple[np.ndarray, np.n
     deviations (the pooled engine has them per cohort)."""
     with np.errstate(invalid="ignore", divide="ignore"):
         gamma = n * cubes / ((n - 1) * (n - 2) * s**3)
-        ratio = _ratio(mean, s)
+        ratio = ratio_or_zero(mean, s)
         t = np.sqrt(n) * (ratio + gamma * ratio**2 / 3 + gamma**2 * ratio**3 / 27 + gamma / (6 * n))
     t = np.where(n > 2, np.where((mean == 0) & ~(s > 0), 0.0, t), np.nan)
     t = np.where(np.isfinite(t), t, np.nan)
-    return t, _p_t(t, n - 1)
+    return t, p_value_t(t, n - 1)
 
 
 def grank(sar_est: np.ndarray, scar: np.ndarray) -> dict[str, np.ndarray]:
@@ -460,12 +332,12 @@ def grank(sar_est: np.ndarray, scar: np.ndarray) -> dict[str, np.ndarray]:
         present = n_t > 0
         n_days = int(present.sum())  # days with a firm-event, the event observation included
         s_u = np.sqrt((n_t[present] / n * u_bar[present] ** 2).sum() / n_days)
-        z = _div(u_bar[-1], s_u)
+        z = safe_divide(u_bar[-1], s_u)
         with np.errstate(invalid="ignore", divide="ignore"):
             t = z * np.sqrt((n_days - 2) / (n_days - 1 - z**2))
-        out["grank_t"][j], out["grank_t_p"][j] = t, _p_t(t, n_days - 2)
-        zz = _div(u_bar[-1], np.sqrt(((m - 1) / (12.0 * (m + 1))).sum()) / n)
-        out["grank_z"][j], out["grank_z_p"][j] = zz, _p_z(zz)
+        out["grank_t"][j], out["grank_t_p"][j] = t, p_value_t(t, n_days - 2)
+        zz = safe_divide(u_bar[-1], np.sqrt(((m - 1) / (12.0 * (m + 1))).sum()) / n)
+        out["grank_z"][j], out["grank_z_p"][j] = zz, p_value_z(zz)
     return out
 
 
@@ -564,25 +436,25 @@ def battery(
         est_aar = est_aar[np.isfinite(est_aar)]
         est_aar_sd = float(np.std(est_aar, ddof=1)) if est_aar.size > 1 else np.nan
         est_aar_df = int(est_aar.size - 1)
-    crude = _ratio(cs["mean"], np.sqrt(length) * est_aar_sd)
+    crude = ratio_or_zero(cs["mean"], np.sqrt(length) * est_aar_sd)
     out["crude_dependence"] = crude
-    out["crude_dependence_p"] = _p_t(crude, np.full(n_cols, est_aar_df or 0))
+    out["crude_dependence_p"] = p_value_t(crude, np.full(n_cols, est_aar_df or 0))
 
     # Patell: standardized ARs, variance d/(d-2) each.
-    sar = _div(ar, sd)
-    var_t = np.where(df > 2, _div(df, df - 2), np.nan)
+    sar = safe_divide(ar, sd)
+    var_t = np.where(df > 2, safe_divide(df, df - 2), np.nan)
     present = np.isfinite(sar) & np.isfinite(var_t)[:, None]
-    z = _ratio(
+    z = ratio_or_zero(
         np.where(present, sar, 0.0).sum(axis=0),
         np.sqrt(np.where(present, var_t[:, None], 0.0).sum(axis=0)),
     )
-    out["patell_z"], out["patell_z_p"] = z, _p_z(z)
+    out["patell_z"], out["patell_z_p"] = z, p_value_z(z)
 
     # BMP on SARs (optionally without the prediction-error correction).
     if options.bmp_prediction_error:
         sar_bmp = sar
     else:
-        sar_bmp = _div(ar, sigma[:, None] * np.sqrt(length)[None, :])
+        sar_bmp = safe_divide(ar, sigma[:, None] * np.sqrt(length)[None, :])
     bmp = cross_sectional(sar_bmp)
     out["bmp_t"], out["bmp_t_p"] = bmp["t"], bmp["p"]
 
@@ -593,7 +465,7 @@ def battery(
     with np.errstate(invalid="ignore", divide="ignore"):
         adj = np.sqrt((1 - r_bar) / (1 + (nb - 1) * r_bar))
     kp = bmp["t"] * adj
-    out["kolari_pynnonen_t"], out["kolari_pynnonen_t_p"] = kp, _p_t(kp, nb - 1)
+    out["kolari_pynnonen_t"], out["kolari_pynnonen_t_p"] = kp, p_value_t(kp, nb - 1)
 
     # Corrado rank test (Cowan 1992 for multi-day windows).
     if u_event is not None and u_all is not None:
@@ -601,8 +473,8 @@ def battery(
         u_bar_all = u_bar_all[np.isfinite(u_bar_all)]
         s_u = np.sqrt((u_bar_all**2).sum() / (u_bar_all.size - options.rank_ddof))
         u_bar = nanmean_columns(u_event)
-        rank = _div(u_bar, np.sqrt(length) * s_u)
-        out["corrado_rank_z"], out["corrado_rank_z_p"] = rank, _p_z(rank)
+        rank = safe_divide(u_bar, np.sqrt(length) * s_u)
+        out["corrado_rank_z"], out["corrado_rank_z_p"] = rank, p_value_z(rank)
     else:
         out["corrado_rank_z"] = out["corrado_rank_z_p"] = np.full(n_cols, np.nan)
 
@@ -610,21 +482,21 @@ def battery(
     # non-positive, as its estimation-window share p_hat does (Cowan 1992).
     positive = np.where(np.isfinite(ar), ar > 0, False).sum(axis=0)
     nonzero = np.where(np.isfinite(ar), ar != 0, False).sum(axis=0)
-    sign = _div(positive - nonzero / 2, np.sqrt(nonzero / 4))
-    out["sign_z"], out["sign_z_p"] = sign, _p_z(sign)
+    sign = safe_divide(positive - nonzero / 2, np.sqrt(nonzero / 4))
+    out["sign_z"], out["sign_z_p"] = sign, p_value_z(sign)
     if p_hat is None:
         finite = np.isfinite(est)
-        per_row = _div(np.where(finite, est > 0, False).sum(axis=1), finite.sum(axis=1))
+        per_row = safe_divide(np.where(finite, est > 0, False).sum(axis=1), finite.sum(axis=1))
         p_hat = float(nanmean_columns(per_row[:, None])[0]) if per_row.size else np.nan
-    gsign = _div(positive - n * p_hat, np.sqrt(n * p_hat * (1 - p_hat)))
-    out["generalized_sign_z"], out["generalized_sign_z_p"] = gsign, _p_z(gsign)
+    gsign = safe_divide(positive - n * p_hat, np.sqrt(n * p_hat * (1 - p_hat)))
+    out["generalized_sign_z"], out["generalized_sign_z_p"] = gsign, p_value_z(gsign)
 
     # Wilcoxon signed-rank on the ARs of each column.
     out["wilcoxon"], out["wilcoxon_p"] = wilcoxon_signed_rank(ar)
 
     # For dependent samples.  Kolari-Pynnönen's factor on Patell's z ...
     adj_patell = z * correlation_adjustment(r_bar, present.sum(axis=0), cross_sectional=False)
-    out["adjusted_patell_z"], out["adjusted_patell_z_p"] = adj_patell, _p_z(adj_patell)
+    out["adjusted_patell_z"], out["adjusted_patell_z_p"] = adj_patell, p_value_z(adj_patell)
     # ... and on the mean U, with the mean correlation of the estimation-window U
     if u_event is not None and u_all is not None:
         t_est = est.shape[1]
@@ -634,14 +506,16 @@ def battery(
         if window_days is None:
             window_days = np.where(u_present, length[None, :], 0.0)
         m = np.isfinite(u_all).sum(axis=1)[:, None]
-        v0 = _div(np.where(u_present, rank_sum_variance(m, window_days), 0.0).sum(axis=0), n_u**2)
-        adj_rank = _div(nanmean_columns(u_event), np.sqrt(v0)) * correlation_adjustment(
+        v0 = safe_divide(
+            np.where(u_present, rank_sum_variance(m, window_days), 0.0).sum(axis=0), n_u**2
+        )
+        adj_rank = safe_divide(nanmean_columns(u_event), np.sqrt(v0)) * correlation_adjustment(
             r_u, n_u, cross_sectional=False
         )
-        out["adjusted_rank_z"], out["adjusted_rank_z_p"] = adj_rank, _p_z(adj_rank)
+        out["adjusted_rank_z"], out["adjusted_rank_z_p"] = adj_rank, p_value_z(adj_rank)
     else:
         out["adjusted_rank_z"] = out["adjusted_rank_z_p"] = np.full(n_cols, np.nan)
-    g = grank(_div(est, sigma[:, None]), sar)
+    g = grank(safe_divide(est, sigma[:, None]), sar)
     out.update(g)
     out["skewness_corrected_t"], out["skewness_corrected_t_p"] = skewness_corrected_t(ar)
     if null is None:

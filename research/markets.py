@@ -15,7 +15,7 @@ from functools import cache
 
 import pandas as pd
 
-from research.errors import EventStudyError
+from research.errors import EventStudyError, OptionError
 
 
 @dataclass(frozen=True)
@@ -83,13 +83,13 @@ def get_market(code: str) -> Market:
 
     Raises
     ------
-    EventStudyError
+    OptionError
         If the code is unknown.
     """
     for market in _MARKETS:
         if market.code == code.upper():
             return market
-    raise EventStudyError(f"Unknown market {code!r}: use one of {', '.join(market_codes())}.")
+    raise OptionError(f"Unknown market {code!r}: use one of {', '.join(market_codes())}.")
 
 
 def market_of_ticker(ticker: str) -> str:

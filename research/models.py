@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from research.errors import EventStudyError
+from research.errors import ModelError
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ def make_model(name: str, n_benchmarks: int = 1, dimson_lags: int = 1) -> Return
         return ReturnModel(name, True, ((0, 0),), None, ("alpha", "beta"))
     if name == "multi-index":
         if n_benchmarks < 1:
-            raise EventStudyError("The multi-index model needs at least one benchmark.")
+            raise ModelError("The multi-index model needs at least one benchmark.")
         regs = tuple((j, 0) for j in range(n_benchmarks))
         names = ("alpha", "beta", *(f"beta_{j + 1}" for j in range(1, n_benchmarks)))
         return ReturnModel(name, True, regs, None, names)
@@ -119,7 +119,7 @@ def make_model(name: str, n_benchmarks: int = 1, dimson_lags: int = 1) -> Return
             *(f"beta_{s:+d}" if s else "beta_0" for s in range(-dimson_lags, dimson_lags + 1)),
         )
         return ReturnModel(name, True, regs, None, names)
-    raise EventStudyError(f"Unknown model {name!r}: use one of {', '.join(MODEL_NAMES)}.")
+    raise ModelError(f"Unknown model {name!r}: use one of {', '.join(MODEL_NAMES)}.")
 
 
 def design(model: ReturnModel, bench: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

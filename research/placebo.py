@@ -71,9 +71,9 @@ class PlaceboResults:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        from research.study import _records
+        from research.export import json_records
 
-        return _records(self.to_frame())[0]
+        return json_records(self.to_frame())[0]
 
     def summary(self) -> str:
         from research.report import table

@@ -26,7 +26,7 @@ GROUP_COLOURS = {
 }
 
 
-def _figure(figsize: tuple[float, float]):
+def new_figure(figsize: tuple[float, float]):
     """A new Figure with constrained layout, not attached to any GUI."""
     import matplotlib
 
@@ -39,7 +39,7 @@ def _figure(figsize: tuple[float, float]):
 def _axes(ax: Any = None, figsize: tuple[float, float] = (7.0, 4.2)):
     if ax is not None:
         return ax.figure, ax
-    fig = _figure(figsize)
+    fig = new_figure(figsize)
     return fig, fig.add_subplot()
 
 
@@ -178,7 +178,7 @@ def plot_price_paths(levels: Any, events: Any, ax: Any = None, title: str = ""):
 
     key_ax = None
     if ax is None:
-        ax, key_ax = _figure((11.0, 4.8)).subplots(1, 2, width_ratios=[3.1, 1])
+        ax, key_ax = new_figure((11.0, 4.8)).subplots(1, 2, width_ratios=[3.1, 1])
         key_ax.axis("off")
     fig = ax.figure
     for i, col in enumerate(levels.columns):
@@ -333,7 +333,7 @@ def plot_rolling(
     import matplotlib.dates as mdates
 
     if axes is None:
-        axes = _figure((8.0, 5.6)).subplots(2, 1, sharex=True)
+        axes = new_figure((8.0, 5.6)).subplots(2, 1, sharex=True)
     fig = axes[0].figure
     for data, ax, label in ((corr, axes[0], "correlation"), (beta, axes[1], "beta")):
         for i, col in enumerate(data.columns):

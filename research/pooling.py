@@ -28,20 +28,14 @@ import numpy as np
 
 from research.inference import (
     TestOptions,
-    _div,
-    _p_t,
-    _p_z,
-    _ratio,
-    average_ranks,
     block_sums,
     correlation_adjustment,
     pairwise_correlations,
     permutation_p,
-    rank_sum_variance,
-    rank_u,
     skewness_corrected_from_moments,
-    tie_runs,
 )
+from research.numerics import p_value_t, p_value_z, ratio_or_zero, safe_divide
+from research.ranks import average_ranks, rank_sum_variance, rank_u, tie_runs
 
 __all__ = [
     "CohortLayout",
@@ -116,7 +110,7 @@ class EstimationSums:
         complete = t_eff == t
         filled = np.where(finite, resid, 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            share = _div((resid > 0).sum(axis=1), t_eff)
+            share = safe_divide((resid > 0).sum(axis=1), t_eff)
         add(self.n, np.ones(len(cells)))
         add(self.n_complete, complete.astype(float))
         # the pairs of complete firm-events enter the mean correlations through the sums of
@@ -293,10 +287,10 @@ def _cross_sectional(values, starts, sizes, cubes: bool = False):
     dev = np.where(finite, values - np.repeat(mean, sizes, axis=0), 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         sd = np.where(n > 1, np.sqrt(_segment_sum(dev**2, starts) / (n - 1)), np.nan)
-    t = _ratio(mean, sd / np.sqrt(n))
+    t = ratio_or_zero(mean, sd / np.sqrt(n))
     if cubes:
-        return n, mean, t, _p_t(t, n - 1), sd, _segment_sum(dev**3, starts)
-    return n, mean, t, _p_t(t, n - 1), sd
+        return n, mean, t, p_value_t(t, n - 1), sd, _segment_sum(dev**3, starts)
+    return n, mean, t, p_value_t(t, n - 1), sd
 
 
 def signed_rank_null(n_max: int = 50) -> np.ndarray:
@@ -333,7 +327,7 @@ def _signed_rank_rows(x: np.ndarray):
     ``|x|``, ties averaged), the non-zero and the finite counts, and the tie term
     :math:`\\sum(t^3-t)`.
 
-    As in :func:`research.inference.average_ranks`, a sort replaces the argsort: the
+    As in :func:`research.ranks.average_ranks`, a sort replaces the argsort: the
     sign rides in the lowest mantissa bit of ``|x|``, so after sorting, ``W+`` is the sum
     of the positions whose bit is set.  Rows where two neighbours agree in all other
     bits (ties, or values one unit in the last place apart) are ranked exactly instead.
@@ -390,7 +384,7 @@ def _wilcoxon(values, starts, sizes, pmf):
         var = n * (n + 1) * (2 * n + 1) / 24 - ties / 48
         z = np.abs(w_plus - n * (n + 1) / 4) / np.sqrt(var)
     large = (n > 0) & (n_all > 50)
-    p[large] = _p_z(z[large])
+    p[large] = p_value_z(z[large])
     has_zero = n_all > n_nonzero
     exact = (n > 0) & (n_all <= 50) & (ties == 0) & ~has_zero
     if exact.any():
@@ -559,15 +553,15 @@ def _grank(sar_sorted, rank2, scar, starts, sizes, grank_a, n_present):
             u_bar0 = _segment_sum(u0, starts) / n
             n_days = (n_t > 0).sum(axis=1) + 1.0  # days with a firm-event, and the event
             s_u = np.sqrt((((n_t / n[:, None]) * u_bar**2).sum(axis=1) + u_bar0**2) / n_days)
-            z = _div(u_bar0, s_u)
+            z = safe_divide(u_bar0, s_u)
             tt = z * np.sqrt((n_days - 2) / (n_days - 1 - z**2))
             var = _segment_sum(np.where(valid, t_i / (12.0 * (t_i + 2.0)), 0.0), starts) / n**2
-            zz = _div(u_bar0, np.sqrt(var))
+            zz = safe_divide(u_bar0, np.sqrt(var))
         ok = (n >= 2) & (sd[:, j] > 0)
         out["grank_t"][:, j] = np.where(ok, tt, np.nan)
-        out["grank_t_p"][:, j] = np.where(ok, _p_t(tt, n_days - 2.0), np.nan)
+        out["grank_t_p"][:, j] = np.where(ok, p_value_t(tt, n_days - 2.0), np.nan)
         out["grank_z"][:, j] = np.where(ok, zz, np.nan)
-        out["grank_z_p"][:, j] = np.where(ok, _p_z(zz), np.nan)
+        out["grank_z_p"][:, j] = np.where(ok, p_value_z(zz), np.nan)
     return out
 
 
@@ -658,22 +652,24 @@ def pooled_battery(
     out["n"], out["aar"] = n, mean
     out["cross_sectional_t"], out["cross_sectional_t_p"] = t, p
 
-    crude = _ratio(mean, np.sqrt(length)[None, :] * est["est_aar_sd"][:, None])
+    crude = ratio_or_zero(mean, np.sqrt(length)[None, :] * est["est_aar_sd"][:, None])
     out["crude_dependence"] = crude
-    out["crude_dependence_p"] = _p_t(
+    out["crude_dependence_p"] = p_value_t(
         crude, np.broadcast_to(est["est_aar_df"][:, None], crude.shape)
     )
 
-    sar = _div(ar, sd)
-    var_t = np.where(df > 2, _div(df, df - 2), np.nan)
+    sar = safe_divide(ar, sd)
+    var_t = np.where(df > 2, safe_divide(df, df - 2), np.nan)
     present = np.isfinite(sar) & np.isfinite(var_t)[:, None]
-    z = _ratio(
+    z = ratio_or_zero(
         _segment_sum(np.where(present, sar, 0.0), starts),
         np.sqrt(_segment_sum(np.where(present, var_t[:, None], 0.0), starts)),
     )
-    out["patell_z"], out["patell_z_p"] = z, _p_z(z)
+    out["patell_z"], out["patell_z_p"] = z, p_value_z(z)
 
-    sar_bmp = sar if options.bmp_prediction_error else _div(ar, sigma[:, None] * np.sqrt(length))
+    sar_bmp = (
+        sar if options.bmp_prediction_error else safe_divide(ar, sigma[:, None] * np.sqrt(length))
+    )
     nb, _, bmp_t, bmp_p, _ = _cross_sectional(sar_bmp, starts, sizes)
     out["bmp_t"], out["bmp_t_p"] = bmp_t, bmp_p
 
@@ -683,7 +679,7 @@ def pooled_battery(
         out["_se"] = sd_cs / np.sqrt(n)
     out["_r_bar"] = np.broadcast_to(r_bar[:, None], mean.shape)
     kp = bmp_t * correlation_adjustment(r_bar[:, None], nb)
-    out["kolari_pynnonen_t"], out["kolari_pynnonen_t_p"] = kp, _p_t(kp, nb - 1)
+    out["kolari_pynnonen_t"], out["kolari_pynnonen_t_p"] = kp, p_value_t(kp, nb - 1)
 
     u_finite = np.isfinite(u_event)
     u_count = _segment_sum(u_finite.astype(float), starts)
@@ -692,31 +688,31 @@ def pooled_battery(
         _segment_sum(np.where(u_finite, u_event, 0.0), starts) / np.maximum(u_count, 1),
         np.nan,
     )
-    rank = _div(u_bar, np.sqrt(length)[None, :] * est["s_u"][:, None])
-    out["corrado_rank_z"], out["corrado_rank_z_p"] = rank, _p_z(rank)
+    rank = safe_divide(u_bar, np.sqrt(length)[None, :] * est["s_u"][:, None])
+    out["corrado_rank_z"], out["corrado_rank_z_p"] = rank, p_value_z(rank)
 
     finite = np.isfinite(ar)
     positive = _segment_sum((finite & (ar > 0)).astype(float), starts)
     nonzero = _segment_sum((finite & (ar != 0)).astype(float), starts)
-    sign = _div(positive - nonzero / 2, np.sqrt(nonzero / 4))
-    out["sign_z"], out["sign_z_p"] = sign, _p_z(sign)
+    sign = safe_divide(positive - nonzero / 2, np.sqrt(nonzero / 4))
+    out["sign_z"], out["sign_z_p"] = sign, p_value_z(sign)
     p_hat = est["p_hat"][:, None]
-    gsign = _div(positive - n * p_hat, np.sqrt(n * p_hat * (1 - p_hat)))
-    out["generalized_sign_z"], out["generalized_sign_z_p"] = gsign, _p_z(gsign)
+    gsign = safe_divide(positive - n * p_hat, np.sqrt(n * p_hat * (1 - p_hat)))
+    out["generalized_sign_z"], out["generalized_sign_z_p"] = gsign, p_value_z(gsign)
 
     out["wilcoxon"], out["wilcoxon_p"] = _wilcoxon(ar, starts, sizes, pmf)
 
     n_patell = _segment_sum(present.astype(float), starts)
     adj_patell = z * correlation_adjustment(r_bar[:, None], n_patell, cross_sectional=False)
-    out["adjusted_patell_z"], out["adjusted_patell_z_p"] = adj_patell, _p_z(adj_patell)
+    out["adjusted_patell_z"], out["adjusted_patell_z_p"] = adj_patell, p_value_z(adj_patell)
     est_present = sar_rank2 > 0
     m = (est_present.sum(axis=1) + np.isfinite(ar_days).sum(axis=1))[:, None]
     v0 = _segment_sum(np.where(u_finite, rank_sum_variance(m, window_days), 0.0), starts)
     with np.errstate(invalid="ignore", divide="ignore"):
-        adj_rank = _div(u_bar, np.sqrt(v0 / u_count**2)) * correlation_adjustment(
+        adj_rank = safe_divide(u_bar, np.sqrt(v0 / u_count**2)) * correlation_adjustment(
             r_bar_u[:, None], u_count, cross_sectional=False
         )
-    out["adjusted_rank_z"], out["adjusted_rank_z_p"] = adj_rank, _p_z(adj_rank)
+    out["adjusted_rank_z"], out["adjusted_rank_z_p"] = adj_rank, p_value_z(adj_rank)
     out.update(_grank(sar_sorted, sar_rank2, sar, starts, sizes, est["grank_a"], est["n_present"]))
     out["skewness_corrected_t"], out["skewness_corrected_t_p"] = skewness_corrected_from_moments(
         n, mean, sd_cs, cubes

@@ -181,7 +181,7 @@ def parse_price_text(text: str, ticker: str, where: str = "<text>") -> ParsedPri
         frame = frame.loc[~empty]
     if frame.empty:
         raise MalformedFileError(f"{where} has no row with a close price.")
-    _validate(frame, where)
+    validate_prices(frame, where)
     if "adj_close" in keys:
         adjusted = "adj-close-column"
     elif layout.startswith("yfinance") or "dividends" in keys:
@@ -252,7 +252,10 @@ def _numbers(values: pd.Series, column: str, dates: pd.DatetimeIndex, where: str
     return numbers.to_numpy(dtype=float)
 
 
-def _validate(frame: pd.DataFrame, where: str) -> None:
+def validate_prices(frame: pd.DataFrame, where: str) -> None:
+    """Refuse, with one sentence naming ``where``, a price frame a study cannot use
+    (repeated or unsorted dates, future dates, non-positive or infinite prices, negative
+    volume)."""
     index = frame.index
     duplicated = index.duplicated()
     if duplicated.any():

@@ -195,7 +195,7 @@ class EventRegressionResults:
         return frame
 
     def to_dict(self) -> dict[str, Any]:
-        from research.study import _records
+        from research.export import json_records
 
         return {
             "series": self.series,
@@ -204,9 +204,9 @@ class EventRegressionResults:
             "nobs": self.nobs,
             "df_resid": self.df_resid,
             "rsquared": self.rsquared,
-            "coefficients": _records(self.to_frame()),
-            "windows": _records(self.windows),
-            "wald": _records(self.wald),
+            "coefficients": json_records(self.to_frame()),
+            "windows": json_records(self.windows),
+            "wald": json_records(self.wald),
             "identification": self.identification,
         }
 
@@ -467,14 +467,14 @@ class PanelEventResults:
         return self.table.copy()
 
     def to_dict(self) -> dict[str, Any]:
-        from research.study import _records
+        from research.export import json_records
 
         return {
             "base_group": self.base_group,
             "groups": self.groups,
             "nobs": self.nobs,
             "clusters": self.n_clusters,
-            "terms": _records(self.table),
+            "terms": json_records(self.table),
             "identification": self.identification,
         }
 

@@ -23,6 +23,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from research.errors import OptionError
+
 ReturnKind = Literal["simple", "log"]
 
 
@@ -47,7 +49,7 @@ def compute_returns(
     Same shape as ``prices`` reindexed to ``sessions``; the first row is NaN.
     """
     if kind not in ("simple", "log"):
-        raise ValueError(f"kind must be 'simple' or 'log', not {kind!r}")
+        raise OptionError(f"kind must be 'simple' or 'log', not {kind!r}.")
     grid = prices if sessions is None else prices.reindex(sessions)
     ratio = grid / grid.shift(1)
     if kind == "log":

@@ -228,8 +228,8 @@ class PriceStore:
                 with contextlib.suppress(DataError):
                     old = self.info(parsed.ticker).file
             try:
-                _atomic_write(self.prices_dir / info.file, data)
-                _atomic_write(
+                atomic_write(self.prices_dir / info.file, data)
+                atomic_write(
                     self._meta_path(parsed.ticker),
                     json.dumps(info.as_dict(), indent=1).encode("utf-8"),
                 )
@@ -261,7 +261,7 @@ class PriceStore:
         return self.save(parsed, source)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temp file in the same folder and ``os.replace``."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

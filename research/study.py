@@ -33,8 +33,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from research import inference, models, pooling
-from research.errors import EventError, WindowError
+from research import inference, models, pooling, ranks
+from research.errors import EventError, ModelError, OptionError, WindowError
+from research.export import json_records
+from research.numerics import nanmean_columns
 from research.returns import to_simple
 
 Window = tuple[int, int]
@@ -146,7 +148,7 @@ class EventStudy:
             else models.make_model(model, max(n_bench, 1), dimson_lags)
         )
         if self.model.needs_benchmark > n_bench:
-            raise WindowError(
+            raise ModelError(
                 f"The {self.model.name} model needs {self.model.needs_benchmark} benchmark(s); "
                 "give benchmarks= (--benchmark on the command line)."
             )
@@ -172,7 +174,7 @@ class EventStudy:
                 "usable days required; lengthen it or lower min_obs (--min-obs)."
             )
         if other_events not in ("mask", "keep"):
-            raise ValueError("other_events must be 'mask' or 'keep'")
+            raise OptionError(f"other_events must be 'mask' or 'keep', not {other_events!r}.")
         self.events = _check_events(events, returns)
         self.exclude = exclude
         self.settings = StudySettings(
@@ -388,12 +390,12 @@ class EventStudy:
         t_est = fit.resid.shape[1]
         u_all = None  # Corrado's ranks: only for the pooled tests or when asked for
         if acc is not None or keep_resid:
-            u_all = inference.rank_u(np.hstack([fit.resid, ar]))
+            u_all = ranks.rank_u(np.hstack([fit.resid, ar]))
         if acc is not None:
             # the generalized rank tests rank each firm-event's standardized residuals
             with np.errstate(invalid="ignore", divide="ignore"):
                 sar = fit.resid / fit.sigma[:, None]
-            est_ranks, sar_sorted = inference.average_ranks(sar, return_sorted=True)
+            est_ranks, sar_sorted = ranks.average_ranks(sar, return_sorted=True)
             acc.add(cells, fit.resid, u_all, keep, est_ranks)
         days = np.arange(w0, w1 + 1)
         u_evt = None if u_all is None else u_all[:, t_est:]
@@ -1119,9 +1121,7 @@ class EventStudyResults:
         frame.insert(3, "start", np.tile(starts, len(self._layout().cohorts)))
         frame.insert(4, "end", np.tile(ends, len(self._layout().cohorts)))
         bhar = self.cars["bhar"]
-        frame.insert(
-            5, "bhar", np.concatenate([inference.nanmean_columns(bhar[m]) for m in members])
-        )
+        frame.insert(5, "bhar", np.concatenate([nanmean_columns(bhar[m]) for m in members]))
         # the CAAR interval: dependence-adjusted when the cohort's firm-events share
         # calendar days (a firm bootstrap assumes them independent and covers the true
         # CAAR in about half the trials there; docs/validation.md), else the firm
@@ -1172,7 +1172,7 @@ class EventStudyResults:
         if level == "window":
             pooled = self.window_tests.assign(security="*")
             return pd.concat([self.security_windows, pooled], ignore_index=True)
-        raise ValueError("level must be 'day' or 'window'")
+        raise OptionError(f"level must be 'day' or 'window', not {level!r}.")
 
     def to_dict(self) -> dict[str, Any]:
         """Everything as plain data (the JSON output)."""
@@ -1183,21 +1183,21 @@ class EventStudyResults:
             "headline_tests": list(self.headline_tests),
             "headline_reason": headline_reason(self.clustered, self.staggered),
             "test_notes": test_notes(self.clustered),
-            "cohorts": _records(self.cohort_clustering),
+            "cohorts": json_records(self.cohort_clustering),
             "settings": asdict(self.settings),
-            "alignment": _records(self.alignment),
+            "alignment": json_records(self.alignment),
             "market": self.market_note,
             "data": self.data_note,
             "benchmark_alignment": self.benchmark_alignment or {},
-            "estimation": _records(est),
-            "dropped": _records(self.dropped),
-            "overlaps": _records(self.overlaps),
-            "incomplete_windows": _records(self.incomplete_windows),
-            "quality": _records(self.quality),
-            "days": _records(self.day_tests),
-            "windows": _records(self.window_tests),
-            "securities": _records(self.abnormal),
-            "security_windows": _records(self.security_windows),
+            "estimation": json_records(est),
+            "dropped": json_records(self.dropped),
+            "overlaps": json_records(self.overlaps),
+            "incomplete_windows": json_records(self.incomplete_windows),
+            "quality": json_records(self.quality),
+            "days": json_records(self.day_tests),
+            "windows": json_records(self.window_tests),
+            "securities": json_records(self.abnormal),
+            "security_windows": json_records(self.security_windows),
         }
 
     def to_json(self, indent: int | None = 1) -> str:
@@ -1238,21 +1238,3 @@ class EventStudyResults:
         from research.plotting import plot_caar
 
         return plot_caar(self, **kwargs)
-
-
-def _records(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
-    if frame is None or frame.empty:
-        return []
-    out = frame.copy()
-    for col in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[col]):
-            out[col] = out[col].dt.strftime("%Y-%m-%d")
-    out = out.astype(object).where(out.notna(), None)
-    records = out.to_dict(orient="records")
-    for rec in records:
-        for k, v in rec.items():
-            if isinstance(v, np.generic):
-                rec[k] = v.item()
-            if isinstance(v, float) and not np.isfinite(v):
-                rec[k] = None
-    return records

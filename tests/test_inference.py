@@ -282,7 +282,7 @@ def test_mean_residual_correlation_identity_equals_pairwise_mean():
 
 
 def test_vectorised_ranks_equal_scipy_with_ties_and_missing():
-    from research.inference import average_ranks
+    from research.ranks import average_ranks
 
     rng = np.random.default_rng(9)
     values = rng.integers(0, 6, size=(40, 30)).astype(float)  # many ties

@@ -15,8 +15,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from research import inference
+from research import inference, ranks
 from research.pooling import signed_rank_null
+from research.ranks import average_ranks
 from research.study import EventStudy
 from tests.synthetic import market_model_panel
 
@@ -117,7 +118,7 @@ def test_exact_signed_rank_null_equals_scipy():
     for n in (1, 2, 5, 13, 14, 30, 50):
         for _ in range(5):
             x = rng.normal(0.2, 1, n)
-            w = float(inference.average_ranks(np.abs(x)[None, :])[0][x > 0].sum())
+            w = float(ranks.average_ranks(np.abs(x)[None, :])[0][x > 0].sum())
             p = min(1.0, 2 * min(sf[n, int(w)], cdf[n, int(w)]))
             assert p == pytest.approx(stats.wilcoxon(x).pvalue, abs=1e-12)
 
@@ -160,10 +161,10 @@ def test_segmented_generalized_ranks_equal_the_one_cohort_version_with_ties():
     sar = np.round(rng.normal(size=(k, t)), 1)  # ties among residuals
     sar[:, 0] = g[:, 0]  # a residual equal to the observation of column 0
     sar[np.arange(k) % 4 == 1, :7] = np.nan  # incomplete rows
-    ranks, ordered = inference.average_ranks(sar, return_sorted=True)
-    rank2 = np.where(np.isfinite(ranks), 2 * ranks, 0).astype(np.uint16)
+    ranks_, ordered = average_ranks(sar, return_sorted=True)
+    rank2 = np.where(np.isfinite(ranks_), 2 * ranks_, 0).astype(np.uint16)
     w = 1 / (np.isfinite(sar).sum(axis=1) + 2.0)
-    grank_a = _segment_sum(np.where(np.isfinite(sar), ranks, 0.0) * w[:, None], starts)
+    grank_a = _segment_sum(np.where(np.isfinite(sar), ranks_, 0.0) * w[:, None], starts)
     n_present = _segment_sum(np.isfinite(sar).astype(float), starts)
     got = _grank(ordered, rank2, scar, starts, sizes, grank_a, n_present)
     for s, (a, n) in enumerate(zip(starts, sizes, strict=True)):

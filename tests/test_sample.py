@@ -86,7 +86,7 @@ def test_data_import_sample_loads_it_into_the_store_explicitly(cli):
 
 
 def test_fetch_a_group_or_everything_over_the_default_span(cli, monkeypatch):
-    from research import _yahoo
+    from research import yahoo
 
     calls = {}
 
@@ -94,7 +94,7 @@ def test_fetch_a_group_or_everything_over_the_default_span(cli, monkeypatch):
         calls.update(tickers=tickers, start=start, end=end)
         return {}, {}
 
-    monkeypatch.setattr(_yahoo, "fetch", fake)
+    monkeypatch.setattr(yahoo, "fetch", fake)
     assert cli("data", "fetch", "--group", "reit").code == 0
     assert calls == {
         "tickers": ["0405.HK", "0778.HK", "0823.HK", "2778.HK"],

@@ -8,7 +8,7 @@ import pytest
 import statsmodels.api as sm
 
 from research.analysis import run_study
-from research.errors import EventError, EventStudyError, WindowError
+from research.errors import EventError, EventStudyError, ModelError, OptionError, WindowError
 from research.study import EventStudy
 from research.universe import group_tickers, load_universe
 
@@ -176,6 +176,23 @@ def test_bad_windows_are_refused(small, kwargs, error, fragment):
     returns, bench, events = small
     with pytest.raises(error, match=fragment):
         EventStudy(returns, events, bench, **kwargs).fit()
+
+
+def test_errors_say_what_kind_of_problem(small):
+    """A missing benchmark is a model problem, not a window one; an unknown option value is
+    the package's error and also the ValueError Python code expects."""
+    returns, bench, events = small
+    with pytest.raises(ModelError, match="needs 1 benchmark") as caught:
+        EventStudy(returns, events, bench.iloc[:, :0], model="market")
+    assert not isinstance(caught.value, WindowError)
+    for kwargs in ({"other_events": "drop"},):
+        with pytest.raises(OptionError, match="'mask' or 'keep'") as caught:
+            EventStudy(returns, events, bench, **kwargs)
+        assert isinstance(caught.value, ValueError)
+        assert isinstance(caught.value, EventStudyError)
+    res = EventStudy(returns, events, bench).fit()
+    with pytest.raises(OptionError, match="'day' or 'window'"):
+        res.to_frame("weekly")
 
 
 def test_short_estimation_says_how_many_days(small):

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from research import _yahoo
+from research import yahoo
 from research.errors import DownloadError
 from research.prices import parse_price_text
 from research.store import PriceStore
@@ -45,7 +45,7 @@ def test_recorded_frame_becomes_a_price_frame():
         calls.append((ticker, kwargs))
         return recorded(ticker)
 
-    frame = _yahoo.download_one("0016.HK", "2023-06-16", "2023-06-22", downloader=fake)
+    frame = yahoo.download_one("0016.HK", "2023-06-16", "2023-06-22", downloader=fake)
     assert list(frame["close"]) == [89.6958, 89.871, 88.5571, 87.6811]
     assert frame.index.name == "date" and frame["adj_close"].isna().all()
     kwargs = calls[0][1]
@@ -65,7 +65,7 @@ def test_nothing_usable_raises_after_the_retries(result):
         return failed_in_batch(ticker) if isinstance(result, str) else result
 
     with pytest.raises(DownloadError) as info:
-        _yahoo.download_one(
+        yahoo.download_one(
             "0016.HK", "2023-06-01", "2023-07-01", retries=3, backoff=0, downloader=fake
         )
     assert len(attempts) == 3
@@ -75,7 +75,7 @@ def test_nothing_usable_raises_after_the_retries(result):
 
 def test_a_retry_that_succeeds_is_used():
     answers = [pd.DataFrame(), recorded()]
-    frame = _yahoo.download_one(
+    frame = yahoo.download_one(
         "0016.HK", "2023-06-01", "2023-07-01", backoff=0, downloader=lambda t, **k: answers.pop(0)
     )
     assert len(frame) == 4
@@ -86,7 +86,7 @@ def test_batch_reports_progress_and_keeps_going_after_a_failure():
         return pd.DataFrame() if ticker == "BAD.HK" else recorded(ticker)
 
     seen = []
-    done, failed = _yahoo.fetch(
+    done, failed = yahoo.fetch(
         ["0016.HK", "BAD.HK", "0012.HK"],
         "2023-06-01",
         "2023-07-01",
@@ -107,7 +107,7 @@ def test_cli_fetch_failure_exits_2_and_keeps_the_store(cli, monkeypatch, tmp_pat
     import yfinance
 
     monkeypatch.setattr(yfinance, "download", lambda *a, **k: pd.DataFrame())
-    monkeypatch.setattr(_yahoo.time, "sleep", lambda s: None)
+    monkeypatch.setattr(yahoo.time, "sleep", lambda s: None)
     result = cli("data", "fetch", "0016.HK", "--start", "2023-06-01", "--end", "2023-07-01")
     assert result.code == 2
     assert "failed; what was stored before is unchanged" in result.err
@@ -130,16 +130,16 @@ def test_cli_fetch_merges_a_download_into_the_store(cli, monkeypatch):
 
 @pytest.mark.network
 def test_live_download_of_the_hang_seng():
-    frame = _yahoo.download_one("^HSI", "2023-06-19", "2023-06-22")
+    frame = yahoo.download_one("^HSI", "2023-06-19", "2023-06-22")
     assert frame.at[pd.Timestamp("2023-06-20"), "close"] == pytest.approx(19607.08, abs=0.5)
 
 
 def test_no_back_off_means_no_waiting(monkeypatch):
     """backoff=0 used to sleep 1 s per retry (0 ** 0 == 1)."""
     slept = []
-    monkeypatch.setattr(_yahoo.time, "sleep", slept.append)
+    monkeypatch.setattr(yahoo.time, "sleep", slept.append)
     with pytest.raises(DownloadError):
-        _yahoo.download_one(
+        yahoo.download_one(
             "X",
             "2023-01-01",
             "2023-02-01",
@@ -150,7 +150,7 @@ def test_no_back_off_means_no_waiting(monkeypatch):
     assert slept == [0, 0]
     slept.clear()
     with pytest.raises(DownloadError):
-        _yahoo.download_one(
+        yahoo.download_one(
             "X", "2023-01-01", "2023-02-01", retries=3, downloader=lambda *a, **k: pd.DataFrame()
         )
     assert slept == [1, 2]

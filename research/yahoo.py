@@ -94,14 +94,14 @@ def fetch(
     (downloaded, failed)
         Parsed prices by ticker, and the error sentence by failed ticker.
     """
-    from research.prices import _validate
+    from research.prices import validate_prices
 
     done: dict[str, ParsedPrices] = {}
     failed: dict[str, str] = {}
     for ticker in tickers:
         try:
             frame = download_one(ticker, start, end, retries, backoff, downloader)
-            _validate(frame, f"the download of {ticker}")
+            validate_prices(frame, f"the download of {ticker}")
             done[ticker] = ParsedPrices(ticker, frame, "yfinance.download", "auto-adjusted")
             status = "ok"
         except DownloadError as exc:
