@@ -18,7 +18,7 @@ __version__ = "0.1.0"
 
 _PUBLIC = {
     "EventStudy": "research.study",
-    "EventStudyResults": "research.study",
+    "EventStudyResults": "research.results",
     "PriceStore": "research.prices",
     "read_price_csv": "research.prices",
     "load_catalogue": "research.events",

@@ -15,9 +15,10 @@ import pandas as pd
 from research.errors import EventStudyError, WindowError
 from research.events import Event, adhoc_event, align_events, load_catalogue, select_events
 from research.panel import Panel, build_panel
+from research.results import EventStudyResults
 from research.sample import choose_store
 from research.store import PriceStore
-from research.study import EventStudy, EventStudyResults
+from research.study import EventStudy, StudyContext
 from research.universe import (
     PROPERTY_GROUPS,
     group_tickers,
@@ -252,6 +253,14 @@ def prepare(
     estimation = _relative(
         tuple(request.estimation), table["day0"], panel.trading_days, "estimation window"
     )
+    quality = flags_in_span(panel.quality, panel.returns.index, table["day0"], estimation, window)
+    context = StudyContext(
+        alignment=alignment,
+        quality=quality,
+        benchmark_alignment=dict(panel.alignment_notes),
+        market_note=panel.market_note,
+        data_note=panel.data_note,
+    )
     study = EventStudy(
         panel.returns,
         table[["event", "group", "security", "day0"]],
@@ -266,6 +275,7 @@ def prepare(
         other_events=request.other_events,
         bootstrap=request.bootstrap,
         seed=request.seed,
+        context=context,
     )
     return study, panel, alignment
 
@@ -280,24 +290,24 @@ def run_study(
     """
     if request is None:
         request = _request_from(kwargs)
-    study, panel, alignment = prepare(request, store)
-    res = study.fit()
-    res.alignment = alignment
-    res.benchmark_alignment = dict(panel.alignment_notes)
-    res.market_note = panel.market_note
-    res.data_note = panel.data_note
-    res.quality = flags_in_span(panel.quality, study)
-    return res
+    study, _, _ = prepare(request, store)
+    return study.fit()
 
 
-def flags_in_span(flags: pd.DataFrame, study: EventStudy) -> pd.DataFrame:
-    """Quality flags of the study's securities and benchmarks that touch its windows."""
+def flags_in_span(
+    flags: pd.DataFrame | None,
+    grid: pd.DatetimeIndex,
+    day0s: pd.Series,
+    estimation: tuple[int, int],
+    window: tuple[int, int],
+) -> pd.DataFrame | None:
+    """Quality flags that touch a study's span: from the first estimation day of its
+    earliest firm-event to the last event day of its latest, on the session ``grid``."""
     if flags is None or flags.empty:
         return flags
-    grid = study.returns.index
-    pos0 = grid.get_indexer(study.events["day0"])
-    lo = grid[max(int(pos0.min()) + study.estimation[0], 0)]
-    hi = grid[min(int(pos0.max()) + study.window[1], len(grid) - 1)]
+    pos0 = grid.get_indexer(day0s)
+    lo = grid[max(int(pos0.min()) + estimation[0], 0)]
+    hi = grid[min(int(pos0.max()) + window[1], len(grid) - 1)]
     flags = flags.astype({"ticker": str, "kind": str, "action": str, "days": int}).assign(
         start=pd.to_datetime(flags["start"]), end=pd.to_datetime(flags["end"])
     )

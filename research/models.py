@@ -227,6 +227,33 @@ def fit_ols(
     return Fit(coef, xtx_inv, sigma, n, df, resid, r2, ok)
 
 
+def residuals(
+    fit: Fit,
+    y: np.ndarray,
+    x: np.ndarray,
+    offset: np.ndarray,
+    usable: np.ndarray,
+    demean: bool = False,
+) -> np.ndarray:
+    """Estimation residuals from fitted coefficients, as :func:`fit_ols` returns them.
+
+    ``y - offset - x b`` on the days that entered the fit (NaN elsewhere and for rows
+    not ``ok``), demeaned when ``demean`` or the model has no parameters; the same
+    arguments as :func:`fit_ols` with the fit's ``coef`` and ``ok``.
+    """
+    w = usable & np.isfinite(y) & np.isfinite(offset) & np.isfinite(x).all(axis=2)
+    p = x.shape[2]
+    yo = np.where(w, y - offset, 0.0)
+    fitted = (np.where(w[:, :, None], x, 0.0) * fit.coef[:, None, :]).sum(axis=2) if p else 0.0
+    resid = np.where(w, yo - fitted, 0.0)
+    if demean or not p:
+        n = np.maximum(w.sum(axis=1), 1)[:, None]
+        resid = np.where(w, resid - resid.sum(axis=1, keepdims=True) / n, 0.0)
+    resid = np.where(w, resid, np.nan)
+    resid[~fit.ok] = np.nan
+    return resid
+
+
 def predict(fit: Fit, x: np.ndarray, offset: np.ndarray) -> np.ndarray:
     """Normal returns (K, L) on event days."""
     if x.shape[2] == 0:

@@ -130,7 +130,7 @@ def placebo_test(
         )
     observed = float(real.cars["car"][0, 0])
     # (1) every same-length window inside the estimation period, on in-sample residuals
-    resid = real.fit.resid[0]
+    resid = real.resid[0]
     length = window[1] - window[0] + 1
     sums = np.convolve(np.nan_to_num(resid), np.ones(length), mode="valid")
     present = np.convolve(np.isfinite(resid).astype(float), np.ones(length), mode="valid")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from research.study import EventStudyResults
+    from research.results import EventStudyResults
 
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
 GROUP_COLOURS = {
@@ -50,7 +50,7 @@ def caar_paths(res: EventStudyResults, level: float = 0.95) -> list[dict[str, An
     -----
     At day ``t`` the band is the study's CAAR interval of the window from the first
     event day to ``t`` (``caar_ci_low``/``caar_ci_high`` of
-    :attr:`research.study.EventStudyResults.day_tests`):
+    :attr:`research.results.EventStudyResults.day_tests`):
     :math:`CAAR_t \pm t_{N-1,(1+level)/2}\,(s_t/\sqrt{N})
     \sqrt{(1+(N-1)\bar r)/(1-\bar r)}`, :math:`s_t` the cross-sectional s.d. of
     :math:`CAR_i(w_0, t)` and :math:`\bar r` the cohort's mean residual correlation,

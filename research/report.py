@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
-    from research.study import EventStudyResults
+    from research.results import EventStudyResults
 
 
 def _fmt(value: object) -> str:

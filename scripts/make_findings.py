@@ -210,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = [
         i for e, g, idx in res.cohorts() if (e, g) == ("lpr-cut", "mainland-developer") for i in idx
     ]
-    r_bar = mean_residual_correlation(res.fit.resid[rows])
+    r_bar = mean_residual_correlation(res.resid[rows])
     dropped = ", ".join(
         f"{r.security} ({r.reason})" for r in res.dropped.itertuples() if r.event == "lpr-cut"
     )

@@ -50,7 +50,7 @@ def clustered_gap():
 
 
 def _cohort(res):
-    f = res.fit
+    f = res.model_fit
     return f.resid, res.ar, res.sd, f.sigma, f.df.astype(float)
 
 

@@ -87,10 +87,10 @@ def longhand_day(res, day: int) -> dict[str, float]:
     n = res.ar.shape[0]
     p = 2
     ar = [res.ar[i, j] for i in range(n)]
-    resid = [res.fit.resid[i][np.isfinite(res.fit.resid[i])] for i in range(n)]
+    resid = [res.resid[i][np.isfinite(res.resid[i])] for i in range(n)]
     m = [len(e) for e in resid]
     sigma = [math.sqrt(sum(v * v for v in e) / (mi - p)) for e, mi in zip(resid, m, strict=True)]
-    np.testing.assert_allclose(sigma, res.fit.sigma, rtol=1e-12)  # s^2 = SSR / (m - 2)
+    np.testing.assert_allclose(sigma, res.model_fit.sigma, rtol=1e-12)  # s^2 = SSR / (m - 2)
     sd = [res.sd[i, j] for i in range(n)]
     sar = [ar[i] / sd[i] for i in range(n)]
     out = {}
@@ -165,15 +165,15 @@ def test_car_statistics_match_their_long_hand_formulas(synthetic_result):
     ms = np.mean(scar)
     assert win["bmp_t"] == pytest.approx(ms / (np.std(scar, ddof=1) / math.sqrt(n)), rel=1e-10)
     # Cowan (1992) multi-day rank: sum of the window's mean rank deviations / (sqrt(L) S).
-    combined = np.hstack([res.fit.resid, res.ar])
+    combined = np.hstack([res.resid, res.ar])
     u = stats.rankdata(combined, axis=1) / (combined.shape[1] + 1) - 0.5
     ubar = u.mean(axis=0)
     s_u = math.sqrt((ubar**2).mean())
-    start = res.fit.resid.shape[1]
+    start = res.resid.shape[1]
     expected = (ubar[start + sel[0]] + ubar[start + sel[1]]) / (math.sqrt(2) * s_u)
     assert win["corrado_rank_z"] == pytest.approx(expected, rel=1e-10)
     pos = (car > 0).sum()
-    resid = res.fit.resid
+    resid = res.resid
     p_hat = np.mean((resid > 0).sum(axis=1) / resid.shape[1])
     assert win["generalized_sign_z"] == pytest.approx(
         (pos - n * p_hat) / math.sqrt(n * p_hat * (1 - p_hat)), rel=1e-10

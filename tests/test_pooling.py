@@ -24,7 +24,7 @@ from tests.synthetic import market_model_panel
 
 def reference_battery(res, rows: np.ndarray, level: str) -> dict[str, np.ndarray]:
     """inference.battery for one cohort, from the full residuals and ranks."""
-    f = res.fit
+    f = res.model_fit
     s = res.settings
     common = {
         "sigma": f.sigma[rows],
@@ -104,7 +104,7 @@ def test_skipping_pooled_sums_gives_the_same_tests():
     pd.testing.assert_frame_equal(lean.day_tests, full.day_tests, rtol=1e-12)
     pd.testing.assert_frame_equal(lean.window_tests, full.window_tests, rtol=1e-12)
     resid_first = study.fit(pooled=False)
-    resid_first.fit.resid  # noqa: B018  (the residual pass also adds the sums)
+    resid_first.resid  # noqa: B018  (residuals first: from the coefficients, no sums)
     pd.testing.assert_frame_equal(resid_first.day_tests, full.day_tests, rtol=1e-12)
 
 

@@ -294,7 +294,7 @@ def test_placebo_finds_a_large_shock_and_not_a_null(data):
         estimation=(-250, -11),
         other_events="keep",
     ).fit()
-    np.testing.assert_allclose(null.in_window, res.fit.resid[0], atol=1e-15)
+    np.testing.assert_allclose(null.in_window, res.resid[0], atol=1e-15)
 
 
 def test_summary_shows_returns_as_percent_and_betas_as_numbers(data):

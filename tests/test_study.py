@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
+from research import engine
 from research.analysis import run_study
 from research.errors import EventError, EventStudyError, ModelError, OptionError, WindowError
 from research.study import EventStudy
@@ -255,14 +256,14 @@ def test_vectorised_overlap_mask_equals_a_brute_force_loop():
     cols = returns.columns.get_indexer(study.events["security"])
     rel = np.arange(-120, 4)
     pos = pos0[:, None] + rel[None, :]
-    fast = study._other_event_days(pos.shape[0], pos.shape[1], pos0, cols)
+    fast = engine.other_event_days(study.inputs, pos.shape[0], pos.shape[1], pos0, cols)
     slow = np.zeros_like(fast)
     for a in range(len(pos0)):
         for b in range(len(pos0)):
             if a != b and cols[a] == cols[b]:
                 slow[a] |= (pos[a] >= pos0[b] - 2) & (pos[a] <= pos0[b] + 3)
     np.testing.assert_array_equal(fast, slow)
-    table = study._overlaps(pos0, cols)
+    table = engine.overlaps(study.inputs, study.events, pos0, cols)
     n_both = sum(
         1
         for a in range(60)
@@ -284,7 +285,7 @@ def test_caar_band_is_the_dependence_adjusted_interval(small):
     res = EventStudy(returns, events, bench, window=(-2, 2), estimation=(-100, -11)).fit()
     (path,) = caar_paths(res)
     car = np.cumsum(res.ar, axis=1)[:, -1]
-    resid = res.fit.resid
+    resid = res.resid
     n = len(car)
     r = np.mean([np.corrcoef(resid[a], resid[b])[0, 1] for a in range(n) for b in range(a)])
     half = st.t.ppf(0.975, n - 1) * car.std(ddof=1) / np.sqrt(n)
@@ -306,7 +307,7 @@ def test_chunked_fit_equals_one_chunk(small):
     one = study.fit(chunk_cells=10**9)
     many = study.fit(chunk_cells=500)  # two rows per chunk
     np.testing.assert_array_equal(one.ar, many.ar)
-    np.testing.assert_array_equal(one.fit.resid, many.fit.resid)
+    np.testing.assert_array_equal(one.resid, many.resid)
     pd.testing.assert_frame_equal(one.day_tests, many.day_tests)
     pd.testing.assert_frame_equal(one.window_tests, many.window_tests)
 
@@ -342,13 +343,15 @@ def test_closed_form_path_equals_the_dense_path(missing):
     fast = EventStudy(returns, events, bench, model="market", **kw).fit()
     dense = EventStudy(returns, events, bench, model="multi-index", **kw).fit()
     cols = fast.positions[1]
-    assert fast.study._takes_closed_form(cols) and not dense.study._takes_closed_form(cols)
-    np.testing.assert_allclose(fast.fit.coef, dense.fit.coef, rtol=1e-10, atol=1e-14)
-    np.testing.assert_allclose(fast.fit.xtx_inv, dense.fit.xtx_inv, rtol=1e-9)
-    np.testing.assert_array_equal(fast.fit.n_obs, dense.fit.n_obs)
-    np.testing.assert_allclose(fast.fit.sigma, dense.fit.sigma, rtol=1e-10)
-    np.testing.assert_allclose(fast.fit.r2, dense.fit.r2, rtol=1e-9)
-    np.testing.assert_allclose(fast.fit.resid, dense.fit.resid, atol=1e-14)
+    assert engine.takes_closed_form(fast.study.inputs, cols) and not engine.takes_closed_form(
+        dense.study.inputs, cols
+    )
+    np.testing.assert_allclose(fast.model_fit.coef, dense.model_fit.coef, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(fast.model_fit.xtx_inv, dense.model_fit.xtx_inv, rtol=1e-9)
+    np.testing.assert_array_equal(fast.model_fit.n_obs, dense.model_fit.n_obs)
+    np.testing.assert_allclose(fast.model_fit.sigma, dense.model_fit.sigma, rtol=1e-10)
+    np.testing.assert_allclose(fast.model_fit.r2, dense.model_fit.r2, rtol=1e-9)
+    np.testing.assert_allclose(fast.resid, dense.resid, atol=1e-14)
     np.testing.assert_allclose(fast.ar, dense.ar, atol=1e-14)
     np.testing.assert_allclose(fast.sd, dense.sd, rtol=1e-10)
     cols = [c for c in fast.day_tests.columns if c not in ("event", "group", "date")]
@@ -359,12 +362,12 @@ def test_closed_form_path_equals_the_dense_path(missing):
         atol=1e-12,
     )
     const_fast = EventStudy(returns, events, None, model="constant-mean", **kw).fit()
-    assert const_fast.study._takes_closed_form(const_fast.positions[1])
+    assert engine.takes_closed_form(const_fast.study.inputs, const_fast.positions[1])
     for i in range(3):
         y = returns.iloc[290 - 250 : 290 - 10, i]
         y = y[~exclude.iloc[290 - 250 : 290 - 10, i] & y.notna()]
-        assert const_fast.fit.coef[i, 0] == pytest.approx(y.mean(), rel=1e-12)
-        assert const_fast.fit.sigma[i] == pytest.approx(y.std(ddof=1), rel=1e-10)
+        assert const_fast.model_fit.coef[i, 0] == pytest.approx(y.mean(), rel=1e-12)
+        assert const_fast.model_fit.sigma[i] == pytest.approx(y.std(ddof=1), rel=1e-10)
 
 
 def test_summary_is_an_object_with_every_format(small):
@@ -426,3 +429,29 @@ def test_quality_dates_are_datetimes(market_store):
 
     q = run_study(events="lpr-cut", groups="mainland-developer").quality
     assert pd.api.types.is_datetime64_any_dtype(q["start"]) and q["days"].dtype.kind == "i"
+
+
+def test_reading_results_never_re_estimates(small, monkeypatch):
+    """Residuals, the model fit, Corrado's U over every day and the tables come from what
+    the fit stored (issue 14: `res.fit` used to re-run the estimation); the residuals equal
+    statsmodels' OLS residuals on each estimation window."""
+    import statsmodels.api as sm
+
+    returns, bench, events = small
+    res = EventStudy(returns, events, bench, window=(-2, 2), estimation=(-100, -11)).fit()
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("re-estimated")
+
+    monkeypatch.setattr(engine, "estimate", refuse)
+    monkeypatch.setattr(engine, "fast_fit", refuse)
+    res.day_tests, res.window_tests, res.u_all  # noqa: B018
+    assert res.model_fit.resid is res.resid
+    pos0, cols = res.positions
+    for i in range(len(pos0)):
+        y = returns.iloc[pos0[i] - 100 : pos0[i] - 10, cols[i]].to_numpy()
+        x = sm.add_constant(bench.iloc[pos0[i] - 100 : pos0[i] - 10, 0].to_numpy())
+        ok = np.isfinite(y) & np.isfinite(x).all(axis=1)
+        want = sm.OLS(y[ok], x[ok]).fit().resid
+        np.testing.assert_allclose(res.resid[i][ok], want, rtol=0, atol=1e-15)
+        assert np.isnan(res.resid[i][~ok]).all()

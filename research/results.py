@@ -1,0 +1,571 @@
+"""Results of an event study: per firm-event arrays, pooled tests per cohort, outputs.
+
+:meth:`research.study.EventStudy.fit` returns an :class:`EventStudyResults`.  What the
+fit computed is stored; everything else (the tables, the pooled tests, the residuals)
+is a :func:`functools.cached_property` computed on first use and never changed after:
+reading an attribute never re-runs the estimation.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, replace
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from research import engine, inference, models, pooling, ranks
+from research.errors import OptionError
+from research.export import json_records
+from research.numerics import nanmean_columns
+
+if TYPE_CHECKING:
+    from research.study import EventStudy, StudySettings
+
+__all__ = ["CarTable", "EventStudyResults"]
+
+
+@dataclass
+class EventStudyResults:
+    """Results of :meth:`EventStudy.fit`.
+
+    The arrays hold one row per firm-event (in ``events`` order) and one
+    column per event day (``days``) or CAR window.  The frames built from them
+    (:attr:`abnormal`, :attr:`day_tests`, :attr:`window_tests`,
+    :attr:`estimation`) are what outputs use; :meth:`to_frame` is the single
+    table of record.
+
+    The fit keeps what the tests need; the rest is computed on first use and cached:
+    :attr:`t_single` and :attr:`p_single`, :attr:`dates`, ``cars["p"]``, the
+    estimation residuals :attr:`resid` (from the fitted coefficients, without
+    re-estimating) and Corrado's ranks over every day :attr:`u_all`.  Where the inputs
+    came from (:attr:`alignment`, :attr:`quality`, the notes) is the study's
+    :class:`research.study.StudyContext`.
+    """
+
+    study: EventStudy
+    events: pd.DataFrame
+    keep: np.ndarray
+    days: np.ndarray
+    r: np.ndarray
+    normal: np.ndarray
+    ar: np.ndarray
+    sd: np.ndarray
+    cars: dict[str, np.ndarray]
+    dropped: pd.DataFrame
+    positions: tuple[np.ndarray, np.ndarray]
+    _params: models.Fit | None = field(default=None, repr=False)
+    _cells: np.ndarray | None = field(default=None, repr=False)
+    _sums: pooling.EstimationSums | None = field(default=None, repr=False)
+    _u_evt: np.ndarray | None = field(default=None, repr=False)
+    _sar: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        df = self._params.df
+        self.cars = CarTable(
+            self.cars,
+            {
+                "p": lambda: inference.single_p(self.cars["t"], df),
+                "u": lambda: engine.window_u(self.u_evt, self.days, self.settings.car_windows),
+            },
+        )
+
+    @property
+    def settings(self) -> StudySettings:
+        return self.study.settings
+
+    # -- where the inputs came from (the study's context) ---------------------------------
+    @property
+    def alignment(self) -> pd.DataFrame | None:
+        """How each event's moment maps to its day-0 session (None for a bare study)."""
+        return self.study.context.alignment
+
+    @property
+    def quality(self) -> pd.DataFrame | None:
+        """Data-quality flags of the study's series that touch its windows."""
+        return self.study.context.quality
+
+    @property
+    def benchmark_alignment(self) -> dict[str, str]:
+        """How each benchmark was aligned to the study's sessions."""
+        return dict(self.study.context.benchmark_alignment)
+
+    @property
+    def market_note(self) -> str:
+        """Which market's sessions the study uses, and why."""
+        return self.study.context.market_note
+
+    @property
+    def data_note(self) -> str:
+        """Where the prices came from."""
+        return self.study.context.data_note
+
+    @cached_property
+    def overlaps(self) -> pd.DataFrame:
+        """Pairs of firm-events of one security whose windows touch."""
+        return engine.overlaps(self.study.inputs, self.events, *self.positions)
+
+    # -- computed on first use -----------------------------------------------------------
+    @cached_property
+    def resid(self) -> np.ndarray:
+        """Estimation-window residuals (K, T), NaN on days that did not enter the fit:
+        recomputed from the fitted coefficients (:func:`research.engine.residuals`)."""
+        return engine.residuals(self.study.inputs, *self.positions, self._params)
+
+    @cached_property
+    def model_fit(self) -> models.Fit:
+        """The normal-return model's fit of every firm-event: coefficients, ``(X'X)^-1``,
+        sigma, usable days, residual degrees of freedom, residuals, R²
+        (:class:`research.models.Fit`)."""
+        return replace(self._params, resid=self.resid)
+
+    @cached_property
+    def u_all(self) -> np.ndarray:
+        """Corrado's ``U`` over the estimation and event windows (K, T + L)."""
+        return ranks.rank_u(np.hstack([self.resid, self.ar]))
+
+    @property
+    def dates(self) -> np.ndarray:
+        """Session of every firm-event and event day (K, L)."""
+        pos0, _ = self.positions
+        return self.study.returns.index.to_numpy()[pos0[:, None] + self.days[None, :]]
+
+    @property
+    def t_single(self) -> np.ndarray:
+        """``AR / sd`` of every firm-event and event day (K, L)."""
+        return inference.single_t(self.ar, self.sd)
+
+    @cached_property
+    def p_single(self) -> np.ndarray:
+        """Two-sided p-value of :attr:`t_single` on ``m_i - p`` degrees of freedom (K, L)."""
+        return inference.single_p(self.t_single, self._params.df)
+
+    @property
+    def u_evt(self) -> np.ndarray:
+        """Corrado's ``U`` on the event days (K, L)."""
+        if self._u_evt is None:
+            self._estimation_sums()
+        return self._u_evt
+
+    def _estimation_sums(self) -> pooling.EstimationSums:
+        if self._sums is None:  # fitted with pooled=False: the pass that adds the sums
+            est, self._sums = engine.estimate(
+                self.study.inputs, *self.positions, self._cells, sums=True
+            )
+            self._sar = (est.sar_sorted, est.sar_rank2)
+            if self._u_evt is None:
+                self._u_evt = est.u_evt
+        return self._sums
+
+    # -- per firm-event ----------------------------------------------------------------
+    @property
+    def estimation(self) -> pd.DataFrame:
+        """Estimation details per firm-event: length, coefficients, sigma, R², kept."""
+        f = self._params
+        frame = self.events[["event", "group", "security", "day0"]].copy()
+        frame["n_obs"] = f.n_obs
+        frame["df"] = f.df
+        for j, name in enumerate(self.study.model.coef_names):
+            frame[name] = f.coef[:, j]
+        frame["sigma"] = f.sigma
+        frame["r2"] = f.r2
+        frame["kept"] = self.keep
+        return frame
+
+    def _by_firm_event(self, values: np.ndarray) -> pd.DataFrame:
+        index = pd.MultiIndex.from_frame(self.events[["event", "security"]])
+        return pd.DataFrame(values, index=index, columns=list(self.study.model.coef_names))
+
+    @property
+    def params(self) -> pd.DataFrame:
+        """The normal-return model's coefficients, one row per firm-event (statsmodels'
+        name)."""
+        return self._by_firm_event(self._params.coef)
+
+    @property
+    def bse(self) -> pd.DataFrame:
+        r"""Their standard errors, :math:`\hat\sigma\sqrt{[(X'X)^{-1}]_{kk}}`."""
+        diag = np.diagonal(self._params.xtx_inv, axis1=1, axis2=2)
+        with np.errstate(invalid="ignore"):
+            return self._by_firm_event(self._params.sigma[:, None] * np.sqrt(diag))
+
+    @property
+    def tvalues(self) -> pd.DataFrame:
+        """``params / bse``."""
+        return self.params / self.bse
+
+    @cached_property
+    def abnormal(self) -> pd.DataFrame:
+        """One row per firm-event and event day: return, normal return, AR, its s.d., t_single."""
+        k, length = self.ar.shape
+        rep = self.events.loc[np.repeat(np.arange(k), length), ["event", "group", "security"]]
+        frame = rep.reset_index(drop=True)
+        frame["day"] = np.tile(self.days, k)
+        frame["date"] = pd.to_datetime(self.dates.ravel())
+        frame["ret"] = self.r.ravel()
+        frame["normal"] = self.normal.ravel()
+        frame["ar"] = self.ar.ravel()
+        frame["car"] = np.nancumsum(self.ar, axis=1).ravel()
+        frame["ar_sd"] = self.sd.ravel()
+        frame["t_single"] = self.t_single.ravel()
+        frame["t_single_p"] = self.p_single.ravel()
+        kept = np.repeat(self.keep, length)
+        return frame.loc[kept].reset_index(drop=True)
+
+    @property
+    def security_windows(self) -> pd.DataFrame:
+        """One row per firm-event and CAR window: CAR, its s.d., t_single, BHAR."""
+        rows = []
+        c = self.cars
+        for j, (a, b) in enumerate(self.settings.car_windows):
+            part = self.events[["event", "group", "security"]].copy()
+            part["window"] = f"({a},{b})"
+            part["start"], part["end"] = a, b
+            part["car"] = c["car"][:, j]
+            part["car_sd"] = c["sd"][:, j]
+            part["t_single"] = c["t"][:, j]
+            part["t_single_p"] = c["p"][:, j]
+            part["bhar"] = c["bhar"][:, j]
+            rows.append(part.loc[self.keep])
+        return pd.concat(rows, ignore_index=True)
+
+    # -- pooled ------------------------------------------------------------------------
+    @cached_property
+    def _layout(self) -> pooling.CohortLayout:
+        ev_codes, ev_names = pd.factorize(self.events["event"])  # first-appearance order
+        gr_codes, gr_names = pd.factorize(self.events["group"])
+        return pooling.CohortLayout.build(
+            ev_codes, ev_names, gr_codes, gr_names, self._cells, self.keep
+        )
+
+    def cohorts(self) -> list[tuple[str, str, np.ndarray]]:
+        """(event, group, row indices) for each cohort, plus ``all`` groups when several."""
+        layout = self._layout
+        return [
+            (event, group, layout.segment_rows(kind, seg))
+            for event, group, kind, seg in layout.cohorts
+        ]
+
+    def _pooled(self, level: str) -> tuple[dict[str, np.ndarray], list[np.ndarray]]:
+        """Every test for every cohort (rows of the returned arrays, in cohort order)."""
+        layout = self._layout
+        opts = inference.TestOptions(self.settings.bmp_prediction_error, self.settings.rank_ddof)
+        cell_sums = self._estimation_sums().take(layout.cell_code)
+        rows = layout.rows
+        if len(rows) == len(self.keep) and (rows == np.arange(len(rows))).all():
+            rows = slice(None)  # every firm-event, in order: views, no copies
+        f = self._params
+        if level == "day":
+            arrays = (self.ar[rows], self.sd[rows], self.u_evt[rows])
+            length = None
+        else:
+            c = self.cars
+            arrays = (c["car"][rows], c["sd"][rows], c["u"][rows])
+            length = c["length"][0]
+        window_days = self.window_days(level)[rows]
+        sigma, df = f.sigma[rows], f.df[rows].astype(float)
+        ar_days = self.ar[rows]
+        partitions = [(layout.cell_start, cell_sums)]
+        if any(kind == "event" for _, _, kind, _ in layout.cohorts):  # their `all` rows
+            partitions.append((layout.event_start, cell_sums.combine(layout.event_cells)))
+        pmf = pooling.signed_rank_null()
+        parts = [
+            pooling.pooled_battery(
+                arrays[0],
+                arrays[1],
+                sigma,
+                df,
+                arrays[2],
+                starts,
+                sums.summaries(opts.rank_ddof),
+                opts,
+                sar_sorted=self._sar[0][rows],
+                sar_rank2=self._sar[1][rows],
+                ar_days=ar_days,
+                window_days=window_days,
+                length=length,
+                pmf=pmf,
+            )
+            for starts, sums in partitions
+        ]
+        n_cells = len(layout.cell_start)
+        pick = np.array(
+            [seg if kind == "cell" else n_cells + seg for _, _, kind, seg in layout.cohorts],
+            dtype=np.intp,
+        )
+        out = {key: np.concatenate([p[key] for p in parts])[pick] for key in parts[0]}
+        return out, [rows for _, _, rows in self.cohorts()]
+
+    def _cohort_frame(self, out, labels, n_cols) -> pd.DataFrame:
+        cohorts = self._layout.cohorts
+        frame = pd.DataFrame(
+            {
+                "event": np.repeat([c[0] for c in cohorts], n_cols),
+                "group": np.repeat([c[1] for c in cohorts], n_cols),
+                labels[0]: np.tile(labels[1], len(cohorts)),
+            }
+        )
+        for key, val in out.items():
+            if not key.startswith("_"):
+                frame[key] = val.ravel()
+        return frame
+
+    def window_days(self, level: str) -> np.ndarray:
+        """(K, J) event days with an abnormal return in each column: each day (``day``)
+        or each CAR window (``window``)."""
+        present = np.isfinite(self.ar)
+        if level == "day":
+            return present.astype(float)
+        return np.column_stack(
+            [
+                present[:, (self.days >= a) & (self.days <= b)].sum(axis=1)
+                for a, b in self.settings.car_windows
+            ]
+        ).astype(float)
+
+    @property
+    def incomplete_windows(self) -> pd.DataFrame:
+        """Kept firm-events with no abnormal return on some day of a CAR window: they have
+        no CAR (nor BHAR) for that window and leave its tests; the day tests keep their
+        other days."""
+        rows = []
+        for a, b in self.settings.car_windows:
+            sel = (self.days >= a) & (self.days <= b)
+            gap = self.keep & ~np.isfinite(self.ar[:, sel]).all(axis=1)
+            for i in np.flatnonzero(gap):
+                missing = self.days[sel][~np.isfinite(self.ar[i, sel])]
+                rows.append(
+                    (
+                        self.events["event"].iat[i],
+                        self.events["group"].iat[i],
+                        self.events["security"].iat[i],
+                        f"({a},{b})",
+                        ", ".join(f"{d:+d}" for d in missing),
+                    )
+                )
+        return pd.DataFrame(rows, columns=["event", "group", "security", "window", "missing_days"])
+
+    @cached_property
+    def cohort_clustering(self) -> pd.DataFrame:
+        """Per cohort: ``n`` firm-events, ``dates`` distinct day-0 sessions,
+        ``overlapping`` firm-events whose event window overlaps another's in calendar
+        time, and ``clustered`` (any such overlap: the cohort's abnormal returns are
+        cross-correlated)."""
+        pos0, _ = self.positions
+        span = self.settings.window[1] - self.settings.window[0]
+        rows = []
+        for event, group, members in self.cohorts():
+            p = np.sort(pos0[members])
+            near = np.diff(p) <= span
+            touching = np.zeros(len(p), dtype=bool)
+            touching[:-1] |= near
+            touching[1:] |= near
+            rows.append((event, group, len(p), len(np.unique(p)), int(touching.sum())))
+        frame = pd.DataFrame(rows, columns=["event", "group", "n", "dates", "overlapping"])
+        frame["clustered"] = frame["overlapping"] > 0
+        # overlapping windows around different day-0 sessions: correlations measured in
+        # event time (Kolari-Pynnönen, the adjusted interval) miss the shared calendar
+        # days, so such cohorts lead with the permutation test and its interval
+        frame["staggered"] = frame["clustered"] & (frame["dates"] > 1)
+        return frame
+
+    @property
+    def clustered(self) -> bool:
+        """Whether any cohort's firm-events share calendar days (see
+        :attr:`cohort_clustering`)."""
+        return bool(self.cohort_clustering["clustered"].any())
+
+    @property
+    def staggered(self) -> bool:
+        """Whether a clustered cohort's firm-events have different day-0 sessions (see
+        :attr:`cohort_clustering`)."""
+        return bool(self.cohort_clustering["staggered"].any())
+
+    @property
+    def headline_tests(self) -> tuple[str, ...]:
+        """The tests this study leads with (:func:`research.headline.headline_tests`)."""
+        from research.headline import headline_tests
+
+        return headline_tests(self.clustered, self.staggered)
+
+    @cached_property
+    def day_tests(self) -> pd.DataFrame:
+        """Per cohort and event day: ``n``, ``aar``, ``caar`` and every test with its p-value."""
+        out, members = self._pooled("day")
+        length = len(self.days)
+        first = np.array([m[0] for m in members], dtype=np.intp)
+        frame = self._cohort_frame(out, ("day", self.days), length)
+        frame.insert(3, "date", pd.to_datetime(self.dates[first].ravel()))
+        caar = np.nancumsum(out["aar"], axis=1)
+        frame.insert(6, "caar", caar.ravel())
+        # the CAAR path's band: the dependence-adjusted interval of the mean CAR from the
+        # window's first day to each day (see window_tests)
+        car = np.where(
+            np.isfinite(self.ar).cumsum(axis=1) > 0, np.nancumsum(self.ar, axis=1), np.nan
+        )
+        spreads = [inference.cross_sectional(car[m]) for m in members]
+        half = np.vstack(
+            [
+                inference.dependence_adjusted_half_width(
+                    cs["sd"] / np.sqrt(cs["n"]), cs["n"], out["_r_bar"][k]
+                )
+                for k, cs in enumerate(spreads)
+            ]
+        )
+        # (no band for a staggered cohort: its event-time correlation misses shared days)
+        half = np.where(self.cohort_clustering["staggered"].to_numpy()[:, None], np.nan, half)
+        frame["caar_ci_low"] = (caar - half).ravel()
+        frame["caar_ci_high"] = (caar + half).ravel()
+        one = np.array([len(m) == 1 for m in members])[:, None]
+        t = inference.single_t(self.ar[first], self.sd[first])
+        p = inference.single_p(t, self._params.df[first])
+        frame["t_single"] = np.where(one, t, np.nan).ravel()
+        frame["t_single_p"] = np.where(one, p, np.nan).ravel()
+        return frame
+
+    @cached_property
+    def window_tests(self) -> pd.DataFrame:
+        """Per cohort and CAR window: ``n``, ``caar``, ``bhar``, every test, bootstrap CI."""
+        out, members = self._pooled("window")
+        out = {("caar" if k == "aar" else k): v for k, v in out.items()}
+        labels = [f"({a},{b})" for a, b in self.settings.car_windows]
+        frame = self._cohort_frame(out, ("window", labels), len(labels))
+        starts, ends = zip(*self.settings.car_windows, strict=True)
+        frame.insert(3, "start", np.tile(starts, len(self._layout.cohorts)))
+        frame.insert(4, "end", np.tile(ends, len(self._layout.cohorts)))
+        bhar = self.cars["bhar"]
+        frame.insert(5, "bhar", np.concatenate([nanmean_columns(bhar[m]) for m in members]))
+        # the CAAR interval: dependence-adjusted when the cohort's firm-events share
+        # calendar days (a firm bootstrap assumes them independent and covers the true
+        # CAAR in about half the trials there; docs/validation.md), else the firm
+        # bootstrap (or, with no bootstrap, the same adjusted interval)
+        half = inference.dependence_adjusted_half_width(out["_se"], out["n"], out["_r_bar"])
+        clustering = self.cohort_clustering
+        clustered = clustering["clustered"].to_numpy()
+        staggered = clustering["staggered"].to_numpy()[:, None]
+        boot = ~clustered & (self.settings.bootstrap > 0)
+        lo, hi = out["caar"] - half, out["caar"] + half
+        # staggered day 0s: the calendar-time permutation interval, obs - q97.5 .. obs - q2.5
+        lo = np.where(staggered, out["caar"] - out["_perm_hi"], lo)
+        hi = np.where(staggered, out["caar"] - out["_perm_lo"], hi)
+        rng = np.random.default_rng(self.settings.seed)
+        for k in np.flatnonzero(boot):
+            lo[k], hi[k] = inference.bootstrap_mean_ci(
+                self.cars["car"][members[k]], self.settings.bootstrap, rng
+            )
+        frame["caar_ci_low"] = lo.ravel()
+        frame["caar_ci_high"] = hi.ravel()
+        method = np.where(boot, "bootstrap", "dependence-adjusted")
+        method = np.where(staggered[:, 0], "permutation", method)
+        frame["ci_method"] = np.repeat(method, len(labels))
+        first = np.array([m[0] for m in members], dtype=np.intp)
+        one = np.array([len(m) == 1 for m in members])[:, None]
+        t = self.cars["t"][first]
+        p = inference.single_p(t, self._params.df[first])
+        frame["t_single"] = np.where(one, t, np.nan).ravel()
+        frame["t_single_p"] = np.where(one, p, np.nan).ravel()
+        return frame
+
+    # -- outputs -----------------------------------------------------------------------
+    def to_frame(self, level: str = "day") -> pd.DataFrame:
+        """The table of record.
+
+        Parameters
+        ----------
+        level
+            ``day``: one row per security and event day (``ar``, ``car``,
+            ``t_single``) followed by the pooled rows (``security`` = ``*``,
+            with ``aar``, ``caar`` and every test).  ``window``: the same per
+            CAR window.
+        """
+        if level == "day":
+            pooled = self.day_tests.assign(security="*")
+            return pd.concat([self.abnormal, pooled], ignore_index=True)
+        if level == "window":
+            pooled = self.window_tests.assign(security="*")
+            return pd.concat([self.security_windows, pooled], ignore_index=True)
+        raise OptionError(f"level must be 'day' or 'window', not {level!r}.")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything as plain data (the JSON output)."""
+        est = self.estimation
+        from research.headline import headline_reason, test_notes
+
+        return {
+            "headline_tests": list(self.headline_tests),
+            "headline_reason": headline_reason(self.clustered, self.staggered),
+            "test_notes": test_notes(self.clustered),
+            "cohorts": json_records(self.cohort_clustering),
+            "settings": asdict(self.settings),
+            "alignment": json_records(self.alignment),
+            "market": self.market_note,
+            "data": self.data_note,
+            "benchmark_alignment": self.benchmark_alignment or {},
+            "estimation": json_records(est),
+            "dropped": json_records(self.dropped),
+            "overlaps": json_records(self.overlaps),
+            "incomplete_windows": json_records(self.incomplete_windows),
+            "quality": json_records(self.quality),
+            "days": json_records(self.day_tests),
+            "windows": json_records(self.window_tests),
+            "securities": json_records(self.abnormal),
+            "security_windows": json_records(self.security_windows),
+        }
+
+    def to_json(self, indent: int | None = 1) -> str:
+        """:meth:`to_dict` as JSON (NaN written as null)."""
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False, default=str)
+
+    def summary(self, tests: str | list[str] | tuple[str, ...] | None = None):
+        """statsmodels-style summary (:class:`research.report.Summary`): ``print()`` it for
+        the text tables; ``as_html()``, ``as_latex()``, ``as_csv()``; a notebook shows it.
+
+        Parameters
+        ----------
+        tests
+            ``None`` for the study's headline tests, ``"all"``, or test names.
+        """
+        from research.report import study_summary
+
+        return study_summary(self, tests)
+
+    def __repr__(self) -> str:
+        s = self.settings
+        names = [str(e) for e in pd.unique(self.events["event"])]
+        events = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+        return (
+            f"<EventStudyResults: {s.model} model on {', '.join(s.benchmarks) or 'own mean'}, "
+            f"window {s.window}, estimation {s.estimation}; events {events}; "
+            f"{len(self.cohort_clustering)} cohort(s), {int(self.keep.sum())} firm-events, "
+            f"{len(self.dropped)} dropped; headline: {', '.join(self.headline_tests)}>"
+        )
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f"<pre>{html.escape(repr(self))}</pre>" + self.summary().as_html()
+
+    def plot(self, **kwargs):
+        """CAAR path with its 95% band per cohort (see :func:`research.plotting.plot_caar`)."""
+        from research.plotting import plot_caar
+
+        return plot_caar(self, **kwargs)
+
+
+class CarTable(dict):
+    """Per firm-event and CAR window (K, W): ``car``, ``sd``, ``t``, ``bhar``,
+    ``length``, and, computed on first use, ``p`` (the two-sided p-value of ``t`` on
+    each firm-event's residual degrees of freedom) and ``u`` (Corrado's U summed over
+    the window)."""
+
+    def __init__(self, arrays: dict[str, np.ndarray], lazy: dict[str, Any]) -> None:
+        super().__init__(arrays)
+        self.lazy = lazy
+
+    def __missing__(self, key: str) -> np.ndarray:
+        if key not in self.lazy:
+            raise KeyError(key)
+        self[key] = self.lazy[key]()
+        return self[key]
