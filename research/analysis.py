@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from research.config import DEFAULT_SEED
 from research.errors import EventStudyError, WindowError
 from research.events import Event, adhoc_event, align_events, load_catalogue, select_events
 from research.panel import Panel, build_panel
@@ -26,8 +27,6 @@ from research.universe import (
     ticker_group,
     ticker_market,
 )
-
-HEADLINE_EVENTS = ("blinken-arrives", "lpr-cut")
 
 
 @dataclass
@@ -49,7 +48,7 @@ class StudyRequest:
     min_obs: int | None = None
     other_events: str = "mask"
     bootstrap: int = 1000
-    seed: int = 20230620
+    seed: int = DEFAULT_SEED
     catalogue: str | None = None
 
 
@@ -315,23 +314,12 @@ def flags_in_span(
     return flags.loc[touches].reset_index(drop=True)
 
 
-def headline_requests() -> list[StudyRequest]:
-    """The headline study: property groups against the HSI, and the HSI itself, around
-    the Blinken visit and the loan-prime-rate cut."""
-    return [
-        StudyRequest(events=HEADLINE_EVENTS, groups=("property",), benchmarks=("^HSI",)),
-        StudyRequest(
-            events=HEADLINE_EVENTS, tickers=("^HSI",), benchmarks=(), model="constant-mean"
-        ),
-    ]
-
-
 # ---------------------------------------------------------------------------------------------
 @dataclass
 class RegressionRequest:
     """The ``eventstudy regress`` inputs."""
 
-    events: tuple[str, ...] = HEADLINE_EVENTS
+    events: tuple[str, ...] = ()
     dates: tuple[str, ...] = ()
     tickers: tuple[str, ...] = ()
     groups: tuple[str, ...] = ()
@@ -347,7 +335,7 @@ class RegressionRequest:
     returns: str = "simple"
     market: str | None = None  # None: the exchange of the tickers (resolve_market)
     mixed_markets: bool = False
-    seed: int = 20230620
+    seed: int = DEFAULT_SEED
     catalogue: str | None = None
 
 
@@ -562,12 +550,9 @@ def run_regressions(
     return RegressionReport(alignment, regressions, placebos, panel_res, notes)
 
 
-CROSS_MARKETS = ("^HSI", "^HSCE", "000001.SS", "000300.SS", "^N225", "^KS11", "^STI", "^GSPC")
-
-
 def cross_market_reactions(
     event: str,
-    tickers: tuple[str, ...] = CROSS_MARKETS,
+    tickers: tuple[str, ...],
     store: PriceStore | None = None,
     catalogue: str | None = None,
 ):

@@ -614,8 +614,9 @@ def regress(
     """
     import json
 
-    from research.analysis import HEADLINE_EVENTS, RegressionRequest, run_regressions
+    from research.analysis import RegressionRequest, run_regressions
     from research.errors import EventStudyError
+    from research.hk2023 import HEADLINE_EVENTS
 
     pair = None
     if long_short:
@@ -698,7 +699,7 @@ def figures(
     Example: eventstudy figures --out /tmp/figures --only caar_visit_and_cut
     """
     from research.errors import EventStudyError
-    from research.figures import FIGURE_NAMES, build_all
+    from research.hk2023 import FIGURE_NAMES, build_all
 
     unknown = [n for n in only or [] if n not in FIGURE_NAMES]
     if unknown:
@@ -746,12 +747,13 @@ def correlate(
     from research.analysis import correlate as run_correlate
     from research.analysis import cross_market_reactions
     from research.errors import EventStudyError
+    from research.hk2023 import CROSS_MARKETS
 
     if window < 10:
         raise EventStudyError(f"--window {window} is too short; use at least 10 sessions.")
     cat = str(catalogue) if catalogue else None
     res = run_correlate(a, b, event, window, placebo, catalogue=cat)
-    cross = cross_market_reactions(event, catalogue=cat) if cross_market else None
+    cross = cross_market_reactions(event, CROSS_MARKETS, catalogue=cat) if cross_market else None
     if fmt is ExportFormat.table:
         _emit("\n\n".join([res.summary(), *([cross.summary()] if cross else [])]), output)
         return
@@ -826,7 +828,8 @@ def _study_requests(
     security, else one study from its options."""
     from dataclasses import replace
 
-    from research.analysis import StudyRequest, headline_requests
+    from research.analysis import StudyRequest
+    from research.hk2023 import headline_requests
 
     if not (event or date or tickers or group):
         requests = headline_requests()

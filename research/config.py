@@ -52,3 +52,8 @@ def universe_path() -> Path:
     """The ticker universe in use (``EVENTSTUDY_UNIVERSE`` or ``data/universe.csv``)."""
     env = os.environ.get("EVENTSTUDY_UNIVERSE")
     return Path(env).expanduser() if env else project_data_dir() / "universe.csv"
+
+
+# The seed of every random draw (bootstrap, placebo dates) unless one is given: fixed, so
+# that a study's output is the same from run to run.
+DEFAULT_SEED = 20230620

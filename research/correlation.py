@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from research.config import DEFAULT_SEED
+
 
 def rolling_correlation_beta(
     y: pd.DataFrame | pd.Series, x: pd.Series, window: int = 60, min_periods: int | None = None
@@ -193,7 +195,7 @@ def correlation_change(
     event: str = "event",
     window: int = 60,
     n_placebo: int = 500,
-    seed: int = 20230620,
+    seed: int = DEFAULT_SEED,
 ) -> CorrelationChangeResults:
     """Did the correlation (and beta) of ``a`` with ``b`` change at ``day0``?
 

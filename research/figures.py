@@ -1,10 +1,10 @@
-"""The figures of docs/figures, rebuilt from the price store by one call.
+"""Figures written deterministically: the same bytes from run to run.
 
-:func:`build_all` computes every figure's data through the analysis API and
-draws it with the pure functions of :mod:`research.plotting`; it writes a
-300-dpi PNG and an SVG per figure, deterministically: fixed seeds, the
-DejaVu Sans font shipped with matplotlib, no creation dates or software
-versions in the files, and a fixed SVG hash salt.
+:func:`write_figures` draws a list of :class:`FigureSpec` with the pure functions of
+:mod:`research.plotting` and writes a 300-dpi PNG and an SVG per figure: the DejaVu Sans
+font shipped with matplotlib, no creation dates or software versions in the files, and
+a fixed SVG hash salt.  A case study (e.g. :mod:`research.hk2023`, the figures of
+docs/figures) supplies the specifications.
 """
 
 from __future__ import annotations
@@ -14,11 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
-EVENTS = ("blinken-arrives", "lpr-cut")
-GROUPS = ("mainland-developer", "hk-developer", "reit", "property-services")
-SEED = 20230620
+__all__ = ["FigureSpec", "deterministic_style", "save", "write_figures"]
 
 
 @dataclass(frozen=True)
@@ -28,7 +24,7 @@ class FigureSpec:
     name: str
     caption: str
     build: Callable[[], object]
-    needs_history: bool = False  # random dates over 2012-2025: not on the embedded sample
+    needs_history: bool = False  # draws on a long history (not on a short sample)
 
 
 @contextlib.contextmanager
@@ -59,318 +55,27 @@ def save(fig, out: Path, name: str) -> list[Path]:
     return [png, svg]
 
 
-def _event_labels(
-    sessions: pd.DatetimeIndex,
-    start: str,
-    end: str,
-    only: tuple[str, ...] = (),
-    short: bool = False,
-):
-    from research.events import align_events, load_catalogue
-
-    table = align_events(load_catalogue(), "HKEX", sessions)
-    table = table[(table["session"] >= start) & (table["session"] <= end)]
-    if only:
-        table = table[table["event"].isin(only)]
-    rows = []
-    for session, part in table.groupby("session", sort=True):
-        ids = list(part["event"])
-        label = ", ".join(ids) if short else f"{session:%d %b}: " + ",\n             ".join(ids)
-        rows.append({"session": session, "label": label})
-    return pd.DataFrame(rows)
-
-
-class FigureData:
-    """Loads once what several figures share (panel, studies)."""
-
-    def __init__(self, store=None) -> None:
-        from research.panel import build_panel
-        from research.sample import choose_store
-        from research.universe import group_tickers
-
-        self.members = {g: group_tickers(g) for g in GROUPS}
-        secs = [t for g in GROUPS for t in self.members[g]]
-        self.store, self.data_note = choose_store(store, [*secs, "^HSI"])
-        self.panel = build_panel(secs, ["^HSI"], "HKEX", self.store)
-
-    def portfolios(self) -> pd.DataFrame:
-        from research.regression import group_portfolio
-
-        cols = {
-            g: group_portfolio(self.panel.returns, self.members[g], self.panel.exclude)
-            for g in GROUPS
-        }
-        return pd.DataFrame(cols)
-
-
-def fig_price_paths(data: FigureData):
-    from research.plotting import plot_price_paths
-
-    start, end = "2023-05-02", "2023-07-31"
-    rets = data.portfolios().assign(**{"^HSI": data.panel.benchmarks["^HSI"]})
-    rets = rets.loc[start:end]
-    levels = 100 * (1 + rets.fillna(0)).cumprod()
-    levels = levels / levels.iloc[0] * 100
-    levels = levels[["^HSI", *GROUPS]]
-    events = _event_labels(data.panel.trading_days, start, end)
-    return plot_price_paths(
-        levels,
-        events,
-        title="Hang Seng Index and equal-weighted property "
-        "groups, May-July 2023 (catalogue events by HKEX day 0)",
-    )
-
-
-def fig_caar(data: FigureData):
-    from research.analysis import run_study
-    from research.plotting import caar_paths, new_figure, plot_caar_paths
-
-    window = (-5, 10)
-    groups = run_study(
-        events=EVENTS,
-        groups=("property",),
-        benchmarks=("^HSI",),
-        window=window,
-        store=data.store,
-        bootstrap=0,
-    )
-    hsi = run_study(
-        events=EVENTS,
-        tickers=("^HSI",),
-        benchmarks=(),
-        model="constant-mean",
-        window=window,
-        store=data.store,
-        bootstrap=0,
-    )
-    fig = new_figure((10.0, 4.4))
-    axes = fig.subplots(1, 2, sharey=True)
-    titles = {
-        "blinken-arrives": "Blinken visit (day 0 = Mon 19 Jun 2023)",
-        "lpr-cut": "Loan-prime-rate cut (day 0 = Tue 20 Jun 2023)",
-    }
-    for ax, event in zip(axes, EVENTS, strict=True):
-        paths = [p for p in caar_paths(groups) if p["event"] == event and p["group"] != "all"]
-        for p in caar_paths(hsi):
-            if p["event"] == event:
-                paths.append({**p, "label": "Hang Seng Index (own mean)", "colour": "#000000"})
-        plot_caar_paths(paths, ax=ax, title=titles[event])
-    axes[1].set_ylabel("")
-    axes[0].legend(fontsize=7.5, frameon=False, loc="lower left")
-    fig.suptitle(
-        "CAAR with 95% bands widened for the stocks' residual correlation (Kolari-Pynnönen); "
-        "market model on the HSI, estimation days -250..-11",
-        fontsize=10,
-    )
-    return fig
-
-
-def fig_day0(data: FigureData):
-    from research.analysis import run_study
-    from research.plotting import plot_security_ars
-
-    res = run_study(
-        events=("lpr-cut",),
-        groups=("property",),
-        benchmarks=("^HSI",),
-        window=(0, 0),
-        store=data.store,
-        bootstrap=0,
-    )
-    ab = res.abnormal
-    return plot_security_ars(
-        ab[ab["day"] == 0],
-        title="Abnormal return of each property stock "
-        "on 20 Jun 2023 (LPR cut), market model on the HSI",
-    )
-
-
-def fig_placebo(data: FigureData):
-    from research.placebo import placebo_test
-    from research.plotting import plot_placebo
-
-    # the same series, draws and seed as `eventstudy regress` (and docs/findings.md)
-    y = data.portfolios()["mainland-developer"].rename("mainland-developer (equal-weighted)")
-    day0 = {"blinken-arrives": pd.Timestamp("2023-06-19"), "lpr-cut": pd.Timestamp("2023-06-20")}
-    res = placebo_test(
-        y,
-        data.panel.benchmarks,
-        day0["lpr-cut"],
-        "lpr-cut",
-        window=(0, 0),
-        n_draws=1000,
-        seed=SEED,
-        avoid=list(day0.values()),
-    )
-    return plot_placebo(
-        res, title="Mainland developers' abnormal return on 20 Jun 2023 against placebo dates"
-    )
-
-
-def fig_coefficients(data: FigureData):
-    from research.analysis import RegressionRequest, run_regressions
-    from research.plotting import OKABE_ITO, plot_coefficients
-
-    rows = []
-    colours = dict(zip(("^HSI", "^HSCE", "ACWI", "^N225"), OKABE_ITO, strict=False))
-    for bench in colours:
-        for est in ((-250, -11), (-120, -11)):
-            for cov in ("classical", "hac"):
-                reg = run_regressions(
-                    RegressionRequest(
-                        events=EVENTS,
-                        groups=("mainland-developer",),
-                        benchmarks=(bench,),
-                        window=(0, 0),
-                        estimation=est,
-                        cov_type=cov,
-                        placebo_draws=0,
-                    ),
-                    store=data.store,
-                ).regressions[0]
-                ci = reg.conf_int().loc["lpr-cut[0]"]
-                rows.append(
-                    {
-                        "spec": f"{bench}, est. {est[0]}..{est[1]}, {cov}",
-                        "coef": reg.params["lpr-cut[0]"],
-                        "ci_low": ci["lower"],
-                        "ci_high": ci["upper"],
-                        "colour": colours[bench],
-                    }
-                )
-    return plot_coefficients(
-        pd.DataFrame(rows),
-        title="Mainland developers (equal-weighted): "
-        "the LPR-cut day-0 dummy\nacross benchmarks, estimation windows "
-        "and standard errors",
-    )
-
-
-def fig_rolling(data: FigureData):
-    from research.correlation import rolling_correlation_beta
-    from research.plotting import plot_rolling
-
-    rets = data.portfolios().loc["2022-06-01":"2023-12-29"]
-    corr, beta = rolling_correlation_beta(rets, data.panel.benchmarks["^HSI"].loc[rets.index], 60)
-    events = _event_labels(
-        data.panel.trading_days,
-        "2022-06-01",
-        "2023-12-29",
-        only=("pelosi-taiwan", "balloon-disclosed", "lpr-cut", "qin-removed", "apec-biden-xi"),
-        short=True,
-    )
-    return plot_rolling(
-        corr,
-        beta,
-        events,
-        title="Rolling 60-session correlation and beta of the property groups with the HSI",
-    )
-
-
-def fig_size_power(data: FigureData):
-    from research.panel import build_panel
-    from research.plotting import plot_size_power
-    from research.simulation import size_power
-    from research.universe import load_universe
-
-    hk = [t for t in load_universe().index if t.endswith(".HK")]
-    panel = build_panel(hk, ["^HSI"], "HKEX", data.store, start="2012-01-01", end="2025-10-30")
-    shocks = (0.0, -0.005, -0.01, -0.015, -0.02)
-    res = size_power(
-        panel.returns,
-        panel.benchmarks["^HSI"],
-        n_trials=300,
-        n_secs=20,
-        shocks=shocks,
-        seed=1980,
-        exclude=panel.exclude,
-    )
-    rates = res.to_frame().loc["day 0"].drop(columns="size_mc_se")
-    rates.columns = list(shocks)
-    return plot_size_power(
-        rates, title="Size and power at day 0: 300 trials of 20 HK stocks, random dates 2012-2025"
-    )
-
-
-def specs(data: FigureData) -> list[FigureSpec]:
-    """Every figure of docs/figures, in the order of docs/README.md."""
-    return [
-        FigureSpec(
-            "hsi_property_indices",
-            "HSI and equal-weighted property groups, May-July 2023, catalogue events marked",
-            lambda: fig_price_paths(data),
-        ),
-        FigureSpec(
-            "caar_visit_and_cut",
-            "CAAR paths with 95% bands around the visit and the rate cut, per group and the HSI",
-            lambda: fig_caar(data),
-        ),
-        FigureSpec(
-            "day0_ar_lpr_cut",
-            "Day-0 abnormal return of every property stock on the "
-            "rate-cut day, sorted, significance marked",
-            lambda: fig_day0(data),
-        ),
-        FigureSpec(
-            "placebo_mainland_lpr_cut",
-            "Placebo distribution of the mainland developers' "
-            "day-0 abnormal return, observed value marked",
-            lambda: fig_placebo(data),
-            needs_history=True,
-        ),
-        FigureSpec(
-            "coefficients_across_specs",
-            "The rate-cut dummy across benchmarks, estimation windows and standard errors",
-            lambda: fig_coefficients(data),
-        ),
-        FigureSpec(
-            "rolling_correlation_beta",
-            "Rolling 60-session correlation and beta of the property groups with the HSI",
-            lambda: fig_rolling(data),
-        ),
-        FigureSpec(
-            "size_power",
-            "Size and power of every test at day 0 on HK data",
-            lambda: fig_size_power(data),
-            needs_history=True,
-        ),
-    ]
-
-
-def build_all(
-    out: Path, store=None, only: list[str] | None = None, skipped: list[str] | None = None
+def write_figures(
+    specs: list[FigureSpec],
+    out: Path,
+    only: list[str] | None = None,
+    skipped: list[str] | None = None,
+    skip_history: str = "",
 ) -> list[Path]:
-    """Draw every figure (or those named in ``only``) into ``out``; returns the files written.
+    """Draw ``specs`` (or those named in ``only``) into ``out``; returns the files written.
 
-    On the embedded sample (an empty store) the figures that draw random dates over the
-    whole 2012-2025 history are skipped, each with one sentence appended to ``skipped``.
+    With ``skip_history`` (a reason, e.g. "the data is a short sample"), the figures that
+    need a long history are skipped, each with one sentence appended to ``skipped``.
     """
     written: list[Path] = []
-    data = FigureData(store)
     with deterministic_style():
         from research.progress import steps
 
-        chosen = [spec for spec in specs(data) if not only or spec.name in only]
+        chosen = [spec for spec in specs if not only or spec.name in only]
         for spec in steps(chosen, "figures"):
-            if spec.needs_history and data.data_note:
+            if spec.needs_history and skip_history:
                 if skipped is not None:
-                    skipped.append(
-                        f"skipped {spec.name}: it draws random dates over 2012-2025, longer "
-                        "than the embedded sample; import the market snapshot or run "
-                        "`eventstudy data fetch --all` first"
-                    )
+                    skipped.append(f"skipped {spec.name}: {skip_history}")
                 continue
-            fig = spec.build()
-            written += save(fig, Path(out), spec.name)
+            written += save(spec.build(), Path(out), spec.name)
     return written
-
-
-FIGURE_NAMES = (
-    "hsi_property_indices",
-    "caar_visit_and_cut",
-    "day0_ar_lpr_cut",
-    "placebo_mainland_lpr_cut",
-    "coefficients_across_specs",
-    "rolling_correlation_beta",
-    "size_power",
-)

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from research.config import DEFAULT_SEED
 from research.errors import EventStudyError
 from research.simulation import draw_pseudo_events
 from research.study import EventStudy
@@ -90,7 +91,7 @@ def placebo_test(
     estimation: tuple[int, int] = (-250, -11),
     model: str = "market",
     n_draws: int = 1000,
-    seed: int = 20230620,
+    seed: int = DEFAULT_SEED,
     exclude: pd.Series | None = None,
     avoid: list[pd.Timestamp] | None = None,
     min_obs: int | None = None,

@@ -164,15 +164,24 @@ def plot_caar_paths(
     return fig
 
 
-def plot_price_paths(levels: Any, events: Any, ax: Any = None, title: str = ""):
+def plot_price_paths(
+    levels: Any,
+    events: Any,
+    ax: Any = None,
+    title: str = "",
+    reference: str | None = None,
+    reference_label: str | None = None,
+):
     """Index levels (base 100) with catalogue events marked by number and listed in a key.
 
     Parameters
     ----------
     levels
-        DataFrame, date x series, already rebased to 100 (``^HSI`` drawn in black).
+        DataFrame, date x series, already rebased to 100.
     events
         DataFrame with ``session`` and ``label`` (one row per marked session).
+    reference, reference_label
+        The column drawn thicker in black (e.g. the market index) and its legend label.
     """
     import matplotlib.dates as mdates
 
@@ -182,13 +191,14 @@ def plot_price_paths(levels: Any, events: Any, ax: Any = None, title: str = ""):
         key_ax.axis("off")
     fig = ax.figure
     for i, col in enumerate(levels.columns):
-        colour = "#000000" if col == "^HSI" else GROUP_COLOURS.get(col, OKABE_ITO[i % 8])
+        ref = col == reference
+        colour = "#000000" if ref else GROUP_COLOURS.get(col, OKABE_ITO[i % 8])
         ax.plot(
             levels.index,
             levels[col],
             color=colour,
-            lw=2.0 if col == "^HSI" else 1.4,
-            label=col if col != "^HSI" else "Hang Seng Index",
+            lw=2.0 if ref else 1.4,
+            label=(reference_label or col) if ref else col,
         )
     key = []
     for k, row in enumerate(events.itertuples(index=False), start=1):
@@ -327,9 +337,16 @@ def plot_coefficients(table: Any, ax: Any = None, title: str = ""):
 
 
 def plot_rolling(
-    corr: Any, beta: Any, events: Any, axes: Any = None, title: str = "", window: int = 60
+    corr: Any,
+    beta: Any,
+    events: Any,
+    axes: Any = None,
+    title: str = "",
+    window: int = 60,
+    benchmark_label: str = "the benchmark",
 ):
-    """Rolling correlation (top) and beta (bottom) of each series, events marked."""
+    """Rolling correlation (top) and beta (bottom) of each series against a benchmark
+    (``benchmark_label`` in the axis labels), events marked."""
     import matplotlib.dates as mdates
 
     if axes is None:
@@ -342,7 +359,7 @@ def plot_rolling(
             )
         for row in events.itertuples(index=False):
             ax.axvline(row.session, color="0.55", lw=0.7, ls="--", zorder=0)
-        ax.set_ylabel(f"{window}-session {label}\nwith the HSI")
+        ax.set_ylabel(f"{window}-session {label}\nwith {benchmark_label}")
         ax.grid(alpha=0.25)
     for k, row in enumerate(events.itertuples(index=False)):
         axes[0].annotate(

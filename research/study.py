@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from research import engine, models
+from research.config import DEFAULT_SEED
 from research.errors import EventError, ModelError, OptionError, WindowError
 from research.results import EventStudyResults
 
@@ -154,7 +155,7 @@ class EventStudy:
         bmp_prediction_error: bool = True,
         rank_ddof: int = 0,
         bootstrap: int = 1000,
-        seed: int = 20230620,
+        seed: int = DEFAULT_SEED,
         dimson_lags: int = 1,
         context: StudyContext | None = None,
     ) -> None:

@@ -16,8 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-EVENTS = ("blinken-arrives", "lpr-cut")
-GROUPS = ("mainland-developer", "hk-developer", "reit", "property-services")
+from research.hk2023 import EVENTS, GROUPS  # noqa: E402  (the case study's one definition)
+
 PLACEBO = 1000
 REGRESSION_COLUMNS = (
     "session",
@@ -331,12 +331,13 @@ def main(argv: list[str] | None = None) -> int:
     add("")
     # -- correlations and the cross-market table ------------------------------------------------
     from research.analysis import correlate, cross_market_reactions
+    from research.hk2023 import CROSS_MARKETS
 
     cm_cmd = (
         "eventstudy correlate --a mainland-developer --b ^HSI --window 60 --event lpr-cut "
         "--cross-market"
     )
-    cross = cross_market_reactions("lpr-cut").to_frame()
+    cross = cross_market_reactions("lpr-cut", CROSS_MARKETS).to_frame()
     add("## 5. Co-movement: did the property sector decouple, and did Hong Kong lead Asia?")
     add("")
     add(f"Command: `{cm_cmd}` (and `--a hk-developer` for the second row).")

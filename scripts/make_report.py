@@ -23,8 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "report")
     args = parser.parse_args(argv)
-    from research.analysis import headline_requests, run_study
+    from research.analysis import run_study
     from research.export import write_output
+    from research.hk2023 import headline_requests
     from research.html_report import report_page
 
     page = args.out / "example.html"

@@ -83,8 +83,9 @@ def test_correlation_change_detects_a_real_break_and_not_a_null():
 
 def test_cross_market_table_uses_each_market_own_session(market_store):
     from research.analysis import cross_market_reactions
+    from research.hk2023 import CROSS_MARKETS
 
-    res = cross_market_reactions("lpr-cut").to_frame().set_index("ticker")
+    res = cross_market_reactions("lpr-cut", CROSS_MARKETS).to_frame().set_index("ticker")
     # 09:15 Beijing 20 Jun = 21:15 EDT 19 Jun (Juneteenth, NY closed): NY day 0 is 20 Jun
     assert res.at["^GSPC", "day0"] == pd.Timestamp("2023-06-20")
     assert res.at["^GSPC", "local_time"].startswith("2023-06-19 21:15")

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from research.analysis import headline_requests, run_study
+from research.analysis import run_study
+from research.hk2023 import headline_requests
 from research.sample import SampleStore, choose_store, manifest
 from research.store import PriceStore
 
@@ -106,7 +107,7 @@ def test_fetch_a_group_or_everything_over_the_default_span(cli, monkeypatch):
 
 
 def test_figures_that_need_the_long_history_are_skipped_on_the_sample(tmp_path):
-    from research.figures import build_all
+    from research.hk2023 import build_all
 
     skipped: list[str] = []
     written = build_all(tmp_path, only=["placebo_mainland_lpr_cut", "size_power"], skipped=skipped)
