@@ -85,7 +85,7 @@ def beta_change(y: pd.Series, x: pd.Series, maxlags: int | None = None) -> dict[
     """
     import statsmodels.api as sm
 
-    from research.regression import newey_west_lags
+    from research.covariance import newey_west_lags
 
     brk = int(y.attrs["break"])
     d = np.r_[np.zeros(brk), np.ones(len(y) - brk)]

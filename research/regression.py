@@ -54,12 +54,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from research.covariance import (
+    ImputedEventClusters,
+    bartlett_autocovariances,
+    event_prediction_covariance,
+    newey_west_lags,
+)
 from research.errors import EventStudyError, WindowError
-
-
-def newey_west_lags(n: int) -> int:
-    """Newey & West (1994) automatic lag: ``floor(4 (n/100)^(2/9))``."""
-    return int(np.floor(4 * (n / 100) ** (2 / 9)))
 
 
 @dataclass
@@ -115,20 +116,6 @@ def build_design(
     )
     labels = {c: by_date[t] for c, t in columns.items()}
     return EventDesign(dummies, labels, sample, pd.DatetimeIndex(dates))
-
-
-def _autocov(resid: np.ndarray, positions: np.ndarray, maxlag: int, dof: int) -> np.ndarray:
-    """Bartlett-weighted autocovariances ``w_j γ(j)``, j = 0..maxlag, on session positions.
-
-    γ(j) sums products of residuals ``j`` sessions apart (both in the sample), divided by
-    ``dof`` (n - p, so γ(0) is the OLS σ²); weights ``1 - j/(maxlag+1)`` (Newey & West 1987).
-    """
-    out = np.zeros(maxlag + 1)
-    lookup = dict(zip(positions.tolist(), resid.tolist(), strict=True))
-    for j in range(maxlag + 1):
-        total = sum(v * lookup[p + j] for p, v in lookup.items() if p + j in lookup)
-        out[j] = (1 - j / (maxlag + 1)) * total / dof
-    return out
 
 
 @dataclass
@@ -328,21 +315,20 @@ def event_regression(
         )
         v_b = est_fit.cov_params().to_numpy()
         positions = y.index.get_indexer(frame.index[est_rows])
-        gamma = _autocov(ols.resid.to_numpy()[est_rows], positions, lags, int(ols.df_resid))
+        gamma = bartlett_autocovariances(
+            ols.resid.to_numpy()[est_rows], positions, lags, int(ols.df_resid)
+        )
     else:
         v_b = ols.cov_params().to_numpy()[:n_bench, :n_bench]
         gamma = np.array([ols.scale])
-    ev_pos = y.index.get_indexer(design.event_dates)
-    lag = np.abs(ev_pos[:, None] - ev_pos[None, :])
-    gamma_e = np.where(lag < len(gamma), gamma[np.minimum(lag, len(gamma) - 1)], 0.0)
     x_e = np.column_stack(
-        [np.ones(len(ev_pos))]
+        [np.ones(len(design.event_dates))]
         + [
             benchmarks[c].reindex(design.event_dates).to_numpy()
             for c in (benchmarks.columns if benchmarks is not None else [])
         ]
     )
-    v_g = gamma_e + x_e @ v_b @ x_e.T
+    v_g = event_prediction_covariance(gamma, y.index.get_indexer(design.event_dates), x_e, v_b)
     names = list(exog.columns)
     params = ols.params
     se_b = np.sqrt(np.diag(v_b))
@@ -564,35 +550,18 @@ def panel_event_regression(
     ols = sm.OLS(stacked["r"].to_numpy(), exog.to_numpy()).fit()
     naive = ols.get_robustcov_results(cov_type="cluster", groups=clusters)
     x = exog.to_numpy()
-    xtx_inv = np.linalg.pinv(x.T @ x)
-    u = ols.resid
     n, k = x.shape
     g_count = clusters.max() + 1
-    factor = g_count / (g_count - 1) * (n - 1) / (n - k)
-    event_set = set(design.event_dates)
-    is_event_row = stacked["date"].isin(event_set).to_numpy()
-    # residual matrix of non-event dates (date x security), zeros where missing
-    resid_frame = pd.DataFrame({"date": stacked["date"], "security": stacked["security"], "u": u})
-    non_event = resid_frame.loc[~is_event_row].pivot(index="date", columns="security", values="u")
-    non_event = non_event.reindex(columns=secs).fillna(0.0).to_numpy()
+    clustered = ImputedEventClusters(
+        x, ols.resid, clusters, stacked["date"], stacked["security"], design.event_dates, secs
+    )
     rows = []
     cols = list(exog.columns)
     for name, when, col, g in terms:
         if name not in cols:
             continue
         j = cols.index(name)
-        a = xtx_inv[j] @ x.T  # influence of each row on the coefficient
-        contrib = np.bincount(
-            clusters[~is_event_row], weights=(a * u)[~is_event_row], minlength=g_count
-        )
-        var = float((contrib**2).sum())
-        for t in design.event_dates:  # impute each event date's cluster from the other dates
-            rows_t = (stacked["date"] == t).to_numpy()
-            weights = np.zeros(len(secs))
-            idx = [secs.index(s) for s in stacked.loc[rows_t, "security"]]
-            weights[idx] = a[rows_t]
-            var += float(np.mean((non_event @ weights) ** 2))
-        se = np.sqrt(var * factor)
+        se = clustered.se(j)
         coef = float(ols.params[j])
         tval = coef / se
         rows.append(

@@ -14,13 +14,12 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
+from research.covariance import bartlett_autocovariances, newey_west_lags
 from research.errors import EventStudyError
 from research.placebo import empirical_p, placebo_test
 from research.regression import (
-    _autocov,
     event_regression,
     group_portfolio,
-    newey_west_lags,
     panel_event_regression,
 )
 from research.study import EventStudy
@@ -94,7 +93,7 @@ def test_hac_benchmark_covariance_is_newey_west_long_hand(data):
     v = bread @ s @ bread * n / (n - k)  # statsmodels' use_correction
     np.testing.assert_allclose(reg.bse[["const", "M"]].to_numpy(), np.sqrt(np.diag(v)), rtol=1e-10)
     # and the event-day error autocovariances: Bartlett-weighted, divided by n - k
-    gam = _autocov(u, np.arange(n), 3, n - k)
+    gam = bartlett_autocovariances(u, np.arange(n), 3, n - k)
     for j in range(4):
         assert gam[j] == pytest.approx(
             (1 - j / 4) * (u[j:] * u[: n - j]).sum() / (n - k), rel=1e-12
