@@ -15,7 +15,7 @@ import pandas as pd
 from research.config import DEFAULT_SEED
 from research.errors import EventStudyError, WindowError
 from research.events import Event, adhoc_event, align_events, load_catalogue, select_events
-from research.panel import Panel, build_panel
+from research.inputs import StudyInputs, build_inputs
 from research.results import EventStudyResults
 from research.sample import choose_store
 from research.store import PriceStore
@@ -222,7 +222,7 @@ def _relative(
 
 def prepare(
     request: StudyRequest, store: PriceStore | None = None
-) -> tuple[EventStudy, Panel, pd.DataFrame]:
+) -> tuple[EventStudy, StudyInputs, pd.DataFrame]:
     """Align the events, build the panel and set up the study (not yet fitted)."""
     secs = resolve_securities(request)
     given = [b for b in request.benchmarks or () if b]
@@ -241,7 +241,7 @@ def prepare(
     events = resolve_events(request, market)
     store, data_note = choose_store(store, [*secs["security"], *benchmarks])
     store.require([*secs["security"], *benchmarks])
-    panel = build_panel(list(secs["security"]), benchmarks, market, store, request.returns)
+    panel = build_inputs(list(secs["security"]), benchmarks, market, store, request.returns)
     panel.market_note = market_note
     panel.data_note = data_note
     alignment = align_events(events, panel.market, panel.trading_days)
@@ -440,7 +440,7 @@ def run_regressions(
     )
     store, data_note = choose_store(store, [*securities, *benchmarks])
     store.require([*securities, *benchmarks])
-    panel = build_panel(securities, benchmarks, market, store, request.returns)
+    panel = build_inputs(securities, benchmarks, market, store, request.returns)
     alignment = align_events(events, panel.market, panel.trading_days)
     day0 = dict(zip(alignment["event"], alignment["session"], strict=True))
     full = align_events(load_catalogue(request.catalogue), panel.market, panel.trading_days)
@@ -568,7 +568,7 @@ def cross_market_reactions(
     for ticker in steps(tickers, "markets"):
         store.require([ticker])
         market = ticker_market(ticker, universe)
-        panel = build_panel([ticker], [], market, store)
+        panel = build_inputs([ticker], [], market, store)
         al = align_events([ev], panel.market, panel.trading_days)
         day0 = al["session"].iat[0]
         res = EventStudy(
@@ -613,10 +613,10 @@ def series_for(name: str, store: PriceStore | None = None, market: str = "HKEX")
     store = store or PriceStore()
     members = _group_members(name, load_universe())
     if members is not None:
-        panel = build_panel(members, [], market, store)
+        panel = build_inputs(members, [], market, store)
         return group_portfolio(panel.returns, members, panel.exclude, name)
     store.require([name])
-    panel = build_panel([name], [], market, store)
+    panel = build_inputs([name], [], market, store)
     return panel.returns[name].where(~panel.exclude[name]).rename(name)
 
 
@@ -632,8 +632,8 @@ def correlate(
 ):
     """Correlation and beta change of ``a`` with ``b`` around a catalogue event."""
     from research.correlation import correlation_change
+    from research.inputs import benchmark_returns
     from research.markets import get_market
-    from research.panel import benchmark_returns
     from research.prices import return_price
 
     universe = load_universe()

@@ -775,7 +775,7 @@ def bench(
     """
     import json
 
-    from research.benchmark import SIZES, bench_placebo, main_lines, startup_times
+    from research.speed import SIZES, bench_placebo, main_lines, startup_times
 
     main_lines(SIZES[:2] if small else SIZES)
     typer.echo(json.dumps(bench_placebo(2000 if small else 10_000)))

@@ -68,14 +68,14 @@ class FigureData:
     """Loads once what several figures share (panel, studies)."""
 
     def __init__(self, store=None) -> None:
-        from research.panel import build_panel
+        from research.inputs import build_inputs
         from research.sample import choose_store
         from research.universe import group_tickers
 
         self.members = {g: group_tickers(g) for g in GROUPS}
         secs = [t for g in GROUPS for t in self.members[g]]
         self.store, self.data_note = choose_store(store, [*secs, "^HSI"])
-        self.panel = build_panel(secs, ["^HSI"], "HKEX", self.store)
+        self.panel = build_inputs(secs, ["^HSI"], "HKEX", self.store)
 
     def portfolios(self) -> pd.DataFrame:
         from research.regression import group_portfolio
@@ -254,14 +254,14 @@ def fig_rolling(data: FigureData):
 
 
 def fig_size_power(data: FigureData):
-    from research.panel import build_panel
+    from research.inputs import build_inputs
     from research.plotting import plot_size_power
     from research.simulation import size_power
     from research.universe import load_universe
 
     hk = [t for t in load_universe().index if t.endswith(".HK")]
     start, end = HISTORY_SPAN
-    panel = build_panel(hk, ["^HSI"], "HKEX", data.store, start=start, end=end)
+    panel = build_inputs(hk, ["^HSI"], "HKEX", data.store, start=start, end=end)
     shocks = (0.0, -0.005, -0.01, -0.015, -0.02)
     res = size_power(
         panel.returns,

@@ -6,7 +6,7 @@
 >>> res.to_frame()          # one row per security-day plus pooled rows
 
 ``returns`` is a sessions x securities frame of returns on one session grid
-(see :mod:`research.panel`), ``events`` a frame with one row per firm-event
+(see :mod:`research.inputs`), ``events`` a frame with one row per firm-event
 (``security``, ``day0``, optional ``event`` and ``group``), ``benchmarks`` a
 sessions x benchmarks frame aligned to the same grid.  Relative day ``0`` is
 the firm-event's ``day0`` session; ``window`` and ``estimation`` are relative

@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def main(argv: list[str] | None = None) -> int:
-    from research.benchmark import (
+    from research.speed import (
         SIZES,
         bench_placebo,
         main_lines,

@@ -25,7 +25,10 @@ CODE = """
 import json, resource, sys
 sys.path.insert(0, '.')
 import research.study  # imports are not part of the timing
-from research.benchmark import engine_seconds
+try:
+    from research.speed import engine_seconds
+except ImportError:  # revisions before research/benchmark.py was renamed
+    from research.benchmark import engine_seconds
 seconds = engine_seconds({secs}, {events}, True)
 print(json.dumps({{"seconds": seconds,
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))

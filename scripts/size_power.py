@@ -103,13 +103,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--evidence", type=Path, default=ROOT / "research" / "size_evidence.json")
     args = parser.parse_args(argv)
 
-    from research.panel import build_panel
+    from research.inputs import build_inputs
     from research.simulation import size_power
     from research.universe import load_universe
 
     universe = load_universe()
     hk = [t for t in universe.index if t.endswith(".HK")]
-    panel = build_panel(hk, ["^HSI"], "HKEX", start="2012-01-01", end="2025-10-30")
+    panel = build_inputs(hk, ["^HSI"], "HKEX", start="2012-01-01", end="2025-10-30")
     started = time.perf_counter()
     res = size_power(
         panel.returns,
@@ -166,12 +166,12 @@ def run_clustered(args, universe):
     """The clustered-date simulation on the property stocks."""
     import pandas as pd
 
-    from research.panel import build_panel
+    from research.inputs import build_inputs
     from research.simulation import clustered_size_power
     from research.universe import group_tickers
 
     prop = group_tickers("property", universe)
-    panel = build_panel(prop, ["^HSI"], "HKEX", start="2012-01-01", end="2025-10-30")
+    panel = build_inputs(prop, ["^HSI"], "HKEX", start="2012-01-01", end="2025-10-30")
     returns, market = panel.returns, panel.benchmarks["^HSI"]
     clean = returns.where(~panel.exclude)
     zero = ((clean == 0) & clean.notna()).sum() / clean.notna().sum()

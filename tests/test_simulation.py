@@ -83,11 +83,11 @@ def test_pseudo_events_have_full_windows_and_enough_estimation_days():
 
 
 def test_small_run_on_the_real_hong_kong_data(market_store):
-    from research.panel import build_panel
+    from research.inputs import build_inputs
     from research.universe import load_universe
 
     hk = [t for t in load_universe().index if t.endswith(".HK")]
-    panel = build_panel(hk, ["^HSI"], "HKEX", start="2015-01-01", end="2025-10-30")
+    panel = build_inputs(hk, ["^HSI"], "HKEX", start="2015-01-01", end="2025-10-30")
     res = size_power(
         panel.returns,
         panel.benchmarks["^HSI"],

@@ -30,7 +30,7 @@ from research.universe import ticker_market
 
 
 @dataclass
-class Panel:
+class StudyInputs:
     """Returns on a session grid, with what was flagged on the way."""
 
     market: Market
@@ -90,7 +90,7 @@ def benchmark_returns(
     return align_foreign_returns(prices, grid, same_day, kind), note
 
 
-def build_panel(
+def build_inputs(
     securities: list[str],
     benchmarks: list[str] | tuple[str, ...] = (),
     market: str | Market = "HKEX",
@@ -100,7 +100,7 @@ def build_panel(
     end: str | pd.Timestamp | None = None,
     universe: pd.DataFrame | None = None,
     rules: quality.QualityRules | None = None,
-) -> Panel:
+) -> StudyInputs:
     """Load, check and align returns for a study.
 
     Parameters
@@ -159,4 +159,4 @@ def build_panel(
             )
     bench_frame = pd.DataFrame(bench_cols, index=grid)
     exclude = quality.excluded_returns(flag_frame, grid, list(securities))
-    return Panel(market, sessions, returns, bench_frame, exclude, flag_frame, notes, kind)
+    return StudyInputs(market, sessions, returns, bench_frame, exclude, flag_frame, notes, kind)

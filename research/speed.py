@@ -1,4 +1,5 @@
-"""Scale benchmark: the engine against a per-security statsmodels loop and the PyPI peer.
+"""Speed benchmark at scale: the engine against a per-security statsmodels loop and the PyPI
+peer (not the market "benchmark" of a study).
 
 One synthetic panel per size (seeded): ``n_secs`` securities x ``n_days`` sessions,
 ``n_events`` event dates shared by every security (so ``firm_events = n_secs *
@@ -236,7 +237,7 @@ def _engine_in_process(n_secs: int, n_events: int, battery: bool) -> float:
     """:func:`engine_seconds` in a fresh Python process."""
     return float(
         _last_line_of_fresh_process(
-            "from research.benchmark import engine_seconds; "
+            "from research.speed import engine_seconds; "
             f"print(engine_seconds({n_secs}, {n_events}, battery={battery}))"
         )
     )
@@ -247,7 +248,7 @@ def main_lines(sizes=SIZES, sample: int = 300, repeats: int = 3) -> list[dict[st
     lines = []
     for n_secs, n_events in sizes:
         code = (
-            "import json; from research.benchmark import bench_size; "
+            "import json; from research.speed import bench_size; "
             f"print(json.dumps(bench_size({n_secs}, {n_events}, {sample})))"
         )
         line = json.loads(_last_line_of_fresh_process(code))
