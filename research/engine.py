@@ -4,7 +4,7 @@ CARs and ranks, chunk by chunk, with no Python loop over firm-events.
 :class:`research.study.EventStudy` defines and checks a study and hands the engine an
 :class:`EngineInputs`; :func:`estimate` returns the per-firm-event arrays
 (:class:`Estimates`) and, for the pooled tests, the estimation-window sums of every
-cell (:class:`research.pooling.EstimationSums`), so the residuals need not be kept.
+cell (:class:`research.cohorts.EstimationSums`), so the residuals need not be kept.
 :func:`residuals` recomputes the estimation residuals from the fitted coefficients
 when a user asks for them.
 
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 import pandas as pd
 
-from research import inference, models, pooling, ranks
+from research import cohorts, inference, models, ranks
 from research.returns import to_simple
 
 Window = tuple[int, int]
@@ -180,7 +180,7 @@ def estimate(
     cells: np.ndarray,
     chunk_cells: int = 250_000,
     sums: bool = True,
-) -> tuple[Estimates, pooling.EstimationSums | None]:
+) -> tuple[Estimates, cohorts.EstimationSums | None]:
     """Run the estimation over all firm-events, chunk by chunk, in cell order.
 
     Parameters
@@ -207,7 +207,7 @@ def estimate(
     data = _gather(inputs, pos0, cols)
     acc = None
     if sums:
-        acc = pooling.EstimationSums.zeros(int(cells.max()) + 1, e1 - e0 + 1, w1 - w0 + 1)
+        acc = cohorts.EstimationSums.zeros(int(cells.max()) + 1, e1 - e0 + 1, w1 - w0 + 1)
     order = np.argsort(cells, kind="stable")  # cells contiguous: sums by segment
     in_order = bool((order == np.arange(len(order))).all())
     step = max(1, chunk_cells // len(inputs.relative_days))

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from research import engine, inference, models, pooling, ranks
+from research import cohorts, engine, inference, models, pooling, ranks
 from research.errors import OptionError
 from research.export import json_records
 from research.numerics import nanmean_columns
@@ -58,7 +58,7 @@ class EventStudyResults:
     positions: tuple[np.ndarray, np.ndarray]
     _params: models.Fit | None = field(default=None, repr=False)
     _cells: np.ndarray | None = field(default=None, repr=False)
-    _sums: pooling.EstimationSums | None = field(default=None, repr=False)
+    _sums: cohorts.EstimationSums | None = field(default=None, repr=False)
     _u_evt: np.ndarray | None = field(default=None, repr=False)
     _sar: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
@@ -149,7 +149,7 @@ class EventStudyResults:
             self._estimation_sums()
         return self._u_evt
 
-    def _estimation_sums(self) -> pooling.EstimationSums:
+    def _estimation_sums(self) -> cohorts.EstimationSums:
         if self._sums is None:  # fitted with pooled=False: the pass that adds the sums
             est, self._sums = engine.estimate(
                 self.study.inputs, *self.positions, self._cells, sums=True
@@ -233,10 +233,10 @@ class EventStudyResults:
 
     # -- pooled ------------------------------------------------------------------------
     @cached_property
-    def _layout(self) -> pooling.CohortLayout:
+    def _layout(self) -> cohorts.CohortLayout:
         ev_codes, ev_names = pd.factorize(self.events["event"])  # first-appearance order
         gr_codes, gr_names = pd.factorize(self.events["group"])
-        return pooling.CohortLayout.build(
+        return cohorts.CohortLayout.build(
             ev_codes, ev_names, gr_codes, gr_names, self._cells, self.keep
         )
 

@@ -239,7 +239,7 @@ class EventStudy:
             bounds the memory of the intermediate arrays (results are identical).
         pooled
             Add up, while estimating, the estimation-window sums the pooled tests need
-            (:class:`research.pooling.EstimationSums`).  Studies that only want each
+            (:class:`research.cohorts.EstimationSums`).  Studies that only want each
             firm-event's CAR (placebo draws) can skip them; :attr:`day_tests` then
             estimates once more when first asked.
         """
