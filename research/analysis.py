@@ -12,94 +12,21 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from research.config import DEFAULT_SEED
 from research.errors import EventStudyError, WindowError
 from research.events import Event, adhoc_event, align_events, load_catalogue, select_events
 from research.inputs import StudyInputs, build_inputs
+from research.requests import RegressionRequest, StudyRequest, request_from
 from research.results import EventStudyResults
 from research.sample import choose_store
 from research.store import PriceStore
 from research.study import EventStudy, StudyContext
 from research.universe import (
-    PROPERTY_GROUPS,
+    expand_group,
     group_tickers,
     load_universe,
     ticker_group,
     ticker_market,
 )
-
-
-@dataclass
-class StudyRequest:
-    """A study as a user describes it (ids, tickers, windows as text or numbers)."""
-
-    events: tuple[str, ...] = ()
-    dates: tuple[str, ...] = ()
-    tickers: tuple[str, ...] = ()
-    groups: tuple[str, ...] = ()
-    benchmarks: tuple[str, ...] | None = None  # None: the market's index (resolve_market)
-    model: str = "market"
-    window: tuple = (-1, 1)
-    estimation: tuple = (-250, -11)
-    car_windows: tuple = ()
-    returns: str = "simple"
-    market: str | None = None  # None: the exchange of the tickers (resolve_market)
-    mixed_markets: bool = False
-    min_obs: int | None = None
-    other_events: str = "mask"
-    bootstrap: int = 1000
-    seed: int = DEFAULT_SEED
-    catalogue: str | None = None
-
-
-def parse_window(value, what: str = "window") -> tuple:
-    """A window as two relative days (``-1,1``, ``(-1, 1)``) or two dates
-    (``2023-06-19,2023-06-21``); refuses anything else with one sentence."""
-    if isinstance(value, str):
-        parts = [p.strip() for p in value.split(",")]
-    else:
-        try:
-            parts = list(value)
-        except TypeError:
-            parts = [value]
-    if len(parts) != 2:
-        raise WindowError(
-            f"The {what} {value!r} must be two values, e.g. -1,1 or (-1, 1) or two dates."
-        )
-    try:
-        a, b = (int(str(p).strip()) for p in parts)
-    except ValueError:
-        pass
-    else:
-        if b < a:
-            raise WindowError(f"The {what} {value!r} ends before it starts.")
-        return a, b
-    from research.events import parse_timestamp
-
-    for p in parts:
-        parse_timestamp(str(p), "UTC")  # raises a clear error for non-dates
-    a, b = (str(p).strip() for p in parts)
-    if pd.Timestamp(b) < pd.Timestamp(a):
-        raise WindowError(f"The {what} {value!r} ends before it starts.")
-    return a, b
-
-
-_SEQUENCES = ("events", "dates", "tickers", "groups", "benchmarks")
-
-
-def _request_from(kwargs: dict) -> StudyRequest:
-    """A :class:`StudyRequest` from keyword arguments as a user types them: one id or ticker
-    as a plain string, windows as ``"-1,1"`` or tuples."""
-    fields = {}
-    for key, val in kwargs.items():
-        if key in _SEQUENCES:
-            val = (val,) if isinstance(val, str) else tuple(val)
-        elif key in ("window", "estimation"):
-            val = parse_window(val, key.replace("estimation", "estimation window"))
-        elif key == "car_windows":
-            val = tuple(parse_window(v, "CAR window") for v in val)
-        fields[key] = val
-    return StudyRequest(**fields)
 
 
 def resolve_market(
@@ -186,8 +113,7 @@ def resolve_securities(request: StudyRequest) -> pd.DataFrame:
     universe = load_universe()
     rows = []
     for group in request.groups:
-        names = PROPERTY_GROUPS if group == "property" else (group,)
-        for g in names:
+        for g in expand_group(group):
             rows += [(t, g) for t in group_tickers(g, universe)]
     rows += [(t, ticker_group(t, universe) if request.groups else "all") for t in request.tickers]
     if not rows:
@@ -288,7 +214,7 @@ def run_study(
     string or several in a list; windows as ``"-1,1"`` or ``(-1, 1)``).
     """
     if request is None:
-        request = _request_from(kwargs)
+        request = request_from(kwargs)
     study, _, _ = prepare(request, store)
     return study.fit()
 
@@ -315,30 +241,6 @@ def flags_in_span(
 
 
 # ---------------------------------------------------------------------------------------------
-@dataclass
-class RegressionRequest:
-    """The ``eventstudy regress`` inputs."""
-
-    events: tuple[str, ...] = ()
-    dates: tuple[str, ...] = ()
-    tickers: tuple[str, ...] = ()
-    groups: tuple[str, ...] = ()
-    benchmarks: tuple[str, ...] | None = None  # None: the market's index (resolve_market)
-    window: tuple = (-1, 1)
-    estimation: tuple = (-250, -11)
-    cov_type: str = "classical"
-    maxlags: int | None = None
-    long_short: tuple[str, str] | None = None
-    panel: bool = False
-    base_group: str | None = None
-    placebo_draws: int = 1000
-    returns: str = "simple"
-    market: str | None = None  # None: the exchange of the tickers (resolve_market)
-    mixed_markets: bool = False
-    seed: int = DEFAULT_SEED
-    catalogue: str | None = None
-
-
 @dataclass
 class RegressionReport:
     """Everything ``eventstudy regress`` computed."""
@@ -411,7 +313,7 @@ def run_regressions(
     universe = load_universe()
     group_members = {}
     for group in request.groups:
-        for g in PROPERTY_GROUPS if group == "property" else (group,):
+        for g in expand_group(group):
             group_members[g] = group_tickers(g, universe)
     if request.long_short:
         for g in request.long_short:
@@ -479,8 +381,7 @@ def run_regressions(
             raise EventStudyError(f"{t} is also the benchmark; pick another benchmark.")
         series.append((panel.returns[t].rename(t), panel.exclude[t]))
     for g in request.groups:
-        names = PROPERTY_GROUPS if g == "property" else (g,)
-        for name in names:
+        for name in expand_group(g):
             series.append(
                 (
                     group_portfolio(

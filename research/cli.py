@@ -220,7 +220,7 @@ def _split(values: list[str] | None) -> tuple[str, ...]:
 
 
 def _window(text: str, what: str) -> tuple:
-    from research.analysis import parse_window
+    from research.requests import parse_window
 
     return parse_window(text, what)
 
@@ -614,9 +614,10 @@ def regress(
     """
     import json
 
-    from research.analysis import RegressionRequest, run_regressions
+    from research.analysis import run_regressions
     from research.errors import EventStudyError
     from research.hk2023 import HEADLINE_EVENTS
+    from research.requests import RegressionRequest
 
     pair = None
     if long_short:
@@ -828,8 +829,8 @@ def _study_requests(
     security, else one study from its options."""
     from dataclasses import replace
 
-    from research.analysis import StudyRequest
     from research.hk2023 import headline_requests
+    from research.requests import StudyRequest
 
     if not (event or date or tickers or group):
         requests = headline_requests()

@@ -24,8 +24,7 @@ import pandas as pd
 
 from research import cohorts, inference, models, ranks
 from research.returns import to_simple
-
-Window = tuple[int, int]
+from research.windows import Window
 
 __all__ = [
     "EngineInputs",

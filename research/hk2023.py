@@ -33,7 +33,7 @@ SEED = DEFAULT_SEED
 def headline_requests():
     """The headline study: property groups against the HSI, and the HSI itself, around
     the Blinken visit and the loan-prime-rate cut (:class:`research.analysis.StudyRequest`)."""
-    from research.analysis import StudyRequest
+    from research.requests import StudyRequest
 
     return [
         StudyRequest(events=HEADLINE_EVENTS, groups=("property",), benchmarks=("^HSI",)),
@@ -194,8 +194,9 @@ def fig_placebo(data: FigureData):
 
 
 def fig_coefficients(data: FigureData):
-    from research.analysis import RegressionRequest, run_regressions
+    from research.analysis import run_regressions
     from research.plotting import OKABE_ITO, plot_coefficients
+    from research.requests import RegressionRequest
 
     rows = []
     colours = dict(zip(("^HSI", "^HSCE", "ACWI", "^N225"), OKABE_ITO, strict=False))

@@ -61,6 +61,7 @@ from research.covariance import (
     newey_west_lags,
 )
 from research.errors import EventStudyError, WindowError
+from research.windows import check_estimation, check_window
 
 
 @dataclass
@@ -89,12 +90,9 @@ def build_design(
     estimation: tuple[int, int],
 ) -> EventDesign:
     """Dummies for every event day and the regression sample (estimation ∪ event windows)."""
-    w0, w1 = window
-    e0, e1 = estimation
-    if w1 < w0 or e1 < e0:
-        raise WindowError("A window ends before it starts.")
-    if e1 >= w0:
-        raise WindowError(f"The estimation window {estimation} overlaps the event window {window}.")
+    w0, w1 = check_window(window, "event window")
+    e0, e1 = check_window(estimation, "estimation window")
+    check_estimation((e0, e1), (w0, w1))
     n = len(index)
     in_sample = np.zeros(n, dtype=bool)
     by_date: dict[pd.Timestamp, list[tuple[str, int]]] = {}

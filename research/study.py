@@ -35,8 +35,7 @@ from research import engine, models
 from research.config import DEFAULT_SEED
 from research.errors import EventError, ModelError, OptionError, WindowError
 from research.results import EventStudyResults
-
-Window = tuple[int, int]
+from research.windows import Window, check_estimation, check_window
 
 
 @dataclass(frozen=True)
@@ -175,16 +174,12 @@ class EventStudy:
                 f"The {self.model.name} model needs {self.model.needs_benchmark} benchmark(s); "
                 "give benchmarks= (--benchmark on the command line)."
             )
-        self.window = _check_window(window, "event window")
-        self.estimation = _check_window(estimation, "estimation window")
-        if self.estimation[1] >= self.window[0]:
-            raise WindowError(
-                f"The estimation window {self.estimation} overlaps the event window "
-                f"{self.window}; end it before day {self.window[0]}."
-            )
+        self.window = check_window(window, "event window")
+        self.estimation = check_window(estimation, "estimation window")
+        check_estimation(self.estimation, self.window)
         cars = tuple(car_windows) if car_windows else default_car_windows(self.window)
         for cw in cars:
-            _check_window(cw, "CAR window")
+            check_window(cw, "CAR window")
             if cw[0] < self.window[0] or cw[1] > self.window[1]:
                 raise WindowError(f"CAR window {cw} lies outside the event window {self.window}.")
         self.car_windows = cars
@@ -324,18 +319,6 @@ def _warn_if_price_levels(frame: pd.DataFrame, what: str) -> None:
             UserWarning,
             stacklevel=3,
         )
-
-
-def _check_window(window, what: str) -> Window:
-    try:
-        a, b = (int(v) for v in window)
-    except (TypeError, ValueError):
-        raise WindowError(
-            f"The {what} must be two whole numbers of days, not {window!r}."
-        ) from None
-    if b < a:
-        raise WindowError(f"The {what} ({a}, {b}) ends before it starts.")
-    return a, b
 
 
 def _check_events(events: pd.DataFrame, returns: pd.DataFrame) -> pd.DataFrame:

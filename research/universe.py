@@ -32,6 +32,12 @@ def load_universe(path: str | Path | None = None) -> pd.DataFrame:
     return frame.set_index("ticker")
 
 
+def expand_group(group: str) -> tuple[str, ...]:
+    """The groups a group name stands for: ``property`` is every property group, any
+    other name itself."""
+    return PROPERTY_GROUPS if group == "property" else (group,)
+
+
 def group_tickers(group: str, universe: pd.DataFrame | None = None) -> list[str]:
     """Tickers of a group (``property`` means every property group).
 

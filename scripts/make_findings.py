@@ -54,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Write docs/findings.md")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "findings.md")
     args = parser.parse_args(argv)
-    from research.analysis import RegressionRequest, run_regressions, run_study
+    from research.analysis import run_regressions, run_study
+    from research.requests import RegressionRequest
 
     lines: list[str] = []
     add = lines.append

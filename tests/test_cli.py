@@ -331,8 +331,9 @@ def test_semicolon_separated_csv_with_decimal_commas_imports(cli, tmp_path):
 def test_python_api_takes_strings_where_a_user_types_them(market_store):
     """run_study(events="lpr-cut") is one event (not seven letters), window="-1,1" a window;
     errors name the Python argument, not only the CLI flag."""
-    from research.analysis import parse_window, run_study
+    from research.analysis import run_study
     from research.errors import EventStudyError, WindowError
+    from research.requests import parse_window
 
     a = run_study(events="lpr-cut", groups="reit", window="-1,1", bootstrap=0)
     b = run_study(events=["lpr-cut"], groups=["reit"], window=(-1, 1), bootstrap=0)

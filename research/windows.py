@@ -1,0 +1,42 @@
+"""Windows of relative days: the one definition of what a valid window is.
+
+Every window in the package (event, estimation, CAR window, in the study and in the
+regressions) is two whole numbers of days, inclusive, and the estimation window ends
+before the event window starts; these checks refuse anything else with one sentence.
+"""
+
+from __future__ import annotations
+
+from research.errors import WindowError
+
+Window = tuple[int, int]
+
+__all__ = ["Window", "check_estimation", "check_window"]
+
+
+def check_window(window, what: str) -> Window:
+    """``window`` as two whole numbers of days ``(a, b)`` with ``a <= b``.
+
+    Raises
+    ------
+    WindowError
+        When it is not two whole numbers or ends before it starts.
+    """
+    try:
+        a, b = (int(v) for v in window)
+    except (TypeError, ValueError):
+        raise WindowError(
+            f"The {what} must be two whole numbers of days, not {window!r}."
+        ) from None
+    if b < a:
+        raise WindowError(f"The {what} ({a}, {b}) ends before it starts.")
+    return a, b
+
+
+def check_estimation(estimation: Window, window: Window) -> None:
+    """Refuse an estimation window that does not end before the event window starts."""
+    if estimation[1] >= window[0]:
+        raise WindowError(
+            f"The estimation window {tuple(estimation)} overlaps the event window "
+            f"{tuple(window)}; end it before day {window[0]}."
+        )
