@@ -8,11 +8,31 @@ commands, so ``eventstudy --help`` starts quickly.
 from __future__ import annotations
 
 import sys
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from research.cli_data import data_app
+from research.cli_options import (
+    BenchmarkOpt,
+    CatalogueOpt,
+    DateOpt,
+    EstimationOpt,
+    EventOpt,
+    ExportFormat,
+    ExportFormatOpt,
+    Format,
+    MarketOpt,
+    MixedOpt,
+    ModelName,
+    OtherEvents,
+    OutputOpt,
+    Returns,
+    Tests,
+    TickersOpt,
+    WindowOpt,
+)
 
 
 def _plain_metavars() -> None:
@@ -57,7 +77,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Event studies of market reactions: abnormal returns, their tests and event regressions.",
 )
-data_app = typer.Typer(no_args_is_help=True, help="Import, fetch and list stored prices.")
 app.add_typer(data_app, name="data")
 
 
@@ -75,109 +94,6 @@ def _options(
     from research import progress
 
     progress.QUIET = quiet
-
-
-class Format(StrEnum):
-    table = "table"
-    csv = "csv"
-    json = "json"
-
-
-class ExportFormat(StrEnum):
-    table = "table"
-    csv = "csv"
-    json = "json"
-    markdown = "markdown"
-    latex = "latex"
-    html = "html"
-    xlsx = "xlsx"
-    parquet = "parquet"
-
-
-FORMAT_HELP = (
-    "table (the terminal), csv and parquet (one table: --level), json, markdown, latex, "
-    "html, xlsx (every table; xlsx and parquet need --output and the export extra)."
-)
-
-
-# Options several commands share, declared once.
-DATE_HELP = (
-    "Ad-hoc event: YYYY-MM-DD, YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM+08:00, then optionally "
-    "the zone where it happened, e.g. '2023-02-03 America/New_York'. A time without an offset "
-    "is the exchange's; a date alone is taken as 09:00 where it happened."
-)
-EventOpt = Annotated[
-    list[str] | None,
-    typer.Option("--event", metavar="ID", help="Catalogue event id (repeatable)."),
-]
-DateOpt = Annotated[list[str] | None, typer.Option("--date", metavar="DATE", help=DATE_HELP)]
-TickersOpt = Annotated[
-    list[str] | None,
-    typer.Option("--tickers", metavar="T1,T2", help="Tickers, comma-separated."),
-]
-BenchmarkOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--benchmark",
-        metavar="TICKER",
-        help="Benchmark ticker, repeatable for multi-index (default: the market's index, "
-        "^HSI for HKEX, ^GSPC for NYSE).",
-    ),
-]
-WindowOpt = Annotated[
-    str,
-    typer.Option(
-        metavar="A,B",
-        help="Event window: two relative days (-1,1) or two dates (2023-06-19,2023-06-21).",
-    ),
-]
-EstimationOpt = Annotated[
-    str,
-    typer.Option(
-        metavar="A,B",
-        help="Estimation window: two relative days (-250,-11) or two dates "
-        "(2022-06-01,2023-05-31); it must end before the event window.",
-    ),
-]
-MarketOpt = Annotated[
-    str | None,
-    typer.Option(help="Exchange whose sessions the study uses (default: the tickers' own)."),
-]
-MixedOpt = Annotated[
-    bool,
-    typer.Option(
-        "--mixed-markets", help="Align securities of other exchanges on --market's sessions."
-    ),
-]
-CatalogueOpt = Annotated[
-    Path | None,
-    typer.Option(metavar="FILE", help="An event catalogue CSV (default: data/events.csv)."),
-]
-ExportFormatOpt = Annotated[ExportFormat, typer.Option("--format", help=FORMAT_HELP)]
-OutputOpt = Annotated[Path | None, typer.Option(metavar="FILE", help="Write to this file instead.")]
-
-
-class Returns(StrEnum):
-    simple = "simple"
-    log = "log"
-
-
-class ModelName(StrEnum):
-    constant_mean = "constant-mean"
-    market_adjusted = "market-adjusted"
-    market = "market"
-    multi_index = "multi-index"
-    dimson = "dimson"
-
-
-class Tests(StrEnum):
-    headline = "headline"
-    all = "all"
-
-
-class OtherEvents(StrEnum):
-    mask = "mask"
-    keep = "keep"
 
 
 def _emit(text: str, output: Path | None) -> None:
@@ -285,180 +201,6 @@ def events(
             ),
             output,
         )
-
-
-# ------------------------------------------------------------------------------------------
-@data_app.command("import")
-def data_import(
-    paths: Annotated[
-        list[Path] | None,
-        typer.Argument(metavar="PATH", help="CSV files or folders of CSV files."),
-    ] = None,
-    sample: Annotated[
-        bool,
-        typer.Option(
-            "--sample", help="Import the embedded sample of the Hong Kong 2023 case instead."
-        ),
-    ] = False,
-) -> None:
-    """Import Yahoo-style CSV files (the ticker is the file name) into the store.
-
-    Example: eventstudy data import ../shared/data/market   (or: eventstudy data import
-    --sample, the prices shipped with the package).
-    """
-    from research import quality
-    from research.errors import EventStudyError, MalformedFileError
-    from research.prices import read_price_csv
-    from research.store import PriceStore
-
-    if sample or not paths:
-        if paths or not sample:
-            raise EventStudyError("Give CSV files or folders to import, or --sample (not both).")
-        from research.sample import SampleStore, manifest
-
-        store, embedded = PriceStore(), SampleStore()
-        first, last = manifest()["span"]
-        for ticker in embedded.tickers():
-            item = embedded.parsed(ticker)
-            item.notes.extend(quality.import_notes(item.frame, ticker))
-            info = store.save(item, source=f"embedded sample {first}..{last}")
-            typer.echo(f"{info.ticker:<10} {info.rows:>6} rows {info.first}..{info.last}")
-        typer.echo(f"imported the embedded sample into {store.root}", err=True)
-        return
-    files: list[Path] = []
-    for p in paths:
-        if p.is_dir():
-            files += sorted(f for f in p.iterdir() if f.suffix.lower() == ".csv")
-        elif p.exists():
-            files.append(p)
-        else:
-            raise MalformedFileError(f"{p} does not exist.")
-    if not files:
-        raise EventStudyError(f"No CSV files in {', '.join(map(str, paths))}.")
-    from research.progress import steps
-
-    # every file validated before anything is written
-    parsed = [read_price_csv(f) for f in steps(files, "reading")]
-    for item in parsed:
-        item.notes.extend(quality.import_notes(item.frame, item.ticker))
-    store = PriceStore()
-    from research.report import bullets
-
-    for f, item in zip(files, parsed, strict=True):
-        info = store.save(item, source=str(f.resolve()))
-        line = f"{info.ticker:<10} {info.rows:>6} rows {info.first}..{info.last}"
-        typer.echo(bullets(line, list(info.notes)) if info.notes else line)
-    typer.echo(f"imported {len(parsed)} file(s) into {store.root}", err=True)
-
-
-@data_app.command("fetch")
-def data_fetch(
-    tickers: Annotated[
-        list[str] | None, typer.Argument(metavar="TICKER", help="Yahoo tickers.")
-    ] = None,
-    group: Annotated[
-        list[str] | None,
-        typer.Option("--group", help="Every ticker of a group of data/universe.csv (repeatable)."),
-    ] = None,
-    everything: Annotated[
-        bool, typer.Option("--all", help="Every ticker of data/universe.csv.")
-    ] = False,
-    start: Annotated[
-        str, typer.Option(help="First date, YYYY-MM-DD (default: the case study's span).")
-    ] = "2021-06-01",
-    end: Annotated[
-        str, typer.Option(help="End date, YYYY-MM-DD (exclusive, as in yfinance).")
-    ] = "2024-01-01",
-    retries: Annotated[int, typer.Option(help="Attempts per ticker.")] = 3,
-) -> None:
-    """Download daily prices with yfinance (adjusted), with a progress bar.
-
-    Example: eventstudy data fetch --all   (the universe over the case study's span), or
-    eventstudy data fetch 0016.HK ^HSI --start 2022-01-01 --end 2024-01-01.
-    """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from research import yahoo
-    from research.errors import DownloadError, EventStudyError
-    from research.events import parse_timestamp
-    from research.progress import shown as progress_shown
-    from research.store import PriceStore
-    from research.universe import group_tickers, load_universe
-
-    chosen = list(tickers or [])
-    if everything:
-        chosen += list(load_universe().index)
-    for g in group or []:
-        chosen += group_tickers(g)
-    tickers = list(dict.fromkeys(chosen))
-    if not tickers:
-        raise EventStudyError("Give tickers to fetch, --group NAME or --all.")
-
-    parse_timestamp(start, "UTC")
-    parse_timestamp(end, "UTC")
-    store = PriceStore()
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        transient=False,
-        disable=not progress_shown(),
-    ) as progress:
-        task = progress.add_task("downloading", total=len(tickers))
-
-        def tick(ticker: str, status: str) -> None:
-            progress.update(task, advance=1, description=f"{ticker} {status}")
-
-        done, failed = yahoo.fetch(list(tickers), start, end, retries, on_progress=tick)
-    for ticker, parsed in done.items():
-        info = store.merge_save(parsed, source=f"yfinance {start}..{end} (end exclusive)")
-        typer.echo(f"{ticker:<10} {info.rows:>6} rows {info.first}..{info.last}")
-    for ticker, message in failed.items():
-        typer.echo(f"{ticker}: {message}", err=True)
-    if failed:
-        raise DownloadError(
-            f"{len(failed)} of {len(tickers)} download(s) failed; "
-            "what was stored before is unchanged."
-        )
-
-
-@data_app.command("list")
-def data_list(
-    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
-) -> None:
-    """List the stored tickers with their name, group, dates, rows and adjustment.
-
-    Example: eventstudy data list --format csv
-    """
-    import pandas as pd
-
-    from research.store import PriceStore
-
-    store = PriceStore()
-    rows = [store.info(t) for t in store.tickers()]
-    if not rows:
-        typer.echo(f"The store {store.root} is empty; run `eventstudy data import PATH`.", err=True)
-        return
-    frame = pd.DataFrame([r.as_dict() for r in rows])[
-        ["ticker", "first", "last", "rows", "adjusted", "retrieved_at", "source"]
-    ]
-    from research.universe import load_universe
-
-    universe = load_universe()
-    frame.insert(1, "name", frame["ticker"].map(universe["name"]).fillna(""))
-    frame.insert(2, "group", frame["ticker"].map(universe["group"]).fillna(""))
-    if fmt is Format.json:
-        typer.echo(frame.to_json(orient="records", indent=1))
-    elif fmt is Format.csv:
-        from research.export import to_csv
-
-        typer.echo(to_csv(frame), nl=False)
-    else:
-        from research.report import table
-
-        shown = frame.drop(columns=["source", "retrieved_at"])  # in csv and json
-        typer.echo(table(shown, f"Stored prices in {store.root}"))
 
 
 # ------------------------------------------------------------------------------------------

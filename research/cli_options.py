@@ -1,0 +1,113 @@
+"""The options and choices the ``eventstudy`` commands share, declared once (typer
+``Annotated`` aliases and enums); part of :mod:`research.cli`."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+class Format(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+class ExportFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    markdown = "markdown"
+    latex = "latex"
+    html = "html"
+    xlsx = "xlsx"
+    parquet = "parquet"
+
+
+FORMAT_HELP = (
+    "table (the terminal), csv and parquet (one table: --level), json, markdown, latex, "
+    "html, xlsx (every table; xlsx and parquet need --output and the export extra)."
+)
+
+
+# Options several commands share, declared once.
+DATE_HELP = (
+    "Ad-hoc event: YYYY-MM-DD, YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM+08:00, then optionally "
+    "the zone where it happened, e.g. '2023-02-03 America/New_York'. A time without an offset "
+    "is the exchange's; a date alone is taken as 09:00 where it happened."
+)
+EventOpt = Annotated[
+    list[str] | None,
+    typer.Option("--event", metavar="ID", help="Catalogue event id (repeatable)."),
+]
+DateOpt = Annotated[list[str] | None, typer.Option("--date", metavar="DATE", help=DATE_HELP)]
+TickersOpt = Annotated[
+    list[str] | None,
+    typer.Option("--tickers", metavar="T1,T2", help="Tickers, comma-separated."),
+]
+BenchmarkOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--benchmark",
+        metavar="TICKER",
+        help="Benchmark ticker, repeatable for multi-index (default: the market's index, "
+        "^HSI for HKEX, ^GSPC for NYSE).",
+    ),
+]
+WindowOpt = Annotated[
+    str,
+    typer.Option(
+        metavar="A,B",
+        help="Event window: two relative days (-1,1) or two dates (2023-06-19,2023-06-21).",
+    ),
+]
+EstimationOpt = Annotated[
+    str,
+    typer.Option(
+        metavar="A,B",
+        help="Estimation window: two relative days (-250,-11) or two dates "
+        "(2022-06-01,2023-05-31); it must end before the event window.",
+    ),
+]
+MarketOpt = Annotated[
+    str | None,
+    typer.Option(help="Exchange whose sessions the study uses (default: the tickers' own)."),
+]
+MixedOpt = Annotated[
+    bool,
+    typer.Option(
+        "--mixed-markets", help="Align securities of other exchanges on --market's sessions."
+    ),
+]
+CatalogueOpt = Annotated[
+    Path | None,
+    typer.Option(metavar="FILE", help="An event catalogue CSV (default: data/events.csv)."),
+]
+ExportFormatOpt = Annotated[ExportFormat, typer.Option("--format", help=FORMAT_HELP)]
+OutputOpt = Annotated[Path | None, typer.Option(metavar="FILE", help="Write to this file instead.")]
+
+
+class Returns(StrEnum):
+    simple = "simple"
+    log = "log"
+
+
+class ModelName(StrEnum):
+    constant_mean = "constant-mean"
+    market_adjusted = "market-adjusted"
+    market = "market"
+    multi_index = "multi-index"
+    dimson = "dimson"
+
+
+class Tests(StrEnum):
+    headline = "headline"
+    all = "all"
+
+
+class OtherEvents(StrEnum):
+    mask = "mask"
+    keep = "keep"
