@@ -90,7 +90,7 @@ from research.numerics import (
     ratio_or_zero,
     safe_divide,
 )
-from research.ranks import average_ranks, rank_sum_variance
+from research.ranks import average_ranks, rank_sum_variance, signed_rank_z
 
 TEST_NAMES = (
     "crude_dependence",
@@ -235,9 +235,8 @@ def wilcoxon_signed_rank(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             w_p[j] = stats.wilcoxon(x[finite[:, j], j], zero_method="wilcox").pvalue
             continue
         _, counts = np.unique(absx[np.isfinite(absx[:, j]), j], return_counts=True)
-        nj = float(n[j])
-        var = nj * (nj + 1) * (2 * nj + 1) / 24 - (counts**3 - counts).sum() / 48
-        w_p[j] = 2 * special.ndtr(-abs(w_plus[j] - nj * (nj + 1) / 4) / np.sqrt(var))
+        z = signed_rank_z(w_plus[j], n[j], (counts**3 - counts).sum())
+        w_p[j] = 2 * special.ndtr(-z)
     return w_stat, w_p
 
 

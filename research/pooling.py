@@ -33,7 +33,7 @@ from research.inference import (
     skewness_corrected_from_moments,
 )
 from research.numerics import p_value_t, p_value_z, ratio_or_zero, safe_divide
-from research.ranks import average_ranks, rank_sum_variance, rank_u, tie_runs
+from research.ranks import average_ranks, rank_sum_variance, rank_u, signed_rank_z, tie_runs
 
 __all__ = ["pooled_battery", "signed_rank_null"]
 
@@ -149,9 +149,7 @@ def _wilcoxon(values, starts, sizes, pmf):
     stat = np.where(n_nonzero > 0, w_plus, np.nan)
     p = np.full((n_seg, n_cols), np.nan)
     n = n_nonzero
-    with np.errstate(invalid="ignore", divide="ignore"):
-        var = n * (n + 1) * (2 * n + 1) / 24 - ties / 48
-        z = np.abs(w_plus - n * (n + 1) / 4) / np.sqrt(var)
+    z = signed_rank_z(w_plus, n, ties)
     large = (n > 0) & (n_all > 50)
     p[large] = p_value_z(z[large])
     has_zero = n_all > n_nonzero

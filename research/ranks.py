@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["average_ranks", "rank_sum_variance", "rank_u", "tie_runs"]
+__all__ = ["average_ranks", "rank_sum_variance", "rank_u", "signed_rank_z", "tie_runs"]
 
 
 def rank_sum_variance(m, days) -> np.ndarray:
@@ -114,3 +114,14 @@ def rank_u(ar_all: np.ndarray) -> np.ndarray:
     """Corrado's ``U_it = K_it/(M_i+1) - 1/2`` over each row of the combined window."""
     m = np.isfinite(ar_all).sum(axis=1, keepdims=True)
     return average_ranks(ar_all) / (m + 1) - 0.5
+
+
+def signed_rank_z(w_plus, n, tie_term) -> np.ndarray:
+    r"""The normal approximation of Wilcoxon's signed-rank ``W+`` (as scipy's, without a
+    continuity correction): :math:`|W^+ - n(n+1)/4| / \sigma`, tie-corrected
+    :math:`\sigma^2 = n(n+1)(2n+1)/24 - \sum(t^3-t)/48` over the ``n`` non-zero values
+    (``tie_term`` is :math:`\sum(t^3-t)` over runs of equal ``|x|``)."""
+    n = np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var = n * (n + 1) * (2 * n + 1) / 24 - np.asarray(tie_term, dtype=float) / 48
+        return np.abs(np.asarray(w_plus, dtype=float) - n * (n + 1) / 4) / np.sqrt(var)
