@@ -1,3 +1,5 @@
+"""``python -m research``: the ``eventstudy`` command."""
+
 from research.cli import main
 
 main()

@@ -88,7 +88,8 @@ def resolve_market(
 
 def _market_index(market: str) -> str:
     """The default benchmark of an exchange: its reference index (^HSI for HKEX, ^GSPC for
-    NYSE and NASDAQ, ...)."""
+    NYSE and NASDAQ, ...).
+    """
     from research.markets import get_market
 
     return get_market(market).reference
@@ -227,7 +228,8 @@ def flags_in_span(
     window: tuple[int, int],
 ) -> pd.DataFrame | None:
     """Quality flags that touch a study's span: from the first estimation day of its
-    earliest firm-event to the last event day of its latest, on the session ``grid``."""
+    earliest firm-event to the last event day of its latest, on the session ``grid``.
+    """
     if flags is None or flags.empty:
         return flags
     pos0 = grid.get_indexer(day0s)
@@ -252,6 +254,7 @@ class RegressionReport:
     notes: list[str] = field(default_factory=list)  # market chosen, event-window flags kept
 
     def summary(self) -> str:
+        """The report as text tables (what ``eventstudy regress`` prints)."""
         from research.report import table
 
         parts = [
@@ -292,6 +295,7 @@ class RegressionReport:
         return out
 
     def to_dict(self) -> dict:
+        """Everything as plain data (the JSON output)."""
         from research.export import json_records
 
         return {

@@ -37,7 +37,8 @@ from research.cli_options import (
 
 def _plain_metavars() -> None:
     """Show plain metavars in help: none on flags (this typer shows ``<bool>`` on every
-    flag, ``--help`` included) and words instead of Python types (``<list[str]>``)."""
+    flag, ``--help`` included) and words instead of Python types (``<list[str]>``).
+    """
     try:
         from typer import core
 
@@ -568,7 +569,8 @@ def _study_requests(
     event, date, tickers, group, benchmark, model, window, estimation, market, catalogue, **extra
 ) -> list:
     """The studies a command asks for: the headline study when it names no event and no
-    security, else one study from its options."""
+    security, else one study from its options.
+    """
     from dataclasses import replace
 
     from research.hk2023 import headline_requests

@@ -1,5 +1,6 @@
 """The options and choices the ``eventstudy`` commands share, declared once (typer
-``Annotated`` aliases and enums); part of :mod:`research.cli`."""
+``Annotated`` aliases and enums); part of :mod:`research.cli`.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +12,16 @@ import typer
 
 
 class Format(StrEnum):
+    """Output formats of ``data list``."""
+
     table = "table"
     csv = "csv"
     json = "json"
 
 
 class ExportFormat(StrEnum):
+    """Output formats of the commands that write results."""
+
     table = "table"
     csv = "csv"
     json = "json"
@@ -91,11 +96,15 @@ OutputOpt = Annotated[Path | None, typer.Option(metavar="FILE", help="Write to t
 
 
 class Returns(StrEnum):
+    """What the returns are: simple or log."""
+
     simple = "simple"
     log = "log"
 
 
 class ModelName(StrEnum):
+    """The normal-return models (:mod:`research.models`)."""
+
     constant_mean = "constant-mean"
     market_adjusted = "market-adjusted"
     market = "market"
@@ -104,10 +113,14 @@ class ModelName(StrEnum):
 
 
 class Tests(StrEnum):
+    """Which tests the table shows: the study's headline tests or all."""
+
     headline = "headline"
     all = "all"
 
 
 class OtherEvents(StrEnum):
+    """Other firm-events' windows in an estimation window: masked or kept."""
+
     mask = "mask"
     keep = "keep"

@@ -40,6 +40,7 @@ class EstimationSums:
 
     @classmethod
     def zeros(cls, n_cells: int, t: int, length: int) -> EstimationSums:
+        """Empty sums for ``n_cells`` cells, ``t`` estimation and ``length`` event days."""
         z1 = np.zeros(n_cells)
         return cls(
             n=z1.copy(),
@@ -64,7 +65,8 @@ class EstimationSums:
     ) -> None:
         """Add a chunk: ``cells`` (k,) non-decreasing cell codes, ``resid`` (k, T)
         estimation residuals, ``u`` (k, T + L) Corrado U, ``kept`` (k,) bool,
-        ``est_ranks`` (k, T) the ranks of each row's residuals among its estimation days."""
+        ``est_ranks`` (k, T) the ranks of each row's residuals among its estimation days.
+        """
         if not kept.any():
             return
         if not kept.all():
@@ -98,7 +100,8 @@ class EstimationSums:
 
     def combine(self, starts: np.ndarray) -> EstimationSums:
         """Sums over consecutive runs of cells beginning at ``starts`` (e.g. all groups
-        of one event)."""
+        of one event).
+        """
         return EstimationSums(
             **{
                 name: np.add.reduceat(getattr(self, name), starts, axis=0)
@@ -212,6 +215,7 @@ class CohortLayout:
         cell_codes: np.ndarray,
         keep: np.ndarray,
     ) -> CohortLayout:
+        """Lay out the kept firm-events by event, then group (codes from ``pd.factorize``)."""
         kept = np.flatnonzero(keep)
         ev, cell = event_codes[kept], cell_codes[kept]
         _, first, inverse = np.unique(cell, return_index=True, return_inverse=True)

@@ -1,12 +1,12 @@
-"""Rolling correlations and betas between return series on one session grid.
+r"""Rolling correlations and betas between return series on one session grid.
 
 For a window of ``n`` sessions ending at ``t``:
 
 .. math::
 
-   \\rho_t = \\frac{\\sum (y-\\bar y)(x-\\bar x)}
-                  {\\sqrt{\\sum (y-\\bar y)^2 \\sum (x-\\bar x)^2}},
-   \\qquad \\beta_t = \\frac{\\sum (y-\\bar y)(x-\\bar x)}{\\sum (x-\\bar x)^2}
+   \rho_t = \frac{\sum (y-\bar y)(x-\bar x)}
+                  {\sqrt{\sum (y-\bar y)^2 \sum (x-\bar x)^2}},
+   \qquad \beta_t = \frac{\sum (y-\bar y)(x-\bar x)}{\sum (x-\bar x)^2}
 
 over the sessions in the window on which both series have a return; a window
 with fewer than ``min_periods`` such sessions gives NaN.  Series from markets
@@ -48,12 +48,12 @@ def rolling_correlation_beta(
 
 
 def fisher_z_change(pre_y, pre_x, post_y, post_x) -> dict[str, float]:
-    """Difference of two correlations (post - pre) by Fisher's z transformation.
+    r"""Difference of two correlations (post - pre) by Fisher's z transformation.
 
     Notes
     -----
-    :math:`z = (\\operatorname{atanh} r_{post} - \\operatorname{atanh} r_{pre}) /
-    \\sqrt{1/(n_{post}-3) + 1/(n_{pre}-3)}`, N(0,1) for independent samples of
+    :math:`z = (\operatorname{atanh} r_{post} - \operatorname{atanh} r_{pre}) /
+    \sqrt{1/(n_{post}-3) + 1/(n_{pre}-3)}`, N(0,1) for independent samples of
     bivariate-normal pairs (Fisher 1921); daily returns are fat-tailed, hence the
     placebo p-value alongside.
     """
@@ -121,6 +121,7 @@ class CorrelationChangeResults:
     rolling_beta: pd.Series
 
     def to_frame(self) -> pd.DataFrame:
+        """One row: the correlation and beta before and after, their changes and p-values."""
         return pd.DataFrame(
             [
                 {
@@ -140,11 +141,13 @@ class CorrelationChangeResults:
         return frame.rename_axis("date").reset_index()
 
     def to_dict(self) -> dict:
+        """Everything as plain data (the JSON output)."""
         from research.export import json_records
 
         return {**json_records(self.to_frame())[0], "rolling": json_records(self.rolling_frame())}
 
     def summary(self) -> str:
+        """The result as text tables."""
         from research.report import table
 
         f = self.to_frame()
@@ -197,7 +200,7 @@ def correlation_change(
     n_placebo: int = 500,
     seed: int = DEFAULT_SEED,
 ) -> CorrelationChangeResults:
-    """Did the correlation (and beta) of ``a`` with ``b`` change at ``day0``?
+    """Test whether the correlation (and beta) of ``a`` with ``b`` changed at ``day0``.
 
     Pre-event sessions ``[-window, -1]``, post-event ``[0, window-1]``; placebo p-values
     compare the Fisher z and the beta change with the same statistics at ``n_placebo``
@@ -262,14 +265,17 @@ class CrossMarketResults:
     table: pd.DataFrame
 
     def to_frame(self) -> pd.DataFrame:
+        """One row per market."""
         return self.table.copy()
 
     def to_dict(self) -> dict:
+        """Everything as plain data (the JSON output)."""
         from research.export import json_records
 
         return {"event": self.event, "markets": json_records(self.table)}
 
     def summary(self) -> str:
+        """The result as a text table."""
         from research.report import table
 
         return table(

@@ -108,7 +108,8 @@ class _Gathered:
     """The study's arrays, and sliding-window views that gather every firm-event's
     combined window: ``r_win[security, start]`` is the row of returns from session
     ``start - pad``; ``excl_win`` the same for exclusions, ``m_win`` for the first
-    benchmark."""
+    benchmark.
+    """
 
     values: np.ndarray
     excluded: np.ndarray | None
@@ -128,7 +129,8 @@ def masks_other_events(inputs: EngineInputs, cols: np.ndarray) -> bool:
 
 def takes_closed_form(inputs: EngineInputs, cols: np.ndarray) -> bool:
     """Whether the estimation runs in closed form (:func:`fast_fit`): the market and
-    constant-mean models without row-specific masks."""
+    constant-mean models without row-specific masks.
+    """
     return not masks_other_events(inputs, cols) and inputs.model.name in (
         "market",
         "constant-mean",
@@ -296,7 +298,8 @@ def _fit_rows(inputs, data: _Gathered, rows, pos0, cols, acc, cells) -> Estimate
 
 def _dense_design(inputs, data: _Gathered, rows, pos0, c, r):
     """Regressors, offset, usable days and benchmark returns over the combined windows
-    of a chunk (the general path)."""
+    of a chunk (the general path).
+    """
     n_sessions = data.values.shape[0]
     pos = pos0[rows, None] + inputs.relative_days[None, :]
     inside = (pos >= 0) & (pos < n_sessions)
@@ -321,7 +324,8 @@ def residuals(
     """(K, T) estimation-window residuals from the fitted coefficients (NaN on days that
     did not enter the fit and for firm-events that could not be fitted): no
     re-estimation, the estimation windows are gathered again and the fitted values
-    subtracted (:func:`research.models.residuals`)."""
+    subtracted (:func:`research.models.residuals`).
+    """
     e0, e1 = inputs.estimation
     t = e1 - e0 + 1
     data = _gather(inputs, pos0, cols)
@@ -419,7 +423,8 @@ def benchmark_at_shifts(
     shifts: tuple[int, ...], posc: np.ndarray, inside, b: np.ndarray | None
 ) -> np.ndarray:
     """(rows, T, q, S) benchmark returns ``b`` at sessions ``posc`` shifted by each of
-    ``shifts`` (NaN outside the data or where not ``inside``)."""
+    ``shifts`` (NaN outside the data or where not ``inside``).
+    """
     k, t = posc.shape
     if b is None:
         return np.zeros((k, t, 0, len(shifts)))
@@ -499,7 +504,8 @@ def other_event_days(
 
 def car_arrays(inputs: EngineInputs, fit, x_evt, ar, normal, r_evt, u_evt) -> dict[str, np.ndarray]:
     """Per firm-event and CAR window: ``car``, its ``sd`` and ``t``, ``bhar``, ``length``
-    and, with Corrado's U on the event days, ``u`` (:func:`window_u`)."""
+    and, with Corrado's U on the event days, ``u`` (:func:`window_u`).
+    """
     kind = inputs.return_kind
     days = inputs.event_days
     out: dict[str, list[np.ndarray]] = {k: [] for k in ("car", "sd", "t", "bhar", "length")}
@@ -533,7 +539,8 @@ def car_arrays(inputs: EngineInputs, fit, x_evt, ar, normal, r_evt, u_evt) -> di
 
 def window_u(u_evt: np.ndarray, days: np.ndarray, car_windows) -> np.ndarray:
     """Corrado's U summed over each CAR window (K, W); NaN where a window misses a day (as
-    the CAR is)."""
+    the CAR is).
+    """
     out = []
     for a, b in car_windows:
         part = u_evt[:, (days >= a) & (days <= b)]
@@ -543,7 +550,8 @@ def window_u(u_evt: np.ndarray, days: np.ndarray, car_windows) -> np.ndarray:
 
 def _windows(a: np.ndarray, pad: int, width: int, fill) -> np.ndarray:
     """Sliding windows of ``width`` along the last axis of ``a`` after ``pad`` ``fill``
-    values: ``out[i, s]`` is ``a[i, s - pad : s - pad + width]`` (a view of one copy)."""
+    values: ``out[i, s]`` is ``a[i, s - pad : s - pad + width]`` (a view of one copy).
+    """
     padded = np.full((a.shape[0], a.shape[1] + pad), fill, dtype=a.dtype)
     padded[:, pad:] = a
     return np.lib.stride_tricks.sliding_window_view(padded, width, axis=1)

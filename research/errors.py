@@ -41,9 +41,11 @@ class WindowError(EventStudyError):
 
 class ModelError(EventStudyError):
     """The normal-return model cannot be built as asked (unknown name, a benchmark it
-    needs is missing)."""
+    needs is missing).
+    """
 
 
 class OptionError(EventStudyError, ValueError):
     """An option has a value the package does not know (also a ``ValueError``, which is
-    what Python code passing a wrong argument expects)."""
+    what Python code passing a wrong argument expects).
+    """

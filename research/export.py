@@ -46,7 +46,8 @@ _LATEX = {
 
 def _cell(value: object) -> str:
     """A value as text for markdown, LaTeX and HTML: floats to 6 significant digits,
-    dates as YYYY-MM-DD, missing values empty."""
+    dates as YYYY-MM-DD, missing values empty.
+    """
     if value is None or (isinstance(value, float) and not np.isfinite(value)):
         return ""
     if value is pd.NaT:
@@ -60,7 +61,8 @@ def _cell(value: object) -> str:
 
 def defuse(value: object) -> object:
     """A text cell a spreadsheet would evaluate (``=cmd()``, ``+1``, ``@SUM``) as plain text:
-    prefixed with an apostrophe.  Numbers are left alone."""
+    prefixed with an apostrophe.  Numbers are left alone.
+    """
     if isinstance(value, str) and _FORMULA.match(value):
         return "'" + value
     return value
@@ -107,7 +109,8 @@ def latex_escape(text: str) -> str:
 
 def to_latex(tables: Mapping[str, pd.DataFrame]) -> str:
     """Every table as a ``tabular`` in a ``table`` float (booktabs rules), captioned with
-    its name; numbers right-aligned, text left-aligned."""
+    its name; numbers right-aligned, text left-aligned.
+    """
     parts = []
     for name, frame in tables.items():
         align = "".join("r" if pd.api.types.is_numeric_dtype(frame[c]) else "l" for c in frame)
@@ -144,7 +147,8 @@ def html_table(
 ) -> str:
     """One escaped HTML table: numbers right-aligned (class ``num``), ``percent`` columns
     as signed percentages, p-values below 0.05 of class ``sig`` when ``mark_significant``,
-    wrapped in a horizontally scrolling ``div`` when ``scroll``."""
+    wrapped in a horizontally scrolling ``div`` when ``scroll``.
+    """
 
     def cell(col, value):
         numeric = isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
@@ -199,7 +203,8 @@ def _need(module: str, fmt: str):
 
 def to_xlsx(tables: Mapping[str, pd.DataFrame]) -> bytes:
     """Every table on its own sheet (names cut to Excel's 31 characters), text cells that
-    look like formulas defused."""
+    look like formulas defused.
+    """
     _need("openpyxl", "xlsx")
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
@@ -260,7 +265,8 @@ def render(
 
 def write_output(data: str | bytes, output: Path) -> None:
     """Write ``data`` to ``output`` atomically (a temp file in the same folder, then a
-    rename), with the permissions a new file normally gets (0666 less the umask)."""
+    rename), with the permissions a new file normally gets (0666 less the umask).
+    """
     from research.store import atomic_write
 
     payload = data.encode("utf-8") if isinstance(data, str) else data
@@ -281,7 +287,8 @@ def write_output(data: str | bytes, output: Path) -> None:
 
 def json_records(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
     """A frame as JSON-ready records: dates as ``YYYY-MM-DD``, NaN and infinities as
-    ``None``, numpy scalars as Python ones (``[]`` for no frame)."""
+    ``None``, numpy scalars as Python ones (``[]`` for no frame).
+    """
     if frame is None or frame.empty:
         return []
     out = frame.copy()

@@ -43,7 +43,8 @@ def size_evidence() -> dict:
 
 def clustered_headline() -> tuple[str, ...]:
     """Tests whose clustered-date size stayed within the band recorded with the evidence
-    at day 0 and over every CAR window of every group simulated."""
+    at day 0 and over every CAR window of every group simulated.
+    """
     ev = size_evidence()
     return tuple(ev.get("headline", ()))
 
@@ -60,7 +61,8 @@ STAGGERED_HEADLINE = ("permutation",)
 def headline_tests(clustered: bool, staggered: bool = False) -> tuple[str, ...]:
     """The tests a study shows first: :data:`STAGGERED_HEADLINE` when a clustered cohort
     has several day-0 sessions, :func:`clustered_headline` when any cohort clusters in time,
-    else :data:`SCATTERED_HEADLINE`."""
+    else :data:`SCATTERED_HEADLINE`.
+    """
     if staggered:
         return STAGGERED_HEADLINE
     if clustered:
@@ -92,7 +94,8 @@ def headline_reason(clustered: bool, staggered: bool = False) -> str:
 def test_notes(clustered: bool) -> dict[str, str]:
     """For a clustered study: each test that is not a headline test, with the largest
     rejection rate of a true null at 5% it showed with clustered dates (and whether it
-    assumes independent firm-events)."""
+    assumes independent firm-events).
+    """
     if not clustered:
         return {}
     ev = size_evidence()

@@ -32,7 +32,8 @@ SEED = DEFAULT_SEED
 
 def headline_requests():
     """The headline study: property groups against the HSI, and the HSI itself, around
-    the Blinken visit and the loan-prime-rate cut (:class:`research.analysis.StudyRequest`)."""
+    the Blinken visit and the loan-prime-rate cut (:class:`research.analysis.StudyRequest`).
+    """
     from research.requests import StudyRequest
 
     return [
@@ -78,6 +79,7 @@ class FigureData:
         self.panel = build_inputs(secs, ["^HSI"], "HKEX", self.store)
 
     def portfolios(self) -> pd.DataFrame:
+        """Equal-weighted daily returns of each property group (sessions x groups)."""
         from research.regression import group_portfolio
 
         cols = {
@@ -88,6 +90,7 @@ class FigureData:
 
 
 def fig_price_paths(data: FigureData):
+    """The HSI and the property groups rebased to 100, May-July 2023, events marked."""
     from research.plotting import plot_price_paths
 
     start, end = PRICE_PATH_SPAN
@@ -108,6 +111,7 @@ def fig_price_paths(data: FigureData):
 
 
 def fig_caar(data: FigureData):
+    """CAAR paths with their bands around the visit and the rate cut."""
     from research.analysis import run_study
     from research.plotting import caar_paths, new_figure, plot_caar_paths
 
@@ -152,6 +156,7 @@ def fig_caar(data: FigureData):
 
 
 def fig_day0(data: FigureData):
+    """Every property stock's abnormal return on the rate-cut day."""
     from research.analysis import run_study
     from research.plotting import plot_security_ars
 
@@ -172,6 +177,7 @@ def fig_day0(data: FigureData):
 
 
 def fig_placebo(data: FigureData):
+    """The mainland developers' day-0 abnormal return against placebo dates."""
     from research.placebo import placebo_test
     from research.plotting import plot_placebo
 
@@ -194,6 +200,7 @@ def fig_placebo(data: FigureData):
 
 
 def fig_coefficients(data: FigureData):
+    """The rate-cut dummy across benchmarks, estimation windows and standard errors."""
     from research.analysis import run_regressions
     from research.plotting import OKABE_ITO, plot_coefficients
     from research.requests import RegressionRequest
@@ -234,6 +241,7 @@ def fig_coefficients(data: FigureData):
 
 
 def fig_rolling(data: FigureData):
+    """Rolling correlation and beta of the property groups with the HSI."""
     from research.correlation import rolling_correlation_beta
     from research.plotting import plot_rolling
 
@@ -255,6 +263,7 @@ def fig_rolling(data: FigureData):
 
 
 def fig_size_power(data: FigureData):
+    """Size and power of every test at day 0 on HK stocks at random dates."""
     from research.inputs import build_inputs
     from research.plotting import plot_size_power
     from research.simulation import size_power

@@ -148,7 +148,8 @@ def single_t(ar: np.ndarray, sd: np.ndarray) -> np.ndarray:
 
 def single_p(t: np.ndarray, df: np.ndarray) -> np.ndarray:
     """Two-sided p-value of ``t_single`` (K, ...) on each row's ``df`` (K,) degrees of
-    freedom."""
+    freedom.
+    """
     df = np.asarray(df, dtype=float)
     return p_value_t(t, np.broadcast_to(df.reshape(-1, *([1] * (t.ndim - 1))), t.shape))
 
@@ -201,7 +202,8 @@ def correlation_adjustment(r_bar, n, cross_sectional: bool = True) -> np.ndarray
     r"""Kolari & Pynnönen's (2010) factor :math:`\sqrt{(1-\bar r)/(1+(N-1)\bar r)}` for a
     statistic whose variance is estimated cross-sectionally (BMP), or
     :math:`1/\sqrt{1+(N-1)\bar r}` for one whose variance is known under independence
-    (``cross_sectional=False``: Patell, ranks)."""
+    (``cross_sectional=False``: Patell, ranks).
+    """
     r_bar, n = np.asarray(r_bar, dtype=float), np.asarray(n, dtype=float)
     # a mean correlation below -1/(N-1) is impossible for N series measured on the same
     # days; pairwise-complete correlations over different days can produce one, and the
@@ -213,12 +215,12 @@ def correlation_adjustment(r_bar, n, cross_sectional: bool = True) -> np.ndarray
 
 
 def wilcoxon_signed_rank(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``W+`` and its two-sided p-value for each column of ``x`` (zeros and NaN dropped).
+    r"""``W+`` and its two-sided p-value for each column of ``x`` (zeros and NaN dropped).
 
     Columns with at most 50 values get scipy's own p-value (exact, or a permutation
     test when there are ties or zeros); larger columns, where scipy uses the normal
     approximation, get the same formula vectorised: tie-corrected
-    :math:`\\sigma^2 = n(n+1)(2n+1)/24 - \\sum(t^3-t)/48`, no continuity correction.
+    :math:`\sigma^2 = n(n+1)(2n+1)/24 - \sum(t^3-t)/48`, no continuity correction.
     """
     n_cols = x.shape[1]
     w_p = np.full(n_cols, np.nan)
@@ -242,7 +244,8 @@ def wilcoxon_signed_rank(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def cross_sectional(values: np.ndarray) -> dict[str, np.ndarray]:
     """Cross-sectional mean, s.d. (ddof 1) and t of the mean of ``values`` (N, J) for each
-    column."""
+    column.
+    """
     n = np.isfinite(values).sum(axis=0)
     mean = nanmean_columns(values)
     dev = np.where(np.isfinite(values), values - mean, 0.0)
@@ -271,7 +274,8 @@ def skewness_corrected_t(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def skewness_corrected_from_moments(n, mean, s, cubes) -> tuple[np.ndarray, np.ndarray]:
     """:func:`skewness_corrected_t` from the count, mean, s.d. (ddof 1) and the sum of cubed
-    deviations (the pooled engine has them per cohort)."""
+    deviations (the pooled engine has them per cohort).
+    """
     with np.errstate(invalid="ignore", divide="ignore"):
         gamma = n * cubes / ((n - 1) * (n - 2) * s**3)
         ratio = ratio_or_zero(mean, s)
@@ -342,7 +346,8 @@ def grank(sar_est: np.ndarray, scar: np.ndarray) -> dict[str, np.ndarray]:
 
 def block_sums(values: np.ndarray, length: int) -> np.ndarray:
     """Sums of each row over every run of ``length`` consecutive columns (missing values
-    count as zero; NaN where a run has none)."""
+    count as zero; NaN where a run has none).
+    """
     finite = np.isfinite(values)
     c = np.zeros((values.shape[0], values.shape[1] + 1))
     c[:, 1:] = np.cumsum(np.where(finite, values, 0.0), axis=1)
@@ -356,7 +361,8 @@ def block_sums(values: np.ndarray, length: int) -> np.ndarray:
 def permutation_p(observed: np.ndarray, null: np.ndarray) -> np.ndarray:
     r"""Two-sided permutation p-value of each ``observed`` (J,) against the finite values of
     the matching row of ``null`` (J, M): :math:`\min(1, 2\min(P_\ge, P_\le))`,
-    :math:`P_\ge = (1 + \#\{null \ge obs\})/(M + 1)`."""
+    :math:`P_\ge = (1 + \#\{null \ge obs\})/(M + 1)`.
+    """
     finite = np.isfinite(null)
     m = finite.sum(axis=1)
     obs = observed[:, None]
@@ -368,7 +374,8 @@ def permutation_p(observed: np.ndarray, null: np.ndarray) -> np.ndarray:
 
 def permutation_null(est: np.ndarray, length: int) -> np.ndarray:
     """The calendar-time null of :func:`permutation`: the cross-sectional mean of each
-    firm-event's residual sum over every run of ``length`` estimation days."""
+    firm-event's residual sum over every run of ``length`` estimation days.
+    """
     return nanmean_columns(block_sums(est, length))
 
 

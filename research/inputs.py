@@ -46,6 +46,7 @@ class StudyInputs:
 
     @property
     def trading_days(self) -> pd.DatetimeIndex:
+        """The session grid as a DatetimeIndex."""
         return pd.DatetimeIndex(self.sessions.index)
 
 

@@ -156,7 +156,8 @@ def market_sessions(
 @cache
 def _calendar_sessions(market: Market, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
     """The exchange calendar's sessions with the known closures, early closes and late
-    opens applied (built once per process and span: a calendar costs about 0.1 s)."""
+    opens applied (built once per process and span: a calendar costs about 0.1 s).
+    """
     import exchange_calendars as xcals
 
     cal = xcals.get_calendar(market.calendar)

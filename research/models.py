@@ -1,4 +1,4 @@
-"""Return models for the normal (expected) return, estimated for many series at once.
+r"""Return models for the normal (expected) return, estimated for many series at once.
 
 Every model writes the normal return of firm-event ``i`` on day ``t`` as
 
@@ -11,11 +11,11 @@ and ``b_i`` estimated by OLS on the estimation window.  The abnormal return is
 =====================  ============================================  =========================
 model                  normal return                                 reference
 =====================  ============================================  =========================
-``constant-mean``      :math:`\\mu_i`                                  Brown & Warner (1980)
+``constant-mean``      :math:`\mu_i`                                  Brown & Warner (1980)
 ``market-adjusted``    :math:`R_{mt}` (nothing estimated)            Brown & Warner (1980)
-``market``             :math:`\\alpha_i + \\beta_i R_{mt}`              MacKinlay (1997) eq. 7
-``multi-index``        :math:`\\alpha_i + \\sum_j \\beta_{ij} R_{jt}`     MacKinlay (1997), §4.3
-``dimson``             :math:`\\alpha_i + \\sum_{l=-k}^{k} \\beta_{il} R_{m,t+l}`  Dimson (1979)
+``market``             :math:`\alpha_i + \beta_i R_{mt}`              MacKinlay (1997) eq. 7
+``multi-index``        :math:`\alpha_i + \sum_j \beta_{ij} R_{jt}`     MacKinlay (1997), §4.3
+``dimson``             :math:`\alpha_i + \sum_{l=-k}^{k} \beta_{il} R_{m,t+l}`  Dimson (1979)
 =====================  ============================================  =========================
 
 The estimation is closed form on stacked arrays (``K`` firm-events x ``T``
@@ -26,12 +26,12 @@ compare with.
 Notes
 -----
 With ``m_i`` usable estimation days and ``p`` estimated coefficients,
-:math:`\\hat\\sigma_i^2 = \\sum_t \\hat e_{it}^2 / (m_i - p)`.  For the
+:math:`\hat\sigma_i^2 = \sum_t \hat e_{it}^2 / (m_i - p)`.  For the
 market-adjusted model (``p = 0``) the residuals are demeaned and divided by
 ``m_i - 1``.  The prediction-error variance of an event-day AR is
-:math:`\\hat\\sigma_i^2 (1 + x_{it}'(X_i'X_i)^{-1}x_{it})` and of a CAR over
-``L`` days with summed regressors ``s = \\sum_t x_{it}``,
-:math:`\\hat\\sigma_i^2 (L + s'(X_i'X_i)^{-1}s)` (Campbell, Lo & MacKinlay
+:math:`\hat\sigma_i^2 (1 + x_{it}'(X_i'X_i)^{-1}x_{it})` and of a CAR over
+``L`` days with summed regressors ``s = \sum_t x_{it}``,
+:math:`\hat\sigma_i^2 (L + s'(X_i'X_i)^{-1}s)` (Campbell, Lo & MacKinlay
 1997, eq. 4.4.9-4.4.14).
 """
 
@@ -71,6 +71,7 @@ class ReturnModel:
 
     @property
     def n_params(self) -> int:
+        """Number of estimated coefficients ``p``."""
         return int(self.intercept) + len(self.regressors)
 
     @property
@@ -81,6 +82,7 @@ class ReturnModel:
 
     @property
     def shifts(self) -> tuple[int, ...]:
+        """The benchmark shifts the model uses (0 always included), in order."""
         return tuple(sorted({s for _, s in self.regressors} | {0}))
 
 
@@ -162,7 +164,7 @@ class Fit:
 def fit_ols(
     y: np.ndarray, x: np.ndarray, offset: np.ndarray, usable: np.ndarray, demean: bool = False
 ) -> Fit:
-    """OLS of ``y - offset`` on ``x`` for every row at once.
+    r"""OLS of ``y - offset`` on ``x`` for every row at once.
 
     Parameters
     ----------
@@ -177,7 +179,7 @@ def fit_ols(
 
     Notes
     -----
-    :math:`\\hat b_i = (X_i'W_iX_i)^{-1}X_i'W_i(y_i - o_i)` with ``W_i`` the
+    :math:`\hat b_i = (X_i'W_iX_i)^{-1}X_i'W_i(y_i - o_i)` with ``W_i`` the
     0/1 diagonal of usable days; rows whose ``X'WX`` is singular (or with too
     few days) are marked not ``ok`` and get NaN.
     """

@@ -15,7 +15,8 @@ __all__ = ["nanmean_columns", "p_value_t", "p_value_z", "ratio_or_zero", "safe_d
 
 def p_value_t(t: np.ndarray, df: np.ndarray) -> np.ndarray:
     """Two-sided Student-t p-value, ``2 F(-|t|; df)`` (scipy.special.stdtr: same values as
-    ``stats.t.sf``, without the distribution-object overhead)."""
+    ``stats.t.sf``, without the distribution-object overhead).
+    """
     with np.errstate(invalid="ignore"):
         p = 2 * special.stdtr(np.maximum(df, 1), -np.abs(t))
     return np.where(np.isfinite(t) & (np.asarray(df) > 0), p, np.nan)

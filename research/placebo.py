@@ -1,4 +1,4 @@
-"""Randomisation (placebo) inference for one series' abnormal return or CAR.
+r"""Randomisation (placebo) inference for one series' abnormal return or CAR.
 
 The observed CAR over an event window is compared with the same statistic
 where nothing happened:
@@ -14,7 +14,7 @@ where nothing happened:
     out-of-sample prediction: the full procedure repeated where no event is.
 
 Empirical two-sided p-value (Phipson & Smyth 2010, never zero):
-:math:`p = (1 + \\#\\{|CAR^{placebo}| \\ge |CAR^{obs}|\\}) / (1 + n)`.
+:math:`p = (1 + \#\{|CAR^{placebo}| \ge |CAR^{obs}|\}) / (1 + n)`.
 It does not rely on normality.
 """
 
@@ -55,6 +55,7 @@ class PlaceboResults:
     seed: int
 
     def to_frame(self) -> pd.DataFrame:
+        """One row: observed CAR, placebo quantiles and p-values."""
         return pd.DataFrame(
             [
                 {
@@ -72,11 +73,13 @@ class PlaceboResults:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        """Everything as plain data (the JSON output)."""
         from research.export import json_records
 
         return json_records(self.to_frame())[0]
 
     def summary(self) -> str:
+        """The result as a text table."""
         from research.report import table
 
         return table(self.to_frame(), "Placebo (randomisation) inference", percent=("car",))

@@ -346,7 +346,8 @@ def plot_rolling(
     benchmark_label: str = "the benchmark",
 ):
     """Rolling correlation (top) and beta (bottom) of each series against a benchmark
-    (``benchmark_label`` in the axis labels), events marked."""
+    (``benchmark_label`` in the axis labels), events marked.
+    """
     import matplotlib.dates as mdates
 
     if axes is None:

@@ -47,7 +47,8 @@ def _segment_sum(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
 
 def _cross_sectional(values, starts, sizes, cubes: bool = False):
     """Cross-sectional mean, s.d. (two-pass) and t per segment and column (and, with
-    ``cubes``, the sum of cubed deviations, for the skewness)."""
+    ``cubes``, the sum of cubed deviations, for the skewness).
+    """
     finite = np.isfinite(values)
     n = _segment_sum(finite.astype(float), starts)
     filled = np.where(finite, values, 0.0)
@@ -78,7 +79,7 @@ def signed_rank_null(n_max: int = 50) -> np.ndarray:
 
 
 def _tie_term(sorted_rows: np.ndarray) -> np.ndarray:
-    """:math:`\\sum (t^3 - t)` over runs of equal values in each sorted row."""
+    r""":math:`\sum (t^3 - t)` over runs of equal values in each sorted row."""
     k, m = sorted_rows.shape
     out = np.zeros(k)
     if m < 2:
@@ -92,9 +93,9 @@ def _tie_term(sorted_rows: np.ndarray) -> np.ndarray:
 
 
 def _signed_rank_rows(x: np.ndarray):
-    """Per row of ``x``: ``W+`` (the rank sum of the positive values among the non-zero
+    r"""Per row of ``x``: ``W+`` (the rank sum of the positive values among the non-zero
     ``|x|``, ties averaged), the non-zero and the finite counts, and the tie term
-    :math:`\\sum(t^3-t)`.
+    :math:`\sum(t^3-t)`.
 
     As in :func:`research.ranks.average_ranks`, a sort replaces the argsort: the
     sign rides in the lowest mantissa bit of ``|x|``, so after sorting, ``W+`` is the sum
@@ -128,7 +129,8 @@ def _signed_rank_rows(x: np.ndarray):
 
 def _wilcoxon(values, starts, sizes, pmf):
     """``W+`` and its two-sided p-value per segment and column, as
-    :func:`research.inference.wilcoxon_signed_rank` (which follows scipy)."""
+    :func:`research.inference.wilcoxon_signed_rank` (which follows scipy).
+    """
     n_seg, n_cols = len(starts), values.shape[1]
     w_plus = np.zeros((n_seg, n_cols))
     n_nonzero = np.zeros((n_seg, n_cols))
@@ -173,7 +175,8 @@ def _wilcoxon(values, starts, sizes, pmf):
 def standardized_residuals(sar_sorted: np.ndarray, rank2: np.ndarray) -> np.ndarray:
     """Each row's standardized residuals in day order, from the row sorted and the doubled
     average ranks (0 where missing): a value of rank ``r`` sits at sorted position
-    ``ceil(r) - 1`` (tied values are equal, so any position of their run serves)."""
+    ``ceil(r) - 1`` (tied values are equal, so any position of their run serves).
+    """
     pos = np.maximum((rank2.astype(np.intp) + 1) // 2 - 1, 0)
     return np.where(rank2 > 0, np.take_along_axis(sar_sorted, pos, axis=1), np.nan)
 
@@ -225,7 +228,8 @@ def mean_correlations(
 def _bisect_left(ordered: np.ndarray, count: np.ndarray, x: np.ndarray) -> np.ndarray:
     """For each row ``i`` and query ``x[i, j]``: how many of the first ``count[i]`` values
     of the sorted row ``ordered[i]`` are below ``x[i, j]`` (a branch-free binary search on
-    all rows at once, in steps of halving powers of two clamped to the row's count)."""
+    all rows at once, in steps of halving powers of two clamped to the row's count).
+    """
     k, t = ordered.shape
     flat = ordered.ravel()
     index = np.int32 if k * t < 2**31 else np.int64
@@ -334,7 +338,8 @@ def _grank(sar_sorted, rank2, scar, starts, sizes, grank_a, n_present):
 
 def _permutation(mean, present, starts, sizes, est_resid_sum, n_firms, length):
     """Calendar-time permutation p-values per segment and column, as
-    :func:`research.inference.permutation_p` on :func:`research.inference.permutation_null`."""
+    :func:`research.inference.permutation_p` on :func:`research.inference.permutation_null`.
+    """
     n_seg, n_cols = mean.shape
     p = np.full((n_seg, n_cols), np.nan)
     bounds = np.full((2, n_seg, n_cols), np.nan)  # the null's 2.5% and 97.5% quantiles

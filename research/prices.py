@@ -255,7 +255,8 @@ def _numbers(values: pd.Series, column: str, dates: pd.DatetimeIndex, where: str
 def validate_prices(frame: pd.DataFrame, where: str) -> None:
     """Refuse, with one sentence naming ``where``, a price frame a study cannot use
     (repeated or unsorted dates, future dates, non-positive or infinite prices, negative
-    volume)."""
+    volume).
+    """
     index = frame.index
     duplicated = index.duplicated()
     if duplicated.any():

@@ -1,5 +1,6 @@
 """Progress on standard error for the slow commands: a bar when stderr is a terminal,
-nothing otherwise (pipes, files, CI) or under ``eventstudy --quiet``."""
+nothing otherwise (pipes, files, CI) or under ``eventstudy --quiet``.
+"""
 
 from __future__ import annotations
 

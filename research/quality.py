@@ -122,7 +122,8 @@ SPLIT_RATIOS = (1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 10.0, 20.0)
 
 def _classify_jump(i, signed, close, volume, stale, dates, rules, index=False):
     """(kind, start, end, days, action) of the large move on row ``i`` (see the module
-    docstring)."""
+    docstring).
+    """
     r = signed[i - 1]
     size = f"log return {r:+.2f}"
     if stale[i - 1]:

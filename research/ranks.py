@@ -15,7 +15,8 @@ __all__ = ["average_ranks", "rank_sum_variance", "rank_u", "signed_rank_z", "tie
 def rank_sum_variance(m, days) -> np.ndarray:
     """Null variance of the sum of Corrado's ``U`` over ``days`` distinct days of a row
     with ``m`` ranked days: :math:`L(M-L)/(12(M+1))` (ranks drawn without replacement
-    from 1..M)."""
+    from 1..M).
+    """
     m, days = np.asarray(m, dtype=float), np.asarray(days, dtype=float)
     return days * (m - days) / (12 * (m + 1))
 
@@ -94,7 +95,8 @@ def tie_runs(equal: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def _average_ranks_argsort(values: np.ndarray) -> np.ndarray:
     """:func:`average_ranks` by argsort: ordinal ranks, then, only in rows that have
-    ties, the ordinal positions of each run of equal values are averaged."""
+    ties, the ordinal positions of each run of equal values are averaged.
+    """
     k, t = values.shape
     rows = np.arange(k)[:, None]
     order = np.argsort(values, axis=1)  # NaN sorts last; ties are averaged below anyway
@@ -120,7 +122,8 @@ def signed_rank_z(w_plus, n, tie_term) -> np.ndarray:
     r"""The normal approximation of Wilcoxon's signed-rank ``W+`` (as scipy's, without a
     continuity correction): :math:`|W^+ - n(n+1)/4| / \sigma`, tie-corrected
     :math:`\sigma^2 = n(n+1)(2n+1)/24 - \sum(t^3-t)/48` over the ``n`` non-zero values
-    (``tie_term`` is :math:`\sum(t^3-t)` over runs of equal ``|x|``)."""
+    (``tie_term`` is :math:`\sum(t^3-t)` over runs of equal ``|x|``).
+    """
     n = np.asarray(n, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         var = n * (n + 1) * (2 * n + 1) / 24 - np.asarray(tie_term, dtype=float) / 48

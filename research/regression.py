@@ -180,6 +180,7 @@ class EventRegressionResults:
         return frame
 
     def to_dict(self) -> dict[str, Any]:
+        """Everything as plain data (the JSON output)."""
         from research.export import json_records
 
         return {
@@ -196,6 +197,7 @@ class EventRegressionResults:
         }
 
     def summary(self) -> str:
+        """Coefficients, event windows, Wald tests and identification notes as text."""
         from research.report import bullets, table
 
         frame = self.to_frame().drop(columns=["series", "cov_type", "se_method"])
@@ -223,7 +225,8 @@ class EventRegressionResults:
 
 def _se_method(kind: str, cov_type: str) -> str:
     """What a coefficient's standard error is (a sandwich cannot be robust for a one-day
-    dummy, so event terms never get a plain 'HAC' label)."""
+    dummy, so event terms never get a plain 'HAC' label).
+    """
     if kind == "event":
         return (
             "prediction error, Newey-West components"
@@ -448,9 +451,11 @@ class PanelEventResults:
     naive_se: pd.Series  # statsmodels' plain date-clustered s.e. of the same terms (for contrast)
 
     def to_frame(self) -> pd.DataFrame:
+        """One row per event-session term."""
         return self.table.copy()
 
     def to_dict(self) -> dict[str, Any]:
+        """Everything as plain data (the JSON output)."""
         from research.export import json_records
 
         return {
@@ -463,6 +468,7 @@ class PanelEventResults:
         }
 
     def summary(self) -> str:
+        """The terms and the notes as text."""
         from research.report import bullets, table, wrapped
 
         head = (

@@ -26,7 +26,8 @@ def _fmt(value: object) -> str:
 
 def terminal_width() -> int:
     """The width tables are laid out for: ``COLUMNS`` when set, else the terminal's width
-    when standard output is one, else 100."""
+    when standard output is one, else 100.
+    """
     import os
     import shutil
     import sys
@@ -258,12 +259,15 @@ class Summary:
         return self.as_html()
 
     def __str__(self) -> str:
+        """The text tables."""
         return self.as_text()
 
-    def __contains__(self, text: str) -> bool:  # "'gap' in res.summary()", as with the text
+    def __contains__(self, text: str) -> bool:
+        """Whether ``text`` appears in the text tables (``"gap" in res.summary()``)."""
         return text in self.as_text()
 
     def __repr__(self) -> str:
+        """The text tables (so a notebook cell shows them)."""
         return self.as_text()
 
 
@@ -344,7 +348,8 @@ def study_summary(res: EventStudyResults, tests=None) -> Summary:
 def study_notes(res: EventStudyResults, tests, single: bool = False) -> list[str]:
     """The notes of a study's summary, one sentence each: data source, market, benchmark
     alignment, dropped firm-events, windows with a missing day, overlaps, quality flags,
-    clustered dates and the size of each shown test that did not hold it there."""
+    clustered dates and the size of each shown test that did not hold it there.
+    """
     notes = [n for n in (res.data_note, res.market_note) if n]
     notes += [f"benchmark {t}: {how}" for t, how in (res.benchmark_alignment or {}).items()]
     for row in res.dropped.itertuples(index=False):

@@ -62,7 +62,8 @@ class RegressionRequest(Request):
 
 def parse_window(value, what: str = "window") -> tuple:
     """A window as two relative days (``-1,1``, ``(-1, 1)``) or two dates
-    (``2023-06-19,2023-06-21``); refuses anything else with one sentence."""
+    (``2023-06-19,2023-06-21``); refuses anything else with one sentence.
+    """
     if isinstance(value, str):
         parts = [p.strip() for p in value.split(",")]
     else:
@@ -95,7 +96,8 @@ _SEQUENCES = ("events", "dates", "tickers", "groups", "benchmarks")
 
 def request_from(kwargs: dict) -> StudyRequest:
     """A :class:`StudyRequest` from keyword arguments as a user types them: one id or ticker
-    as a plain string, windows as ``"-1,1"`` or tuples."""
+    as a plain string, windows as ``"-1,1"`` or tuples.
+    """
     fields = {}
     for key, val in kwargs.items():
         if key in _SEQUENCES:

@@ -63,6 +63,7 @@ class EventStudyResults:
     _sar: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
+        """Wrap the CAR arrays so ``p`` and ``u`` are computed on first use."""
         df = self._params.df
         self.cars = CarTable(
             self.cars,
@@ -74,6 +75,7 @@ class EventStudyResults:
 
     @property
     def settings(self) -> StudySettings:
+        """What the study was asked to do (:class:`research.study.StudySettings`)."""
         return self.study.settings
 
     # -- where the inputs came from (the study's context) ---------------------------------
@@ -111,14 +113,16 @@ class EventStudyResults:
     @cached_property
     def resid(self) -> np.ndarray:
         """Estimation-window residuals (K, T), NaN on days that did not enter the fit:
-        recomputed from the fitted coefficients (:func:`research.engine.residuals`)."""
+        recomputed from the fitted coefficients (:func:`research.engine.residuals`).
+        """
         return engine.residuals(self.study.inputs, *self.positions, self._params)
 
     @cached_property
     def model_fit(self) -> models.Fit:
         """The normal-return model's fit of every firm-event: coefficients, ``(X'X)^-1``,
         sigma, usable days, residual degrees of freedom, residuals, R²
-        (:class:`research.models.Fit`)."""
+        (:class:`research.models.Fit`).
+        """
         return replace(self._params, resid=self.resid)
 
     @cached_property
@@ -181,7 +185,8 @@ class EventStudyResults:
     @property
     def params(self) -> pd.DataFrame:
         """The normal-return model's coefficients, one row per firm-event (statsmodels'
-        name)."""
+        name).
+        """
         return self._by_firm_event(self._params.coef)
 
     @property
@@ -314,7 +319,8 @@ class EventStudyResults:
 
     def window_days(self, level: str) -> np.ndarray:
         """(K, J) event days with an abnormal return in each column: each day (``day``)
-        or each CAR window (``window``)."""
+        or each CAR window (``window``).
+        """
         present = np.isfinite(self.ar)
         if level == "day":
             return present.astype(float)
@@ -329,7 +335,8 @@ class EventStudyResults:
     def incomplete_windows(self) -> pd.DataFrame:
         """Kept firm-events with no abnormal return on some day of a CAR window: they have
         no CAR (nor BHAR) for that window and leave its tests; the day tests keep their
-        other days."""
+        other days.
+        """
         rows = []
         for a, b in self.settings.car_windows:
             sel = (self.days >= a) & (self.days <= b)
@@ -352,7 +359,8 @@ class EventStudyResults:
         """Per cohort: ``n`` firm-events, ``dates`` distinct day-0 sessions,
         ``overlapping`` firm-events whose event window overlaps another's in calendar
         time, and ``clustered`` (any such overlap: the cohort's abnormal returns are
-        cross-correlated)."""
+        cross-correlated).
+        """
         pos0, _ = self.positions
         span = self.settings.window[1] - self.settings.window[0]
         rows = []
@@ -374,13 +382,15 @@ class EventStudyResults:
     @property
     def clustered(self) -> bool:
         """Whether any cohort's firm-events share calendar days (see
-        :attr:`cohort_clustering`)."""
+        :attr:`cohort_clustering`).
+        """
         return bool(self.cohort_clustering["clustered"].any())
 
     @property
     def staggered(self) -> bool:
         """Whether a clustered cohort's firm-events have different day-0 sessions (see
-        :attr:`cohort_clustering`)."""
+        :attr:`cohort_clustering`).
+        """
         return bool(self.cohort_clustering["staggered"].any())
 
     @property
@@ -532,6 +542,7 @@ class EventStudyResults:
         return study_summary(self, tests)
 
     def __repr__(self) -> str:
+        """One screen: model, benchmarks, windows, events, cohorts, firm-events, headline tests."""
         s = self.settings
         names = [str(e) for e in pd.unique(self.events["event"])]
         events = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
@@ -558,13 +569,15 @@ class CarTable(dict):
     """Per firm-event and CAR window (K, W): ``car``, ``sd``, ``t``, ``bhar``,
     ``length``, and, computed on first use, ``p`` (the two-sided p-value of ``t`` on
     each firm-event's residual degrees of freedom) and ``u`` (Corrado's U summed over
-    the window)."""
+    the window).
+    """
 
     def __init__(self, arrays: dict[str, np.ndarray], lazy: dict[str, Any]) -> None:
         super().__init__(arrays)
         self.lazy = lazy
 
     def __missing__(self, key: str) -> np.ndarray:
+        """Compute a lazy array on first use."""
         if key not in self.lazy:
             raise KeyError(key)
         self[key] = self.lazy[key]()

@@ -44,12 +44,15 @@ class SampleStore:
     root = SAMPLE
 
     def tickers(self) -> list[str]:
+        """The tickers the sample holds."""
         return sorted(manifest()["tickers"])
 
     def __contains__(self, ticker: str) -> bool:
+        """Whether the sample holds ``ticker``."""
         return ticker in manifest()["tickers"]
 
     def require(self, tickers) -> None:
+        """Refuse, with one sentence, a ticker the sample does not hold."""
         for ticker in tickers:
             if ticker not in self:
                 raise DataError(
@@ -58,6 +61,7 @@ class SampleStore:
                 )
 
     def info(self, ticker: str) -> StoredInfo:
+        """Dates, rows and adjustment of one ticker in the sample."""
         self.require([ticker])
         m = manifest()["tickers"][ticker]
         return StoredInfo(

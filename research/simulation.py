@@ -41,6 +41,7 @@ class SizePowerResults:
         return self.rates.loc[(size < low) | (size > high)]
 
     def summary(self) -> str:
+        """The rejection rates as a text table."""
         from research.report import table
 
         shown = self.rates.reset_index()
@@ -59,7 +60,8 @@ def valid_event_days(
     benchmark: pd.Series | pd.DataFrame | None = None,
 ) -> np.ndarray:
     """(sessions, securities) True where a day 0 has a return on every event-window day and
-    on at least ``min_obs`` estimation days (and so has every benchmark column)."""
+    on at least ``min_obs`` estimation days (and so has every benchmark column).
+    """
     values = returns.to_numpy(dtype=float)
     ok = np.isfinite(values)
     if benchmark is not None:
@@ -131,7 +133,7 @@ def size_power(
     exclude: pd.DataFrame | None = None,
     model: str = "market",
 ) -> SizePowerResults:
-    """Rejection rates of every test at day 0 and over the event window.
+    r"""Rejection rates of every test at day 0 and over the event window.
 
     Parameters
     ----------
@@ -143,7 +145,7 @@ def size_power(
     Notes
     -----
     The Monte Carlo standard error of a rejection rate ``r`` over ``T`` trials
-    is :math:`\\sqrt{r(1-r)/T}` (about 0.7 percentage points for r = 5%,
+    is :math:`\sqrt{r(1-r)/T}` (about 0.7 percentage points for r = 5%,
     T = 1,000); the table reports it for the size column.
     """
     rng = np.random.default_rng(seed)
@@ -245,7 +247,8 @@ def spaced_batches(positions: np.ndarray, spacing: int) -> np.ndarray:
     ``spacing`` apart (greedy colouring in sorted order: the fewest batches).
 
     Trials of one batch can share one study without one trial's shocked day 0 entering
-    another's estimation or event window."""
+    another's estimation or event window.
+    """
     order = np.argsort(positions, kind="stable")
     last: list[int] = []  # last position of each batch
     out = np.empty(len(positions), dtype=int)
@@ -283,7 +286,8 @@ class ClusteredResults:
 
 def _direction(frame: pd.DataFrame, name: str) -> np.ndarray:
     """The sign of each trial's statistic (of the mean for tests whose statistic is not
-    signed about zero)."""
+    signed about zero).
+    """
     if name in ("wilcoxon", "permutation"):
         return np.sign(frame["caar"].to_numpy(float))
     return np.sign(frame[name].to_numpy(float))
@@ -303,7 +307,7 @@ def clustered_size_power(
     exclude: pd.DataFrame | None = None,
     bootstrap: int = 200,
 ) -> ClusteredResults:
-    """Size, power and interval coverage of every test when a group shares day 0.
+    r"""Size, power and interval coverage of every test when a group shares day 0.
 
     Parameters
     ----------
@@ -319,9 +323,9 @@ def clustered_size_power(
     -----
     Scenarios: ``size`` (no abnormal return), ``power -1%`` and ``power -2%`` (added to
     every member's day-0 return), ``eiv size`` and ``eiv power -1%`` (each member's
-    day-0 shock drawn from :math:`N(\\mu, \\sigma_i^2)`: event-induced variance, the
+    day-0 shock drawn from :math:`N(\mu, \sigma_i^2)`: event-induced variance, the
     shock's size random across stocks).  The true CAAR of every CAR window containing
-    day 0 is :math:`\\mu`.  Monte Carlo s.e. of a rate r: :math:`\\sqrt{r(1-r)/T}`.
+    day 0 is :math:`\mu`.  Monte Carlo s.e. of a rate r: :math:`\sqrt{r(1-r)/T}`.
     """
     from research.inference import TEST_NAMES, bootstrap_mean_ci
 

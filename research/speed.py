@@ -59,7 +59,8 @@ def synthetic_panel(n_secs: int, n_events: int, n_days: int = 3000, seed: int = 
 
 def run_engine(returns, market, events, battery: bool = True):
     """The engine on the benchmark's inputs: every test (``battery``), or only what the
-    references compute (estimation, ARs, CARs: ``fit(pooled=False)``)."""
+    references compute (estimation, ARs, CARs: ``fit(pooled=False)``).
+    """
     from research.study import EventStudy
 
     study = EventStudy(
@@ -90,7 +91,7 @@ def engine_seconds(n_secs: int, n_events: int, battery: bool, seed: int = 0) -> 
 
 
 def loop_reference(returns, market, events, rows):
-    """statsmodels OLS per firm-event on its estimation window: ARs (rows x 21)."""
+    """Statsmodels OLS per firm-event on its estimation window: ARs (rows x 21)."""
     import statsmodels.api as sm
 
     idx = returns.index
@@ -127,7 +128,8 @@ def _timed(fn, *args):
     """Value, seconds, and peak traced allocation (MB) from a second, untimed run
     (tracemalloc slows Python allocations, so it never runs while timing).  One untimed
     firm-event first: imports and first-call set-up are not the reference's cost per
-    firm-event, which is what gets extrapolated."""
+    firm-event, which is what gets extrapolated.
+    """
     fn(*args[:-1], args[-1][:1])
     start = time.perf_counter()
     value = fn(*args)
@@ -277,7 +279,8 @@ def main_lines(sizes=SIZES, sample: int = 300, repeats: int = 3) -> list[dict[st
 
 def profile_engine(n_secs: int = 1000, n_events: int = 100, top: int = 14) -> list[dict[str, Any]]:
     """Where the full battery spends its time: the package's functions by cumulative
-    seconds under cProfile (which slows the run; read the shares, not the totals)."""
+    seconds under cProfile (which slows the run; read the shares, not the totals).
+    """
     import cProfile
     import pstats
     from pathlib import Path

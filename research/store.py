@@ -53,6 +53,7 @@ class StoredInfo:
     notes: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
+        """The metadata as a JSON-ready dict (with the store format version)."""
         return {**self.__dict__, "notes": list(self.notes), "format": FORMAT_VERSION}
 
 
@@ -71,6 +72,7 @@ class PriceStore:
     # -- paths ---------------------------------------------------------------------------
     @property
     def prices_dir(self) -> Path:
+        """Folder of the stored price files."""
         return self.root / "prices"
 
     def _meta_path(self, ticker: str) -> Path:
@@ -84,6 +86,7 @@ class PriceStore:
         return sorted(p.name[:-5] for p in self.prices_dir.glob("*.json"))
 
     def __contains__(self, ticker: str) -> bool:
+        """Whether ``ticker`` is stored."""
         return self._meta_path(ticker).is_file()
 
     def info(self, ticker: str) -> StoredInfo:
@@ -284,7 +287,8 @@ def merge_frames(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
 
 def suggest_ticker(ticker: str, known: list[str]) -> str | None:
     """The known ticker a typo most likely meant: another case (``0016.hk``), a missing
-    index caret (``HSI`` for ``^HSI``), or the closest spelling (``0016.HX``)."""
+    index caret (``HSI`` for ``^HSI``), or the closest spelling (``0016.HX``).
+    """
     import difflib
 
     known = list(dict.fromkeys(known))

@@ -1,4 +1,4 @@
-"""The event study: abnormal returns of many firm-events and their tests.
+r"""The event study: abnormal returns of many firm-events and their tests.
 
 >>> res = EventStudy(returns, events, benchmarks, model="market",
 ...                  window=(-1, 1), estimation=(-250, -11)).fit()
@@ -17,10 +17,10 @@ several groups an ``all`` cohort pools them too.
 
 Notes
 -----
-Abnormal returns :math:`AR_{it} = R_{it} - \\hat E[R_{it}]` (model: see
-:mod:`research.models`); :math:`CAR_i(t_1,t_2)=\\sum_{t=t_1}^{t_2} AR_{it}`;
-:math:`CAAR = N^{-1}\\sum_i CAR_i`; buy-and-hold
-:math:`BHAR_i=\\prod_t(1+R_{it})-\\prod_t(1+\\hat E[R_{it}])` on simple returns
+Abnormal returns :math:`AR_{it} = R_{it} - \hat E[R_{it}]` (model: see
+:mod:`research.models`); :math:`CAR_i(t_1,t_2)=\sum_{t=t_1}^{t_2} AR_{it}`;
+:math:`CAAR = N^{-1}\sum_i CAR_i`; buy-and-hold
+:math:`BHAR_i=\prod_t(1+R_{it})-\prod_t(1+\hat E[R_{it}])` on simple returns
 (Barber & Lyon 1997).  Tests: :mod:`research.inference`.
 """
 
@@ -307,7 +307,8 @@ def _cells(events: pd.DataFrame) -> np.ndarray:
 def _warn_if_price_levels(frame: pd.DataFrame, what: str) -> None:
     """Warn when ``frame`` holds price levels rather than returns: most values at least 1
     in absolute size (a daily return of 100% or more is rare; a price of 1 or more is
-    common)."""
+    common).
+    """
     values = frame.to_numpy(dtype=float)
     finite = values[np.isfinite(values)]
     if finite.size and np.mean(np.abs(finite) >= 1) > 0.5:

@@ -34,7 +34,8 @@ def load_universe(path: str | Path | None = None) -> pd.DataFrame:
 
 def expand_group(group: str) -> tuple[str, ...]:
     """The groups a group name stands for: ``property`` is every property group, any
-    other name itself."""
+    other name itself.
+    """
     return PROPERTY_GROUPS if group == "property" else (group,)
 
 
