@@ -2,7 +2,9 @@
 
 >>> from research.analysis import run_study
 >>> res = run_study(events="lpr-cut", groups="mainland-developer", benchmarks="^HSI")
->>> print(res.summary())
+>>> res.settings.model, res.settings.window, int(res.keep.sum())
+('market', (-1, 1), 16)
+>>> text = res.summary().as_text()  # print(res.summary()) shows the tables
 """
 
 from __future__ import annotations

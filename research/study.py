@@ -1,9 +1,20 @@
 r"""The event study: abnormal returns of many firm-events and their tests.
 
->>> res = EventStudy(returns, events, benchmarks, model="market",
-...                  window=(-1, 1), estimation=(-250, -11)).fit()
->>> print(res.summary())
->>> res.to_frame()          # one row per security-day plus pooled rows
+>>> import numpy as np, pandas as pd
+>>> from research.study import EventStudy
+>>> rng = np.random.default_rng(0)
+>>> days = pd.bdate_range("2024-01-01", periods=300)
+>>> market = pd.DataFrame({"M": rng.normal(0, 0.01, 300)}, index=days)
+>>> returns = pd.DataFrame(
+...     {s: 0.8 * market["M"] + rng.normal(0, 0.01, 300) for s in ("A", "B", "C")}, index=days
+... )
+>>> events = pd.DataFrame({"security": ["A", "B", "C"], "day0": days[280]})
+>>> res = EventStudy(returns, events, market, window=(-1, 1), estimation=(-250, -11)).fit()
+>>> res.day_tests[["day", "n"]].to_dict("list")
+{'day': [-1, 0, 1], 'n': [3, 3, 3]}
+>>> res.headline_tests  # the three share day 0: tests that hold under clustering lead
+('kolari_pynnonen_t', 'corrado_rank_z', 'permutation')
+>>> frame = res.to_frame()  # one row per security-day plus the pooled rows
 
 ``returns`` is a sessions x securities frame of returns on one session grid
 (see :mod:`research.inputs`), ``events`` a frame with one row per firm-event
