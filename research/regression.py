@@ -450,6 +450,39 @@ class PanelEventResults:
     identification: list[str]
     naive_se: pd.Series  # statsmodels' plain date-clustered s.e. of the same terms (for contrast)
 
+    # the names of EventRegressionResults (and statsmodels), indexed by term
+    @property
+    def params(self) -> pd.Series:
+        """The event-session coefficients."""
+        return self.table.set_index("term")["coef"].rename("params")
+
+    @property
+    def bse(self) -> pd.Series:
+        """Their date-clustered standard errors (event clusters imputed)."""
+        return self.table.set_index("term")["se"].rename("bse")
+
+    @property
+    def tvalues(self) -> pd.Series:
+        """``params / bse``."""
+        return self.table.set_index("term")["t"].rename("tvalues")
+
+    @property
+    def pvalues(self) -> pd.Series:
+        """Two-sided p-values on ``n_clusters - 1`` degrees of freedom."""
+        return self.table.set_index("term")["p"].rename("pvalues")
+
+    @property
+    def df_resid(self) -> int:
+        """Degrees of freedom of the t distribution: clusters less one."""
+        return self.n_clusters - 1
+
+    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
+        """Confidence intervals from the t distribution with ``df_resid`` degrees of freedom."""
+        q = stats.t.ppf(1 - alpha / 2, self.df_resid)
+        return pd.DataFrame(
+            {"lower": self.params - q * self.bse, "upper": self.params + q * self.bse}
+        )
+
     def to_frame(self) -> pd.DataFrame:
         """One row per event-session term."""
         return self.table.copy()

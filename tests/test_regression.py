@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from scipy import stats as st
 
 from research.covariance import bartlett_autocovariances, newey_west_lags
 from research.errors import EventStudyError
@@ -207,6 +208,27 @@ def test_panel_terms_equal_group_mean_abnormal_returns():
     diff = ar[groups == "A"].mean() - base
     assert res["coef"].iat[0] == pytest.approx(base, abs=1e-12)
     assert res["coef"].iat[1] == pytest.approx(diff, abs=1e-12)
+
+
+def test_panel_results_use_the_regression_results_names():
+    """params, bse, tvalues, pvalues and conf_int() mean the same on both results classes."""
+    rng = np.random.default_rng(3)
+    returns, groups, bench = correlated_panel(rng)
+    day0 = {"E": returns.index[190]}
+    res = panel_event_regression(
+        returns, groups, bench, day0, window=(0, 0), estimation=(-180, -11), base_group="B"
+    )
+    table = res.to_frame().set_index("term")
+    pd.testing.assert_series_equal(res.params, table["coef"], check_names=False)
+    pd.testing.assert_series_equal(res.tvalues, res.params / res.bse, check_names=False)
+    ci = res.conf_int()
+    half = st.t.ppf(0.975, res.n_clusters - 1) * res.bse
+    np.testing.assert_allclose(ci["upper"] - res.params, half, rtol=1e-12)
+    p = 2 * st.t.sf(np.abs(res.tvalues), res.df_resid)
+    np.testing.assert_allclose(res.pvalues, p, rtol=1e-12)
+    single = event_regression(returns.iloc[:, 0], bench, day0, (0, 0), (-180, -11))
+    names = ("params", "bse", "tvalues", "pvalues", "df_resid", "conf_int")
+    assert all(hasattr(single, n) and hasattr(res, n) for n in names)
 
 
 def test_panel_cluster_sandwich_long_hand_and_size_by_monte_carlo():
