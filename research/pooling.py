@@ -225,39 +225,31 @@ def mean_correlations(
         )
 
 
-def _bisect_left(ordered: np.ndarray, count: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """For each row ``i`` and query ``x[i, j]``: how many of the first ``count[i]`` values
-    of the sorted row ``ordered[i]`` are below ``x[i, j]`` (a branch-free binary search on
-    all rows at once, in steps of halving powers of two clamped to the row's count).
+def _bisect_left(ordered: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """For each row ``i`` and query ``x[i, j]``: how many values of the sorted row
+    ``ordered[i]`` (missing values, NaN, last) are below ``x[i, j]``.
+
+    A branch-free binary search on all rows at once: every row has the same length, so
+    the halving steps are common to all of them, and a NaN is never below a query.
     """
     k, t = ordered.shape
     flat = ordered.ravel()
     index = np.int32 if k * t < 2**31 else np.int64
-    base = (np.arange(k, dtype=index) * t - 1)[:, None]
-    pos = np.zeros(x.shape, dtype=index)
-    limit = count.astype(index)[:, None]
-    step = 1 << max(0, (int(t) - 1).bit_length())
-    while step:
-        cand = pos + step
-        np.minimum(cand, limit, out=cand)
-        ok = flat[base + np.maximum(cand, 1)] < x  # value number cand (1-based) is below x
-        ok &= cand > pos
-        pos = np.where(ok, cand, pos)
-        step >>= 1
-    return pos.astype(np.intp)
+    start = np.repeat((np.arange(k, dtype=index) * t)[:, None], x.shape[1], axis=1)
+    base = start.copy()
+    probe = np.empty_like(base)
+    n = t
+    while n > 1:
+        half = n // 2
+        np.add(base, half, out=probe)
+        base += (np.take(flat, probe) < x).astype(index) * half
+        n -= half
+    if t:
+        base += np.take(flat, base) < x
+    return (base - start).astype(np.intp)
 
 
-def _segment_counts(b: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    """Per segment, the number of True rows in each column of ``b``."""
-    dtype = np.uint16 if sizes.max(initial=0) < 65_535 else np.uint32
-    if len(starts) > 400:  # many small segments: one pass
-        return _segment_sum(b.astype(np.float32), starts).astype(float)
-    return np.vstack(
-        [b[a : a + k].sum(axis=0, dtype=dtype) for a, k in zip(starts, sizes, strict=True)]
-    ).astype(float)
-
-
-def _grank(sar_sorted, rank2, scar, starts, sizes, grank_a, n_present):
+def _grank(sar_sorted, rank2, scar, starts, sizes, grank_a, n_present, block_cells=1 << 22):
     """Kolari-Pynnönen's (2011) generalized rank tests per segment and column, as
     :func:`research.inference.grank`.
 
@@ -267,8 +259,9 @@ def _grank(sar_sorted, rank2, scar, starts, sizes, grank_a, n_present):
     rank over ``T_i + 2`` and their counts of present days.  For each column the event
     observation's place among a firm-event's residuals is found by binary search, and a
     day is above it exactly when its doubled rank exceeds twice the number of residuals
-    at or below the observation, so the per-day sums need one comparison of small
-    integers per firm-event and day.
+    at or below the observation.  The per-day sums over a cohort's firm-events are
+    taken block by block (a few hundred firm-events, every column at once), which keeps
+    the (firm-events x columns x days) comparisons in cache.
     """
     n_seg, n_cols = len(starts), scar.shape[1]
     k, t = rank2.shape
@@ -279,60 +272,95 @@ def _grank(sar_sorted, rank2, scar, starts, sizes, grank_a, n_present):
     *_, sd = _cross_sectional(scar, starts, sizes)  # the re-standardization
     with np.errstate(invalid="ignore", divide="ignore"):
         g = scar / np.repeat(sd, sizes, axis=0)
-    valid_all = np.isfinite(g)
-    query = np.where(valid_all, g, 0.0)
-    below = _bisect_left(sar_sorted, t_i, query)  # residuals below the observation
-    pos = np.minimum(below, t - 1)
-    hit = (below < t_i[:, None]) & (
+    valid = np.isfinite(g)
+    query = np.where(valid, g, 0.0)
+    lt = _bisect_left(sar_sorted, query)  # residuals below the observation
+    pos = np.minimum(lt, t - 1)
+    hit = (lt < t_i[:, None]) & (
         np.take_along_axis(sar_sorted, pos, axis=1) == query
     )  # a residual equal to the observation: count the equal ones
-    at_or_below = below.copy()
+    le = lt.copy()  # residuals at or below the observation
     if hit.any():
         rows, cols = np.nonzero(hit)
-        at_or_below[rows, cols] = [
+        le[rows, cols] = [
             np.searchsorted(sar_sorted[r, : t_i[r]], query[r, c], side="right")
             for r, c in zip(rows, cols, strict=True)
         ]
+    n = _segment_sum(valid.astype(float), starts)
+    u0 = np.where(valid, (1 + lt + 0.5 * (le - lt)) * w[:, None] - 0.5, 0.0)
+    var_rows = np.where(valid, (t_i / (12.0 * (t_i + 2.0)))[:, None], 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        u_bar0 = _segment_sum(u0, starts) / n
+        var = _segment_sum(var_rows, starts) / n**2
+    # rows counted with the common weight 1/(T+2): complete, valid, no residual equal to
+    # the observation; their threshold is 2 le (a day is above when rank2 > 2 le), the
+    # others' is out of reach and they are added exactly (odd rows are few)
+    common = valid & complete[:, None] & (le == lt)
+    thr = np.where(common, 2 * le, np.iinfo(np.uint16).max).astype(np.uint16)
     out = {
         key: np.full((n_seg, n_cols), np.nan)
         for key in ("grank_t", "grank_t_p", "grank_z", "grank_z_p")
     }
-    seg_of = np.repeat(np.arange(n_seg), sizes)
-    for j in range(n_cols):
-        valid = valid_all[:, j]
-        lt, le = below[:, j], at_or_below[:, j]
-        above = rank2 > (2 * le).astype(rank2.dtype)[:, None]  # the day's residual > g
-        # rows counted with the common weight 1/(T+2): complete, valid, no residual = g
-        odd = np.flatnonzero(~complete | ~valid | (le > lt))
-        b_sum = _segment_counts(above, starts, sizes) / (t + 2.0)
-        if odd.size:
-            exact = above[odd] + 0.5 * (
-                (rank2[odd] > (2 * lt[odd])[:, None]) & ~above[odd]
-            )  # 1 above, 1/2 equal
-            fix = (np.where(valid[odd], w[odd], 0.0)[:, None] * exact) - above[odd] / (t + 2.0)
-            np.add.at(b_sum, seg_of[odd], fix)
-        a_sum, n_t = grank_a, n_present
-        gone = np.flatnonzero(~valid)
-        if gone.size:  # firm-events without this column's observation leave it
-            a_sum, n_t = a_sum.copy(), n_t.copy()
-            np.add.at(a_sum, seg_of[gone], -(rank2[gone] / 2.0) * w[gone][:, None])
-            np.add.at(n_t, seg_of[gone], -present[gone].astype(float))
-        u0 = np.where(valid, (1 + lt + 0.5 * (le - lt)) * w - 0.5, 0.0)
-        n = _segment_sum(valid.astype(float), starts)
+    block = max(1, block_cells // max(1, n_cols * t))  # rows per block
+
+    def day_sums(a, b, local):
+        """(segments, J, T) sums over rows a..b, by segments starting at ``local``."""
+        seg = np.repeat(np.arange(len(local)), np.diff(np.r_[local, b - a]))
+        above = rank2[a:b, None, :] > thr[a:b, :, None]  # (rows, J, T)
+        ends = np.r_[local[1:], b - a]  # (a sum per segment: ten times reduceat's speed)
+        b_sum = np.stack(
+            [above[lo:hi].sum(axis=0, dtype=np.uint32) for lo, hi in zip(local, ends, strict=True)]
+        ) / (t + 2.0)
+        r2 = rank2[a:b]
+        ii, jj = np.nonzero(valid[a:b] & ~common[a:b])
+        if ii.size:
+            hi = r2[ii] > (2 * le[a + ii, jj])[:, None]
+            half = (r2[ii] > (2 * lt[a + ii, jj])[:, None]) & ~hi
+            np.add.at(b_sum, (seg[ii], jj), w[a + ii][:, None] * (hi + 0.5 * half))
+        a_corr = np.zeros_like(b_sum)
+        n_corr = np.zeros_like(b_sum)
+        ii, jj = np.nonzero(~valid[a:b])  # rows without this column's observation leave it
+        if ii.size:
+            np.add.at(a_corr, (seg[ii], jj), (r2[ii] / 2.0) * w[a + ii][:, None])
+            np.add.at(n_corr, (seg[ii], jj), present[a + ii].astype(float))
+        return b_sum, a_corr, n_corr
+
+    def finish(segs, b_sum, a_corr, n_corr):
+        a_sum = grank_a[segs][:, None, :] - a_corr
+        n_t = n_present[segs][:, None, :] - n_corr
+        nn, ub0 = n[segs], u_bar0[segs]
         with np.errstate(invalid="ignore", divide="ignore"):
             u_bar = np.where(n_t > 0, (a_sum + b_sum) / n_t - 0.5, 0.0)
-            u_bar0 = _segment_sum(u0, starts) / n
-            n_days = (n_t > 0).sum(axis=1) + 1.0  # days with a firm-event, and the event
-            s_u = np.sqrt((((n_t / n[:, None]) * u_bar**2).sum(axis=1) + u_bar0**2) / n_days)
-            z = safe_divide(u_bar0, s_u)
+            n_days = (n_t > 0).sum(axis=2) + 1.0  # days with a firm-event, and the event
+            s_u = np.sqrt((((n_t / nn[:, :, None]) * u_bar**2).sum(axis=2) + ub0**2) / n_days)
+            z = safe_divide(ub0, s_u)
             tt = z * np.sqrt((n_days - 2) / (n_days - 1 - z**2))
-            var = _segment_sum(np.where(valid, t_i / (12.0 * (t_i + 2.0)), 0.0), starts) / n**2
-            zz = safe_divide(u_bar0, np.sqrt(var))
-        ok = (n >= 2) & (sd[:, j] > 0)
-        out["grank_t"][:, j] = np.where(ok, tt, np.nan)
-        out["grank_t_p"][:, j] = np.where(ok, p_value_t(tt, n_days - 2.0), np.nan)
-        out["grank_z"][:, j] = np.where(ok, zz, np.nan)
-        out["grank_z_p"][:, j] = np.where(ok, p_value_z(zz), np.nan)
+            zz = safe_divide(ub0, np.sqrt(var[segs]))
+        ok = (nn >= 2) & (sd[segs] > 0)
+        out["grank_t"][segs] = np.where(ok, tt, np.nan)
+        out["grank_t_p"][segs] = np.where(ok, p_value_t(tt, n_days - 2.0), np.nan)
+        out["grank_z"][segs] = np.where(ok, zz, np.nan)
+        out["grank_z_p"][segs] = np.where(ok, p_value_z(zz), np.nan)
+
+    first = 0
+    while first < n_seg:
+        a = int(starts[first])
+        if sizes[first] == 0:  # no firm-event: no statistic
+            first += 1
+            continue
+        if sizes[first] >= block:  # a large segment alone, block by block
+            end = a + int(sizes[first])
+            parts = [day_sums(r, min(r + block, end), np.array([0])) for r in range(a, end, block)]
+            finish(np.array([first]), *(sum(p[i] for p in parts) for i in range(3)))
+            first += 1
+            continue
+        last, rows = first, 0  # consecutive small segments up to a block
+        while last < n_seg and 0 < sizes[last] and rows + sizes[last] <= block:
+            rows += int(sizes[last])
+            last += 1
+        segs = np.arange(first, last)
+        finish(segs, *day_sums(a, a + rows, (starts[segs] - a).astype(np.intp)))
+        first = last
     return out
 
 

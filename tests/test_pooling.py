@@ -166,8 +166,13 @@ def test_segmented_generalized_ranks_equal_the_one_cohort_version_with_ties():
     w = 1 / (np.isfinite(sar).sum(axis=1) + 2.0)
     grank_a = _segment_sum(np.where(np.isfinite(sar), ranks_, 0.0) * w[:, None], starts)
     n_present = _segment_sum(np.isfinite(sar).astype(float), starts)
-    got = _grank(ordered, rank2, scar, starts, sizes, grank_a, n_present)
-    for s, (a, n) in enumerate(zip(starts, sizes, strict=True)):
-        want = inference.grank(sar[a : a + n], scar[a : a + n])
-        for key, val in want.items():
-            np.testing.assert_allclose(got[key][s], val, rtol=1e-12, atol=1e-14, err_msg=key)
+    # blocks of every size: all at once; 7 rows (small segments grouped, large ones split
+    # into blocks whose sums add up); one row
+    for block_cells in (1 << 22, 7 * 3 * t, 3 * t):
+        got = _grank(ordered, rank2, scar, starts, sizes, grank_a, n_present, block_cells)
+        for s, (a, n) in enumerate(zip(starts, sizes, strict=True)):
+            want = inference.grank(sar[a : a + n], scar[a : a + n])
+            for key, val in want.items():
+                np.testing.assert_allclose(
+                    got[key][s], val, rtol=1e-12, atol=1e-14, err_msg=f"{key} {block_cells}"
+                )
