@@ -89,8 +89,8 @@ class EstimationSums:
         add(self.n_complete, complete.astype(float))
         # the pairs of complete firm-events enter the mean correlations through the sums of
         # their standardized rows (incomplete ones are paired over common days later)
-        add(self.z, _standardized_rows(resid, complete))
-        add(self.z_u, _standardized_rows(u[:, :t], complete))
+        self.z[codes] += _standardized_sums(resid, complete, starts)
+        self.z_u[codes] += _standardized_sums(u[:, :t], complete, starts)
         add(self.grank_a, np.where(finite, est_ranks, 0.0) / (t_eff + 2.0)[:, None])
         add(self.resid, filled)
         add(self.share, np.where(np.isfinite(share), share, 0.0))
@@ -165,15 +165,43 @@ class EstimationSums:
         }
 
 
-def _standardized_rows(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """``values`` standardized over each row (ddof 1) where ``rows``, zero elsewhere."""
-    out = np.zeros_like(values)
-    if rows.any():
-        v = values[rows]
-        dev = v - v.mean(axis=1, keepdims=True)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out[rows] = dev / np.sqrt((dev**2).sum(axis=1, keepdims=True) / (v.shape[1] - 1))
-    return np.where(np.isfinite(out), out, 0.0)
+def _standardized_sums(values: np.ndarray, rows: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Per run of rows beginning at ``starts``: the column sums of ``values`` standardized
+    over each row (mean 0, s.d. 1 with ddof 1), over the rows where ``rows`` (a row
+    without variation counts zero).
+
+    Each run costs one matrix-vector product of the row weights :math:`1/s_i` with the
+    deviations, and no standardized copy of ``values``.
+    """
+    k, t = values.shape
+    out = np.zeros((len(starts), t))
+    if not rows.any():
+        return out
+    if not rows.all():  # rows left out may hold NaN, which a product would spread
+        values = np.where(rows[:, None], values, 0.0)
+    dev = values - values.mean(axis=1, keepdims=True)  # two passes, as np.std
+    ss = np.vecdot(dev, dev)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = np.where(rows & (ss > 0), 1.0 / np.sqrt(ss / (t - 1)), 0.0)
+    if len(starts) > 32:  # many short runs: one pass
+        return np.add.reduceat(dev * scale[:, None], starts, axis=0)
+    ends = np.r_[starts[1:], k]
+    for j, (a, b) in enumerate(zip(starts, ends, strict=True)):
+        out[j] = scale[a:b] @ dev[a:b]
+    return out
+    if not rows.all():  # rows left out may hold NaN, which a product would spread
+        values = np.where(rows[:, None], values, 0.0)
+    mean = values.sum(axis=1) / t
+    ss = np.vecdot(values, values) - t * mean**2  # rows' values are centred near 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = np.where(rows & (ss > 0), 1.0 / np.sqrt(ss / (t - 1)), 0.0)
+    shift = scale * mean
+    ends = np.r_[starts[1:], k]
+    if len(starts) > 32:  # many short runs: one pass
+        return np.add.reduceat(values * scale[:, None] - shift[:, None], starts, axis=0)
+    for j, (a, b) in enumerate(zip(starts, ends, strict=True)):
+        out[j] = scale[a:b] @ values[a:b] - shift[a:b].sum()
+    return out
 
 
 # ----------------------------------------------------------------------------------------

@@ -249,14 +249,17 @@ def _bisect_left(ordered: np.ndarray, x: np.ndarray) -> np.ndarray:
     return (base - start).astype(np.intp)
 
 
-def _grank(sar_sorted, rank2, scar, starts, sizes, grank_a, n_present, block_cells=1 << 22):
+def _grank(
+    sar_sorted, rank2, scar, starts, sizes, grank_a, n_present, sd=None, block_cells=1 << 22
+):
     """Kolari-Pynnönen's (2011) generalized rank tests per segment and column, as
     :func:`research.inference.grank`.
 
     ``sar_sorted`` holds each firm-event's standardized estimation residuals sorted
     (missing last) and ``rank2`` twice their average ranks (0 where missing);
     ``grank_a`` and ``n_present`` (segments, T) are the segments' sums of each day's
-    rank over ``T_i + 2`` and their counts of present days.  For each column the event
+    rank over ``T_i + 2`` and their counts of present days; ``sd`` (segments, J), when
+    the caller has it, the cross-sectional s.d. of ``scar``.  For each column the event
     observation's place among a firm-event's residuals is found by binary search, and a
     day is above it exactly when its doubled rank exceeds twice the number of residuals
     at or below the observation.  The per-day sums over a cohort's firm-events are
@@ -269,7 +272,8 @@ def _grank(sar_sorted, rank2, scar, starts, sizes, grank_a, n_present, block_cel
     t_i = present.sum(axis=1)
     w = 1.0 / (t_i + 2.0)
     complete = t_i == t
-    *_, sd = _cross_sectional(scar, starts, sizes)  # the re-standardization
+    if sd is None:  # the re-standardization: the cross-sectional s.d. of each column
+        *_, sd = _cross_sectional(scar, starts, sizes)
     with np.errstate(invalid="ignore", divide="ignore"):
         g = scar / np.repeat(sd, sizes, axis=0)
     valid = np.isfinite(g)
@@ -470,7 +474,7 @@ def pooled_battery(
     sar_bmp = (
         sar if options.bmp_prediction_error else safe_divide(ar, sigma[:, None] * np.sqrt(length))
     )
-    nb, _, bmp_t, bmp_p, _ = _cross_sectional(sar_bmp, starts, sizes)
+    nb, _, bmp_t, bmp_p, sd_bmp = _cross_sectional(sar_bmp, starts, sizes)
     out["bmp_t"], out["bmp_t_p"] = bmp_t, bmp_p
 
     r_bar, r_bar_u = mean_correlations(sar_sorted, sar_rank2, sigma, ar_days, starts, sizes, est)
@@ -513,7 +517,18 @@ def pooled_battery(
             r_bar_u[:, None], u_count, cross_sectional=False
         )
     out["adjusted_rank_z"], out["adjusted_rank_z_p"] = adj_rank, p_value_z(adj_rank)
-    out.update(_grank(sar_sorted, sar_rank2, sar, starts, sizes, est["grank_a"], est["n_present"]))
+    out.update(
+        _grank(
+            sar_sorted,
+            sar_rank2,
+            sar,
+            starts,
+            sizes,
+            est["grank_a"],
+            est["n_present"],
+            sd=sd_bmp if sar_bmp is sar else None,  # the same cross-section: computed once
+        )
+    )
     out["skewness_corrected_t"], out["skewness_corrected_t_p"] = skewness_corrected_from_moments(
         n, mean, sd_cs, cubes
     )

@@ -169,10 +169,34 @@ def test_segmented_generalized_ranks_equal_the_one_cohort_version_with_ties():
     # blocks of every size: all at once; 7 rows (small segments grouped, large ones split
     # into blocks whose sums add up); one row
     for block_cells in (1 << 22, 7 * 3 * t, 3 * t):
-        got = _grank(ordered, rank2, scar, starts, sizes, grank_a, n_present, block_cells)
+        got = _grank(
+            ordered, rank2, scar, starts, sizes, grank_a, n_present, block_cells=block_cells
+        )
         for s, (a, n) in enumerate(zip(starts, sizes, strict=True)):
             want = inference.grank(sar[a : a + n], scar[a : a + n])
             for key, val in want.items():
                 np.testing.assert_allclose(
                     got[key][s], val, rtol=1e-12, atol=1e-14, err_msg=f"{key} {block_cells}"
                 )
+
+
+def test_standardized_sums_equal_standardizing_each_row():
+    """The per-cell sums of standardized rows (the Kolari-Pynnönen pairs) equal the rows
+    standardized one by one (ddof 1) and summed, with few and with many cells, rows left
+    out (holding NaN) and a constant row."""
+    from research.cohorts import _standardized_sums
+
+    rng = np.random.default_rng(5)
+    values = rng.normal(0.001, 0.02, (200, 30))
+    values[3] = 0.01  # no variation: counts zero
+    rows = np.ones(200, dtype=bool)
+    rows[7] = False
+    values[7, :4] = np.nan
+    for starts in (np.array([0, 50, 120]), np.arange(0, 200, 4)):  # 3 cells; 50 cells
+        got = _standardized_sums(values, rows, starts)
+        dev = values - values.mean(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            z = dev / values.std(axis=1, ddof=1, keepdims=True)
+        z = np.where(rows[:, None] & np.isfinite(z), z, 0.0)
+        want = np.add.reduceat(z, starts, axis=0)
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
