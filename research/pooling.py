@@ -48,18 +48,40 @@ def _segment_sum(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
 def _cross_sectional(values, starts, sizes, cubes: bool = False):
     """Cross-sectional mean, s.d. (two-pass) and t per segment and column (and, with
     ``cubes``, the sum of cubed deviations, for the skewness).
+
+    A few large segments are taken one by one (their rows stay in cache between the two
+    passes); many small ones in one vectorized pass.
     """
     finite = np.isfinite(values)
-    n = _segment_sum(finite.astype(float), starts)
     filled = np.where(finite, values, 0.0)
-    total = _segment_sum(filled, starts)
-    mean = np.where(n > 0, total / np.maximum(n, 1), np.nan)
-    dev = np.where(finite, values - np.repeat(mean, sizes, axis=0), 0.0)
+    if len(starts) <= 256:
+        n_seg, n_cols = len(starts), values.shape[1]
+        n = np.empty((n_seg, n_cols))
+        mean = np.empty((n_seg, n_cols))
+        ss = np.empty((n_seg, n_cols))
+        cube = np.empty((n_seg, n_cols))
+        for j, (a, size) in enumerate(zip(starts, sizes, strict=True)):
+            f, v = finite[a : a + size], filled[a : a + size]
+            n[j] = f.sum(axis=0)
+            mean[j] = np.where(n[j] > 0, v.sum(axis=0) / np.maximum(n[j], 1), np.nan)
+            dev = np.where(f, v - mean[j], 0.0)
+            sq = dev * dev
+            ss[j] = sq.sum(axis=0)
+            if cubes:
+                cube[j] = (sq * dev).sum(axis=0)
+    else:
+        n = _segment_sum(finite.astype(float), starts)
+        total = _segment_sum(filled, starts)
+        mean = np.where(n > 0, total / np.maximum(n, 1), np.nan)
+        dev = np.where(finite, values - np.repeat(mean, sizes, axis=0), 0.0)
+        ss = _segment_sum(dev**2, starts)
+        if cubes:
+            cube = _segment_sum(dev**3, starts)
     with np.errstate(invalid="ignore", divide="ignore"):
-        sd = np.where(n > 1, np.sqrt(_segment_sum(dev**2, starts) / (n - 1)), np.nan)
+        sd = np.where(n > 1, np.sqrt(ss / (n - 1)), np.nan)
     t = ratio_or_zero(mean, sd / np.sqrt(n))
     if cubes:
-        return n, mean, t, p_value_t(t, n - 1), sd, _segment_sum(dev**3, starts)
+        return n, mean, t, p_value_t(t, n - 1), sd, cube
     return n, mean, t, p_value_t(t, n - 1), sd
 
 
@@ -278,11 +300,17 @@ def _grank(
         g = scar / np.repeat(sd, sizes, axis=0)
     valid = np.isfinite(g)
     query = np.where(valid, g, 0.0)
-    lt = _bisect_left(sar_sorted, query)  # residuals below the observation
-    pos = np.minimum(lt, t - 1)
-    hit = (lt < t_i[:, None]) & (
-        np.take_along_axis(sar_sorted, pos, axis=1) == query
-    )  # a residual equal to the observation: count the equal ones
+    # residuals below the observation, and whether one equals it (in blocks of rows, whose
+    # sorted residuals stay in cache while they are searched)
+    lt = np.empty(query.shape, dtype=np.intp)
+    hit = np.empty(query.shape, dtype=bool)
+    for a in range(0, k, 1024):
+        rows = slice(a, a + 1024)
+        lt[rows] = _bisect_left(sar_sorted[rows], query[rows])
+        pos = np.minimum(lt[rows], t - 1)
+        hit[rows] = (lt[rows] < t_i[rows, None]) & (
+            np.take_along_axis(sar_sorted[rows], pos, axis=1) == query[rows]
+        )
     le = lt.copy()  # residuals at or below the observation
     if hit.any():
         rows, cols = np.nonzero(hit)

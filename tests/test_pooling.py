@@ -200,3 +200,30 @@ def test_standardized_sums_equal_standardizing_each_row():
         z = np.where(rows[:, None] & np.isfinite(z), z, 0.0)
         want = np.add.reduceat(z, starts, axis=0)
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
+def test_cross_sectional_moments_with_few_and_many_segments():
+    """Mean, s.d. (ddof 1), t and the sum of cubed deviations per segment and column, as
+    numpy computes them segment by segment: few large segments (taken one by one) and
+    many small ones (one vectorized pass)."""
+    from research.pooling import _cross_sectional
+
+    rng = np.random.default_rng(8)
+    for sizes in (np.array([400, 250, 350]), rng.integers(1, 6, 300)):
+        values = rng.standard_t(4, (sizes.sum(), 3))
+        values[rng.random(values.shape) < 0.1] = np.nan
+        starts = np.r_[0, np.cumsum(sizes)[:-1]]
+        n, mean, t, _, sd, cubes = _cross_sectional(values, starts, sizes, cubes=True)
+        for s, (a, size) in enumerate(zip(starts, sizes, strict=True)):
+            block = values[a : a + size]
+            for j in range(3):
+                x = block[np.isfinite(block[:, j]), j]
+                assert n[s, j] == len(x)
+                if len(x) == 0:
+                    continue
+                assert mean[s, j] == pytest.approx(x.mean(), rel=1e-12, abs=1e-15)
+                assert cubes[s, j] == pytest.approx(
+                    ((x - x.mean()) ** 3).sum(), rel=1e-9, abs=1e-12
+                )
+                if len(x) > 1:
+                    assert sd[s, j] == pytest.approx(x.std(ddof=1), rel=1e-12)
