@@ -313,8 +313,9 @@ def run_regressions(
     request: RegressionRequest, store: PriceStore | None = None
 ) -> RegressionReport:
     """Dummy-variable regressions, placebo inference and (optionally) the panel."""
+    from research.inputs import group_portfolio
     from research.placebo import placebo_test
-    from research.regression import event_regression, group_portfolio, panel_event_regression
+    from research.regression import event_regression, panel_event_regression
 
     universe = load_universe()
     group_members = {}
@@ -515,7 +516,7 @@ def _group_members(name: str, universe: pd.DataFrame) -> list[str] | None:
 
 def series_for(name: str, store: PriceStore | None = None, market: str = "HKEX") -> pd.Series:
     """A group's equal-weighted portfolio or one ticker's returns, on ``market`` sessions."""
-    from research.regression import group_portfolio
+    from research.inputs import group_portfolio
 
     store = store or PriceStore()
     members = _group_members(name, load_universe())

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from research.config import DEFAULT_SEED
+from research.numerics import p_value_z
 
 
 def rolling_correlation_beta(
@@ -57,7 +58,6 @@ def fisher_z_change(pre_y, pre_x, post_y, post_x) -> dict[str, float]:
     bivariate-normal pairs (Fisher 1921); daily returns are fat-tailed, hence the
     placebo p-value alongside.
     """
-    from scipy import stats
 
     def corr(y, x):
         both = np.isfinite(y) & np.isfinite(x)
@@ -72,7 +72,7 @@ def fisher_z_change(pre_y, pre_x, post_y, post_x) -> dict[str, float]:
         "n_pre": n_pre,
         "n_post": n_post,
         "fisher_z": float(z),
-        "fisher_z_p": float(2 * stats.norm.sf(abs(z))),
+        "fisher_z_p": float(p_value_z(z)),
     }
 
 
@@ -81,28 +81,42 @@ def beta_change(y: pd.Series, x: pd.Series, maxlags: int | None = None) -> dict[
 
     ``y`` and ``x`` hold the pre-break sessions then the post-break sessions, and the
     break is where the Series' ``attrs["break"]`` position says.  ``d`` is the change in
-    beta; Newey-West errors with ``floor(4 (n/100)^(2/9))`` lags unless given.
+    beta; Newey-West errors with ``floor(4 (n/100)^(2/9))`` lags unless given
+    (:func:`research.covariance.newey_west_covariance`), normal p-values.
     """
-    import statsmodels.api as sm
-
-    from research.covariance import newey_west_lags
+    from research.covariance import newey_west_covariance, newey_west_lags
 
     brk = int(y.attrs["break"])
     d = np.r_[np.zeros(brk), np.ones(len(y) - brk)]
-    frame = pd.DataFrame({"x": x.to_numpy(), "d": d, "xd": x.to_numpy() * d, "y": y.to_numpy()})
-    frame = frame.dropna()
-    lags = newey_west_lags(len(frame)) if maxlags is None else maxlags
-    fit = sm.OLS(frame["y"], sm.add_constant(frame[["x", "d", "xd"]])).fit(
-        cov_type="HAC", cov_kwds={"maxlags": lags, "use_correction": True}
-    )
+    xv, yv = x.to_numpy(dtype=float), y.to_numpy(dtype=float)
+    design = np.column_stack([np.ones(len(yv)), xv, d, xv * d])
+    ok = np.isfinite(yv) & np.isfinite(design).all(axis=1)
+    design, yv = design[ok], yv[ok]
+    lags = newey_west_lags(len(yv)) if maxlags is None else maxlags
+    coef, *_ = np.linalg.lstsq(design, yv, rcond=None)
+    cov = newey_west_covariance(design, yv - design @ coef, lags)
+    se = float(np.sqrt(cov[3, 3]))
     return {
-        "beta_pre": float(fit.params["x"]),
-        "beta_post": float(fit.params["x"] + fit.params["xd"]),
-        "beta_change": float(fit.params["xd"]),
-        "beta_change_se": float(fit.bse["xd"]),
-        "beta_change_p": float(fit.pvalues["xd"]),
+        "beta_pre": float(coef[1]),
+        "beta_post": float(coef[1] + coef[3]),
+        "beta_change": float(coef[3]),
+        "beta_change_se": se,
+        "beta_change_p": float(p_value_z(coef[3] / se)),
         "hac_lags": lags,
     }
+
+
+def _window_moments(a: np.ndarray, b: np.ndarray, starts: np.ndarray, window: int):
+    """Correlation of ``a`` with ``b`` and the OLS slope of ``a`` on ``b`` over the windows
+    of ``window`` sessions beginning at each of ``starts`` (two-pass, no missing values).
+    """
+    rows = starts[:, None] + np.arange(window)[None, :]
+    ya, xb = a[rows], b[rows]
+    dy = ya - ya.mean(axis=1, keepdims=True)
+    dx = xb - xb.mean(axis=1, keepdims=True)
+    sxy, sxx, syy = (dx * dy).sum(axis=1), (dx * dx).sum(axis=1), (dy * dy).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return sxy / np.sqrt(sxx * syy), sxy / sxx
 
 
 @dataclass
@@ -229,12 +243,13 @@ def correlation_change(
     rng = np.random.default_rng(seed)
     candidates = np.r_[np.arange(window, p0 - window), np.arange(p0 + window, len(index) - window)]
     draws = rng.choice(candidates, size=min(n_placebo, len(candidates)), replace=False)
-    pz, pb = [], []
-    for p in draws:
-        z_p, b_p = at(int(p))
-        pz.append(z_p["fisher_z"])
-        pb.append(b_p["beta_change"])
-    pz, pb = np.array(pz), np.array(pb)
+    # every placebo break at once: the interaction coefficient d is the post-break slope
+    # less the pre-break slope, and Fisher's z needs the two correlations
+    a_v, b_v = both["a"].to_numpy(), both["b"].to_numpy()
+    r_pre, s_pre = _window_moments(a_v, b_v, draws - window, window)
+    r_post, s_post = _window_moments(a_v, b_v, draws, window)
+    pz = (np.arctanh(r_post) - np.arctanh(r_pre)) / np.sqrt(2 / (window - 3))
+    pb = s_post - s_pre
     stats_out = {
         **fz,
         "fisher_z_placebo_p": empirical_p(fz["fisher_z"], pz),

@@ -5,6 +5,11 @@ r"""Covariance estimators of the event regressions (:mod:`research.regression`).
 ``bartlett_autocovariances``
     :math:`w_j\hat\gamma(j)`, :math:`w_j = 1 - j/(L+1)`, on session positions (Newey &
     West 1987).
+``newey_west_covariance``
+    The HAC covariance of OLS coefficients,
+    :math:`(X'X)^{-1}\hat S(X'X)^{-1}\,n/(n-k)` with
+    :math:`\hat S = \sum_{|l|\le L} w_{|l|}\sum_t x_t e_t e_{t-l} x_{t-l}'` (Newey & West
+    1987; statsmodels' ``cov_type="HAC"`` with ``use_correction=True``).
 ``event_prediction_covariance``
     :math:`\Gamma_E + X_E V_b X_E'`: the covariance of the event-day dummies' estimates
     from the prediction-error decomposition :math:`\hat g - g = e_E - X_E(\hat b - b)`
@@ -25,6 +30,7 @@ __all__ = [
     "ImputedEventClusters",
     "bartlett_autocovariances",
     "event_prediction_covariance",
+    "newey_west_covariance",
     "newey_west_lags",
 ]
 
@@ -48,6 +54,23 @@ def bartlett_autocovariances(
         total = sum(v * lookup[p + j] for p, v in lookup.items() if p + j in lookup)
         out[j] = (1 - j / (maxlag + 1)) * total / dof
     return out
+
+
+def newey_west_covariance(x: np.ndarray, resid: np.ndarray, maxlags: int) -> np.ndarray:
+    """HAC (Newey-West) covariance of the OLS coefficients of ``resid = y - x b``.
+
+    Bartlett weights ``1 - l/(maxlags + 1)`` and the small-sample factor ``n/(n - k)``, as
+    statsmodels' ``fit(cov_type="HAC", cov_kwds={"maxlags": L, "use_correction": True})``
+    (``tests/test_correlation.py`` holds them equal), without importing statsmodels.
+    """
+    n, k = x.shape
+    score = x * resid[:, None]
+    s = score.T @ score
+    for lag in range(1, maxlags + 1):
+        gamma = score[lag:].T @ score[:-lag]
+        s += (1 - lag / (maxlags + 1)) * (gamma + gamma.T)
+    bread = np.linalg.inv(x.T @ x)
+    return bread @ s @ bread * (n / (n - k))
 
 
 def event_prediction_covariance(

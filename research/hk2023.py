@@ -80,7 +80,7 @@ class FigureData:
 
     def portfolios(self) -> pd.DataFrame:
         """Equal-weighted daily returns of each property group (sessions x groups)."""
-        from research.regression import group_portfolio
+        from research.inputs import group_portfolio
 
         cols = {
             g: group_portfolio(self.panel.returns, self.members[g], self.panel.exclude)

@@ -161,3 +161,27 @@ def build_inputs(
     bench_frame = pd.DataFrame(bench_cols, index=grid)
     exclude = quality.excluded_returns(flag_frame, grid, list(securities))
     return StudyInputs(market, sessions, returns, bench_frame, exclude, flag_frame, notes, kind)
+
+
+def group_portfolio(
+    returns: pd.DataFrame,
+    tickers: list[str],
+    exclude: pd.DataFrame | None = None,
+    name: str | None = None,
+    keep: pd.DatetimeIndex | list | None = None,
+) -> pd.Series:
+    """Equal-weighted portfolio return: the mean of the members' available returns each session.
+
+    Returns flagged in ``exclude`` (stale days, suspect jumps) do not enter the mean, except
+    on the sessions in ``keep`` (the event windows): an event-window portfolio holds every
+    stock that traded, or its biggest movers would silently leave it on the event day.
+    """
+    part = returns[tickers]
+    if exclude is not None:
+        ex = exclude.reindex(index=part.index, columns=tickers, fill_value=False).astype(bool)
+        if keep is not None:
+            ex.loc[ex.index.isin(pd.DatetimeIndex(keep))] = False
+        part = part.where(~ex)
+    counts = part.notna().sum(axis=1)
+    out = part.sum(axis=1, min_count=1) / counts.where(counts > 0)
+    return out.rename(name or "portfolio")

@@ -62,6 +62,30 @@ def test_beta_change_equals_the_interaction_regression():
     assert out["beta_change"] == pytest.approx(ref.params["x:d"], rel=1e-10)
     assert out["beta_change_se"] == pytest.approx(ref.bse["x:d"], rel=1e-10)
     assert out["beta_post"] == pytest.approx(ref.params["x"] + ref.params["x:d"], rel=1e-10)
+    assert out["beta_change_p"] == pytest.approx(ref.pvalues["x:d"], rel=1e-10)
+
+
+def test_placebo_breaks_computed_at_once_equal_one_regression_each():
+    """The placebo distribution is computed for every break at once: each break's Fisher z
+    and beta change equal fisher_z_change and the interaction regression at that break."""
+    from research.correlation import _window_moments, beta_change, fisher_z_change
+
+    rng = np.random.default_rng(4)
+    b = rng.normal(0, 0.01, 400)
+    a = 0.7 * b + rng.normal(0, 0.01, 400)
+    w = 40
+    starts = np.array([w, 123, 250, 400 - w])
+    r_pre, s_pre = _window_moments(a, b, starts - w, w)
+    r_post, s_post = _window_moments(a, b, starts, w)
+    for k, p in enumerate(starts):
+        pre, post = slice(p - w, p), slice(p, p + w)
+        fz = fisher_z_change(a[pre], b[pre], a[post], b[post])
+        z = (np.arctanh(r_post[k]) - np.arctanh(r_pre[k])) / np.sqrt(2 / (w - 3))
+        assert z == pytest.approx(fz["fisher_z"], rel=1e-10)
+        y = pd.Series(np.r_[a[pre], a[post]])
+        y.attrs["break"] = w
+        change = beta_change(y, pd.Series(np.r_[b[pre], b[post]]))["beta_change"]
+        assert s_post[k] - s_pre[k] == pytest.approx(change, rel=1e-9, abs=1e-12)
 
 
 def test_correlation_change_detects_a_real_break_and_not_a_null():

@@ -17,12 +17,9 @@ from scipy import stats as st
 
 from research.covariance import bartlett_autocovariances, newey_west_lags
 from research.errors import EventStudyError
+from research.inputs import group_portfolio
 from research.placebo import empirical_p, placebo_test
-from research.regression import (
-    event_regression,
-    group_portfolio,
-    panel_event_regression,
-)
+from research.regression import event_regression, panel_event_regression
 from research.study import EventStudy
 
 from .synthetic import market_model_panel
