@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
+import numpy as np
 import pandas as pd
 
 from research.errors import EventStudyError, OptionError
@@ -71,6 +72,10 @@ _MARKETS = (
     Market("NYSE", "XNYS", "America/New_York", "^GSPC"),
     Market("NASDAQ", "XNYS", "America/New_York", "^GSPC"),
 )
+
+
+# bump when the cached sessions' layout changes
+CALENDAR_CACHE_FORMAT = 1
 
 
 def market_codes() -> list[str]:
@@ -156,8 +161,74 @@ def market_sessions(
 @cache
 def _calendar_sessions(market: Market, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
     """The exchange calendar's sessions with the known closures, early closes and late
-    opens applied (built once per process and span: a calendar costs about 0.1 s).
+    opens applied: built once per process and span, and kept on disk beside the price
+    store (``calendars/``), keyed by the market's definition, the span and the version of
+    exchange_calendars (building a calendar costs about 0.2 s of every command).
     """
+    path = _calendar_cache_file(market, start, end)
+    if path is not None and path.is_file():
+        try:
+            with np.load(path) as saved:
+                return _sessions_frame(market, saved["session"], saved["open"], saved["close"])
+        except (OSError, ValueError, KeyError):  # unreadable: built again below
+            pass
+    frame = _build_calendar_sessions(market, start, end)
+    if path is not None:
+        try:
+            import io
+
+            from research.store import atomic_write
+
+            buffer = io.BytesIO()
+            np.savez(
+                buffer,
+                session=frame.index.as_unit("ns").asi8,
+                open=frame["open"].dt.as_unit("ns").dt.tz_convert("UTC").array.asi8,
+                close=frame["close"].dt.as_unit("ns").dt.tz_convert("UTC").array.asi8,
+            )
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(path, buffer.getvalue())
+        except OSError:  # a read-only store: no cache, same answer
+            pass
+    return frame
+
+
+def _calendar_cache_file(market: Market, start: pd.Timestamp, end: pd.Timestamp):
+    """Where the sessions of ``market`` over ``start``..``end`` are kept (None when the
+    version of exchange_calendars cannot be read).
+    """
+    import hashlib
+    from importlib.metadata import PackageNotFoundError, version
+
+    from research.config import data_home
+
+    try:
+        xcals_version = version("exchange_calendars")
+    except PackageNotFoundError:
+        return None
+    key = repr((CALENDAR_CACHE_FORMAT, market, start, end, xcals_version))
+    digest = hashlib.sha256(key.encode()).hexdigest()[:20]
+    return data_home() / "calendars" / f"{market.code}-{digest}.npz"
+
+
+def _sessions_frame(market: Market, sessions, opens, closes) -> pd.DataFrame:
+    """The sessions frame from session dates and UTC opens and closes (nanoseconds)."""
+    index = pd.DatetimeIndex(np.asarray(sessions, dtype="datetime64[ns]"), name="session")
+    frame = pd.DataFrame(
+        {
+            "open": pd.to_datetime(np.asarray(opens), utc=True).tz_convert(market.timezone),
+            "close": pd.to_datetime(np.asarray(closes), utc=True).tz_convert(market.timezone),
+        },
+        index=index,
+    )
+    frame["source"] = "calendar"
+    return frame
+
+
+def _build_calendar_sessions(
+    market: Market, start: pd.Timestamp, end: pd.Timestamp
+) -> pd.DataFrame:
+    """The sessions from exchange_calendars, with the package's corrections."""
     import exchange_calendars as xcals
 
     cal = xcals.get_calendar(market.calendar)
