@@ -26,7 +26,8 @@ the covariance of the benchmark coefficients.  *classical*: :math:`\Gamma_E =
 \hat\sigma^2 I` and :math:`V_b` the OLS covariance (identical to statsmodels'
 nonrobust ``t_test``).  *hac*: :math:`\Gamma_E` from the Bartlett-weighted
 autocovariances of the estimation residuals and :math:`V_b` Newey-West (1987)
-from statsmodels, lag ``floor(4 (n/100)^{2/9})`` by default (Newey & West 1994).
+(:func:`research.covariance.newey_west_covariance`, equal to statsmodels' HAC), lag
+``floor(4 (n/100)^{2/9})`` by default (Newey & West 1994).
 
 Stacked panel (:func:`panel_event_regression`)
 ---------------------------------------------
@@ -52,16 +53,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from research.covariance import (
     ImputedEventClusters,
     bartlett_autocovariances,
     event_prediction_covariance,
+    newey_west_covariance,
     newey_west_lags,
 )
 from research.errors import EventStudyError, WindowError
 from research.event_design import EventDesign, build_design
+from research.ols import OLS, chi2_sf, f_sf, t_ppf, t_sf
 
 
 @dataclass
@@ -100,7 +102,7 @@ class EventRegressionResults:
 
     def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
         """Confidence intervals from the t distribution with ``df_resid`` degrees of freedom."""
-        q = stats.t.ppf(1 - alpha / 2, self.df_resid)
+        q = t_ppf(1 - alpha / 2, self.df_resid)
         return pd.DataFrame(
             {"lower": self.params - q * self.bse, "upper": self.params + q * self.bse}
         )
@@ -218,8 +220,6 @@ def event_regression(
     -------
     EventRegressionResults
     """
-    import statsmodels.api as sm
-
     if cov_type not in ("classical", "hac"):
         raise EventStudyError(f"Unknown covariance {cov_type!r}: use classical or hac.")
     design = build_design(y.index, day0, window, estimation)
@@ -255,20 +255,16 @@ def event_regression(
             f"{y.name} has {n_est} usable estimation days; the regression needs at least "
             f"{n_bench + 10}. Lengthen the estimation window."
         )
-    ols = sm.OLS(frame["y"], exog).fit()
+    ols = OLS(frame["y"].to_numpy(dtype=float), exog.to_numpy(dtype=float))
     lags = newey_west_lags(n_est) if maxlags is None else int(maxlags)
     est_rows = (dummies.sum(axis=1) == 0).to_numpy()
     if cov_type == "hac":
-        est_fit = sm.OLS(frame["y"][est_rows], exog.iloc[est_rows, :n_bench]).fit(
-            cov_type="HAC", cov_kwds={"maxlags": lags, "use_correction": True}
-        )
-        v_b = est_fit.cov_params().to_numpy()
+        est_fit = OLS(ols.y[est_rows], ols.x[est_rows, :n_bench])
+        v_b = newey_west_covariance(est_fit.x, est_fit.resid, lags)
         positions = y.index.get_indexer(frame.index[est_rows])
-        gamma = bartlett_autocovariances(
-            ols.resid.to_numpy()[est_rows], positions, lags, int(ols.df_resid)
-        )
+        gamma = bartlett_autocovariances(ols.resid[est_rows], positions, lags, int(ols.df_resid))
     else:
-        v_b = ols.cov_params().to_numpy()[:n_bench, :n_bench]
+        v_b = ols.cov_params[:n_bench, :n_bench]
         gamma = np.array([ols.scale])
     x_e = np.column_stack(
         [np.ones(len(design.event_dates))]
@@ -279,11 +275,11 @@ def event_regression(
     )
     v_g = event_prediction_covariance(gamma, y.index.get_indexer(design.event_dates), x_e, v_b)
     names = list(exog.columns)
-    params = ols.params
+    params = pd.Series(ols.params, index=names)
     se_b = np.sqrt(np.diag(v_b))
     se = pd.Series(np.r_[se_b, np.sqrt(np.diag(v_g))], index=names)
     tvals = params / se
-    pvals = pd.Series(2 * stats.t.sf(np.abs(tvals), ols.df_resid), index=names)
+    pvals = pd.Series(2 * t_sf(np.abs(tvals), ols.df_resid), index=names)
     event_cols = list(design.dummies.columns)
     v_g_frame = pd.DataFrame(v_g, index=event_cols, columns=event_cols)
 
@@ -303,7 +299,7 @@ def event_regression(
                 "car": car,
                 "se": s,
                 "t": car / s,
-                "p": 2 * stats.t.sf(abs(car / s), ols.df_resid),
+                "p": float(2 * t_sf(abs(car / s), ols.df_resid)),
                 "shares_sessions_with": ", ".join(shared),
             }
         )
@@ -354,9 +350,9 @@ def _wald(name: str, g: np.ndarray, v: np.ndarray, df: float) -> dict[str, Any]:
         "hypothesis": name,
         "k": k,
         "chi2": w,
-        "chi2_p": float(stats.chi2.sf(w, k)),
+        "chi2_p": float(chi2_sf(w, k)),
         "F": w / k,
-        "F_p": float(stats.f.sf(w / k, k, df)),
+        "F_p": float(f_sf(w / k, k, df)),
     }
 
 
@@ -402,7 +398,7 @@ class PanelEventResults:
 
     def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
         """Confidence intervals from the t distribution with ``df_resid`` degrees of freedom."""
-        q = stats.t.ppf(1 - alpha / 2, self.df_resid)
+        q = t_ppf(1 - alpha / 2, self.df_resid)
         return pd.DataFrame(
             {"lower": self.params - q * self.bse, "upper": self.params + q * self.bse}
         )
@@ -467,8 +463,6 @@ def panel_event_regression(
         Group whose mean abnormal return the plain session terms measure (default the
         last group in ``groups`` order).
     """
-    import statsmodels.api as sm
-
     labels = list(dict.fromkeys(groups.loc[returns.columns.intersection(groups.index)]))
     if len(labels) < 2:
         raise EventStudyError("The panel regression needs securities from at least two groups.")
@@ -508,9 +502,9 @@ def panel_event_regression(
     keep_cols = exog.columns[exog.abs().sum() > 0]
     exog = exog[keep_cols]
     clusters = pd.factorize(stacked["date"])[0]
-    ols = sm.OLS(stacked["r"].to_numpy(), exog.to_numpy()).fit()
-    naive = ols.get_robustcov_results(cov_type="cluster", groups=clusters)
-    x = exog.to_numpy()
+    ols = OLS(stacked["r"].to_numpy(dtype=float), exog.to_numpy(dtype=float))
+    naive_se = np.sqrt(np.diag(ols.cluster_cov(clusters)))
+    x = ols.x
     n, k = x.shape
     g_count = clusters.max() + 1
     clustered = ImputedEventClusters(
@@ -534,8 +528,8 @@ def panel_event_regression(
                 "coef": coef,
                 "se": se,
                 "t": tval,
-                "p": 2 * stats.t.sf(abs(tval), g_count - 1),
-                "naive_cluster_se": float(naive.bse[j]),
+                "p": float(2 * t_sf(abs(tval), g_count - 1)),
+                "naive_cluster_se": float(naive_se[j]),
             }
         )
     table = pd.DataFrame(rows)
