@@ -22,11 +22,12 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 import pandas as pd
 
-from research import cohorts, inference, models, ranks
+from research import cohorts, inference, models, pooling, ranks
 from research.returns import to_simple
 from research.windows import Window
 
 __all__ = [
+    "DependentStats",
     "EngineInputs",
     "Estimates",
     "estimate",
@@ -73,9 +74,9 @@ class Estimates:
     firm-events with enough usable days; ``bench_days`` counts the estimation days with
     a benchmark return; ``r``, ``normal``, ``ar``, ``sd`` are (K, L) on the event days;
     ``cars`` holds the CAR-window arrays of :func:`car_arrays`.  With the pooled sums:
-    ``u_evt`` Corrado's U on the event days, ``sar_sorted`` each row's standardized
-    estimation residuals sorted (missing last) and ``sar_rank2`` twice their average
-    ranks (0 where missing; the dependent-sample tests pair and rank them).
+    ``u_evt`` Corrado's U on the event days, ``est_present`` the estimation days with a
+    residual, and ``dependent`` what the dependent-sample tests need from each
+    firm-event's own residuals, per cell and event (:class:`DependentStats`).
     """
 
     coef: np.ndarray
@@ -93,8 +94,10 @@ class Estimates:
     sd: np.ndarray
     cars: dict[str, np.ndarray] = field(default_factory=dict)
     u_evt: np.ndarray | None = None
-    sar_sorted: np.ndarray | None = None
+    est_present: np.ndarray | None = None
+    sar_sorted: np.ndarray | None = None  # per chunk only: the event blocks consume them
     sar_rank2: np.ndarray | None = None
+    dependent: DependentStats | None = None
 
     def params(self) -> models.Fit:
         """The fit without residuals (:func:`residuals` recomputes them)."""
@@ -174,6 +177,109 @@ def _gather(inputs: EngineInputs, pos0: np.ndarray, cols: np.ndarray) -> _Gather
     )
 
 
+@dataclass
+class DependentStats:
+    """Per cell (rows: cell codes) and per event (rows: event codes) of a study: the sums
+    of the correlations of pairs with an incomplete firm-event (``pairs``, 4 columns) and
+    the generalized rank tests at each level (``day:grank_t``, ``window:grank_z_p``, ...),
+    computed event by event while estimating (:func:`research.pooling.dependent_statistics`)
+    so that no firm-event's residuals are kept.  An event's rows are NaN unless it has
+    several groups (its ``all`` cohort).
+    """
+
+    cell: dict[str, np.ndarray]
+    event: dict[str, np.ndarray]
+
+    def take(self, kind: str, codes: np.ndarray, level: str) -> dict[str, np.ndarray]:
+        """The ``pooled_battery(dependent=...)`` arrays of cells or events ``codes``."""
+        source = self.cell if kind == "cell" else self.event
+        out = {"pairs": source["pairs"][codes]}
+        out.update({key: source[f"{level}:{key}"][codes] for key in pooling.GRANK_KEYS})
+        return out
+
+
+class _EventBlocks:
+    """Collects each event's firm-events as the chunks come (in cell, hence event, order)
+    and, when an event is complete, computes its cohorts' dependent statistics from the
+    rows' sorted standardized residuals, then lets them go.
+    """
+
+    def __init__(self, inputs, cells, cell_events, acc, out, out_cars) -> None:
+        self.cells, self.cell_events, self.acc = cells, cell_events, acc
+        self.out, self.out_cars = out, out_cars
+        self.t = inputs.estimation[1] - inputs.estimation[0] + 1
+        shapes = {"day": len(inputs.event_days), "window": len(inputs.car_windows)}
+
+        def table(rows):
+            arrays = {"pairs": np.zeros((rows, 4))}
+            for level, j in shapes.items():
+                for key in pooling.GRANK_KEYS:
+                    arrays[f"{level}:{key}"] = np.full((rows, j), np.nan)
+            return arrays
+
+        self.stats = DependentStats(table(int(cells.max()) + 1), table(int(cell_events.max()) + 1))
+        self.pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def push(self, rows: np.ndarray, sar_sorted: np.ndarray, rank2: np.ndarray) -> None:
+        """Add a chunk's rows; compute every event the chunk completes."""
+        events = self.cell_events[self.cells[rows]]
+        cut = int(np.searchsorted(events, events[-1]))  # rows of earlier events end here
+        if cut:
+            self.pending.append((rows[:cut], sar_sorted[:cut], rank2[:cut]))
+            self.flush()
+        self.pending.append((rows[cut:], sar_sorted[cut:], rank2[cut:]))
+
+    def flush(self) -> None:
+        """Compute the pending events (all complete)."""
+        if not self.pending:
+            return
+        rows, sar_sorted, rank2 = (np.concatenate(x) for x in zip(*self.pending, strict=True))
+        self.pending = []
+        events = self.cell_events[self.cells[rows]]
+        bounds = np.r_[0, np.flatnonzero(np.diff(events)) + 1, len(rows)]
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+            keep = self.out["keep"][rows[a:b]]
+            if keep.any():
+                self._event(rows[a:b][keep], sar_sorted[a:b][keep], rank2[a:b][keep])
+
+    def _event(self, rows, sar_sorted, rank2) -> None:
+        out, cars, acc = self.out, self.out_cars, self.acc
+        cells = self.cells[rows]
+        starts = np.r_[0, np.flatnonzero(np.diff(cells)) + 1]
+        sizes = np.diff(np.r_[starts, len(rows)])
+        codes = cells[starts]
+        grank_a = acc.grank_a[codes]
+        n_present = acc.u_count[codes, : self.t]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            columns = {
+                "day": out["ar"][rows] / out["sd"][rows],
+                "window": cars["car"][rows] / cars["sd"][rows],
+            }
+        columns = {k: np.where(np.isfinite(v), v, np.nan) for k, v in columns.items()}
+        args = (sar_sorted, rank2, out["sigma"][rows], out["ar"][rows], columns)
+        self._store(
+            self.stats.cell,
+            codes,
+            pooling.dependent_statistics(*args, starts, sizes, grank_a, n_present),
+        )
+        if len(codes) > 1:  # the event's `all` cohort
+            whole = pooling.dependent_statistics(
+                *args,
+                np.array([0]),
+                np.array([len(rows)]),
+                grank_a.sum(axis=0, keepdims=True),
+                n_present.sum(axis=0, keepdims=True),
+            )
+            self._store(self.stats.event, self.cell_events[codes[:1]], whole)
+
+    @staticmethod
+    def _store(table, codes, stats) -> None:
+        table["pairs"][codes] = stats["pairs"]
+        for level in ("day", "window"):
+            for key in pooling.GRANK_KEYS:
+                table[f"{level}:{key}"][codes] = stats[level][key]
+
+
 def estimate(
     inputs: EngineInputs,
     pos0: np.ndarray,
@@ -181,6 +287,7 @@ def estimate(
     cells: np.ndarray,
     chunk_cells: int = 250_000,
     sums: bool = True,
+    cell_events: np.ndarray | None = None,
 ) -> tuple[Estimates, cohorts.EstimationSums | None]:
     """Run the estimation over all firm-events, chunk by chunk, in cell order.
 
@@ -196,7 +303,10 @@ def estimate(
         About how many firm-event-days a chunk holds (bounds the intermediate arrays;
         the results do not depend on it).
     sums
-        Also rank the residuals and add up the pooled tests' estimation-window sums.
+        Also rank the residuals, add up the pooled tests' estimation-window sums and
+        compute, event by event, the dependent-sample tests' per-cohort statistics.
+    cell_events
+        (cells,) the event code of each cell (needed with ``sums``).
 
     Returns
     -------
@@ -215,10 +325,14 @@ def estimate(
     out: dict[str, np.ndarray] = {}
     out_cars: dict[str, np.ndarray] = {}
     k_total = len(pos0)
+    blocks = None
+    if sums:
+        blocks = _EventBlocks(inputs, cells, np.asarray(cell_events), acc, out, out_cars)
+    not_kept = {"cars", "sar_sorted", "sar_rank2", "dependent"}
     for a in range(0, k_total, step):  # results written in place: no concatenation copies
         rows = slice(a, a + step) if in_order else order[a : a + step]
         part = _fit_rows(inputs, data, rows, pos0, cols, acc, cells[rows])
-        chunk = {f.name: getattr(part, f.name) for f in fields(part) if f.name != "cars"}
+        chunk = {f.name: getattr(part, f.name) for f in fields(part) if f.name not in not_kept}
         for target, source in ((out, chunk), (out_cars, part.cars)):
             for key, val in source.items():
                 if val is None:
@@ -230,7 +344,12 @@ def estimate(
                     # with scripts/bench_against.py), a sweep ~0.03 s
                     target[key].fill(0)
                 target[key][rows] = val
-    return Estimates(**out, cars=out_cars), acc
+        if blocks is not None:
+            index = np.arange(a, min(a + step, k_total)) if in_order else rows
+            blocks.push(index, part.sar_sorted, part.sar_rank2)
+    if blocks is not None:
+        blocks.flush()
+    return Estimates(**out, cars=out_cars, dependent=blocks and blocks.stats), acc
 
 
 def _fit_rows(inputs, data: _Gathered, rows, pos0, cols, acc, cells) -> Estimates:
@@ -269,13 +388,14 @@ def _fit_rows(inputs, data: _Gathered, rows, pos0, cols, acc, cells) -> Estimate
     sd = fit.sigma[:, None] * np.sqrt(models.prediction_factor(fit, x_evt))
     ar[~keep] = np.nan
     t_est = fit.resid.shape[1]
-    u_evt = sar_sorted = sar_rank2 = None
+    u_evt = sar_sorted = sar_rank2 = est_present = None
     if acc is not None:  # Corrado's ranks and the pooled sums
         u_all = ranks.rank_u(np.hstack([fit.resid, ar]))
         # the generalized rank tests rank each firm-event's standardized residuals
         with np.errstate(invalid="ignore", divide="ignore"):
             sar = fit.resid / fit.sigma[:, None]
         est_ranks, sar_sorted = ranks.average_ranks(sar, return_sorted=True)
+        est_present = np.isfinite(sar)
         acc.add(cells, fit.resid, u_all, keep, est_ranks)
         u_evt = u_all[:, t_est:]
         sar_rank2 = np.where(np.isfinite(est_ranks), 2 * est_ranks, 0).astype(np.uint16)
@@ -295,6 +415,7 @@ def _fit_rows(inputs, data: _Gathered, rows, pos0, cols, acc, cells) -> Estimate
         sd=sd,
         cars=car_arrays(inputs, fit, x_evt, ar, normal, r_evt, u_evt),
         u_evt=u_evt,
+        est_present=est_present,
         sar_sorted=sar_sorted,
         sar_rank2=sar_rank2,
     )

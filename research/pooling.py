@@ -35,7 +35,16 @@ from research.inference import (
 from research.numerics import p_value_t, p_value_z, ratio_or_zero, safe_divide
 from research.ranks import average_ranks, rank_sum_variance, rank_u, signed_rank_z, tie_runs
 
-__all__ = ["pooled_battery", "signed_rank_null"]
+__all__ = [
+    "GRANK_KEYS",
+    "dependent_statistics",
+    "incomplete_pair_sums",
+    "mean_correlations",
+    "pooled_battery",
+    "signed_rank_null",
+]
+
+GRANK_KEYS = ("grank_t", "grank_t_p", "grank_z", "grank_z_p")
 
 
 # ----------------------------------------------------------------------------------------
@@ -203,29 +212,24 @@ def standardized_residuals(sar_sorted: np.ndarray, rank2: np.ndarray) -> np.ndar
     return np.where(rank2 > 0, np.take_along_axis(sar_sorted, pos, axis=1), np.nan)
 
 
-def mean_correlations(
+def incomplete_pair_sums(
     sar_sorted: np.ndarray,
     rank2: np.ndarray,
     sigma: np.ndarray,
     ar_days: np.ndarray,
     starts: np.ndarray,
     sizes: np.ndarray,
-    est: dict[str, np.ndarray],
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per segment: the mean pairwise-complete correlation of the estimation residuals and
-    of Corrado's U on the estimation days (as
-    :func:`research.inference.mean_residual_correlation`).
+) -> np.ndarray:
+    """Per segment, the sums and counts of the correlations of every pair with an
+    incomplete firm-event, over its common days: (segments, 4) columns residual total,
+    residual count, U total, U count (pairs of complete firm-events come from
+    :class:`research.cohorts.EstimationSums`).
 
-    Pairs of complete firm-events come from the sums in ``est``; every pair with an
-    incomplete firm-event is computed over its common days here, from the standardized
-    residuals (a correlation does not change when a row is scaled; ARs are scaled alike
-    for the ranks).
+    From the standardized residuals (a correlation does not change when a row is scaled;
+    the ARs are scaled alike for the ranks).
     """
     t = rank2.shape[1]
-    total = np.array(est["pair_sum"], dtype=float)
-    total_u = np.array(est["pair_sum_u"], dtype=float)
-    count = np.array(est["pairs"], dtype=float)
-    count_u = count.copy()
+    out = np.zeros((len(starts), 4))
     incomplete = (rank2 == 0).any(axis=1)
     for seg in np.flatnonzero(np.add.reduceat(incomplete, starts) if len(starts) else []):
         rows = slice(starts[seg], starts[seg] + sizes[seg])
@@ -235,16 +239,56 @@ def mean_correlations(
         sar = standardized_residuals(sar_sorted[rows], rank2[rows])
         with np.errstate(invalid="ignore", divide="ignore"):
             u = rank_u(np.hstack([sar, ar_days[rows] / sigma[rows][:, None]]))[:, :t]
-        for values, tot, cnt in ((sar, total, count), (u, total_u, count_u)):
+        for k, values in enumerate((sar, u)):
             r = pairwise_correlations(values[inc], values)
             ok = pair & np.isfinite(r)
-            tot[seg] += r[ok].sum()
-            cnt[seg] += ok.sum()
+            out[seg, 2 * k] += r[ok].sum()
+            out[seg, 2 * k + 1] += ok.sum()
+    return out
+
+
+def mean_correlations(
+    est: dict[str, np.ndarray], incomplete: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per segment: the mean pairwise-complete correlation of the estimation residuals and
+    of Corrado's U on the estimation days (as
+    :func:`research.inference.mean_residual_correlation`), from the complete pairs' sums
+    in ``est`` and the incomplete pairs' of :func:`incomplete_pair_sums`.
+    """
+    total = np.asarray(est["pair_sum"], dtype=float) + incomplete[:, 0]
+    count = np.asarray(est["pairs"], dtype=float) + incomplete[:, 1]
+    total_u = np.asarray(est["pair_sum_u"], dtype=float) + incomplete[:, 2]
+    count_u = np.asarray(est["pairs"], dtype=float) + incomplete[:, 3]
     with np.errstate(invalid="ignore", divide="ignore"):
         return (
             np.where(count > 0, total / np.maximum(count, 1), 0.0),
             np.where(count_u > 0, total_u / np.maximum(count_u, 1), 0.0),
         )
+
+
+def dependent_statistics(
+    sar_sorted: np.ndarray,
+    rank2: np.ndarray,
+    sigma: np.ndarray,
+    ar_days: np.ndarray,
+    columns: dict[str, np.ndarray],
+    starts: np.ndarray,
+    sizes: np.ndarray,
+    grank_a: np.ndarray,
+    n_present: np.ndarray,
+) -> dict[str, object]:
+    """What the dependent-sample tests need from each firm-event's own estimation
+    residuals, per segment: the incomplete pairs' correlation sums (``pairs``) and, for
+    each level of ``columns`` (name -> (N, J) standardized ARs or CARs), the generalized
+    rank tests (:func:`_grank`).  The engine calls it event by event, so the residuals
+    need not be kept for the whole study.
+    """
+    out: dict[str, object] = {
+        "pairs": incomplete_pair_sums(sar_sorted, rank2, sigma, ar_days, starts, sizes)
+    }
+    for level, scar in columns.items():
+        out[level] = _grank(sar_sorted, rank2, scar, starts, sizes, grank_a, n_present)
+    return out
 
 
 def _bisect_left(ordered: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -329,10 +373,7 @@ def _grank(
     # others' is out of reach and they are added exactly (odd rows are few)
     common = valid & complete[:, None] & (le == lt)
     thr = np.where(common, 2 * le, np.iinfo(np.uint16).max).astype(np.uint16)
-    out = {
-        key: np.full((n_seg, n_cols), np.nan)
-        for key in ("grank_t", "grank_t_p", "grank_z", "grank_z_p")
-    }
+    out = {key: np.full((n_seg, n_cols), np.nan) for key in GRANK_KEYS}
     block = max(1, block_cells // max(1, n_cols * t))  # rows per block
 
     def day_sums(a, b, local):
@@ -437,9 +478,11 @@ def pooled_battery(
     est: dict[str, np.ndarray],
     options: TestOptions,
     *,
-    sar_sorted: np.ndarray,
-    sar_rank2: np.ndarray,
     ar_days: np.ndarray,
+    est_present: np.ndarray,
+    sar_sorted: np.ndarray | None = None,
+    sar_rank2: np.ndarray | None = None,
+    dependent: dict[str, np.ndarray] | None = None,
     window_days: np.ndarray | None = None,
     length: np.ndarray | None = None,
     pmf: np.ndarray | None = None,
@@ -456,11 +499,18 @@ def pooled_battery(
         (N,) residual s.d. and degrees of freedom.
     est
         :meth:`research.cohorts.EstimationSums.summaries` of the segments.
+    ar_days
+        (N, L) the rows' event-window daily ARs.
+    est_present
+        (N, T) the rows' estimation days with a residual.
     sar_sorted, sar_rank2
         (N, T) each row's standardized estimation residuals sorted, and twice their
         average ranks (0 where missing): the dependent-sample tests pair and rank them.
-    ar_days
-        (N, L) the rows' event-window daily ARs.
+    dependent
+        Instead of ``sar_sorted`` and ``sar_rank2``: those tests' per-segment results,
+        computed while estimating (``pairs``, (segments, 4) sums of
+        :func:`incomplete_pair_sums`, and ``grank_t``, ``grank_t_p``, ``grank_z``,
+        ``grank_z_p``, (segments, J)).
     window_days
         (N, J) days with an AR in each column (default: 1 where ``ar`` is present).
     length
@@ -505,7 +555,11 @@ def pooled_battery(
     nb, _, bmp_t, bmp_p, sd_bmp = _cross_sectional(sar_bmp, starts, sizes)
     out["bmp_t"], out["bmp_t_p"] = bmp_t, bmp_p
 
-    r_bar, r_bar_u = mean_correlations(sar_sorted, sar_rank2, sigma, ar_days, starts, sizes, est)
+    if dependent is None:
+        dependent = {
+            "pairs": incomplete_pair_sums(sar_sorted, sar_rank2, sigma, ar_days, starts, sizes)
+        }
+    r_bar, r_bar_u = mean_correlations(est, dependent["pairs"])
     # for the interval of the mean (underscore: not an output column)
     with np.errstate(invalid="ignore", divide="ignore"):
         out["_se"] = sd_cs / np.sqrt(n)
@@ -537,7 +591,6 @@ def pooled_battery(
     n_patell = _segment_sum(present.astype(float), starts)
     adj_patell = z * correlation_adjustment(r_bar[:, None], n_patell, cross_sectional=False)
     out["adjusted_patell_z"], out["adjusted_patell_z_p"] = adj_patell, p_value_z(adj_patell)
-    est_present = sar_rank2 > 0
     m = (est_present.sum(axis=1) + np.isfinite(ar_days).sum(axis=1))[:, None]
     v0 = _segment_sum(np.where(u_finite, rank_sum_variance(m, window_days), 0.0), starts)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -545,8 +598,10 @@ def pooled_battery(
             r_bar_u[:, None], u_count, cross_sectional=False
         )
     out["adjusted_rank_z"], out["adjusted_rank_z_p"] = adj_rank, p_value_z(adj_rank)
-    out.update(
-        _grank(
+    if "grank_t" in dependent:
+        out.update({key: dependent[key] for key in GRANK_KEYS})
+    else:
+        grank = _grank(
             sar_sorted,
             sar_rank2,
             sar,
@@ -556,7 +611,7 @@ def pooled_battery(
             est["n_present"],
             sd=sd_bmp if sar_bmp is sar else None,  # the same cross-section: computed once
         )
-    )
+        out.update(grank)
     out["skewness_corrected_t"], out["skewness_corrected_t_p"] = skewness_corrected_from_moments(
         n, mean, sd_cs, cubes
     )

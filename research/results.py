@@ -60,7 +60,9 @@ class EventStudyResults:
     _cells: np.ndarray | None = field(default=None, repr=False)
     _sums: cohorts.EstimationSums | None = field(default=None, repr=False)
     _u_evt: np.ndarray | None = field(default=None, repr=False)
-    _sar: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    _cell_events: np.ndarray | None = field(default=None, repr=False)
+    _est_present: np.ndarray | None = field(default=None, repr=False)
+    _dependent: engine.DependentStats | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         """Wrap the CAR arrays so ``p`` and ``u`` are computed on first use."""
@@ -156,9 +158,13 @@ class EventStudyResults:
     def _estimation_sums(self) -> cohorts.EstimationSums:
         if self._sums is None:  # fitted with pooled=False: the pass that adds the sums
             est, self._sums = engine.estimate(
-                self.study.inputs, *self.positions, self._cells, sums=True
+                self.study.inputs,
+                *self.positions,
+                self._cells,
+                sums=True,
+                cell_events=self._cell_events,
             )
-            self._sar = (est.sar_sorted, est.sar_rank2)
+            self._est_present, self._dependent = est.est_present, est.dependent
             if self._u_evt is None:
                 self._u_evt = est.u_evt
         return self._sums
@@ -272,9 +278,17 @@ class EventStudyResults:
         window_days = self.window_days(level)[rows]
         sigma, df = f.sigma[rows], f.df[rows].astype(float)
         ar_days = self.ar[rows]
-        partitions = [(layout.cell_start, cell_sums)]
+        dep = self._dependent
+        partitions = [(layout.cell_start, cell_sums, dep.take("cell", layout.cell_code, level))]
         if any(kind == "event" for _, _, kind, _ in layout.cohorts):  # their `all` rows
-            partitions.append((layout.event_start, cell_sums.combine(layout.event_cells)))
+            events = self._cell_events[layout.cell_code[layout.event_cells]]
+            partitions.append(
+                (
+                    layout.event_start,
+                    cell_sums.combine(layout.event_cells),
+                    dep.take("event", events, level),
+                )
+            )
         pmf = pooling.signed_rank_null()
         parts = [
             pooling.pooled_battery(
@@ -286,14 +300,14 @@ class EventStudyResults:
                 starts,
                 sums.summaries(opts.rank_ddof),
                 opts,
-                sar_sorted=self._sar[0][rows],
-                sar_rank2=self._sar[1][rows],
                 ar_days=ar_days,
+                est_present=self._est_present[rows],
+                dependent=dependent,
                 window_days=window_days,
                 length=length,
                 pmf=pmf,
             )
-            for starts, sums in partitions
+            for starts, sums, dependent in partitions
         ]
         n_cells = len(layout.cell_start)
         pick = np.array(

@@ -29,6 +29,7 @@ import json
 import resource
 import time
 import tracemalloc
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -199,6 +200,107 @@ def bench_placebo(n_draws: int = 10_000, seed: int = 0) -> dict[str, Any]:
         "seconds": round(seconds, 4),
         "valid_draws": int(np.isfinite(res.random_dates).sum()),
     }
+
+
+# the commands a user types, timed against the imports such a run must pay for
+COMMANDS = {
+    "run": ["run", "--event", "lpr-cut", "--group", "mainland-developer", "--benchmark", "^HSI"],
+    "regress": ["regress", "--group", "mainland-developer"],
+    "correlate": ["correlate", "--a", "mainland-developer", "--b", "^HSI", "--event", "lpr-cut"],
+    "events": ["events"],
+}
+FLOOR_IMPORTS = "import pandas, scipy.special, exchange_calendars"
+COMMAND_RATIO_TARGET = 1.5
+SECONDS_TARGETS = {"figures": 8.0, "data import": 3.0}
+
+
+def _wall(args: list[str], env: dict[str, str]) -> float:
+    """Wall seconds of one fresh process (an error is raised with its last line)."""
+    import subprocess
+
+    start = time.perf_counter()
+    out = subprocess.run(args, env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if out.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)}: {(out.stderr or out.stdout).strip()[-300:]}")
+    return seconds
+
+
+def _spread(values: list[float]) -> dict[str, float]:
+    return {
+        "seconds": round(float(np.median(values)), 3),
+        "seconds_min": round(min(values), 3),
+        "seconds_max": round(max(values), 3),
+        "runs": len(values),
+    }
+
+
+def command_times(
+    market_dir: str | None = None, repeats: int = 5, figure_repeats: int = 2
+) -> list[dict[str, Any]]:
+    """Each command of :data:`COMMANDS` against the import floor, side by side in fresh
+    processes (rounds alternate floor and commands; the median and the spread of each),
+    ``data import`` of the market snapshot (or the embedded sample) into an empty store,
+    and ``figures`` (all seven).
+
+    The store and its calendar cache are warm for the commands (one untimed run of each
+    first), as they are for a user's second command.
+    """
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    python = sys.executable
+    cli = [python, "-m", "research"]
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "EVENTSTUDY_DATA_DIR": str(Path(tmp) / "store")}
+        source = [market_dir] if market_dir else ["--sample"]
+        imports = []
+        for k in range(repeats):
+            fresh = {**env, "EVENTSTUDY_DATA_DIR": str(Path(tmp) / f"import{k}")}
+            imports.append(_wall([*cli, "data", "import", *source], fresh))
+        subprocess.run([*cli, "data", "import", *source], env=env, capture_output=True, check=True)
+        for args in COMMANDS.values():  # warm the store's calendar cache, untimed
+            _wall([*cli, *args], env)
+        floor: list[float] = []
+        times: dict[str, list[float]] = {name: [] for name in COMMANDS}
+        for _ in range(repeats):
+            floor.append(_wall([python, "-c", FLOOR_IMPORTS], env))
+            for name, args in COMMANDS.items():
+                times[name].append(_wall([*cli, *args], env))
+        figures = [
+            _wall([*cli, "figures", "--out", str(Path(tmp) / f"figs{k}")], env)
+            for k in range(figure_repeats)
+        ]
+    floor_s = float(np.median(floor))
+    lines = [{"figure": "import floor", "what": FLOOR_IMPORTS, **_spread(floor)}]
+    for name, values in times.items():
+        spread = _spread(values)
+        ratio = spread["seconds"] / floor_s
+        lines.append(
+            {
+                "figure": name,
+                "command": "eventstudy " + " ".join(COMMANDS[name]),
+                **spread,
+                "floor_seconds": round(floor_s, 3),
+                "ratio_to_floor": round(ratio, 2),
+                "target_ratio": COMMAND_RATIO_TARGET,
+                "met": bool(ratio <= COMMAND_RATIO_TARGET),
+            }
+        )
+    for name, values in (("data import", imports), ("figures", figures)):
+        spread = _spread(values)
+        target = SECONDS_TARGETS[name]
+        lines.append(
+            {
+                "figure": name,
+                **spread,
+                "target_seconds": target,
+                "met": bool(spread["seconds"] <= target),
+            }
+        )
+    return lines
 
 
 def startup_times() -> dict[str, Any]:

@@ -264,8 +264,10 @@ class EventStudy:
                 f"(day 0 {ev['day0'].iat[i]:%Y-%m-%d}) runs past the data ({idx[0]:%Y-%m-%d} to "
                 f"{idx[-1]:%Y-%m-%d}); import more prices or shorten the window."
             )
-        cells = _cells(ev)
-        est, sums = engine.estimate(self.inputs, pos0, cols, cells, chunk_cells, sums=pooled)
+        cells, cell_events = _cells(ev)
+        est, sums = engine.estimate(
+            self.inputs, pos0, cols, cells, chunk_cells, sums=pooled, cell_events=cell_events
+        )
         keep = est.keep
         params = est.params()
         names = ", ".join(s.benchmarks)
@@ -302,17 +304,22 @@ class EventStudy:
             positions=(pos0, cols),
             _params=params,
             _cells=cells,
+            _cell_events=cell_events,
             _sums=sums,
             _u_evt=est.u_evt,
-            _sar=(est.sar_sorted, est.sar_rank2) if est.sar_sorted is not None else None,
+            _est_present=est.est_present,
+            _dependent=est.dependent,
         )
 
 
-def _cells(events: pd.DataFrame) -> np.ndarray:
-    """Cell (event, group) code of each firm-event, numbered in (event, group) order."""
+def _cells(events: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Cell (event, group) code of each firm-event, numbered in (event, group) order, and
+    the event code of each cell.
+    """
     e, _ = pd.factorize(events["event"])
     g, names = pd.factorize(events["group"])
-    return np.unique(e.astype(np.int64) * len(names) + g, return_inverse=True)[1]
+    values, inverse = np.unique(e.astype(np.int64) * len(names) + g, return_inverse=True)
+    return inverse, values // len(names)
 
 
 def _warn_if_price_levels(frame: pd.DataFrame, what: str) -> None:
