@@ -31,6 +31,7 @@ __all__ = [
     "EngineInputs",
     "Estimates",
     "estimate",
+    "event_returns",
     "fast_fit",
     "firm_event_pairs",
     "other_event_days",
@@ -72,7 +73,8 @@ class Estimates:
 
     ``coef`` .. ``ok`` are those of :class:`research.models.Fit`; ``keep`` marks the
     firm-events with enough usable days; ``bench_days`` counts the estimation days with
-    a benchmark return; ``r``, ``normal``, ``ar``, ``sd`` are (K, L) on the event days;
+    a benchmark return; ``ar`` and ``sd`` are (K, L) on the event days (the returns and
+    normal returns there are recomputed when asked for: :func:`event_returns`);
     ``cars`` holds the CAR-window arrays of :func:`car_arrays`.  With the pooled sums:
     ``u_evt`` Corrado's U on the event days, ``est_present`` the estimation days with a
     residual, and ``dependent`` what the dependent-sample tests need from each
@@ -88,8 +90,6 @@ class Estimates:
     ok: np.ndarray
     keep: np.ndarray
     bench_days: np.ndarray
-    r: np.ndarray
-    normal: np.ndarray
     ar: np.ndarray
     sd: np.ndarray
     cars: dict[str, np.ndarray] = field(default_factory=dict)
@@ -409,8 +409,6 @@ def _fit_rows(inputs, data: _Gathered, rows, pos0, cols, acc, cells) -> Estimate
         ok=fit.ok,
         keep=keep,
         bench_days=bench_days,
-        r=r_evt,
-        normal=normal,
         ar=ar,
         sd=sd,
         cars=car_arrays(inputs, fit, x_evt, ar, normal, r_evt, u_evt),
@@ -471,6 +469,36 @@ def residuals(
             demean=inputs.model.n_params == 0,
         )
     return out
+
+
+def event_returns(
+    inputs: EngineInputs,
+    pos0: np.ndarray,
+    cols: np.ndarray,
+    fit: models.Fit,
+    chunk_cells: int = 250_000,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(K, L) returns and normal returns on the event days, from the fitted coefficients
+    (the fit keeps neither: a study of a whole market needs only the abnormal returns);
+    the same gathering and :func:`research.models.predict` as the fit, so the same values.
+    """
+    e0 = inputs.estimation[0]
+    w0, w1 = inputs.window
+    evt = slice(w0 - e0, w1 - e0 + 1)
+    data = _gather(inputs, pos0, cols)
+    k, length = len(pos0), w1 - w0 + 1
+    r, normal = np.empty((k, length)), np.empty((k, length))
+    step = max(1, chunk_cells // len(inputs.relative_days))
+    for a in range(0, k, step):
+        rows = slice(a, a + step)
+        r[rows] = data.r_win[cols[rows], pos0[rows] + data.start][:, evt]
+        bench_evt = benchmark_at_shifts(
+            inputs.model.shifts, pos0[rows, None] + inputs.event_days[None, :], True, data.bench
+        )
+        x_evt, off_evt = models.design(inputs.model, bench_evt)
+        part = models.Fit(fit.coef[rows], None, None, None, None, None, None, fit.ok[rows])
+        normal[rows] = models.predict(part, x_evt, off_evt)
+    return r, normal
 
 
 # ----------------------------------------------------------------------------------------

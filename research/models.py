@@ -258,16 +258,29 @@ def residuals(
 
 def predict(fit: Fit, x: np.ndarray, offset: np.ndarray) -> np.ndarray:
     """Normal returns (K, L) on event days."""
-    if x.shape[2] == 0:
-        return offset.copy()
-    return offset + np.einsum("ktp,kp->kt", x, fit.coef)
+    out = offset.copy()
+    for a in range(x.shape[2]):  # p is small: a pass per coefficient beats einsum's loops
+        out += x[:, :, a] * fit.coef[:, a, None]
+    return out
+
+
+def _quadratic_form(v: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """``v' A v`` over the last axis of ``v`` (K, ..., p) with ``A`` (K, p, p) symmetric,
+    a pass per pair of coefficients.
+    """
+    p = v.shape[-1]
+    extra = (slice(None),) + (None,) * (v.ndim - 2)
+    out = np.zeros(v.shape[:-1])
+    for i in range(p):
+        out += v[..., i] * v[..., i] * a[(*extra, i, i)]
+        for j in range(i + 1, p):
+            out += 2.0 * v[..., i] * v[..., j] * a[(*extra, i, j)]
+    return out
 
 
 def prediction_factor(fit: Fit, x: np.ndarray) -> np.ndarray:
     """``1 + x_t'(X'X)^{-1}x_t`` for every event day (K, L)."""
-    if x.shape[2] == 0:
-        return np.ones(x.shape[:2])
-    return 1.0 + np.einsum("ktp,kpq,ktq->kt", x, fit.xtx_inv, x)
+    return 1.0 + _quadratic_form(x, fit.xtx_inv)
 
 
 def car_variance_factor(fit: Fit, x: np.ndarray, present: np.ndarray) -> np.ndarray:
@@ -276,4 +289,4 @@ def car_variance_factor(fit: Fit, x: np.ndarray, present: np.ndarray) -> np.ndar
     if x.shape[2] == 0:
         return length
     s = np.where(present[:, :, None], x, 0.0).sum(axis=1)
-    return length + np.einsum("kp,kpq,kq->k", s, fit.xtx_inv, s)
+    return length + _quadratic_form(s, fit.xtx_inv)

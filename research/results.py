@@ -49,8 +49,6 @@ class EventStudyResults:
     events: pd.DataFrame
     keep: np.ndarray
     days: np.ndarray
-    r: np.ndarray
-    normal: np.ndarray
     ar: np.ndarray
     sd: np.ndarray
     cars: dict[str, np.ndarray]
@@ -112,6 +110,20 @@ class EventStudyResults:
         return engine.overlaps(self.study.inputs, self.events, *self.positions)
 
     # -- computed on first use -----------------------------------------------------------
+    @cached_property
+    def _event_returns(self) -> tuple[np.ndarray, np.ndarray]:
+        return engine.event_returns(self.study.inputs, *self.positions, self._params)
+
+    @property
+    def r(self) -> np.ndarray:
+        """Returns on the event days (K, L)."""
+        return self._event_returns[0]
+
+    @property
+    def normal(self) -> np.ndarray:
+        """Normal (expected) returns on the event days (K, L)."""
+        return self._event_returns[1]
+
     @cached_property
     def resid(self) -> np.ndarray:
         """Estimation-window residuals (K, T), NaN on days that did not enter the fit:

@@ -295,8 +295,6 @@ class EventStudy:
             events=ev.reset_index(drop=True),
             keep=keep,
             days=np.arange(w0, w1 + 1),
-            r=est.r,
-            normal=est.normal,
             ar=est.ar,
             sd=est.sd,
             cars=est.cars,

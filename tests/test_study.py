@@ -447,6 +447,12 @@ def test_reading_results_never_re_estimates(small, monkeypatch):
     monkeypatch.setattr(engine, "fast_fit", refuse)
     res.day_tests, res.window_tests, res.u_all  # noqa: B018
     assert res.model_fit.resid is res.resid
+    # returns and normal returns on the event days are recomputed, to the same values
+    np.testing.assert_array_equal(res.ar[res.keep], (res.r - res.normal)[res.keep])
+    pos0, cols = res.positions
+    np.testing.assert_array_equal(
+        res.r, returns.to_numpy()[pos0[:, None] + res.days[None, :], cols[:, None]]
+    )
     pos0, cols = res.positions
     for i in range(len(pos0)):
         y = returns.iloc[pos0[i] - 100 : pos0[i] - 10, cols[i]].to_numpy()
