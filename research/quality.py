@@ -199,19 +199,24 @@ def excluded_returns(
     spans the stale stretch); snapshot, jump and resumption flags exclude their span;
     a ``large move`` excludes nothing (:data:`EXCLUDING`).
     """
-    mask = pd.DataFrame(False, index=index, columns=tickers)
-    for row in flags.itertuples(index=False):
-        if row.ticker not in mask.columns:
+    mask = np.zeros((len(index), len(tickers)), dtype=bool)
+    column = {t: j for j, t in enumerate(tickers)}
+    dates = pd.DatetimeIndex(index)
+    for ticker, kind, start, end in zip(
+        flags["ticker"], flags["kind"], flags["start"], flags["end"], strict=True
+    ):
+        j = column.get(ticker)
+        if j is None or kind not in EXCLUDING:
             continue
-        if row.kind not in EXCLUDING:
+        # the sessions from start to end (a sorted grid: two binary searches)
+        a = int(dates.searchsorted(pd.Timestamp(start), side="left"))
+        b = int(dates.searchsorted(pd.Timestamp(end), side="right"))
+        if b <= a:
             continue
-        span = (index >= row.start) & (index <= row.end)
-        if row.kind in ("stale", "suspension"):
-            pos = np.flatnonzero(span)
-            if len(pos) and pos[-1] + 1 < len(index):
-                span[pos[-1] + 1] = True
-        mask.loc[span, row.ticker] = True
-    return mask
+        mask[a:b, j] = True
+        if kind in ("stale", "suspension") and b < len(dates):
+            mask[b, j] = True  # the return that spans the stale stretch
+    return pd.DataFrame(mask, index=index, columns=tickers)
 
 
 def dropped_rows(flags: pd.DataFrame) -> dict[str, list[pd.Timestamp]]:
