@@ -237,14 +237,15 @@ def _spread(values: list[float]) -> dict[str, float]:
 
 def command_times(
     market_dir: str | None = None, repeats: int = 5, figure_repeats: int = 2
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Each command of :data:`COMMANDS` against the import floor, side by side in fresh
     processes (rounds alternate floor and commands; the median and the spread of each),
     ``data import`` of the market snapshot (or the embedded sample) into an empty store,
     and ``figures`` (all seven).
 
     The store and its calendar cache are warm for the commands (one untimed run of each
-    first), as they are for a user's second command.
+    first), as they are for a user's second command.  Returns the figures and, for each
+    command over its target, where its time goes (:func:`command_profile`).
     """
     import os
     import subprocess
@@ -273,7 +274,13 @@ def command_times(
             _wall([*cli, "figures", "--out", str(Path(tmp) / f"figs{k}")], env)
             for k in range(figure_repeats)
         ]
-    floor_s = float(np.median(floor))
+        floor_s = float(np.median(floor))
+        profiles = [
+            row
+            for name, values in times.items()
+            if np.median(values) / floor_s > COMMAND_RATIO_TARGET
+            for row in command_profile(name, env)
+        ]
     lines = [{"figure": "import floor", "what": FLOOR_IMPORTS, **_spread(floor)}]
     for name, values in times.items():
         spread = _spread(values)
@@ -300,7 +307,91 @@ def command_times(
                 "met": bool(spread["seconds"] <= target),
             }
         )
-    return lines
+    return lines, profiles
+
+
+_PROFILE_CODE = """
+import cProfile, io, json, pstats, sys, time
+start = time.perf_counter()
+import research.cli
+sys.argv = ["eventstudy", *{args!r}]
+profile = cProfile.Profile()
+profile.enable()
+try:
+    research.cli.main()
+except SystemExit:
+    pass
+profile.disable()
+total = time.perf_counter() - start
+stats = pstats.Stats(profile, stream=io.StringIO())
+rows = {{}}
+for (path, line, name), (cc, nc, tt, ct, callers) in stats.stats.items():
+    key = path.rsplit("/", 1)[-1].removesuffix(".py") + "." + name
+    if key in {wanted!r}:
+        rows[key] = max(rows.get(key, 0.0), ct)
+print(json.dumps({{"total": total, "rows": rows}}), file=sys.__stderr__)
+"""
+
+# what a command's time is made of: the library's own steps (cProfile, cumulative)
+PROFILED_STEPS = (
+    "analysis.prepare",
+    "inputs.build_inputs",
+    "store.load",
+    "quality.scan",
+    "markets.market_sessions",
+    "study.fit",
+    "analysis.run_regressions",
+    "analysis.correlate",
+    "results.summary",
+    "report.study_summary",
+)
+
+
+def command_profile(name: str, env: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Where one command of :data:`COMMANDS` spends its time, in a fresh process: its
+    imports (``-X importtime``: the top-level modules, cumulative) and the library's
+    steps (cProfile, cumulative); rows ``{"command", "part", "seconds"}``, largest first.
+    """
+    import os
+    import subprocess
+    import sys
+
+    code = _PROFILE_CODE.format(args=COMMANDS[name], wanted=PROFILED_STEPS)
+    out = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code],
+        env=env or dict(os.environ),
+        capture_output=True,
+        text=True,
+    )
+    lines = out.stderr.splitlines()
+    payload = json.loads(next(ln for ln in reversed(lines) if ln.startswith("{")))
+    packages = ("numpy", "pandas", "pyarrow", "scipy", "typer", "research")
+    spent = dict.fromkeys(packages, 0.0)
+    top = 0.0
+    for ln in lines:
+        if not ln.startswith("import time:") or "|" not in ln:
+            continue
+        self_us, cum_us, module = ln.removeprefix("import time:").split("|")
+        if not cum_us.strip().isdigit():
+            continue
+        package = module.strip().split(".")[0]
+        if package in spent:  # self times add up exactly
+            spent[package] += int(self_us) / 1e6
+        if module.startswith(" ") and not module.startswith("  "):  # top level
+            top += int(cum_us) / 1e6
+    rows = [{"command": name, "part": "imports, all", "seconds": round(top, 3)}]
+    rows += [
+        {"command": name, "part": f"  of which {package}", "seconds": round(v, 3)}
+        for package, v in spent.items()
+    ]
+    rows += [
+        {"command": name, "part": step, "seconds": round(v, 3)}
+        for step, v in sorted(payload["rows"].items(), key=lambda kv: -kv[1])
+    ]
+    rows.append(
+        {"command": name, "part": "total, in process", "seconds": round(payload["total"], 3)}
+    )
+    return rows
 
 
 def startup_times() -> dict[str, Any]:
