@@ -22,12 +22,11 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 import pandas as pd
 
-from research import cohorts, inference, models, pooling, ranks
+from research import cohorts, dependent, inference, models, ranks
 from research.returns import to_simple
 from research.windows import Window
 
 __all__ = [
-    "DependentStats",
     "EngineInputs",
     "Estimates",
     "estimate",
@@ -78,7 +77,8 @@ class Estimates:
     ``cars`` holds the CAR-window arrays of :func:`car_arrays`.  With the pooled sums:
     ``u_evt`` Corrado's U on the event days, ``est_present`` the estimation days with a
     residual, and ``dependent`` what the dependent-sample tests need from each
-    firm-event's own residuals, per cell and event (:class:`DependentStats`).
+    firm-event's own residuals, per cell and event
+    (:class:`research.dependent.DependentStats`).
     """
 
     coef: np.ndarray
@@ -97,7 +97,7 @@ class Estimates:
     est_present: np.ndarray | None = None
     sar_sorted: np.ndarray | None = None  # per chunk only: the event blocks consume them
     sar_rank2: np.ndarray | None = None
-    dependent: DependentStats | None = None
+    dependent: dependent.DependentStats | None = None
 
     def params(self) -> models.Fit:
         """The fit without residuals (:func:`residuals` recomputes them)."""
@@ -177,109 +177,6 @@ def _gather(inputs: EngineInputs, pos0: np.ndarray, cols: np.ndarray) -> _Gather
     )
 
 
-@dataclass
-class DependentStats:
-    """Per cell (rows: cell codes) and per event (rows: event codes) of a study: the sums
-    of the correlations of pairs with an incomplete firm-event (``pairs``, 4 columns) and
-    the generalized rank tests at each level (``day:grank_t``, ``window:grank_z_p``, ...),
-    computed event by event while estimating (:func:`research.pooling.dependent_statistics`)
-    so that no firm-event's residuals are kept.  An event's rows are NaN unless it has
-    several groups (its ``all`` cohort).
-    """
-
-    cell: dict[str, np.ndarray]
-    event: dict[str, np.ndarray]
-
-    def take(self, kind: str, codes: np.ndarray, level: str) -> dict[str, np.ndarray]:
-        """The ``pooled_battery(dependent=...)`` arrays of cells or events ``codes``."""
-        source = self.cell if kind == "cell" else self.event
-        out = {"pairs": source["pairs"][codes]}
-        out.update({key: source[f"{level}:{key}"][codes] for key in pooling.GRANK_KEYS})
-        return out
-
-
-class _EventBlocks:
-    """Collects each event's firm-events as the chunks come (in cell, hence event, order)
-    and, when an event is complete, computes its cohorts' dependent statistics from the
-    rows' sorted standardized residuals, then lets them go.
-    """
-
-    def __init__(self, inputs, cells, cell_events, acc, out, out_cars) -> None:
-        self.cells, self.cell_events, self.acc = cells, cell_events, acc
-        self.out, self.out_cars = out, out_cars
-        self.t = inputs.estimation[1] - inputs.estimation[0] + 1
-        shapes = {"day": len(inputs.event_days), "window": len(inputs.car_windows)}
-
-        def table(rows):
-            arrays = {"pairs": np.zeros((rows, 4))}
-            for level, j in shapes.items():
-                for key in pooling.GRANK_KEYS:
-                    arrays[f"{level}:{key}"] = np.full((rows, j), np.nan)
-            return arrays
-
-        self.stats = DependentStats(table(int(cells.max()) + 1), table(int(cell_events.max()) + 1))
-        self.pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-
-    def push(self, rows: np.ndarray, sar_sorted: np.ndarray, rank2: np.ndarray) -> None:
-        """Add a chunk's rows; compute every event the chunk completes."""
-        events = self.cell_events[self.cells[rows]]
-        cut = int(np.searchsorted(events, events[-1]))  # rows of earlier events end here
-        if cut:
-            self.pending.append((rows[:cut], sar_sorted[:cut], rank2[:cut]))
-            self.flush()
-        self.pending.append((rows[cut:], sar_sorted[cut:], rank2[cut:]))
-
-    def flush(self) -> None:
-        """Compute the pending events (all complete)."""
-        if not self.pending:
-            return
-        rows, sar_sorted, rank2 = (np.concatenate(x) for x in zip(*self.pending, strict=True))
-        self.pending = []
-        events = self.cell_events[self.cells[rows]]
-        bounds = np.r_[0, np.flatnonzero(np.diff(events)) + 1, len(rows)]
-        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
-            keep = self.out["keep"][rows[a:b]]
-            if keep.any():
-                self._event(rows[a:b][keep], sar_sorted[a:b][keep], rank2[a:b][keep])
-
-    def _event(self, rows, sar_sorted, rank2) -> None:
-        out, cars, acc = self.out, self.out_cars, self.acc
-        cells = self.cells[rows]
-        starts = np.r_[0, np.flatnonzero(np.diff(cells)) + 1]
-        sizes = np.diff(np.r_[starts, len(rows)])
-        codes = cells[starts]
-        grank_a = acc.grank_a[codes]
-        n_present = acc.u_count[codes, : self.t]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            columns = {
-                "day": out["ar"][rows] / out["sd"][rows],
-                "window": cars["car"][rows] / cars["sd"][rows],
-            }
-        columns = {k: np.where(np.isfinite(v), v, np.nan) for k, v in columns.items()}
-        args = (sar_sorted, rank2, out["sigma"][rows], out["ar"][rows], columns)
-        self._store(
-            self.stats.cell,
-            codes,
-            pooling.dependent_statistics(*args, starts, sizes, grank_a, n_present),
-        )
-        if len(codes) > 1:  # the event's `all` cohort
-            whole = pooling.dependent_statistics(
-                *args,
-                np.array([0]),
-                np.array([len(rows)]),
-                grank_a.sum(axis=0, keepdims=True),
-                n_present.sum(axis=0, keepdims=True),
-            )
-            self._store(self.stats.event, self.cell_events[codes[:1]], whole)
-
-    @staticmethod
-    def _store(table, codes, stats) -> None:
-        table["pairs"][codes] = stats["pairs"]
-        for level in ("day", "window"):
-            for key in pooling.GRANK_KEYS:
-                table[f"{level}:{key}"][codes] = stats[level][key]
-
-
 def estimate(
     inputs: EngineInputs,
     pos0: np.ndarray,
@@ -327,7 +224,7 @@ def estimate(
     k_total = len(pos0)
     blocks = None
     if sums:
-        blocks = _EventBlocks(inputs, cells, np.asarray(cell_events), acc, out, out_cars)
+        blocks = dependent.EventBlocks(inputs, cells, np.asarray(cell_events), acc, out, out_cars)
     not_kept = {"cars", "sar_sorted", "sar_rank2", "dependent"}
     for a in range(0, k_total, step):  # results written in place: no concatenation copies
         rows = slice(a, a + step) if in_order else order[a : a + step]

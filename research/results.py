@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from research import cohorts, engine, inference, models, pooling, ranks
+from research import cohorts, dependent, engine, inference, models, pooling, ranks
 from research.errors import OptionError
 from research.export import json_records
 from research.numerics import nanmean_columns
@@ -60,7 +60,7 @@ class EventStudyResults:
     _u_evt: np.ndarray | None = field(default=None, repr=False)
     _cell_events: np.ndarray | None = field(default=None, repr=False)
     _est_present: np.ndarray | None = field(default=None, repr=False)
-    _dependent: engine.DependentStats | None = field(default=None, repr=False)
+    _dependent: dependent.DependentStats | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         """Wrap the CAR arrays so ``p`` and ``u`` are computed on first use."""
@@ -314,12 +314,12 @@ class EventStudyResults:
                 opts,
                 ar_days=ar_days,
                 est_present=self._est_present[rows],
-                dependent=dependent,
+                dependent=stats,
                 window_days=window_days,
                 length=length,
                 pmf=pmf,
             )
-            for starts, sums, dependent in partitions
+            for starts, sums, stats in partitions
         ]
         n_cells = len(layout.cell_start)
         pick = np.array(

@@ -143,10 +143,11 @@ def test_segmented_wilcoxon_equals_the_one_cohort_version():
 
 
 def test_segmented_generalized_ranks_equal_the_one_cohort_version_with_ties():
-    """Every branch of pooling._grank: residuals tied with each other and with the event
+    """Every branch of dependent.grank: residuals tied with each other and with the event
     observation, missing days, a firm-event without the observation, several segments;
     against inference.grank cohort by cohort (same formulas, 1e-12)."""
-    from research.pooling import _grank, _segment_sum
+    from research.dependent import grank
+    from research.pooling import segment_sum
 
     rng = np.random.default_rng(11)
     sizes = np.array([2, 5, 9, 30])
@@ -164,12 +165,12 @@ def test_segmented_generalized_ranks_equal_the_one_cohort_version_with_ties():
     ranks_, ordered = average_ranks(sar, return_sorted=True)
     rank2 = np.where(np.isfinite(ranks_), 2 * ranks_, 0).astype(np.uint16)
     w = 1 / (np.isfinite(sar).sum(axis=1) + 2.0)
-    grank_a = _segment_sum(np.where(np.isfinite(sar), ranks_, 0.0) * w[:, None], starts)
-    n_present = _segment_sum(np.isfinite(sar).astype(float), starts)
+    grank_a = segment_sum(np.where(np.isfinite(sar), ranks_, 0.0) * w[:, None], starts)
+    n_present = segment_sum(np.isfinite(sar).astype(float), starts)
     # blocks of every size: all at once; 7 rows (small segments grouped, large ones split
     # into blocks whose sums add up); one row
     for block_cells in (1 << 22, 7 * 3 * t, 3 * t):
-        got = _grank(
+        got = grank(
             ordered, rank2, scar, starts, sizes, grank_a, n_present, block_cells=block_cells
         )
         for s, (a, n) in enumerate(zip(starts, sizes, strict=True)):
@@ -206,14 +207,14 @@ def test_cross_sectional_moments_with_few_and_many_segments():
     """Mean, s.d. (ddof 1), t and the sum of cubed deviations per segment and column, as
     numpy computes them segment by segment: few large segments (taken one by one) and
     many small ones (one vectorized pass)."""
-    from research.pooling import _cross_sectional
+    from research.pooling import cross_sectional_moments
 
     rng = np.random.default_rng(8)
     for sizes in (np.array([400, 250, 350]), rng.integers(1, 6, 300)):
         values = rng.standard_t(4, (sizes.sum(), 3))
         values[rng.random(values.shape) < 0.1] = np.nan
         starts = np.r_[0, np.cumsum(sizes)[:-1]]
-        n, mean, t, _, sd, cubes = _cross_sectional(values, starts, sizes, cubes=True)
+        n, mean, t, _, sd, cubes = cross_sectional_moments(values, starts, sizes, cubes=True)
         for s, (a, size) in enumerate(zip(starts, sizes, strict=True)):
             block = values[a : a + size]
             for j in range(3):
