@@ -89,8 +89,8 @@ def _options(
 ) -> None:
     """Event studies of market reactions: abnormal returns, their tests and event regressions.
 
-    Example: eventstudy run   (the headline study: property groups and the HSI around the
-    Blinken visit and the loan-prime-rate cut of June 2023).
+    Example: eventstudy run   (the headline study of the case in research/hk2023.py:
+    property groups and the HSI around the Blinken visit and the loan-prime-rate cut).
     """
     from research import progress
 
@@ -265,7 +265,7 @@ def run(
     """Run an event study. With no events and no securities: the headline study.
 
     Example: eventstudy run --event lpr-cut --group mainland-developer --window -1,1
-    (windows are two relative days, or two dates: --window 2023-06-19,2023-06-21).
+    (windows are two relative days, or two dates: --window 2024-03-18,2024-03-20).
     """
     import json
 

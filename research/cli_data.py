@@ -25,9 +25,7 @@ def data_import(
     ] = None,
     sample: Annotated[
         bool,
-        typer.Option(
-            "--sample", help="Import the embedded sample of the Hong Kong 2023 case instead."
-        ),
+        typer.Option("--sample", help="Import the embedded sample of the case study instead."),
     ] = False,
 ) -> None:
     """Import Yahoo-style CSV files (the ticker is the file name) into the store.

@@ -41,7 +41,7 @@ FORMAT_HELP = (
 # Options several commands share, declared once.
 DATE_HELP = (
     "Ad-hoc event: YYYY-MM-DD, YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM+08:00, then optionally "
-    "the zone where it happened, e.g. '2023-02-03 America/New_York'. A time without an offset "
+    "the zone where it happened, e.g. '2024-02-05 America/New_York'. A time without an offset "
     "is the exchange's; a date alone is taken as 09:00 where it happened."
 )
 EventOpt = Annotated[
@@ -66,7 +66,7 @@ WindowOpt = Annotated[
     str,
     typer.Option(
         metavar="A,B",
-        help="Event window: two relative days (-1,1) or two dates (2023-06-19,2023-06-21).",
+        help="Event window: two relative days (-1,1) or two dates (2024-03-18,2024-03-20).",
     ),
 ]
 EstimationOpt = Annotated[
@@ -74,7 +74,7 @@ EstimationOpt = Annotated[
     typer.Option(
         metavar="A,B",
         help="Estimation window: two relative days (-250,-11) or two dates "
-        "(2022-06-01,2023-05-31); it must end before the event window.",
+        "(2024-04-01,2025-03-31); it must end before the event window.",
     ),
 ]
 MarketOpt = Annotated[

@@ -136,7 +136,7 @@ def parse_timestamp(text: str, timezone: str) -> tuple[pd.Timestamp, bool]:
         if stamp.tzinfo is None:
             stamp = stamp.tz_localize(timezone)
         return stamp, False
-    except ValueError as exc:  # 2023-02-30, 25:00, bad zone names
+    except ValueError as exc:  # 2024-02-30, 25:00, bad zone names
         raise EventError(f"{text!r} (time zone {timezone}) is not a valid date: {exc}.") from exc
     except Exception as exc:  # unknown time zones raise several exception types
         raise EventError(f"Unknown time zone {timezone!r} for {text!r}.") from exc
@@ -230,7 +230,7 @@ def select_events(ids: list[str], catalogue: list[Event]) -> list[Event]:
 
 def adhoc_event(text: str, market: Market | str = "HKEX", event_id: str | None = None) -> Event:
     """An event given on the command line as a date or timestamp, optionally followed by
-    the IANA time zone where it happened (``2023-02-03 America/New_York``).
+    the IANA time zone where it happened (``2024-02-05 America/New_York``).
 
     Without a zone, a time without an offset, or a date alone, is in the exchange's local
     time; a date alone is taken as 09:00 there (:data:`DATE_ONLY_TIME`).

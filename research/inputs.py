@@ -50,13 +50,19 @@ class StudyInputs:
         return pd.DatetimeIndex(self.sessions.index)
 
 
+REFERENCE_SESSION = "2024-06-12"
+
+
 def overlaps_home_session(foreign: Market, home: Market) -> bool:
     """Whether the foreign exchange's session opens before the home session closes (same day)."""
     import exchange_calendars as xcals
 
-    day = pd.Timestamp("2023-06-14")  # a Wednesday on which the exchanges here all traded
-    h = xcals.get_calendar(home.calendar, start="2023-06-01", end="2023-06-30")
-    f = xcals.get_calendar(foreign.calendar, start="2023-06-01", end="2023-06-30")
+    # the regular session times of a reference Wednesday that every exchange here trades
+    # (mid-June: northern-summer time, the season of most event studies' estimation days)
+    day = pd.Timestamp(REFERENCE_SESSION)
+    span = {"start": day - pd.Timedelta(days=14), "end": day + pd.Timedelta(days=14)}
+    h = xcals.get_calendar(home.calendar, **span)
+    f = xcals.get_calendar(foreign.calendar, **span)
     return bool(f.session_open(day) < h.session_close(day))
 
 

@@ -3,15 +3,18 @@
 A *session* is a trading day of one exchange.  The sessions a study uses are
 those of the exchange calendar (``exchange_calendars``) intersected with the
 days on which the price data actually trade, because calendars miss ad-hoc
-closures: HKEX cancelled trading for weather on 2023-07-17, 2023-09-01 and
-2023-09-08, and ``exchange_calendars`` lists the last two as sessions.  Those
-documented closures are also applied when no price data are at hand.
+closures (HKEX cancels trading for typhoons and rainstorms, and ``exchange_calendars``
+lists some of those days as sessions).  The documented closures, early closes and late
+opens, with their sources, are in ``research/data/markets.json``; they are also applied
+when no price data are at hand.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -52,26 +55,27 @@ class Market:
     late_opens: tuple[tuple[str, str], ...] = ()
 
 
-# Sources for the HKEX weather closures: shared/reference/timeline.md
-# ("Hong Kong exchange days that the calendar libraries miss"), HKEX notices.
-_MARKETS = (
-    Market(
-        "HKEX",
-        "XHKG",
-        "Asia/Hong_Kong",
-        "^HSI",
-        closures=("2023-07-17", "2023-09-01", "2023-09-08"),
-        early_closes=(("2022-11-02", "12:00"),),
-        late_opens=(("2022-08-25", "13:00"), ("2023-10-09", "13:00")),
-    ),
-    Market("SSE", "XSHG", "Asia/Shanghai", "000001.SS"),
-    Market("SZSE", "XSHG", "Asia/Shanghai", "000001.SS"),
-    Market("TSE", "XTKS", "Asia/Tokyo", "^N225"),
-    Market("KRX", "XKRX", "Asia/Seoul", "^KS11"),
-    Market("SGX", "XSES", "Asia/Singapore", "^STI"),
-    Market("NYSE", "XNYS", "America/New_York", "^GSPC"),
-    Market("NASDAQ", "XNYS", "America/New_York", "^GSPC"),
-)
+MARKETS_FILE = Path(__file__).with_name("data") / "markets.json"
+
+
+@cache
+def _markets() -> tuple[Market, ...]:
+    """The exchanges of ``research/data/markets.json`` (with the closures, early closes
+    and late opens the calendar libraries miss, and their sources).
+    """
+    entries = json.loads(MARKETS_FILE.read_text(encoding="utf-8"))["markets"]
+    return tuple(
+        Market(
+            e["code"],
+            e["calendar"],
+            e["timezone"],
+            e["reference"],
+            closures=tuple(e.get("closures", ())),
+            early_closes=tuple(tuple(x) for x in e.get("early_closes", ())),
+            late_opens=tuple(tuple(x) for x in e.get("late_opens", ())),
+        )
+        for e in entries
+    )
 
 
 # bump when the cached sessions' layout changes
@@ -80,7 +84,7 @@ CALENDAR_CACHE_FORMAT = 1
 
 def market_codes() -> list[str]:
     """The exchange codes the package knows."""
-    return [m.code for m in _MARKETS]
+    return [m.code for m in _markets()]
 
 
 def get_market(code: str) -> Market:
@@ -91,7 +95,7 @@ def get_market(code: str) -> Market:
     OptionError
         If the code is unknown.
     """
-    for market in _MARKETS:
+    for market in _markets():
         if market.code == code.upper():
             return market
     raise OptionError(f"Unknown market {code!r}: use one of {', '.join(market_codes())}.")

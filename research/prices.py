@@ -7,7 +7,7 @@ Layouts accepted (all seen in ``shared/data/market``, see its PROVENANCE.md):
 3. yfinance's multi-index CSV with three header lines
    (``Price,Close,...`` / ``Ticker,0016.HK,...`` / ``Date,,,,,``);
 4. ``Ticker.history()`` output with dates carrying a time and UTC offset
-   (``2023-06-16 00:00:00-04:00``, the exchange's local midnight) and extra
+   (``2024-03-15 00:00:00-04:00``, the exchange's local midnight) and extra
    columns (``Dividends``, ``Stock Splits``, ``Capital Gains``).
 
 The ticker comes from the file name.  A validated price frame has a tz-naive

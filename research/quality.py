@@ -5,13 +5,13 @@ study's output, never applied silently):
 
 ``stale``
     A day whose close equals the previous close and whose volume is zero: no
-    trade happened (suspension, e.g. 1918.HK from 2022-04-01 to 2023-04-12).
+    trade happened (a suspension, e.g. 1918.HK's year without trading in the snapshot).
     Its return and the return of the next traded day (which spans the
     suspension) are excluded from estimation.  Runs of at least
     ``suspension_days`` such days are reported as suspensions.
 ``snapshot``
     The last row has zero volume while the rows before it trade: an intraday
-    snapshot saved before the close (the last ^HSCE row, 2023-11-08).  The row
+    snapshot saved before the close (the snapshot's last ^HSCE row).  The row
     is excluded everywhere.
 ``jump``, ``large move``, ``resumption``
     An absolute log return above ``jump_threshold`` (default 0.4, about +49% or

@@ -62,7 +62,7 @@ class RegressionRequest(Request):
 
 def parse_window(value, what: str = "window") -> tuple:
     """A window as two relative days (``-1,1``, ``(-1, 1)``) or two dates
-    (``2023-06-19,2023-06-21``); refuses anything else with one sentence.
+    (``2024-03-18,2024-03-20``); refuses anything else with one sentence.
     """
     if isinstance(value, str):
         parts = [p.strip() for p in value.split(",")]

@@ -1,8 +1,8 @@
-"""The embedded sample: the Hong Kong 2023 case's prices, shipped with the package.
+"""The embedded sample: the case study's prices (:mod:`research.hk2023`), shipped with the package.
 
 A fresh install has an empty price store and, often, no network.  So that the package's
 main job runs anywhere, it ships the closes (adjusted where the source is) and volumes of
-the 48 tickers of ``data/universe.csv`` from 2021-06-01 to 2023-12-31, cut from the market
+the 48 tickers of ``data/universe.csv`` over the case's years, cut from the market
 snapshot by ``scripts/make_sample.py`` (what it took: ``research/data/hk2023.json``;
 provenance: data/README.md).  :class:`SampleStore` reads it with the price store's reading
 interface; :func:`choose_store` uses it only when the store holds none of the tickers a
