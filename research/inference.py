@@ -141,6 +141,28 @@ class TestOptions:
     rank_ddof: int = 0
 
 
+def standardized_abnormal_returns(ar, sd, sigma, df, length, options: TestOptions):
+    """The standardizations the parametric tests share, for the one-cohort reference and
+    the pooled path alike.
+
+    Returns
+    -------
+    sar, var_t, present, sar_bmp
+        ``SAR = AR/sd`` (prediction-error corrected; Patell 1976), its null variance
+        ``d/(d-2)`` on ``d`` residual degrees of freedom (NaN for ``d <= 2``), where both
+        exist, and the SAR of BMP and Kolari-Pynnönen: ``sar``, or with
+        ``bmp_prediction_error=False`` ``AR/(sigma sqrt(L))``.
+    """
+    sar = safe_divide(ar, sd)
+    var_t = np.where(df > 2, safe_divide(df, df - 2), np.nan)
+    present = np.isfinite(sar) & np.isfinite(var_t)[:, None]
+    if options.bmp_prediction_error:
+        sar_bmp = sar
+    else:
+        sar_bmp = safe_divide(ar, sigma[:, None] * np.sqrt(np.asarray(length, float))[None, :])
+    return sar, var_t, present, sar_bmp
+
+
 def single_t(ar: np.ndarray, sd: np.ndarray) -> np.ndarray:
     """``t_single``, ``AR / sd``, of each firm-event and day (or CAR window)."""
     return safe_divide(ar, sd)
@@ -447,9 +469,7 @@ def battery(
     out["crude_dependence_p"] = p_value_t(crude, np.full(n_cols, est_aar_df or 0))
 
     # Patell: standardized ARs, variance d/(d-2) each.
-    sar = safe_divide(ar, sd)
-    var_t = np.where(df > 2, safe_divide(df, df - 2), np.nan)
-    present = np.isfinite(sar) & np.isfinite(var_t)[:, None]
+    sar, var_t, present, sar_bmp = standardized_abnormal_returns(ar, sd, sigma, df, length, options)
     z = ratio_or_zero(
         np.where(present, sar, 0.0).sum(axis=0),
         np.sqrt(np.where(present, var_t[:, None], 0.0).sum(axis=0)),
@@ -457,10 +477,6 @@ def battery(
     out["patell_z"], out["patell_z_p"] = z, p_value_z(z)
 
     # BMP on SARs (optionally without the prediction-error correction).
-    if options.bmp_prediction_error:
-        sar_bmp = sar
-    else:
-        sar_bmp = safe_divide(ar, sigma[:, None] * np.sqrt(length)[None, :])
     bmp = cross_sectional(sar_bmp)
     out["bmp_t"], out["bmp_t_p"] = bmp["t"], bmp["p"]
 

@@ -30,6 +30,7 @@ from research.inference import (
     correlation_adjustment,
     permutation_p,
     skewness_corrected_from_moments,
+    standardized_abnormal_returns,
 )
 from research.numerics import p_value_t, p_value_z, ratio_or_zero, safe_divide
 from research.ranks import average_ranks, rank_sum_variance, signed_rank_z, tie_runs
@@ -324,18 +325,13 @@ def pooled_battery(
         crude, np.broadcast_to(est["est_aar_df"][:, None], crude.shape)
     )
 
-    sar = safe_divide(ar, sd)
-    var_t = np.where(df > 2, safe_divide(df, df - 2), np.nan)
-    present = np.isfinite(sar) & np.isfinite(var_t)[:, None]
+    sar, var_t, present, sar_bmp = standardized_abnormal_returns(ar, sd, sigma, df, length, options)
     z = ratio_or_zero(
         segment_sum(np.where(present, sar, 0.0), starts),
         np.sqrt(segment_sum(np.where(present, var_t[:, None], 0.0), starts)),
     )
     out["patell_z"], out["patell_z_p"] = z, p_value_z(z)
 
-    sar_bmp = (
-        sar if options.bmp_prediction_error else safe_divide(ar, sigma[:, None] * np.sqrt(length))
-    )
     nb, _, bmp_t, bmp_p, sd_bmp = cross_sectional_moments(sar_bmp, starts, sizes)
     out["bmp_t"], out["bmp_t_p"] = bmp_t, bmp_p
 
