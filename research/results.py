@@ -24,7 +24,10 @@ from research.numerics import nanmean_columns
 if TYPE_CHECKING:
     from research.study import EventStudy, StudySettings
 
-__all__ = ["CarTable", "EventStudyResults"]
+__all__ = ["POOLED_BLOCK_ROWS", "CarTable", "EventStudyResults"]
+
+# firm-events per block of the pooled tests (whole cohorts; a larger cohort alone)
+POOLED_BLOCK_ROWS = 16_384
 
 
 @dataclass
@@ -272,24 +275,16 @@ class EventStudyResults:
         ]
 
     def _pooled(self, level: str) -> tuple[dict[str, np.ndarray], list[np.ndarray]]:
-        """Every test for every cohort (rows of the returned arrays, in cohort order)."""
+        """Every test for every cohort (rows of the returned arrays, in cohort order).
+
+        The battery runs on blocks of whole cohorts of about :data:`POOLED_BLOCK_ROWS`
+        firm-events: its temporaries stay small and are reused, where arrays of every
+        firm-event would each be memory touched for the first time (slow on some
+        machines: about 2 ms per MB here).
+        """
         layout = self._layout
         opts = inference.TestOptions(self.settings.bmp_prediction_error, self.settings.rank_ddof)
         cell_sums = self._estimation_sums().take(layout.cell_code)
-        rows = layout.rows
-        if len(rows) == len(self.keep) and (rows == np.arange(len(rows))).all():
-            rows = slice(None)  # every firm-event, in order: views, no copies
-        f = self._params
-        if level == "day":
-            arrays = (self.ar[rows], self.sd[rows], self.u_evt[rows])
-            length = None
-        else:
-            c = self.cars
-            arrays = (c["car"][rows], c["sd"][rows], c["u"][rows])
-            length = c["length"][0]
-        window_days = self.window_days(level)[rows]
-        sigma, df = f.sigma[rows], f.df[rows].astype(float)
-        ar_days = self.ar[rows]
         dep = self._dependent
         partitions = [(layout.cell_start, cell_sums, dep.take("cell", layout.cell_code, level))]
         if any(kind == "event" for _, _, kind, _ in layout.cohorts):  # their `all` rows
@@ -303,22 +298,7 @@ class EventStudyResults:
             )
         pmf = pooling.signed_rank_null()
         parts = [
-            pooling.pooled_battery(
-                arrays[0],
-                arrays[1],
-                sigma,
-                df,
-                arrays[2],
-                starts,
-                sums.summaries(opts.rank_ddof),
-                opts,
-                ar_days=ar_days,
-                est_present=self._est_present[rows],
-                dependent=stats,
-                window_days=window_days,
-                length=length,
-                pmf=pmf,
-            )
+            self._pooled_partition(level, starts, sums.summaries(opts.rank_ddof), stats, opts, pmf)
             for starts, sums, stats in partitions
         ]
         n_cells = len(layout.cell_start)
@@ -328,6 +308,50 @@ class EventStudyResults:
         )
         out = {key: np.concatenate([p[key] for p in parts])[pick] for key in parts[0]}
         return out, [rows for _, _, rows in self.cohorts()]
+
+    def _pooled_partition(self, level, starts, est, stats, opts, pmf) -> dict[str, np.ndarray]:
+        """:func:`research.pooling.pooled_battery` over the segments beginning at
+        ``starts`` of the layout's rows, block by block of whole segments.
+        """
+        rows_all = self._layout.rows
+        ends = np.r_[starts[1:], len(rows_all)]
+        f = self._params
+        c = self.cars
+        blocks, first = [], 0
+        while first < len(starts):  # whole segments up to a block (a larger one alone)
+            last = first + 1
+            while last < len(starts) and ends[last] - starts[first] <= POOLED_BLOCK_ROWS:
+                last += 1
+            blocks.append((first, last))
+            first = last
+        parts = []
+        for s0, s1 in blocks:
+            a, b = int(starts[s0]), int(ends[s1 - 1])
+            rows = rows_all[a:b]
+            if level == "day":
+                arrays, length = (self.ar[rows], self.sd[rows], self.u_evt[rows]), None
+            else:
+                arrays = (c["car"][rows], c["sd"][rows], c["u"][rows])
+                length = c["length"][0]
+            parts.append(
+                pooling.pooled_battery(
+                    arrays[0],
+                    arrays[1],
+                    f.sigma[rows],
+                    f.df[rows].astype(float),
+                    arrays[2],
+                    (starts[s0:s1] - a).astype(np.intp),
+                    {key: value[s0:s1] for key, value in est.items()},
+                    opts,
+                    ar_days=self.ar[rows],
+                    est_present=self._est_present[rows],
+                    dependent={key: value[s0:s1] for key, value in stats.items()},
+                    window_days=self.window_days(level, rows),
+                    length=length,
+                    pmf=pmf,
+                )
+            )
+        return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
 
     def _cohort_frame(self, out, labels, n_cols) -> pd.DataFrame:
         cohorts = self._layout.cohorts
@@ -343,11 +367,11 @@ class EventStudyResults:
                 frame[key] = val.ravel()
         return frame
 
-    def window_days(self, level: str) -> np.ndarray:
+    def window_days(self, level: str, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
         """(K, J) event days with an abnormal return in each column: each day (``day``)
-        or each CAR window (``window``).
+        or each CAR window (``window``), of every firm-event or of ``rows``.
         """
-        present = np.isfinite(self.ar)
+        present = np.isfinite(self.ar[rows])
         if level == "day":
             return present.astype(float)
         return np.column_stack(

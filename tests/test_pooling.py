@@ -228,3 +228,16 @@ def test_cross_sectional_moments_with_few_and_many_segments():
                 )
                 if len(x) > 1:
                     assert sd[s, j] == pytest.approx(x.std(ddof=1), rel=1e-12)
+
+
+def test_pooled_tests_do_not_depend_on_the_block_size(monkeypatch):
+    """The battery runs block by block of whole cohorts: blocks of a few firm-events (a
+    cohort larger than a block alone) give the tests of one block."""
+    from research import results
+
+    study = many_cohort_study(1)
+    whole = study.fit()
+    monkeypatch.setattr(results, "POOLED_BLOCK_ROWS", 8)
+    blocked = study.fit()
+    pd.testing.assert_frame_equal(blocked.day_tests, whole.day_tests, rtol=1e-13)
+    pd.testing.assert_frame_equal(blocked.window_tests, whole.window_tests, rtol=1e-13)
