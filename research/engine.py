@@ -76,8 +76,8 @@ class Estimates:
     normal returns there are recomputed when asked for: :func:`event_returns`);
     ``cars`` holds the CAR-window arrays of :func:`car_arrays`.  With the pooled sums:
     ``u_evt`` Corrado's U on the event days, ``est_present`` the estimation days with a
-    residual, and ``dependent`` what the dependent-sample tests need from each
-    firm-event's own residuals, per cell and event
+    residual (bits packed along the days, ``np.packbits``), and ``dependent`` what the
+    dependent-sample tests need from each firm-event's own residuals, per cell and event
     (:class:`research.dependent.DependentStats`).
     """
 
@@ -292,7 +292,7 @@ def _fit_rows(inputs, data: _Gathered, rows, pos0, cols, acc, cells) -> Estimate
         with np.errstate(invalid="ignore", divide="ignore"):
             sar = fit.resid / fit.sigma[:, None]
         est_ranks, sar_sorted = ranks.average_ranks(sar, return_sorted=True)
-        est_present = np.isfinite(sar)
+        est_present = np.packbits(np.isfinite(sar), axis=1)  # a bit per day
         acc.add(cells, fit.resid, u_all, keep, est_ranks)
         u_evt = u_all[:, t_est:]
         sar_rank2 = np.where(np.isfinite(est_ranks), 2 * est_ranks, 0).astype(np.uint16)

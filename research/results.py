@@ -344,7 +344,9 @@ class EventStudyResults:
                     {key: value[s0:s1] for key, value in est.items()},
                     opts,
                     ar_days=self.ar[rows],
-                    est_present=self._est_present[rows],
+                    est_present=np.unpackbits(
+                        self._est_present[rows], axis=1, count=est["grank_a"].shape[1]
+                    ).astype(bool),
                     dependent={key: value[s0:s1] for key, value in stats.items()},
                     window_days=self.window_days(level, rows),
                     length=length,
