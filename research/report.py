@@ -400,3 +400,20 @@ def study_notes(res: EventStudyResults, tests, single: bool = False) -> list[str
             *flagged,
         ]
     return notes
+
+
+def short_repr(res: EventStudyResults) -> str:
+    """The one-screen repr of a study's results: model, benchmarks, windows, events,
+    cohorts, firm-events, dropped, headline tests.
+    """
+    import pandas as pd
+
+    s = res.settings
+    names = [str(e) for e in pd.unique(res.events["event"])]
+    events = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+    return (
+        f"<EventStudyResults: {s.model} model on {', '.join(s.benchmarks) or 'own mean'}, "
+        f"window {s.window}, estimation {s.estimation}; events {events}; "
+        f"{len(res.cohort_clustering)} cohort(s), {int(res.keep.sum())} firm-events, "
+        f"{len(res.dropped)} dropped; headline: {', '.join(res.headline_tests)}>"
+    )

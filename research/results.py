@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from research import cohorts, dependent, engine, inference, models, pooling, ranks
+from research import cars, cohorts, dependent, engine, inference, models, pooling, ranks
 from research.errors import OptionError
 from research.export import json_records
 from research.numerics import nanmean_columns
@@ -24,7 +24,7 @@ from research.numerics import nanmean_columns
 if TYPE_CHECKING:
     from research.study import EventStudy, StudySettings
 
-__all__ = ["POOLED_BLOCK_ROWS", "CarTable", "EventStudyResults"]
+__all__ = ["POOLED_BLOCK_ROWS", "EventStudyResults"]
 
 # firm-events per block of the pooled tests (whole cohorts; a larger cohort alone)
 POOLED_BLOCK_ROWS = 16_384
@@ -68,11 +68,11 @@ class EventStudyResults:
     def __post_init__(self) -> None:
         """Wrap the CAR arrays so ``p`` and ``u`` are computed on first use."""
         df = self._params.df
-        self.cars = CarTable(
+        self.cars = cars.CarTable(
             self.cars,
             {
                 "p": lambda: inference.single_p(self.cars["t"], df),
-                "u": lambda: engine.window_u(self.u_evt, self.days, self.settings.car_windows),
+                "u": lambda: cars.window_u(self.u_evt, self.days, self.settings.car_windows),
             },
         )
 
@@ -595,15 +595,9 @@ class EventStudyResults:
 
     def __repr__(self) -> str:
         """One screen: model, benchmarks, windows, events, cohorts, firm-events, headline tests."""
-        s = self.settings
-        names = [str(e) for e in pd.unique(self.events["event"])]
-        events = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
-        return (
-            f"<EventStudyResults: {s.model} model on {', '.join(s.benchmarks) or 'own mean'}, "
-            f"window {s.window}, estimation {s.estimation}; events {events}; "
-            f"{len(self.cohort_clustering)} cohort(s), {int(self.keep.sum())} firm-events, "
-            f"{len(self.dropped)} dropped; headline: {', '.join(self.headline_tests)}>"
-        )
+        from research.report import short_repr
+
+        return short_repr(self)
 
     def _repr_html_(self) -> str:
         import html
@@ -615,22 +609,3 @@ class EventStudyResults:
         from research.plotting import plot_caar
 
         return plot_caar(self, **kwargs)
-
-
-class CarTable(dict):
-    """Per firm-event and CAR window (K, W): ``car``, ``sd``, ``t``, ``bhar``,
-    ``length``, and, computed on first use, ``p`` (the two-sided p-value of ``t`` on
-    each firm-event's residual degrees of freedom) and ``u`` (Corrado's U summed over
-    the window).
-    """
-
-    def __init__(self, arrays: dict[str, np.ndarray], lazy: dict[str, Any]) -> None:
-        super().__init__(arrays)
-        self.lazy = lazy
-
-    def __missing__(self, key: str) -> np.ndarray:
-        """Compute a lazy array on first use."""
-        if key not in self.lazy:
-            raise KeyError(key)
-        self[key] = self.lazy[key]()
-        return self[key]
