@@ -56,7 +56,7 @@ def average_ranks(values: np.ndarray, return_sorted: bool = False):
     key = key.view(np.float64)
     key.sort(axis=1)
     key = key.view(np.uint64)
-    flat = (key & low).astype(np.intp)
+    flat = (key & low).view(np.int64)  # columns: below 2**12, so the view is exact
     key &= ~low
     high = key.view(np.float64)
     tie = high[:, 1:] == high[:, :-1]
