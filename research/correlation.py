@@ -48,6 +48,13 @@ def rolling_correlation_beta(
     return pd.DataFrame(corr), pd.DataFrame(beta)
 
 
+def fisher_z(r_pre, r_post, n_pre, n_post):
+    r"""Fisher's z of the change of a correlation, :math:`(\operatorname{atanh} r_{post} -
+    \operatorname{atanh} r_{pre})/\sqrt{1/(n_{post}-3) + 1/(n_{pre}-3)}` (arrays too).
+    """
+    return (np.arctanh(r_post) - np.arctanh(r_pre)) / np.sqrt(1 / (n_post - 3) + 1 / (n_pre - 3))
+
+
 def fisher_z_change(pre_y, pre_x, post_y, post_x) -> dict[str, float]:
     r"""Difference of two correlations (post - pre) by Fisher's z transformation.
 
@@ -65,7 +72,7 @@ def fisher_z_change(pre_y, pre_x, post_y, post_x) -> dict[str, float]:
 
     r_pre, n_pre = corr(np.asarray(pre_y, float), np.asarray(pre_x, float))
     r_post, n_post = corr(np.asarray(post_y, float), np.asarray(post_x, float))
-    z = (np.arctanh(r_post) - np.arctanh(r_pre)) / np.sqrt(1 / (n_post - 3) + 1 / (n_pre - 3))
+    z = fisher_z(r_pre, r_post, n_pre, n_post)
     return {
         "r_pre": r_pre,
         "r_post": r_post,
@@ -248,7 +255,7 @@ def correlation_change(
     a_v, b_v = both["a"].to_numpy(), both["b"].to_numpy()
     r_pre, s_pre = _window_moments(a_v, b_v, draws - window, window)
     r_post, s_post = _window_moments(a_v, b_v, draws, window)
-    pz = (np.arctanh(r_post) - np.arctanh(r_pre)) / np.sqrt(2 / (window - 3))
+    pz = fisher_z(r_pre, r_post, window, window)
     pb = s_post - s_pre
     stats_out = {
         **fz,

@@ -29,6 +29,7 @@ import pandas as pd
 __all__ = [
     "ImputedEventClusters",
     "bartlett_autocovariances",
+    "cluster_factor",
     "event_prediction_covariance",
     "newey_west_covariance",
     "newey_west_lags",
@@ -54,6 +55,13 @@ def bartlett_autocovariances(
         total = sum(v * lookup[p + j] for p, v in lookup.items() if p + j in lookup)
         out[j] = (1 - j / (maxlag + 1)) * total / dof
     return out
+
+
+def cluster_factor(n_groups: int, nobs: int, k: int) -> float:
+    """Statsmodels' small-sample factor of a cluster-robust covariance,
+    ``G/(G-1) (N-1)/(N-K)``.
+    """
+    return n_groups / (n_groups - 1) * (nobs - 1) / (nobs - k)
 
 
 def newey_west_covariance(x: np.ndarray, resid: np.ndarray, maxlags: int) -> np.ndarray:
@@ -129,7 +137,7 @@ class ImputedEventClusters:
         self.xtx_inv = np.linalg.pinv(x.T @ x)
         n, k = x.shape
         self.g_count = int(clusters.max()) + 1
-        self.factor = self.g_count / (self.g_count - 1) * (n - 1) / (n - k)
+        self.factor = cluster_factor(self.g_count, n, k)
         self.dates = pd.Series(dates).reset_index(drop=True)
         self.securities = pd.Series(securities).reset_index(drop=True)
         self.event_dates = event_dates

@@ -319,12 +319,10 @@ class EventBlocks:
         codes = cells[starts]
         grank_a = acc.grank_a[codes]
         n_present = acc.u_count[codes, : self.t]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            columns = {
-                "day": out["ar"][rows] / out["sd"][rows],
-                "window": cars["car"][rows] / cars["sd"][rows],
-            }
-        columns = {k: np.where(np.isfinite(v), v, np.nan) for k, v in columns.items()}
+        columns = {
+            "day": safe_divide(out["ar"][rows], out["sd"][rows]),
+            "window": safe_divide(cars["car"][rows], cars["sd"][rows]),
+        }
         args = (sar_sorted, rank2, out["sigma"][rows], out["ar"][rows], columns)
         self._store(
             self.stats.cell,

@@ -348,7 +348,6 @@ def residuals(
     e0, e1 = inputs.estimation
     t = e1 - e0 + 1
     data = _gather(inputs, pos0, cols)
-    data.fast = False  # the general design serves every model here
     out = np.empty((len(pos0), t))
     step = max(1, chunk_cells // len(inputs.relative_days))
     for a in range(0, len(pos0), step):

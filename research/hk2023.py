@@ -18,7 +18,6 @@ from research.figures import FigureSpec, write_figures
 # the events the headline study and the figures lead with, and their HKEX day 0
 HEADLINE_EVENTS = ("blinken-arrives", "lpr-cut")
 DAY0 = {"blinken-arrives": pd.Timestamp("2023-06-19"), "lpr-cut": pd.Timestamp("2023-06-20")}
-EVENTS = HEADLINE_EVENTS
 # the property groups of the figures, and the markets of `correlate --cross-market`
 GROUPS = ("mainland-developer", "hk-developer", "reit", "property-services")
 CROSS_MARKETS = ("^HSI", "^HSCE", "000001.SS", "000300.SS", "^N225", "^KS11", "^STI", "^GSPC")
@@ -117,7 +116,7 @@ def fig_caar(data: FigureData):
 
     window = (-5, 10)
     groups = run_study(
-        events=EVENTS,
+        events=HEADLINE_EVENTS,
         groups=("property",),
         benchmarks=("^HSI",),
         window=window,
@@ -125,7 +124,7 @@ def fig_caar(data: FigureData):
         bootstrap=0,
     )
     hsi = run_study(
-        events=EVENTS,
+        events=HEADLINE_EVENTS,
         tickers=("^HSI",),
         benchmarks=(),
         model="constant-mean",
@@ -139,7 +138,7 @@ def fig_caar(data: FigureData):
         "blinken-arrives": "Blinken visit (day 0 = Mon 19 Jun 2023)",
         "lpr-cut": "Loan-prime-rate cut (day 0 = Tue 20 Jun 2023)",
     }
-    for ax, event in zip(axes, EVENTS, strict=True):
+    for ax, event in zip(axes, HEADLINE_EVENTS, strict=True):
         paths = [p for p in caar_paths(groups) if p["event"] == event and p["group"] != "all"]
         for p in caar_paths(hsi):
             if p["event"] == event:
@@ -212,7 +211,7 @@ def fig_coefficients(data: FigureData):
             for cov in ("classical", "hac"):
                 reg = run_regressions(
                     RegressionRequest(
-                        events=EVENTS,
+                        events=HEADLINE_EVENTS,
                         groups=("mainland-developer",),
                         benchmarks=(bench,),
                         window=(0, 0),

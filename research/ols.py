@@ -13,6 +13,8 @@ from functools import cached_property
 import numpy as np
 from scipy import special
 
+from research.covariance import cluster_factor
+
 __all__ = ["OLS", "chi2_sf", "f_sf", "t_ppf", "t_sf"]
 
 
@@ -105,5 +107,4 @@ class OLS:
         np.add.at(scores, groups, self.x * self.resid[:, None])
         meat = scores.T @ scores
         k = self.nobs - self.df_resid
-        factor = n_groups / (n_groups - 1) * (self.nobs - 1) / (self.nobs - k)
-        return factor * self.xtx_inv @ meat @ self.xtx_inv
+        return cluster_factor(n_groups, self.nobs, k) * self.xtx_inv @ meat @ self.xtx_inv

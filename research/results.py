@@ -328,8 +328,9 @@ class EventStudyResults:
         for s0, s1 in blocks:
             a, b = int(starts[s0]), int(ends[s1 - 1])
             rows = rows_all[a:b]
+            ar_days = self.ar[rows]
             if level == "day":
-                arrays, length = (self.ar[rows], self.sd[rows], self.u_evt[rows]), None
+                arrays, length = (ar_days, self.sd[rows], self.u_evt[rows]), None
             else:
                 arrays = (c["car"][rows], c["sd"][rows], c["u"][rows])
                 length = c["length"][0]
@@ -343,7 +344,7 @@ class EventStudyResults:
                     (starts[s0:s1] - a).astype(np.intp),
                     {key: value[s0:s1] for key, value in est.items()},
                     opts,
-                    ar_days=self.ar[rows],
+                    ar_days=ar_days,
                     est_present=np.unpackbits(
                         self._est_present[rows], axis=1, count=est["grank_a"].shape[1]
                     ).astype(bool),

@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from research.hk2023 import EVENTS, GROUPS  # noqa: E402  (the case study's one definition)
+from research.hk2023 import GROUPS, HEADLINE_EVENTS  # noqa: E402  (the case study's one definition)
 
 PLACEBO = 1000
 REGRESSION_COLUMNS = (
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     def hsi_against(benchmark: str):
         report = run_regressions(
             RegressionRequest(
-                events=EVENTS,
+                events=HEADLINE_EVENTS,
                 tickers=("^HSI",),
                 benchmarks=(benchmark,),
                 window=(0, 0),
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     n225_cmd = hsi_cmd.replace("ACWI", "^N225")
     n225, reg_n, pl_n = hsi_against("^N225")
     raw = run_study(
-        events=EVENTS,
+        events=HEADLINE_EVENTS,
         tickers=("^HSI",),
         benchmarks=(),
         model="constant-mean",
@@ -158,7 +158,9 @@ def main(argv: list[str] | None = None) -> int:
         "eventstudy run --event blinken-arrives --event lpr-cut --group property "
         "--benchmark ^HSI --window 0,0 --tests all"
     )
-    res = run_study(events=EVENTS, groups=("property",), benchmarks=("^HSI",), window=(0, 0))
+    res = run_study(
+        events=HEADLINE_EVENTS, groups=("property",), benchmarks=("^HSI",), window=(0, 0)
+    )
     days = res.day_tests.set_index(["event", "group"])
     add("## 2. Property groups against the HSI: the cross-section of stocks")
     add("")
@@ -239,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     port = run_regressions(
         RegressionRequest(
-            events=EVENTS,
+            events=HEADLINE_EVENTS,
             groups=("property",),
             benchmarks=("^HSI",),
             window=(0, 0),
@@ -269,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     ls = run_regressions(
         RegressionRequest(
-            events=EVENTS,
+            events=HEADLINE_EVENTS,
             groups=("mainland-developer", "hk-developer"),
             long_short=("mainland-developer", "hk-developer"),
             panel=True,
