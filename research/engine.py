@@ -286,11 +286,19 @@ def _fit_rows(inputs, data: _Gathered, rows, pos0, cols, acc, cells) -> Estimate
     t_est = fit.resid.shape[1]
     u_evt = sar_sorted = sar_rank2 = est_present = None
     if acc is not None:  # Corrado's ranks and the pooled sums
-        u_all = ranks.rank_u(np.hstack([fit.resid, ar]))
-        # the generalized rank tests rank each firm-event's standardized residuals
-        with np.errstate(invalid="ignore", divide="ignore"):
+        combined = np.hstack([fit.resid, ar])
+        all_ranks, est_ranks, resid_sorted = ranks.nested_average_ranks(combined, t_est)
+        u_all = ranks.rank_u(combined, all_ranks)
+        # the generalized rank tests rank each firm-event's standardized residuals: as its
+        # residuals (a division by sigma > 0 keeps their order), and sorted the same unless
+        # the division made two of them equal or one infinite (those rows ranked again)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             sar = fit.resid / fit.sigma[:, None]
-        est_ranks, sar_sorted = ranks.average_ranks(sar, return_sorted=True)
+            sar_sorted = resid_sorted / fit.sigma[:, None]
+        again = ~(fit.sigma > 0) | (np.isfinite(sar) != np.isfinite(fit.resid)).any(axis=1)
+        again |= (sar_sorted[:, 1:] == sar_sorted[:, :-1]).any(axis=1)
+        if again.any():
+            est_ranks[again], sar_sorted[again] = ranks.average_ranks(sar[again], True)
         est_present = np.packbits(np.isfinite(sar), axis=1)  # a bit per day
         acc.add(cells, fit.resid, u_all, keep, est_ranks)
         u_evt = u_all[:, t_est:]

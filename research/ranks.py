@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["average_ranks", "rank_sum_variance", "rank_u", "signed_rank_z", "tie_runs"]
+__all__ = [
+    "average_ranks",
+    "nested_average_ranks",
+    "rank_sum_variance",
+    "rank_u",
+    "signed_rank_z",
+    "tie_runs",
+]
 
 
 def rank_sum_variance(m, days) -> np.ndarray:
@@ -41,10 +48,63 @@ def average_ranks(values: np.ndarray, return_sorted: bool = False):
     """
     values = np.ascontiguousarray(values, dtype=float)
     k, t = values.shape
-    bits = max(1, (t - 1).bit_length())
-    if k == 0 or t < 2 or bits > 12:
+    if k == 0 or t < 2 or (t - 1).bit_length() > 12:
         ranks = _average_ranks_argsort(values)
         return (ranks, np.sort(values, axis=1)) if return_sorted else ranks
+    cols, suspect, missing = _sorted_columns(values)
+    flat = cols + (np.arange(k) * t)[:, None]
+    ranks = _scatter_ranks(flat, k, t)
+    if suspect.any():
+        ranks[suspect] = _average_ranks_argsort(values[suspect])
+    if missing is not None:
+        ranks[missing] = np.nan
+    if return_sorted:
+        ordered = values.ravel()[flat]  # exact where the order is (suspect rows: re-sorted)
+        if suspect.any():
+            ordered[suspect] = np.sort(values[suspect], axis=1)
+        return ranks, ordered
+    return ranks
+
+
+def nested_average_ranks(values: np.ndarray, first: int):
+    """:func:`average_ranks` of each row and, from the same sort, the average ranks of
+    its first ``first`` columns among themselves and those columns sorted.
+
+    Returns ``(ranks, first_ranks, first_sorted)``, equal to ``average_ranks(values)``
+    and ``average_ranks(values[:, :first], return_sorted=True)``: the first columns'
+    order among themselves is their order in the whole sorted row, read by keeping its
+    positions that hold one of them.  A row flagged for an exact re-ranking in the whole
+    (ties, near-ties, infinities) is also ranked again alone in its first columns.
+    """
+    values = np.ascontiguousarray(values, dtype=float)
+    k, t = values.shape
+    if k == 0 or first < 1 or t < 2 or (t - 1).bit_length() > 12:
+        head = values[:, :first]
+        return average_ranks(values), *average_ranks(head, return_sorted=True)
+    cols, suspect, missing = _sorted_columns(values)
+    ranks = _scatter_ranks(cols + (np.arange(k) * t)[:, None], k, t)
+    head_flat = cols[cols < first].reshape(k, first)  # each row keeps `first` positions
+    head_flat += (np.arange(k) * first)[:, None]
+    first_ranks = _scatter_ranks(head_flat, k, first)
+    first_sorted = np.ascontiguousarray(values[:, :first]).ravel()[head_flat]
+    if suspect.any():
+        ranks[suspect] = _average_ranks_argsort(values[suspect])
+        first_ranks[suspect], first_sorted[suspect] = average_ranks(
+            values[suspect, :first], return_sorted=True
+        )
+    if missing is not None:
+        ranks[missing] = np.nan
+        first_ranks[missing[:, :first]] = np.nan
+    return ranks, first_ranks, first_sorted
+
+
+def _sorted_columns(values: np.ndarray):
+    """The bit-carrying sort of :func:`average_ranks`: for each row, the column of the
+    value at each sorted position, the rows to rank again exactly, and where values are
+    missing (None when none is).
+    """
+    k, t = values.shape
+    bits = max(1, (t - 1).bit_length())
     low = np.uint64((1 << bits) - 1)
     biggest = np.finfo(float).max
     missing = np.isnan(values)
@@ -56,7 +116,7 @@ def average_ranks(values: np.ndarray, return_sorted: bool = False):
     key = key.view(np.float64)
     key.sort(axis=1)
     key = key.view(np.uint64)
-    flat = (key & low).view(np.int64)  # columns: below 2**12, so the view is exact
+    cols = (key & low).view(np.int64)  # columns: below 2**12, so the view is exact
     key &= ~low
     high = key.view(np.float64)
     tie = high[:, 1:] == high[:, :-1]
@@ -64,20 +124,14 @@ def average_ranks(values: np.ndarray, return_sorted: bool = False):
         tie &= np.arange(1, t)[None, :] < (t - missing.sum(axis=1))[:, None]
     # infinities lose their bits too, and the largest float is the stand-in for NaN
     suspect = tie.any(axis=1) | (np.abs(values) >= biggest).any(axis=1)
-    flat += (np.arange(k) * t)[:, None]
+    return cols, suspect, missing if any_missing else None
+
+
+def _scatter_ranks(flat: np.ndarray, k: int, t: int) -> np.ndarray:
+    """Ranks 1..t written at the flat indices of each row's sorted positions."""
     ranks = np.empty(k * t)
-    ranks[flat] = np.arange(1.0, t + 1)
-    ranks = ranks.reshape(k, t)
-    if suspect.any():
-        ranks[suspect] = _average_ranks_argsort(values[suspect])
-    if any_missing:
-        ranks[missing] = np.nan
-    if return_sorted:
-        ordered = values.ravel()[flat]  # exact where the order is (suspect rows: re-sorted)
-        if suspect.any():
-            ordered[suspect] = np.sort(values[suspect], axis=1)
-        return ranks, ordered
-    return ranks
+    ranks[flat] = np.arange(1.0, t + 1)  # fancy indexing: faster than put_along_axis
+    return ranks.reshape(k, t)
 
 
 def tie_runs(equal: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -112,10 +166,12 @@ def _average_ranks_argsort(values: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(values), ranks, np.nan)
 
 
-def rank_u(ar_all: np.ndarray) -> np.ndarray:
-    """Corrado's ``U_it = K_it/(M_i+1) - 1/2`` over each row of the combined window."""
+def rank_u(ar_all: np.ndarray, ranks: np.ndarray | None = None) -> np.ndarray:
+    """Corrado's ``U_it = K_it/(M_i+1) - 1/2`` over each row of the combined window
+    (``ranks``: its average ranks, when the caller has them).
+    """
     m = np.isfinite(ar_all).sum(axis=1, keepdims=True)
-    return average_ranks(ar_all) / (m + 1) - 0.5
+    return (average_ranks(ar_all) if ranks is None else ranks) / (m + 1) - 0.5
 
 
 def signed_rank_z(w_plus, n, tie_term) -> np.ndarray:
