@@ -86,7 +86,7 @@ def nested_average_ranks(values: np.ndarray, first: int):
     head_flat = cols[cols < first].reshape(k, first)  # each row keeps `first` positions
     head_flat += (np.arange(k) * first)[:, None]
     first_ranks = _scatter_ranks(head_flat, k, first)
-    first_sorted = np.ascontiguousarray(values[:, :first]).ravel()[head_flat]
+    first_sorted = values.ravel()[head_flat + (np.arange(k) * (t - first))[:, None]]
     if suspect.any():
         ranks[suspect] = _average_ranks_argsort(values[suspect])
         first_ranks[suspect], first_sorted[suspect] = average_ranks(
@@ -107,11 +107,19 @@ def _sorted_columns(values: np.ndarray):
     bits = max(1, (t - 1).bit_length())
     low = np.uint64((1 << bits) - 1)
     biggest = np.finfo(float).max
-    missing = np.isnan(values)
-    any_missing = bool(missing.any())
-    # NaN keys would lose their bits in the sort (it writes back a canonical NaN):
-    # missing values become the largest finite float instead, which also sorts last
-    key = (np.where(missing, biggest, values) if any_missing else values).view(np.uint64) & ~low
+    odd = ~np.isfinite(values)
+    missing = None
+    infinite = np.zeros(k, dtype=bool)
+    if odd.any():
+        # a NaN key would lose its column bits in the sort, and an infinity's key is a NaN
+        # (all its exponent bits are set): missing values and infinities become the
+        # largest finite float, which sorts last; rows with an infinity are ranked again
+        missing = np.isnan(values)
+        infinite = (odd & ~missing).any(axis=1)
+        key = np.where(odd, biggest, values).view(np.uint64)
+        key &= ~low
+    else:
+        key = values.view(np.uint64) & ~low
     key |= np.arange(t, dtype=np.uint64)
     key = key.view(np.float64)
     key.sort(axis=1)
@@ -120,11 +128,15 @@ def _sorted_columns(values: np.ndarray):
     key &= ~low
     high = key.view(np.float64)
     tie = high[:, 1:] == high[:, :-1]
-    if any_missing:  # only pairs of present values count
-        tie &= np.arange(1, t)[None, :] < (t - missing.sum(axis=1))[:, None]
-    # infinities lose their bits too, and the largest float is the stand-in for NaN
-    suspect = tie.any(axis=1) | (np.abs(values) >= biggest).any(axis=1)
-    return cols, suspect, missing if any_missing else None
+    suspect = infinite
+    if missing is not None:  # only pairs of present values count, and a present value
+        n_present = t - missing.sum(axis=1)  # as large as the stand-in may sort among them
+        tie &= np.arange(1, t)[None, :] < n_present[:, None]
+        last = high[np.arange(k), np.maximum(n_present - 1, 0)]
+        stand_in = (np.array([biggest]).view(np.uint64) & ~low).view(np.float64)[0]
+        suspect = suspect | (last >= stand_in)
+    suspect |= tie.any(axis=1)
+    return cols, suspect, missing
 
 
 def _scatter_ranks(flat: np.ndarray, k: int, t: int) -> np.ndarray:

@@ -294,7 +294,9 @@ def test_vectorised_ranks_equal_scipy_with_ties_and_missing():
         assert np.isnan(ranks[~finite]).all()
 
 
-@pytest.mark.parametrize("case", ["continuous", "ties", "missing", "near-ties and inf"])
+@pytest.mark.parametrize(
+    "case", ["continuous", "ties", "missing", "near-ties and inf", "extremes and missing"]
+)
 def test_nested_ranks_equal_ranking_the_first_columns_alone(case):
     """The first columns' ranks and order read from the whole row's sort equal scipy's
     ranks of those columns alone and ``np.sort`` of them: the engine ranks the estimation
@@ -311,6 +313,11 @@ def test_nested_ranks_equal_ranking_the_first_columns_alone(case):
     if case == "near-ties and inf":  # neighbours within the bits that carry the columns
         values[::3, 5] = np.nextafter(values[::3, 7], np.inf)
         values[1, 3] = np.inf
+    if case == "extremes and missing":  # the largest float also stands in for a missing value
+        values[rng.random(values.shape) < 0.1] = np.nan
+        big = np.finfo(float).max
+        values[2, [0, 250]], values[4, [7, 8]], values[5, 9] = big, [-big, -0.0], 0.0
+        values[6, [1, 2]] = [0.0, -0.0]
     first = 240
     ranks, first_ranks, first_sorted = nested_average_ranks(values, first)
     for row, r, fr, fs in zip(values, ranks, first_ranks, first_sorted, strict=True):
