@@ -82,6 +82,27 @@ def test_pseudo_events_have_full_windows_and_enough_estimation_days():
         assert np.isfinite(col[p - 150 : p - 10]).sum() >= 120
 
 
+@pytest.mark.parametrize("n_cols, n_secs", [(1, 1), (6, 5), (6, 1)])
+def test_pseudo_events_are_the_draws_written_by_hand(n_cols, n_secs):
+    """The draws equal the literal loop over rng.choice (securities without replacement,
+    then one day of each), so a seed gives the same placebo dates as in earlier versions.
+    """
+    from research.simulation import valid_event_days
+
+    returns, rm = iid_panel(n_secs=n_cols, n_days=500)
+    returns.iloc[:300, 0] = np.nan
+    args = ((-1, 1), (-150, -11), 120)
+    got = draw_pseudo_events(returns, 40, n_secs, *args, np.random.default_rng(7), rm)
+    pairs = np.argwhere(valid_event_days(returns, *args, rm))
+    securities = np.unique(pairs[:, 1])
+    rng = np.random.default_rng(7)
+    want = []
+    for _ in range(40):
+        for c in rng.choice(securities, size=n_secs, replace=False):
+            want.append((returns.columns[c], returns.index[rng.choice(pairs[pairs[:, 1] == c, 0])]))
+    assert list(zip(got["security"], got["day0"], strict=True)) == want
+
+
 def test_small_run_on_the_real_hong_kong_data(market_store):
     from research.inputs import build_inputs
     from research.universe import load_universe
