@@ -28,7 +28,7 @@ def car_arrays(inputs: EngineInputs, fit, x_evt, ar, normal, r_evt, u_evt) -> di
     days = inputs.event_days
     out: dict[str, list[np.ndarray]] = {k: [] for k in ("car", "sd", "t", "bhar", "length")}
     for a, b in inputs.car_windows:
-        sel = (days >= a) & (days <= b)
+        sel = window_columns(days, a, b)
         present = np.isfinite(ar[:, sel])
         # a CAR needs every day of its window (as a BHAR does): a sum over fewer days
         # is another window, and the crude-dependence and rank tests divide by L
@@ -47,12 +47,20 @@ def car_arrays(inputs: EngineInputs, fit, x_evt, ar, normal, r_evt, u_evt) -> di
             ("sd", sd),
             ("t", t),
             ("bhar", bhar),
-            ("length", np.full(len(car), sel.sum())),
+            ("length", np.full(len(car), sel.stop - sel.start)),
         ):
             out[key].append(val)
     if u_evt is not None:
         out["u"] = [window_u(u_evt, days, inputs.car_windows)]
     return {k: np.column_stack(v) for k, v in out.items()}
+
+
+def window_columns(days: np.ndarray, a: int, b: int) -> slice:
+    """The columns of the event days ``a..b`` among ``days`` (the event window's days,
+    consecutive): a slice, so that a window's ARs are a view, not a copy.
+    """
+    lo, hi = np.searchsorted(days, [a, b + 1])
+    return slice(int(lo), int(hi))
 
 
 def window_u(u_evt: np.ndarray, days: np.ndarray, car_windows) -> np.ndarray:
@@ -61,7 +69,7 @@ def window_u(u_evt: np.ndarray, days: np.ndarray, car_windows) -> np.ndarray:
     """
     out = []
     for a, b in car_windows:
-        part = u_evt[:, (days >= a) & (days <= b)]
+        part = u_evt[:, window_columns(days, a, b)]
         out.append(np.where(np.isfinite(part).all(axis=1), part.sum(axis=1), np.nan))
     return np.column_stack(out)
 

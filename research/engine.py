@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 import pandas as pd
 
-from research import cohorts, dependent, models, ranks
+from research import cohorts, dependent, models, numerics, ranks
 from research.cars import car_arrays
 from research.windows import Window
 
@@ -425,7 +425,7 @@ def fast_fit(
         usable &= np.isfinite(m_est)
     if excl is not None:
         usable &= ~excl
-    n = usable.sum(axis=1)
+    n = numerics.row_counts(usable)
     nf = np.maximum(n, 1).astype(float)
     complete = bool((n == usable.shape[1]).all())  # no day to mask: skip the masking
 
@@ -458,8 +458,12 @@ def fast_fit(
                 [np.stack([1.0 / nf + m_bar**2 / sxx, off], 1), np.stack([off, 1.0 / sxx], 1)],
                 1,
             )
-            resid = masked(r_est - alpha[:, None] - beta[:, None] * m_est, np.nan)
-            bench_days = np.isfinite(m_est).sum(axis=1)
+            resid = r_est - alpha[:, None]
+            resid -= beta[:, None] * m_est  # (r - alpha) - beta m, one temporary fewer
+            resid = masked(resid, np.nan)
+            # every day usable: the market has every day
+            t = m_est.shape[1]
+            bench_days = np.full(len(n), t) if complete else np.isfinite(m_est).sum(axis=1)
         e = masked(resid, 0.0)
         ss = np.vecdot(e, e)
         df = n - p

@@ -241,3 +241,20 @@ def test_pooled_tests_do_not_depend_on_the_block_size(monkeypatch):
     blocked = study.fit()
     pd.testing.assert_frame_equal(blocked.day_tests, whole.day_tests, rtol=1e-13)
     pd.testing.assert_frame_equal(blocked.window_tests, whole.window_tests, rtol=1e-13)
+
+
+@pytest.mark.parametrize("shape", [(7, 240), (600, 21), (3, 1 << 16)])
+def test_byte_counts_equal_numpy_sums_of_booleans(shape):
+    """The engine's counts of true flags (numerics.row_counts per row, and
+    dependent.count_true over the first axis, 255 rows of bytes at a time) equal numpy's
+    sums; 600 rows cross the 255-row carry of the bytes.
+    """
+    from research.dependent import count_true
+    from research.numerics import row_counts
+
+    rng = np.random.default_rng(3)
+    flags = rng.random(shape) < 0.9
+    np.testing.assert_array_equal(row_counts(flags), flags.sum(axis=1))
+    np.testing.assert_array_equal(row_counts(np.ones(shape, bool)), np.full(shape[0], shape[1]))
+    np.testing.assert_array_equal(count_true(flags), flags.sum(axis=0))
+    np.testing.assert_array_equal(count_true(np.ones(shape, bool)), np.full(shape[1], shape[0]))
