@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from research.numerics import safe_divide
+from research.numerics import row_counts, safe_divide
 
 __all__ = ["CohortLayout", "EstimationSums"]
 
@@ -79,24 +79,28 @@ class EstimationSums:
 
         t = resid.shape[1]
         u_finite = np.isfinite(u)
+        every = bool(u_finite.all())  # no day missing in the chunk: nothing to mask
         finite = u_finite[:, :t]  # U is missing exactly where the residual is
-        t_eff = finite.sum(axis=1)
+        t_eff = row_counts(finite)
         complete = t_eff == t
-        filled = np.where(finite, resid, 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            share = safe_divide((resid > 0).sum(axis=1), t_eff)
+            share = safe_divide(row_counts(resid > 0), t_eff)
         add(self.n, np.ones(len(cells)))
         add(self.n_complete, complete.astype(float))
         # the pairs of complete firm-events enter the mean correlations through the sums of
         # their standardized rows (incomplete ones are paired over common days later)
         self.z[codes] += _standardized_sums(resid, complete, starts)
         self.z_u[codes] += _standardized_sums(u[:, :t], complete, starts)
-        add(self.grank_a, np.where(finite, est_ranks, 0.0) / (t_eff + 2.0)[:, None])
-        add(self.resid, filled)
+        ranks = est_ranks if every else np.where(finite, est_ranks, 0.0)
+        add(self.grank_a, ranks / (t_eff + 2.0)[:, None])
+        add(self.resid, resid if every else np.where(finite, resid, 0.0))
         add(self.share, np.where(np.isfinite(share), share, 0.0))
         add(self.share_n, np.isfinite(share).astype(float))
-        add(self.u, np.where(u_finite, u, 0.0))
-        add(self.u_count, u_finite.astype(float))
+        add(self.u, u if every else np.where(u_finite, u, 0.0))
+        if every:  # each row counts on every day
+            self.u_count[codes] += np.diff(np.r_[starts, len(cells)]).astype(float)[:, None]
+        else:
+            add(self.u_count, u_finite.astype(float))
 
     def combine(self, starts: np.ndarray) -> EstimationSums:
         """Sums over consecutive runs of cells beginning at ``starts`` (e.g. all groups
@@ -188,19 +192,6 @@ def _standardized_sums(values: np.ndarray, rows: np.ndarray, starts: np.ndarray)
     ends = np.r_[starts[1:], k]
     for j, (a, b) in enumerate(zip(starts, ends, strict=True)):
         out[j] = scale[a:b] @ dev[a:b]
-    return out
-    if not rows.all():  # rows left out may hold NaN, which a product would spread
-        values = np.where(rows[:, None], values, 0.0)
-    mean = values.sum(axis=1) / t
-    ss = np.vecdot(values, values) - t * mean**2  # rows' values are centred near 0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        scale = np.where(rows & (ss > 0), 1.0 / np.sqrt(ss / (t - 1)), 0.0)
-    shift = scale * mean
-    ends = np.r_[starts[1:], k]
-    if len(starts) > 32:  # many short runs: one pass
-        return np.add.reduceat(values * scale[:, None] - shift[:, None], starts, axis=0)
-    for j, (a, b) in enumerate(zip(starts, ends, strict=True)):
-        out[j] = scale[a:b] @ values[a:b] - shift[a:b].sum()
     return out
 
 
