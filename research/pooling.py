@@ -32,7 +32,7 @@ from research.inference import (
     skewness_corrected_from_moments,
     standardized_abnormal_returns,
 )
-from research.numerics import p_value_t, p_value_z, ratio_or_zero, safe_divide
+from research.numerics import p_value_t, p_value_z, ratio_or_zero, row_counts, safe_divide
 from research.ranks import average_ranks, rank_sum_variance, signed_rank_z, tie_runs
 
 GRANK_KEYS = ("grank_t", "grank_t_p", "grank_z", "grank_z_p")
@@ -246,7 +246,9 @@ def _permutation(mean, present, starts, sizes, est_resid_sum, n_firms, length):
         q = np.full((2, n_seg), np.nan)
         rows = m > 0
         if rows.any():
-            q[:, rows] = np.nanquantile(null[rows], [0.025, 0.975], axis=1)
+            part = null[rows]  # np.quantile equals np.nanquantile without NaN, 8x faster
+            quantile = np.quantile if np.isfinite(part).all() else np.nanquantile
+            q[:, rows] = quantile(part, [0.025, 0.975], axis=1)
         for j in cols:
             bounds[:, :, j] = q
             p[:, j] = permutation_p(mean[:, j], null)  # one row of null per segment
@@ -373,7 +375,7 @@ def pooled_battery(
     n_patell = segment_sum(present.astype(float), starts)
     adj_patell = z * correlation_adjustment(r_bar[:, None], n_patell, cross_sectional=False)
     out["adjusted_patell_z"], out["adjusted_patell_z_p"] = adj_patell, p_value_z(adj_patell)
-    m = (est_present.sum(axis=1) + np.isfinite(ar_days).sum(axis=1))[:, None]
+    m = (row_counts(est_present) + row_counts(np.isfinite(ar_days)))[:, None]
     v0 = segment_sum(np.where(u_finite, rank_sum_variance(m, window_days), 0.0), starts)
     with np.errstate(invalid="ignore", divide="ignore"):
         adj_rank = safe_divide(u_bar, np.sqrt(v0 / u_count**2)) * correlation_adjustment(
