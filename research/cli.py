@@ -36,38 +36,29 @@ from research.cli_options import (
 
 
 def _plain_metavars() -> None:
-    """Show plain metavars in help: none on flags (this typer shows ``<bool>`` on every
-    flag, ``--help`` included) and words instead of Python types (``<list[str]>``).
+    """Show plain metavars in help: words (TEXT, INTEGER, PATH) instead of the Python
+    type names (``<str>``, ``<int>``, ``<path>``) that the click inside typer 0.26-0.28
+    shows for a parameter whose type offers no metavar of its own.
     """
     try:
-        from typer import core
-
-        classes = (core.TyperOption, core.TyperArgument)
-        originals = [cls.display_type_rich for cls in classes]
-    except (ImportError, AttributeError):  # another typer: its own display is fine
+        from typer._click import types
+    except ImportError:  # a typer on the click package, whose metavars are words already
         return
     words = {
-        "<str>": "TEXT",
-        "<list[str]>": "TEXT",
-        "<int>": "INTEGER",
-        "<path>": "PATH",
-        "<list[path]>": "PATH",
+        "str": "TEXT",
+        "int": "INTEGER",
+        "int range": "INTEGER",
+        "float": "NUMBER",
+        "float range": "NUMBER",
+        "path": "PATH",
     }
+    original = types.ParamType.get_metavar
 
-    def plain(original):
-        def display(self, ctx):
-            if getattr(self, "is_flag", False):
-                return ""
-            shown = original(self, ctx)
-            if not shown:
-                return shown
-            base = str(shown).removesuffix("...")
-            return words.get(base, base) + ("..." if str(shown).endswith("...") else "")
+    def plain(self, param, ctx):
+        shown = original(self, param, ctx)
+        return words.get(self.name) if shown is None else shown
 
-        return display
-
-    for cls, original in zip(classes, originals, strict=True):
-        cls.display_type_rich = plain(original)
+    types.ParamType.get_metavar = plain
 
 
 _plain_metavars()
