@@ -91,8 +91,10 @@ class EstimationSums:
         # their standardized rows (incomplete ones are paired over common days later)
         self.z[codes] += _standardized_sums(resid, complete, starts)
         self.z_u[codes] += _standardized_sums(u[:, :t], complete, starts)
-        ranks = est_ranks if every else np.where(finite, est_ranks, 0.0)
-        add(self.grank_a, ranks / (t_eff + 2.0)[:, None])
+        if every:  # every row has T days: the (integer, exact) rank sums, then one division
+            self.grank_a[codes] += np.add.reduceat(est_ranks, starts, axis=0) / (t + 2.0)
+        else:
+            add(self.grank_a, np.where(finite, est_ranks, 0.0) / (t_eff + 2.0)[:, None])
         add(self.resid, resid if every else np.where(finite, resid, 0.0))
         add(self.share, np.where(np.isfinite(share), share, 0.0))
         add(self.share_n, np.isfinite(share).astype(float))

@@ -295,14 +295,18 @@ def _fit_rows(inputs, data: _Gathered, rows, pos0, cols, acc, cells) -> Estimate
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             sar = fit.resid / fit.sigma[:, None]
             sar_sorted = resid_sorted / fit.sigma[:, None]
-        again = ~(fit.sigma > 0) | (np.isfinite(sar) != np.isfinite(fit.resid)).any(axis=1)
+        sar_finite = np.isfinite(sar)
+        again = ~(fit.sigma > 0) | (sar_finite != np.isfinite(fit.resid)).any(axis=1)
         again |= (sar_sorted[:, 1:] == sar_sorted[:, :-1]).any(axis=1)
         if again.any():
             est_ranks[again], sar_sorted[again] = ranks.average_ranks(sar[again], True)
-        est_present = np.packbits(np.isfinite(sar), axis=1)  # a bit per day
+        est_present = np.packbits(sar_finite, axis=1)  # a bit per day
         acc.add(cells, fit.resid, u_all, keep, est_ranks)
         u_evt = u_all[:, t_est:]
-        sar_rank2 = np.where(np.isfinite(est_ranks), 2 * est_ranks, 0).astype(np.uint16)
+        if sar_finite.all():  # doubled ranks: exact integers
+            sar_rank2 = (2 * est_ranks).astype(np.uint16)
+        else:
+            sar_rank2 = np.where(sar_finite, 2 * est_ranks, 0).astype(np.uint16)
     return Estimates(
         coef=fit.coef,
         xtx_inv=fit.xtx_inv,
