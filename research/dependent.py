@@ -97,8 +97,15 @@ def dependent_statistics(
     out: dict[str, object] = {
         "pairs": incomplete_pair_sums(sar_sorted, rank2, sigma, ar_days, starts, sizes)
     }
+    # every column is tested on its own, so the levels' columns go through one call
+    together = grank(
+        sar_sorted, rank2, np.hstack(list(columns.values())), starts, sizes, grank_a, n_present
+    )
+    first = 0
     for level, scar in columns.items():
-        out[level] = grank(sar_sorted, rank2, scar, starts, sizes, grank_a, n_present)
+        cols = slice(first, first + scar.shape[1])
+        out[level] = {key: value[:, cols] for key, value in together.items()}
+        first = cols.stop
     return out
 
 

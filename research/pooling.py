@@ -62,7 +62,8 @@ def cross_sectional_moments(values, starts, sizes, cubes: bool = False):
     passes); many small ones in one vectorized pass.
     """
     finite = np.isfinite(values)
-    filled = np.where(finite, values, 0.0)
+    every = bool(finite.all())  # nothing to mask
+    filled = values if every else np.where(finite, values, 0.0)
     if len(starts) <= 256:
         n_seg, n_cols = len(starts), values.shape[1]
         n = np.empty((n_seg, n_cols))
@@ -71,9 +72,9 @@ def cross_sectional_moments(values, starts, sizes, cubes: bool = False):
         cube = np.empty((n_seg, n_cols))
         for j, (a, size) in enumerate(zip(starts, sizes, strict=True)):
             f, v = finite[a : a + size], filled[a : a + size]
-            n[j] = f.sum(axis=0)
+            n[j] = size if every else f.sum(axis=0)
             mean[j] = np.where(n[j] > 0, v.sum(axis=0) / np.maximum(n[j], 1), np.nan)
-            dev = np.where(f, v - mean[j], 0.0)
+            dev = v - mean[j] if every else np.where(f, v - mean[j], 0.0)
             sq = dev * dev
             ss[j] = sq.sum(axis=0)
             if cubes:
