@@ -61,16 +61,17 @@ class EstimationSums:
         resid: np.ndarray,
         u: np.ndarray,
         kept: np.ndarray,
-        est_ranks: np.ndarray,
+        est_rank2: np.ndarray,
     ) -> None:
         """Add a chunk: ``cells`` (k,) non-decreasing cell codes, ``resid`` (k, T)
         estimation residuals, ``u`` (k, T + L) Corrado U, ``kept`` (k,) bool,
-        ``est_ranks`` (k, T) the ranks of each row's residuals among its estimation days.
+        ``est_rank2`` (k, T) twice the ranks of each row's residuals among its estimation
+        days (0 where missing).
         """
         if not kept.any():
             return
         if not kept.all():
-            cells, resid, u, est_ranks = cells[kept], resid[kept], u[kept], est_ranks[kept]
+            cells, resid, u, est_rank2 = cells[kept], resid[kept], u[kept], est_rank2[kept]
         starts = np.r_[0, np.flatnonzero(np.diff(cells)) + 1]
         codes = cells[starts]  # unique within the chunk
 
@@ -92,9 +93,10 @@ class EstimationSums:
         self.z[codes] += _standardized_sums(resid, complete, starts)
         self.z_u[codes] += _standardized_sums(u[:, :t], complete, starts)
         if every:  # every row has T days: the (integer, exact) rank sums, then one division
-            self.grank_a[codes] += np.add.reduceat(est_ranks, starts, axis=0) / (t + 2.0)
+            rank2_sums = np.add.reduceat(est_rank2, starts, axis=0, dtype=float)
+            self.grank_a[codes] += rank2_sums / (2.0 * (t + 2.0))
         else:
-            add(self.grank_a, np.where(finite, est_ranks, 0.0) / (t_eff + 2.0)[:, None])
+            add(self.grank_a, (est_rank2 * 0.5) / (t_eff + 2.0)[:, None])
         add(self.resid, resid if every else np.where(finite, resid, 0.0))
         add(self.share, np.where(np.isfinite(share), share, 0.0))
         add(self.share_n, np.isfinite(share).astype(float))

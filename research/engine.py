@@ -286,9 +286,7 @@ def _fit_rows(inputs, data: _Gathered, rows, pos0, cols, acc, cells) -> Estimate
     t_est = fit.resid.shape[1]
     u_evt = sar_sorted = sar_rank2 = est_present = None
     if acc is not None:  # Corrado's ranks and the pooled sums
-        combined = np.hstack([fit.resid, ar])
-        all_ranks, est_ranks, resid_sorted = ranks.nested_average_ranks(combined, t_est)
-        u_all = ranks.rank_u(combined, all_ranks)
+        u_all, sar_rank2, resid_sorted = ranks.window_ranks(np.hstack([fit.resid, ar]), t_est)
         # the generalized rank tests rank each firm-event's standardized residuals: as its
         # residuals (a division by sigma > 0 keeps their order), and sorted the same unless
         # the division made two of them equal or one infinite (those rows ranked again)
@@ -299,14 +297,11 @@ def _fit_rows(inputs, data: _Gathered, rows, pos0, cols, acc, cells) -> Estimate
         again = ~(fit.sigma > 0) | (sar_finite != np.isfinite(fit.resid)).any(axis=1)
         again |= (sar_sorted[:, 1:] == sar_sorted[:, :-1]).any(axis=1)
         if again.any():
-            est_ranks[again], sar_sorted[again] = ranks.average_ranks(sar[again], True)
+            est_ranks, sar_sorted[again] = ranks.average_ranks(sar[again], True)
+            sar_rank2[again] = np.where(np.isfinite(est_ranks), 2 * est_ranks, 0)
         est_present = np.packbits(sar_finite, axis=1)  # a bit per day
-        acc.add(cells, fit.resid, u_all, keep, est_ranks)
+        acc.add(cells, fit.resid, u_all, keep, sar_rank2)
         u_evt = u_all[:, t_est:]
-        if sar_finite.all():  # doubled ranks: exact integers
-            sar_rank2 = (2 * est_ranks).astype(np.uint16)
-        else:
-            sar_rank2 = np.where(sar_finite, 2 * est_ranks, 0).astype(np.uint16)
     return Estimates(
         coef=fit.coef,
         xtx_inv=fit.xtx_inv,

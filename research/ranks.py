@@ -11,11 +11,11 @@ import numpy as np
 
 __all__ = [
     "average_ranks",
-    "nested_average_ranks",
     "rank_sum_variance",
     "rank_u",
     "signed_rank_z",
     "tie_runs",
+    "window_ranks",
 ]
 
 
@@ -66,36 +66,53 @@ def average_ranks(values: np.ndarray, return_sorted: bool = False):
     return ranks
 
 
-def nested_average_ranks(values: np.ndarray, first: int):
-    """:func:`average_ranks` of each row and, from the same sort, the average ranks of
-    its first ``first`` columns among themselves and those columns sorted.
+def window_ranks(values: np.ndarray, first: int):
+    """What the rank tests need from one sort of each row of a combined window whose
+    first ``first`` columns are the estimation days: Corrado's ``U`` of every day, the
+    doubled average ranks of the first columns among themselves and those columns sorted.
 
-    Returns ``(ranks, first_ranks, first_sorted)``, equal to ``average_ranks(values)``
-    and ``average_ranks(values[:, :first], return_sorted=True)``: the first columns'
-    order among themselves is their order in the whole sorted row, read by keeping its
-    positions that hold one of them.  A row flagged for an exact re-ranking in the whole
-    (ties, near-ties, infinities) is also ranked again alone in its first columns.
+    Returns ``(u, first_rank2, first_sorted)``, equal to :func:`rank_u` of ``values``,
+    ``2 * average_ranks(values[:, :first])`` as ``uint16`` with 0 where a value is
+    missing (doubled, a tie's half rank is an integer), and ``np.sort`` of
+    ``values[:, :first]`` (missing last).
+
+    Notes
+    -----
+    The first columns' order among themselves is their order in the whole sorted row,
+    read by keeping the sorted positions that hold one of them.  ``U`` is written from
+    each sorted position straight into its column.  A row that :func:`average_ranks`
+    would rank again exactly (ties, near-ties, infinities) is ranked again here, in the
+    whole and in its first columns alone.
     """
     values = np.ascontiguousarray(values, dtype=float)
     k, t = values.shape
-    if k == 0 or first < 1 or t < 2 or (t - 1).bit_length() > 12:
-        head = values[:, :first]
-        return average_ranks(values), *average_ranks(head, return_sorted=True)
+    if k == 0 or first < 1 or t < 2 or (t - 1).bit_length() > 12 or first >= 1 << 15:
+        head_ranks, head_sorted = average_ranks(values[:, :first], return_sorted=True)
+        return rank_u(values), _doubled(head_ranks), head_sorted
     cols, suspect, missing = _sorted_columns(values)
-    ranks = _scatter_ranks(cols + (np.arange(k) * t)[:, None], k, t)
-    head_flat = cols[cols < first].reshape(k, first)  # each row keeps `first` positions
-    head_flat += (np.arange(k) * first)[:, None]
-    first_ranks = _scatter_ranks(head_flat, k, first)
-    first_sorted = values.ravel()[head_flat + (np.arange(k) * (t - first))[:, None]]
+    rows = np.arange(k)[:, None]
+    m = t if missing is None else t - missing.sum(axis=1, keepdims=True)
+    u = np.empty(k * t)
+    u[cols + rows * t] = np.arange(1.0, t + 1) / (m + 1) - 0.5  # as rank_u computes it
+    u = u.reshape(k, t)
+    head = cols[cols < first].reshape(k, first)  # each row keeps `first` positions
+    first_sorted = values.ravel()[head + rows * t]
+    rank2 = np.empty(k * first, dtype=np.uint16)
+    rank2[head + rows * first] = np.arange(2, 2 * first + 1, 2, dtype=np.uint16)
+    rank2 = rank2.reshape(k, first)
     if suspect.any():
-        ranks[suspect] = _average_ranks_argsort(values[suspect])
-        first_ranks[suspect], first_sorted[suspect] = average_ranks(
-            values[suspect, :first], return_sorted=True
-        )
+        u[suspect] = rank_u(values[suspect])
+        head_ranks, first_sorted[suspect] = average_ranks(values[suspect, :first], True)
+        rank2[suspect] = _doubled(head_ranks)
     if missing is not None:
-        ranks[missing] = np.nan
-        first_ranks[missing[:, :first]] = np.nan
-    return ranks, first_ranks, first_sorted
+        u[missing] = np.nan
+        rank2[missing[:, :first]] = 0
+    return u, rank2, first_sorted
+
+
+def _doubled(ranks: np.ndarray) -> np.ndarray:
+    """Average ranks doubled, as ``uint16`` (0 where missing)."""
+    return np.where(np.isfinite(ranks), 2 * ranks, 0).astype(np.uint16)
 
 
 def _sorted_columns(values: np.ndarray):

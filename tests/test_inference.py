@@ -297,12 +297,13 @@ def test_vectorised_ranks_equal_scipy_with_ties_and_missing():
 @pytest.mark.parametrize(
     "case", ["continuous", "ties", "missing", "near-ties and inf", "extremes and missing"]
 )
-def test_nested_ranks_equal_ranking_the_first_columns_alone(case):
-    """The first columns' ranks and order read from the whole row's sort equal scipy's
-    ranks of those columns alone and ``np.sort`` of them: the engine ranks the estimation
-    residuals this way inside the combined window's sort.
+def test_window_ranks_equal_ranking_the_whole_row_and_its_first_columns_alone(case):
+    """Corrado's U of the whole row, and the first columns' ranks and order read from the
+    whole row's one sort, equal scipy's ranks of the row and of those columns alone and
+    ``np.sort`` of them: the engine ranks the estimation residuals this way inside the
+    combined window's sort.
     """
-    from research.ranks import nested_average_ranks
+    from research.ranks import window_ranks
 
     rng = np.random.default_rng(11)
     values = rng.standard_t(4, size=(60, 261))
@@ -319,13 +320,18 @@ def test_nested_ranks_equal_ranking_the_first_columns_alone(case):
         values[2, [0, 250]], values[4, [7, 8]], values[5, 9] = big, [-big, -0.0], 0.0
         values[6, [1, 2]] = [0.0, -0.0]
     first = 240
-    ranks, first_ranks, first_sorted = nested_average_ranks(values, first)
-    for row, r, fr, fs in zip(values, ranks, first_ranks, first_sorted, strict=True):
-        for got, part in ((r, row), (fr, row[:first])):
-            ok = np.isfinite(part)
-            np.testing.assert_array_equal(got[ok], stats.rankdata(part[ok]))
-            assert np.isnan(got[~ok]).all()
-        np.testing.assert_array_equal(fs, np.sort(row[:first]))
+    u, first_rank2, first_sorted = window_ranks(values, first)
+    assert first_rank2.dtype == np.uint16
+    for row, ur, fr2, fs in zip(values, u, first_rank2, first_sorted, strict=True):
+        ok = np.isfinite(row)
+        m = ok.sum()
+        np.testing.assert_array_equal(ur[ok], stats.rankdata(row[ok]) / (m + 1) - 0.5)
+        assert np.isnan(ur[~ok]).all()
+        head = row[:first]
+        ok = np.isfinite(head)
+        np.testing.assert_array_equal(fr2[ok], 2 * stats.rankdata(head[ok]))
+        assert (fr2[~ok] == 0).all()
+        np.testing.assert_array_equal(fs, np.sort(head))
 
 
 @pytest.mark.parametrize("n", [12, 49, 80, 400])
