@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from research.numerics import row_counts, safe_divide
+from research.numerics import row_counts, safe_divide, segment_sum
 
 __all__ = ["CohortLayout", "EstimationSums"]
 
@@ -76,7 +76,7 @@ class EstimationSums:
         codes = cells[starts]  # unique within the chunk
 
         def add(target, values):
-            target[codes] += np.add.reduceat(values, starts, axis=0)
+            target[codes] += segment_sum(values, starts)
 
         t = resid.shape[1]
         u_finite = np.isfinite(u)
@@ -93,8 +93,12 @@ class EstimationSums:
         self.z[codes] += _standardized_sums(resid, complete, starts)
         self.z_u[codes] += _standardized_sums(u[:, :t], complete, starts)
         if every:  # every row has T days: the (integer, exact) rank sums, then one division
-            rank2_sums = np.add.reduceat(est_rank2, starts, axis=0, dtype=float)
-            self.grank_a[codes] += rank2_sums / (2.0 * (t + 2.0))
+            ends = np.r_[starts[1:], len(cells)]  # integer sums: exact in any order
+            sums = [
+                est_rank2[a:b].sum(axis=0, dtype=np.int64)
+                for a, b in zip(starts, ends, strict=True)
+            ]
+            self.grank_a[codes] += np.stack(sums) / (2.0 * (t + 2.0))
         else:
             add(self.grank_a, (est_rank2 * 0.5) / (t_eff + 2.0)[:, None])
         add(self.resid, resid if every else np.where(finite, resid, 0.0))

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from research.inference import pairwise_correlations
-from research.numerics import p_value_t, p_value_z, safe_divide
-from research.pooling import GRANK_KEYS, cross_sectional_moments, segment_sum
+from research.numerics import p_value_t, p_value_z, safe_divide, segment_sum
+from research.pooling import GRANK_KEYS, cross_sectional_moments
 from research.ranks import rank_u
 
 __all__ = [

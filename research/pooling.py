@@ -32,7 +32,14 @@ from research.inference import (
     skewness_corrected_from_moments,
     standardized_abnormal_returns,
 )
-from research.numerics import p_value_t, p_value_z, ratio_or_zero, row_counts, safe_divide
+from research.numerics import (
+    p_value_t,
+    p_value_z,
+    ratio_or_zero,
+    row_counts,
+    safe_divide,
+    segment_sum,
+)
 from research.ranks import average_ranks, rank_sum_variance, signed_rank_z, tie_runs
 
 GRANK_KEYS = ("grank_t", "grank_t_p", "grank_z", "grank_z_p")
@@ -41,19 +48,11 @@ __all__ = [
     "cross_sectional_moments",
     "mean_correlations",
     "pooled_battery",
-    "segment_sum",
     "signed_rank_null",
 ]
 
 
 # ----------------------------------------------------------------------------------------
-def segment_sum(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Sums of consecutive runs of rows beginning at ``starts``."""
-    if values.shape[0] == 0:
-        return np.zeros((0, *values.shape[1:]))
-    return np.add.reduceat(values, starts, axis=0)
-
-
 def cross_sectional_moments(values, starts, sizes, cubes: bool = False):
     """Cross-sectional mean, s.d. (two-pass) and t per segment and column (and, with
     ``cubes``, the sum of cubed deviations, for the skewness).

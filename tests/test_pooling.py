@@ -147,7 +147,7 @@ def test_segmented_generalized_ranks_equal_the_one_cohort_version_with_ties():
     observation, missing days, a firm-event without the observation, several segments;
     against inference.grank cohort by cohort (same formulas, 1e-12)."""
     from research.dependent import grank
-    from research.pooling import segment_sum
+    from research.numerics import segment_sum
 
     rng = np.random.default_rng(11)
     sizes = np.array([2, 5, 9, 30])
@@ -258,3 +258,25 @@ def test_byte_counts_equal_numpy_sums_of_booleans(shape):
     np.testing.assert_array_equal(row_counts(np.ones(shape, bool)), np.full(shape[0], shape[1]))
     np.testing.assert_array_equal(count_true(flags), flags.sum(axis=0))
     np.testing.assert_array_equal(count_true(np.ones(shape, bool)), np.full(shape[1], shape[0]))
+
+
+@pytest.mark.parametrize("n_runs", [1, 3, 64, 65, 500])
+@pytest.mark.parametrize("shape", [(1000,), (1000, 21)])
+def test_segment_sums_equal_reduceat(n_runs, shape):
+    """numerics.segment_sum sums a few long runs one by one and many short ones by
+    np.add.reduceat; both equal reduceat up to the order of the additions (1e-12 of the
+    sum of absolute values), and an empty run keeps reduceat's result exactly.
+    """
+    from research.numerics import segment_sum
+
+    rng = np.random.default_rng(n_runs)
+    values = rng.normal(size=shape)
+    starts = np.sort(rng.choice(np.arange(1, shape[0]), n_runs - 1, replace=False))
+    starts = np.r_[0, starts]
+    scale = np.add.reduceat(np.abs(values), starts, axis=0)
+    got, want = segment_sum(values, starts), np.add.reduceat(values, starts, axis=0)
+    assert np.all(np.abs(got - want) <= 1e-12 * scale)
+    empty = np.r_[0, 400, 400, 700]  # the second run is empty
+    np.testing.assert_array_equal(
+        segment_sum(values, empty), np.add.reduceat(values, empty, axis=0)
+    )
