@@ -120,6 +120,8 @@ class ImputedEventClusters:
         The event sessions (their clusters are imputed).
     secs
         Every security, in a fixed order.
+    xtx_inv
+        :math:`(X'X)^{-1}`, when the caller's regression has it (computed otherwise).
 
     Notes
     -----
@@ -130,11 +132,13 @@ class ImputedEventClusters:
     taken as constant over time); every other cluster enters as usual.
     """
 
-    def __init__(self, x, resid, clusters, dates, securities, event_dates, secs) -> None:
+    def __init__(
+        self, x, resid, clusters, dates, securities, event_dates, secs, xtx_inv=None
+    ) -> None:
         self.x = x
         self.resid = np.asarray(resid)
         self.clusters = clusters
-        self.xtx_inv = np.linalg.pinv(x.T @ x)
+        self.xtx_inv = np.linalg.pinv(x.T @ x) if xtx_inv is None else xtx_inv
         n, k = x.shape
         self.g_count = int(clusters.max()) + 1
         self.factor = cluster_factor(self.g_count, n, k)

@@ -257,10 +257,8 @@ def _fit_rows(inputs, data: _Gathered, rows, pos0, cols, acc, cells) -> Estimate
     evt_sel = slice(w0 - e0, w1 - e0 + 1)
     start = pos0[rows] + data.start
     c = cols[rows]
-    r = data.r_win[c, start]
-    bench_evt = benchmark_at_shifts(
-        model.shifts, pos0[rows, None] + inputs.event_days[None, :], True, data.bench
-    )
+    r = _window_returns(data, pos0, cols, rows)
+    bench_evt = _event_benchmarks(inputs, data, pos0, rows)
     if data.fast:
         m = data.m_win[start, est_sel] if model.name == "market" else None
         excl = data.excl_win[c, start][:, est_sel] if data.excl_win is not None else None
@@ -359,11 +357,10 @@ def residuals(
     step = max(1, chunk_cells // len(inputs.relative_days))
     for a in range(0, len(pos0), step):
         rows = slice(a, a + step)
-        r = data.r_win[cols[rows], pos0[rows] + data.start]
+        r = _window_returns(data, pos0, cols, rows)
         x, offset, usable, _ = _dense_design(inputs, data, rows, pos0, cols[rows], r)
-        part = models.Fit(fit.coef[rows], None, None, None, None, None, None, fit.ok[rows])
         out[rows] = models.residuals(
-            part,
+            _coefficients(fit, rows),
             r[:, :t],
             x[:, :t],
             offset[:, :t],
@@ -393,14 +390,28 @@ def event_returns(
     step = max(1, chunk_cells // len(inputs.relative_days))
     for a in range(0, k, step):
         rows = slice(a, a + step)
-        r[rows] = data.r_win[cols[rows], pos0[rows] + data.start][:, evt]
-        bench_evt = benchmark_at_shifts(
-            inputs.model.shifts, pos0[rows, None] + inputs.event_days[None, :], True, data.bench
-        )
-        x_evt, off_evt = models.design(inputs.model, bench_evt)
-        part = models.Fit(fit.coef[rows], None, None, None, None, None, None, fit.ok[rows])
-        normal[rows] = models.predict(part, x_evt, off_evt)
+        r[rows] = _window_returns(data, pos0, cols, rows)[:, evt]
+        x_evt, off_evt = models.design(inputs.model, _event_benchmarks(inputs, data, pos0, rows))
+        normal[rows] = models.predict(_coefficients(fit, rows), x_evt, off_evt)
     return r, normal
+
+
+def _window_returns(data: _Gathered, pos0, cols, rows) -> np.ndarray:
+    """(rows, T + L) returns of firm-events ``rows`` over their combined windows: the one
+    gathering the fit, the residuals and the event returns share, so they agree.
+    """
+    return data.r_win[cols[rows], pos0[rows] + data.start]
+
+
+def _event_benchmarks(inputs: EngineInputs, data: _Gathered, pos0, rows) -> np.ndarray:
+    """The benchmark returns (at the model's shifts) on the event days of ``rows``."""
+    days = pos0[rows, None] + inputs.event_days[None, :]
+    return benchmark_at_shifts(inputs.model.shifts, days, True, data.bench)
+
+
+def _coefficients(fit: models.Fit, rows) -> models.Fit:
+    """The fitted coefficients of ``rows`` alone (what a prediction needs)."""
+    return models.Fit(fit.coef[rows], None, None, None, None, None, None, fit.ok[rows])
 
 
 # ----------------------------------------------------------------------------------------

@@ -508,7 +508,14 @@ def panel_event_regression(
     n, k = x.shape
     g_count = clusters.max() + 1
     clustered = ImputedEventClusters(
-        x, ols.resid, clusters, stacked["date"], stacked["security"], design.event_dates, secs
+        x,
+        ols.resid,
+        clusters,
+        stacked["date"],
+        stacked["security"],
+        design.event_dates,
+        secs,
+        xtx_inv=ols.xtx_inv,  # the regression's one inversion
     )
     rows = []
     cols = list(exog.columns)
