@@ -86,7 +86,9 @@ def window_ranks(values: np.ndarray, first: int):
     """
     values = np.ascontiguousarray(values, dtype=float)
     k, t = values.shape
-    if k == 0 or first < 1 or t < 2 or (t - 1).bit_length() > 12 or first >= 1 << 15:
+    if first >= 1 << 15:
+        raise ValueError(f"{first} first columns: their doubled ranks would not fit 16 bits.")
+    if k == 0 or first < 1 or t < 2 or (t - 1).bit_length() > 12:
         head_ranks, head_sorted = average_ranks(values[:, :first], return_sorted=True)
         return rank_u(values), _doubled(head_ranks), head_sorted
     cols, suspect, missing = _sorted_columns(values)

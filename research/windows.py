@@ -11,7 +11,7 @@ from research.errors import WindowError
 
 Window = tuple[int, int]
 
-__all__ = ["Window", "check_estimation", "check_window"]
+__all__ = ["MAX_ESTIMATION_DAYS", "Window", "check_estimation", "check_window"]
 
 
 def check_window(window, what: str) -> Window:
@@ -33,10 +33,20 @@ def check_window(window, what: str) -> Window:
     return a, b
 
 
+MAX_ESTIMATION_DAYS = (1 << 15) - 1  # the rank tests keep doubled ranks in 16 bits
+
+
 def check_estimation(estimation: Window, window: Window) -> None:
-    """Refuse an estimation window that does not end before the event window starts."""
+    """Refuse an estimation window that does not end before the event window starts, or
+    longer than :data:`MAX_ESTIMATION_DAYS` (about 130 years of sessions).
+    """
     if estimation[1] >= window[0]:
         raise WindowError(
             f"The estimation window {tuple(estimation)} overlaps the event window "
             f"{tuple(window)}; end it before day {window[0]}."
+        )
+    if estimation[1] - estimation[0] + 1 > MAX_ESTIMATION_DAYS:
+        raise WindowError(
+            f"The estimation window {tuple(estimation)} is longer than "
+            f"{MAX_ESTIMATION_DAYS:,} days, the most the rank tests hold."
         )

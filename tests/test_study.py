@@ -170,6 +170,7 @@ def small():
         ({"car_windows": [(-5, 0)]}, WindowError, "outside the event window"),
         ({"window": (0, 20)}, EventError, "runs past the data"),
         ({"min_obs": 500}, WindowError, "fewer than the 500 usable days"),
+        ({"estimation": (-40_000, -11)}, WindowError, "longer than 32,767 days"),
         ({"model": "capm"}, Exception, "Unknown model"),
     ],
 )
