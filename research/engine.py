@@ -296,7 +296,7 @@ def _fit_rows(inputs, data: _Gathered, rows, pos0, cols, acc, cells) -> Estimate
         again |= (sar_sorted[:, 1:] == sar_sorted[:, :-1]).any(axis=1)
         if again.any():
             est_ranks, sar_sorted[again] = ranks.average_ranks(sar[again], True)
-            sar_rank2[again] = np.where(np.isfinite(est_ranks), 2 * est_ranks, 0)
+            sar_rank2[again] = ranks.doubled_ranks(est_ranks)
         est_present = np.packbits(sar_finite, axis=1)  # a bit per day
         acc.add(cells, fit.resid, u_all, keep, sar_rank2)
         u_evt = u_all[:, t_est:]

@@ -11,6 +11,7 @@ import numpy as np
 
 __all__ = [
     "average_ranks",
+    "doubled_ranks",
     "rank_sum_variance",
     "rank_u",
     "signed_rank_z",
@@ -90,7 +91,7 @@ def window_ranks(values: np.ndarray, first: int):
         raise ValueError(f"{first} first columns: their doubled ranks would not fit 16 bits.")
     if k == 0 or first < 1 or t < 2 or (t - 1).bit_length() > 12:
         head_ranks, head_sorted = average_ranks(values[:, :first], return_sorted=True)
-        return rank_u(values), _doubled(head_ranks), head_sorted
+        return rank_u(values), doubled_ranks(head_ranks), head_sorted
     cols, suspect, missing = _sorted_columns(values)
     rows = np.arange(k)[:, None]
     m = t if missing is None else t - missing.sum(axis=1, keepdims=True)
@@ -105,15 +106,17 @@ def window_ranks(values: np.ndarray, first: int):
     if suspect.any():
         u[suspect] = rank_u(values[suspect])
         head_ranks, first_sorted[suspect] = average_ranks(values[suspect, :first], True)
-        rank2[suspect] = _doubled(head_ranks)
+        rank2[suspect] = doubled_ranks(head_ranks)
     if missing is not None:
         u[missing] = np.nan
         rank2[missing[:, :first]] = 0
     return u, rank2, first_sorted
 
 
-def _doubled(ranks: np.ndarray) -> np.ndarray:
-    """Average ranks doubled, as ``uint16`` (0 where missing)."""
+def doubled_ranks(ranks: np.ndarray) -> np.ndarray:
+    """Average ranks doubled, as ``uint16`` (0 where missing): a tie's half rank becomes
+    an integer, the form the generalized rank tests compare.
+    """
     return np.where(np.isfinite(ranks), 2 * ranks, 0).astype(np.uint16)
 
 
@@ -197,12 +200,10 @@ def _average_ranks_argsort(values: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(values), ranks, np.nan)
 
 
-def rank_u(ar_all: np.ndarray, ranks: np.ndarray | None = None) -> np.ndarray:
-    """Corrado's ``U_it = K_it/(M_i+1) - 1/2`` over each row of the combined window
-    (``ranks``: its average ranks, when the caller has them).
-    """
+def rank_u(ar_all: np.ndarray) -> np.ndarray:
+    """Corrado's ``U_it = K_it/(M_i+1) - 1/2`` over each row of the combined window."""
     m = np.isfinite(ar_all).sum(axis=1, keepdims=True)
-    return (average_ranks(ar_all) if ranks is None else ranks) / (m + 1) - 0.5
+    return average_ranks(ar_all) / (m + 1) - 0.5
 
 
 def signed_rank_z(w_plus, n, tie_term) -> np.ndarray:
