@@ -93,12 +93,8 @@ class EstimationSums:
         self.z[codes] += _standardized_sums(resid, complete, starts)
         self.z_u[codes] += _standardized_sums(u[:, :t], complete, starts)
         if every:  # every row has T days: the (integer, exact) rank sums, then one division
-            ends = np.r_[starts[1:], len(cells)]  # integer sums: exact in any order
-            sums = [
-                est_rank2[a:b].sum(axis=0, dtype=np.int64)
-                for a, b in zip(starts, ends, strict=True)
-            ]
-            self.grank_a[codes] += np.stack(sums) / (2.0 * (t + 2.0))
+            rank2_sums = segment_sum(est_rank2, starts, dtype=np.int64)  # exact
+            self.grank_a[codes] += rank2_sums / (2.0 * (t + 2.0))
         else:
             add(self.grank_a, (est_rank2 * 0.5) / (t_eff + 2.0)[:, None])
         add(self.resid, resid if every else np.where(finite, resid, 0.0))

@@ -11,6 +11,7 @@ import numpy as np
 from scipy import special  # scipy.stats is imported where used: it costs 0.25 s
 
 __all__ = [
+    "column_counts",
     "nanmean_columns",
     "p_value_t",
     "p_value_z",
@@ -70,22 +71,36 @@ def row_counts(flags: np.ndarray) -> np.ndarray:
     return flags.view(np.uint8).sum(axis=1, dtype=np.uint16).astype(np.intp)
 
 
-def segment_sum(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Sums of consecutive runs of rows beginning at ``starts`` (non-decreasing).
+def column_counts(flags: np.ndarray) -> np.ndarray:
+    """How many of ``flags[:, ...]`` are true, element by element (``flags.sum(axis=0)``).
 
-    A few long runs of floats are summed run by run (numpy's pairwise sum, three times
-    the speed of ``np.add.reduceat`` over rows); many short ones by ``reduceat``, which
-    also keeps its result for an empty run (the row at its start).
+    Adds the flags as bytes, 255 rows at a time (a byte cannot overflow), which is six
+    times faster than numpy's sum of booleans into a wider type.
+    """
+    out = np.zeros(flags.shape[1:], dtype=np.int64)
+    as_bytes = flags.view(np.uint8)
+    for lo in range(0, len(flags), 255):
+        out += as_bytes[lo : lo + 255].sum(axis=0, dtype=np.uint8)
+    return out
+
+
+def segment_sum(values: np.ndarray, starts: np.ndarray, dtype=None) -> np.ndarray:
+    """Sums of consecutive runs of rows beginning at ``starts`` (non-decreasing), added in
+    ``dtype`` when given (``int64`` for small integers, whose sums are then exact).
+
+    A few long runs of floats, or of any values given a ``dtype``, are summed run by run
+    (numpy's pairwise sum, three times the speed of ``np.add.reduceat`` over rows); many
+    short ones by ``reduceat``, which also keeps its result for an empty run (the row at
+    its start).
     """
     k = values.shape[0]
     if k == 0:
-        return np.zeros((0, *values.shape[1:]))
+        return np.zeros((0, *values.shape[1:]), dtype=dtype or float)
     ends = np.r_[starts[1:], k]
-    if values.dtype.kind != "f" or len(starts) > 64 or (ends <= starts).any():
-        return np.add.reduceat(values, starts, axis=0)
-    if k < 16 * len(starts):
-        return np.add.reduceat(values, starts, axis=0)
-    out = np.empty((len(starts), *values.shape[1:]), dtype=values.dtype)
+    few_long = len(starts) <= 64 and k >= 16 * len(starts) and bool((ends > starts).all())
+    if not few_long or (dtype is None and values.dtype.kind != "f"):
+        return np.add.reduceat(values, starts, axis=0, dtype=dtype)
+    out = np.empty((len(starts), *values.shape[1:]), dtype=dtype or values.dtype)
     for j, (a, b) in enumerate(zip(starts, ends, strict=True)):
-        out[j] = values[a:b].sum(axis=0)
+        out[j] = values[a:b].sum(axis=0, dtype=dtype)
     return out

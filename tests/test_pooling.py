@@ -246,18 +246,17 @@ def test_pooled_tests_do_not_depend_on_the_block_size(monkeypatch):
 @pytest.mark.parametrize("shape", [(7, 240), (600, 21), (3, 1 << 16)])
 def test_byte_counts_equal_numpy_sums_of_booleans(shape):
     """The engine's counts of true flags (numerics.row_counts per row, and
-    dependent.count_true over the first axis, 255 rows of bytes at a time) equal numpy's
+    numerics.column_counts over the first axis, 255 rows of bytes at a time) equal numpy's
     sums; 600 rows cross the 255-row carry of the bytes.
     """
-    from research.dependent import count_true
-    from research.numerics import row_counts
+    from research.numerics import column_counts, row_counts
 
     rng = np.random.default_rng(3)
     flags = rng.random(shape) < 0.9
     np.testing.assert_array_equal(row_counts(flags), flags.sum(axis=1))
     np.testing.assert_array_equal(row_counts(np.ones(shape, bool)), np.full(shape[0], shape[1]))
-    np.testing.assert_array_equal(count_true(flags), flags.sum(axis=0))
-    np.testing.assert_array_equal(count_true(np.ones(shape, bool)), np.full(shape[1], shape[0]))
+    np.testing.assert_array_equal(column_counts(flags), flags.sum(axis=0))
+    np.testing.assert_array_equal(column_counts(np.ones(shape, bool)), np.full(shape[1], shape[0]))
 
 
 @pytest.mark.parametrize("n_runs", [1, 3, 64, 65, 500])
@@ -276,6 +275,12 @@ def test_segment_sums_equal_reduceat(n_runs, shape):
     scale = np.add.reduceat(np.abs(values), starts, axis=0)
     got, want = segment_sum(values, starts), np.add.reduceat(values, starts, axis=0)
     assert np.all(np.abs(got - want) <= 1e-12 * scale)
+    # small integers added in int64 are exact, past what their own type holds
+    ranks = rng.integers(60_000, 65_535, size=shape).astype(np.uint16)
+    np.testing.assert_array_equal(
+        segment_sum(ranks, starts, dtype=np.int64),
+        np.add.reduceat(ranks.astype(np.int64), starts, axis=0),
+    )
     empty = np.r_[0, 400, 400, 700]  # the second run is empty
     np.testing.assert_array_equal(
         segment_sum(values, empty), np.add.reduceat(values, empty, axis=0)
