@@ -66,6 +66,14 @@ from research.event_design import EventDesign, build_design
 from research.ols import OLS, chi2_sf, f_sf, t_ppf, t_sf
 
 
+def _t_intervals(params: pd.Series, bse: pd.Series, df: float, alpha: float) -> pd.DataFrame:
+    """``params`` plus and minus the t quantile on ``df`` degrees of freedom times ``bse``
+    (the ``conf_int()`` of both results classes, as statsmodels').
+    """
+    q = t_ppf(1 - alpha / 2, df)
+    return pd.DataFrame({"lower": params - q * bse, "upper": params + q * bse})
+
+
 @dataclass
 class EventRegressionResults:
     """A dummy-variable event regression on one series.
@@ -102,10 +110,7 @@ class EventRegressionResults:
 
     def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
         """Confidence intervals from the t distribution with ``df_resid`` degrees of freedom."""
-        q = t_ppf(1 - alpha / 2, self.df_resid)
-        return pd.DataFrame(
-            {"lower": self.params - q * self.bse, "upper": self.params + q * self.bse}
-        )
+        return _t_intervals(self.params, self.bse, self.df_resid, alpha)
 
     def to_frame(self) -> pd.DataFrame:
         """Coefficient table: term, kind, date, coef, se, t, p, CI."""
@@ -371,25 +376,29 @@ class PanelEventResults:
     naive_se: pd.Series  # statsmodels' plain date-clustered s.e. of the same terms (for contrast)
 
     # the names of EventRegressionResults (and statsmodels), indexed by term
+    def _by_term(self, column: str, name: str) -> pd.Series:
+        """A column of the table indexed by term."""
+        return self.table.set_index("term")[column].rename(name)
+
     @property
     def params(self) -> pd.Series:
         """The event-session coefficients."""
-        return self.table.set_index("term")["coef"].rename("params")
+        return self._by_term("coef", "params")
 
     @property
     def bse(self) -> pd.Series:
         """Their date-clustered standard errors (event clusters imputed)."""
-        return self.table.set_index("term")["se"].rename("bse")
+        return self._by_term("se", "bse")
 
     @property
     def tvalues(self) -> pd.Series:
         """``params / bse``."""
-        return self.table.set_index("term")["t"].rename("tvalues")
+        return self._by_term("t", "tvalues")
 
     @property
     def pvalues(self) -> pd.Series:
         """Two-sided p-values on ``n_clusters - 1`` degrees of freedom."""
-        return self.table.set_index("term")["p"].rename("pvalues")
+        return self._by_term("p", "pvalues")
 
     @property
     def df_resid(self) -> int:
@@ -398,10 +407,7 @@ class PanelEventResults:
 
     def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
         """Confidence intervals from the t distribution with ``df_resid`` degrees of freedom."""
-        q = t_ppf(1 - alpha / 2, self.df_resid)
-        return pd.DataFrame(
-            {"lower": self.params - q * self.bse, "upper": self.params + q * self.bse}
-        )
+        return _t_intervals(self.params, self.bse, self.df_resid, alpha)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per event-session term."""
