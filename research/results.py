@@ -379,7 +379,7 @@ class EventStudyResults:
             return present.astype(float)
         return np.column_stack(
             [
-                present[:, (self.days >= a) & (self.days <= b)].sum(axis=1)
+                present[:, cars.window_columns(self.days, a, b)].sum(axis=1)
                 for a, b in self.settings.car_windows
             ]
         ).astype(float)
@@ -392,7 +392,7 @@ class EventStudyResults:
         """
         rows = []
         for a, b in self.settings.car_windows:
-            sel = (self.days >= a) & (self.days <= b)
+            sel = cars.window_columns(self.days, a, b)
             gap = self.keep & ~np.isfinite(self.ar[:, sel]).all(axis=1)
             for i in np.flatnonzero(gap):
                 missing = self.days[sel][~np.isfinite(self.ar[i, sel])]
