@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
+    "MAX_DOUBLED_RANK",
     "average_ranks",
     "doubled_ranks",
     "rank_sum_variance",
@@ -67,6 +68,9 @@ def average_ranks(values: np.ndarray, return_sorted: bool = False):
     return ranks
 
 
+MAX_DOUBLED_RANK = np.iinfo(np.uint16).max - 1  # doubled ranks are uint16, even
+
+
 def window_ranks(values: np.ndarray, first: int):
     """What the rank tests need from one sort of each row of a combined window whose
     first ``first`` columns are the estimation days: Corrado's ``U`` of every day, the
@@ -87,7 +91,7 @@ def window_ranks(values: np.ndarray, first: int):
     """
     values = np.ascontiguousarray(values, dtype=float)
     k, t = values.shape
-    if first >= 1 << 15:
+    if first > MAX_DOUBLED_RANK // 2:
         raise ValueError(f"{first} first columns: their doubled ranks would not fit 16 bits.")
     if k == 0 or first < 1 or t < 2 or (t - 1).bit_length() > 12:
         head_ranks, head_sorted = average_ranks(values[:, :first], return_sorted=True)

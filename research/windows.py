@@ -8,6 +8,7 @@ before the event window starts; these checks refuse anything else with one sente
 from __future__ import annotations
 
 from research.errors import WindowError
+from research.ranks import MAX_DOUBLED_RANK
 
 Window = tuple[int, int]
 
@@ -33,7 +34,7 @@ def check_window(window, what: str) -> Window:
     return a, b
 
 
-MAX_ESTIMATION_DAYS = (1 << 15) - 1  # the rank tests keep doubled ranks in 16 bits
+MAX_ESTIMATION_DAYS = MAX_DOUBLED_RANK // 2  # the rank tests keep doubled ranks in 16 bits
 
 
 def check_estimation(estimation: Window, window: Window) -> None:
