@@ -27,11 +27,22 @@ def data_import(
         bool,
         typer.Option("--sample", help="Import the embedded sample of the case study instead."),
     ] = False,
+    market: Annotated[
+        str | None,
+        typer.Option(
+            "--market",
+            metavar="CODE",
+            help="The exchange of every file imported (HKEX, NYSE, LSE, ...): needed for a "
+            "series no suffix or universe entry places, such as an index under its own name.",
+        ),
+    ] = None,
 ) -> None:
     """Import Yahoo-style CSV files (the ticker is the file name) into the store.
 
-    Example: eventstudy data import ../shared/data/market   (or: eventstudy data import
-    --sample, the prices shipped with the package).
+    Each series' exchange is recorded: from --market, the universe, an unambiguous suffix
+    (.HK), or its own trading days when one exchange's calendar alone fits them; a series
+    none of these places is refused.  Example: eventstudy data import ../shared/data/market
+    (or: eventstudy data import --sample; eventstudy data import HSPROP.csv --market HKEX).
     """
     from research import quality
     from research.errors import EventStudyError, MalformedFileError
@@ -65,7 +76,14 @@ def data_import(
     from research.progress import steps
 
     # every file validated before anything is written
-    parsed = [read_price_csv(f) for f in steps(files, "reading")]
+    parsed = [read_price_csv(f, market=market) for f in steps(files, "reading")]
+    from research.identity import unknown_market_message
+
+    for f, item in zip(files, parsed, strict=True):
+        if not item.market:
+            raise MalformedFileError(unknown_market_message(item.ticker, str(f)))
+        if not item.market_source.startswith(("the universe", "its suffix")):
+            item.notes.insert(0, f"market {item.market}: {item.market_source}")
     for item in parsed:
         item.notes.extend(quality.import_notes(item.frame, item.ticker))
     store = PriceStore()
@@ -100,13 +118,20 @@ def data_fetch(
 ) -> None:
     """Download daily prices with yfinance (adjusted), with a progress bar.
 
+    A stored ticker is extended on the download's adjustment basis: the download must
+    share a date with what is stored (a start inside the stored span), and the stored rows
+    outside it are rescaled when a dividend or split has changed the basis since.  With no
+    network the command stops at the first ticker, in one sentence.
+
     Example: eventstudy data fetch --all   (the universe over the case study's span), or
     eventstudy data fetch 0016.HK ^HSI --start 2022-01-01 --end 2024-01-01.
     """
+    import pandas as pd
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from research import yahoo
-    from research.errors import DownloadError, EventStudyError
+    from research.adjustment import no_overlap_message
+    from research.errors import DataError, DownloadError, EventStudyError
     from research.events import parse_timestamp
     from research.progress import shown as progress_shown
     from research.store import PriceStore
@@ -124,6 +149,22 @@ def data_fetch(
     parse_timestamp(start, "UTC")
     parse_timestamp(end, "UTC")
     store = PriceStore()
+    # a stored ticker whose requested span cannot overlap what is stored is not downloaded
+    failed: dict[str, str] = {}
+    first_day, last_day = pd.Timestamp(start), pd.Timestamp(end) - pd.Timedelta(days=1)
+    for ticker in tickers:
+        if ticker in store:
+            try:
+                info = store.info(ticker)
+            except DataError:
+                continue
+            stored = (pd.Timestamp(info.first), pd.Timestamp(info.last))
+            if first_day > stored[1] or last_day < stored[0]:
+                failed[ticker] = no_overlap_message(
+                    ticker, stored, (first_day, last_day), "The requested span"
+                )
+    wanted = [t for t in tickers if t not in failed]
+    unreachable: yahoo.ServiceUnreachableError | None = None
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -132,17 +173,27 @@ def data_fetch(
         transient=False,
         disable=not progress_shown(),
     ) as progress:
-        task = progress.add_task("downloading", total=len(tickers))
+        task = progress.add_task("downloading", total=len(wanted))
 
         def tick(ticker: str, status: str) -> None:
             progress.update(task, advance=1, description=f"{ticker} {status}")
 
-        done, failed = yahoo.fetch(list(tickers), start, end, retries, on_progress=tick)
+        try:
+            done, failed_now = yahoo.fetch(wanted, start, end, retries, on_progress=tick)
+        except yahoo.ServiceUnreachableError as exc:
+            unreachable, done, failed_now = exc, exc.downloaded, {}
+    failed.update(failed_now)
     for ticker, parsed in done.items():
-        info = store.merge_save(parsed, source=f"yfinance {start}..{end} (end exclusive)")
+        try:
+            info = store.merge_save(parsed, source=f"yfinance {start}..{end} (end exclusive)")
+        except DataError as exc:  # no overlap with the stored prices: that ticker only
+            failed[ticker] = str(exc)
+            continue
         typer.echo(f"{ticker:<10} {info.rows:>6} rows {info.first}..{info.last}")
     for ticker, message in failed.items():
         typer.echo(f"{ticker}: {message}", err=True)
+    if unreachable is not None:
+        raise unreachable
     if failed:
         raise DownloadError(
             f"{len(failed)} of {len(tickers)} download(s) failed; "
@@ -168,7 +219,7 @@ def data_list(
         typer.echo(f"The store {store.root} is empty; run `eventstudy data import PATH`.", err=True)
         return
     frame = pd.DataFrame([r.as_dict() for r in rows])[
-        ["ticker", "first", "last", "rows", "adjusted", "retrieved_at", "source"]
+        ["ticker", "market", "first", "last", "rows", "adjusted", "retrieved_at", "source"]
     ]
     from research.universe import load_universe
 

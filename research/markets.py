@@ -1,12 +1,17 @@
 """Exchanges: their calendars, time zones and the sessions a study may use.
 
-A *session* is a trading day of one exchange.  The sessions a study uses are
-those of the exchange calendar (``exchange_calendars``) intersected with the
-days on which the price data actually trade, because calendars miss ad-hoc
-closures (HKEX cancels trading for typhoons and rainstorms, and ``exchange_calendars``
-lists some of those days as sessions).  The documented closures, early closes and late
-opens, with their sources, are in ``research/data/markets.json``; they are also applied
-when no price data are at hand.
+A *session* is a trading day of one exchange.  The sessions of a study are those of the
+exchange calendar (``exchange_calendars``) less the days the whole market was closed that
+the calendar misses (HKEX cancels trading for typhoons and rainstorms), recorded with their
+sources in ``research/data/markets.json`` with the early closes and late opens.  They are
+never a security's own rows: a session a security lacks is missing data for it
+(``docs/methodology.md``, "Sessions and missing data").
+
+An exchange is named by its code (``HKEX``).  A ticker's Yahoo suffix names it only when
+the suffix belongs to one exchange (``.HK``); a ticker without one (a US listing, an index)
+has no exchange here until one is recorded for it (:mod:`research.identity`).
+:func:`recognise_market` tells the exchange from a series' own trading days when their
+holidays single one out.
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ class Market:
     closures: tuple[str, ...] = ()
     early_closes: tuple[tuple[str, str], ...] = ()
     late_opens: tuple[tuple[str, str], ...] = ()
+    suffixes: tuple[str, ...] = ()
 
 
 MARKETS_FILE = Path(__file__).with_name("data") / "markets.json"
@@ -73,6 +79,7 @@ def _markets() -> tuple[Market, ...]:
             closures=tuple(e.get("closures", ())),
             early_closes=tuple(tuple(x) for x in e.get("early_closes", ())),
             late_opens=tuple(tuple(x) for x in e.get("late_opens", ())),
+            suffixes=tuple(e.get("suffixes", ())),
         )
         for e in entries
     )
@@ -101,34 +108,145 @@ def get_market(code: str) -> Market:
     raise OptionError(f"Unknown market {code!r}: use one of {', '.join(market_codes())}.")
 
 
+def suffix_market(ticker: str) -> str | None:
+    """The exchange a ticker's Yahoo suffix names (``0016.HK`` -> ``HKEX``), or None.
+
+    Only suffixes of ``research/data/markets.json`` that belong to one exchange count;
+    a ticker without a suffix (a US listing, an index such as ``^HSI``), a share class
+    (``BRK.B``) or an unknown suffix gets None: its exchange must be recorded, not guessed.
+    """
+    if "." not in ticker.lstrip("^"):
+        return None
+    suffix = "." + ticker.rsplit(".", 1)[1].upper()
+    for market in _markets():
+        if suffix in market.suffixes:
+            return market.code
+    return None
+
+
 def market_of_ticker(ticker: str) -> str:
-    """Guess a ticker's exchange from its Yahoo suffix (``.HK`` -> HKEX)."""
-    suffixes = {".HK": "HKEX", ".SS": "SSE", ".SZ": "SZSE", ".T": "TSE", ".KS": "KRX", ".SI": "SGX"}
-    indices = {"^HSI": "HKEX", "^HSCE": "HKEX", "^N225": "TSE", "^KS11": "KRX", "^STI": "SGX"}
-    if ticker in indices:
-        return indices[ticker]
-    for suffix, code in suffixes.items():
-        if ticker.upper().endswith(suffix):
-            return code
-    suffix = ticker.rsplit(".", 1)[1] if "." in ticker.lstrip("^") else ""
-    if suffix and not suffix.isdigit():  # BRK.B-style share classes have letters, not exchanges
-        if len(suffix) <= 2 and suffix.upper() in ("A", "B", "C"):
-            return "NYSE"
+    """The exchange a ticker's suffix names (:func:`suffix_market`), or an error.
+
+    Raises
+    ------
+    EventStudyError
+        When the suffix names no exchange (no suffix, an index, an unknown suffix).
+    """
+    code = suffix_market(ticker)
+    if code is None:
         raise EventStudyError(
-            f"The exchange of {ticker} (suffix .{suffix}) is not known here; add the ticker "
-            "to the universe file with its market, or name the exchange with market= "
-            "(--market)."
+            f"The exchange of {ticker} is not known: import its prices with --market CODE "
+            f"(one of {', '.join(market_codes())}) or add it to the universe file."
         )
-    return "NYSE"
+    return code
+
+
+def calendar_days(market: Market | str) -> pd.DatetimeIndex:
+    """Every session of an exchange the calendar library covers (back to 1990 where it
+    can), less the recorded closures: the set a series' rows are checked against.
+    """
+    if isinstance(market, str):
+        market = get_market(market)
+    return _calendar_days(market)
+
+
+@cache
+def _calendar_days(market: Market) -> pd.DatetimeIndex:
+    today = pd.Timestamp.now().normalize()
+    for first in ("1990-01-01", "1995-01-01", "2000-01-01", "2005-01-01"):
+        try:
+            frame = _calendar_sessions(market, pd.Timestamp(first), today)
+            return pd.DatetimeIndex(frame.index)
+        except Exception:  # the library records this exchange's holidays from a later year
+            continue
+    return pd.DatetimeIndex(
+        _calendar_sessions(market, today - pd.Timedelta(days=3650), today).index
+    )
+
+
+# A calendar fits a series when at most this share of its rows fall on days that are not
+# sessions, and at most this share of the sessions in its span have no row.
+RECOGNITION_OFF = 0.005
+RECOGNITION_MISSING = 0.02
+RECOGNITION_MIN_ROWS = 60
+
+
+def calendar_fit(dates: pd.DatetimeIndex, market: Market | str) -> tuple[int, int, int, int]:
+    """How a series' dates sit on an exchange's sessions over their common span:
+    (rows, rows on days that are not sessions, sessions, sessions with no row).
+    """
+    sessions = calendar_days(market)
+    dates = pd.DatetimeIndex(dates)
+    if not len(sessions) or not len(dates):
+        return 0, 0, 0, 0
+    lo, hi = max(dates.min(), sessions[0]), min(dates.max(), sessions[-1])
+    rows = dates[(dates >= lo) & (dates <= hi)]
+    span = sessions[(sessions >= lo) & (sessions <= hi)]
+    off = int((~rows.isin(span)).sum())
+    missing = int((~span.isin(rows)).sum())
+    return len(rows), off, len(span), missing
+
+
+def recognise_market(
+    dates_by_zone: dict[str, pd.DatetimeIndex] | pd.DatetimeIndex,
+) -> tuple[str, str] | None:
+    """The exchange whose calendar alone fits a series' trading days, with the evidence.
+
+    Parameters
+    ----------
+    dates_by_zone
+        The series' local dates, or (for timestamps that are instants) its dates in each
+        time zone, keyed by zone name.
+
+    Returns
+    -------
+    (code, sentence) or None
+        None unless exactly one calendar fits (:data:`RECOGNITION_OFF`,
+        :data:`RECOGNITION_MISSING`) over at least :data:`RECOGNITION_MIN_ROWS` rows.
+        Exchanges that share a calendar (NYSE and NASDAQ) have the same sessions; the
+        first listed is named and the sentence says so.
+    """
+    fits: dict[str, tuple[str, tuple[int, int, int, int]]] = {}
+    for market in _markets():
+        if market.calendar in fits:
+            continue
+        if isinstance(dates_by_zone, dict):
+            dates = dates_by_zone.get(market.timezone)
+            if dates is None:
+                continue
+        else:
+            dates = dates_by_zone
+        try:
+            rows, off, span, missing = calendar_fit(dates, market)
+        except Exception:  # no calendar over these years
+            continue
+        if (
+            rows >= RECOGNITION_MIN_ROWS
+            and off <= RECOGNITION_OFF * rows
+            and missing <= RECOGNITION_MISSING * span
+        ):
+            fits[market.calendar] = (market.code, (rows, off, span, missing))
+    if len(fits) != 1:
+        return None
+    ((calendar, (code, (rows, off, span, missing))),) = fits.items()
+    sharing = [m.code for m in _markets() if m.calendar == calendar and m.code != code]
+    also = f" (the sessions of {', '.join(sharing)} too)" if sharing else ""
+    return code, (
+        f"recognised from its trading days as {code}{also}: {rows - off} of {rows} rows on "
+        f"{calendar} sessions and {span - missing} of {span} sessions present; no other "
+        "exchange's calendar fits"
+    )
 
 
 def market_sessions(
     market: Market | str,
     start: str | pd.Timestamp,
     end: str | pd.Timestamp,
-    trading_days: pd.DatetimeIndex | None = None,
 ) -> pd.DataFrame:
     """Sessions of an exchange between two dates, with their open and close.
+
+    The sessions are the exchange calendar's less the recorded closures, whatever rows
+    any price data has (a session a security lacks is missing data for it).
 
     Parameters
     ----------
@@ -136,30 +254,18 @@ def market_sessions(
         A :class:`Market` or its code.
     start, end
         First and last calendar date to cover (inclusive).
-    trading_days
-        Dates on which the price data trade.  Inside their span a session must
-        also be a trading day; outside it the calendar alone decides.
 
     Returns
     -------
     pandas.DataFrame
         Indexed by session date (tz-naive), columns ``open`` and ``close``
-        (tz-aware, exchange time) and ``source`` ("calendar+data" or
-        "calendar").
+        (tz-aware, exchange time) and ``source`` ("calendar").
     """
     if isinstance(market, str):
         market = get_market(market)
     start = pd.Timestamp(start).normalize()
     end = pd.Timestamp(end).normalize()
-    frame = _calendar_sessions(market, start, end).copy()
-    if trading_days is not None and len(trading_days):
-        days = pd.DatetimeIndex(trading_days).normalize()
-        inside = (frame.index >= days.min()) & (frame.index <= days.max())
-        keep = ~inside | frame.index.isin(days)
-        frame = frame.loc[keep].copy()
-        frame.loc[frame.index >= days.min(), "source"] = "calendar+data"
-        frame.loc[frame.index > days.max(), "source"] = "calendar"
-    return frame
+    return _calendar_sessions(market, start, end).copy()
 
 
 @cache

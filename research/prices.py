@@ -10,11 +10,17 @@ Layouts accepted (all seen in ``shared/data/market``, see its PROVENANCE.md):
    (``2024-03-15 00:00:00-04:00``, the exchange's local midnight) and extra
    columns (``Dividends``, ``Stock Splits``, ``Capital Gains``).
 
-The ticker comes from the file name.  A validated price frame has a tz-naive
-``DatetimeIndex`` named ``date`` (the exchange-local trading date), sorted and
-unique, and float columns ``open high low close adj_close volume`` (``NaN``
-where the file has no such column).  Rows whose close is empty are dropped and
-reported, never silently.
+The ticker comes from the file name; its exchange from ``market=`` (``--market``), the
+universe, its suffix or its trading days (:mod:`research.identity`).  A timestamp with an
+offset or a zone is an instant: it is converted to the exchange's local date (a bar stamped
+``2023-06-19 16:00:00+00:00`` is Hong Kong's 20 June), never cut to its first ten
+characters; a timestamp without one is taken as the exchange's local time, and the notes
+say so.  Rows on days that are not the exchange's sessions are named in the notes.
+
+A validated price frame has a tz-naive ``DatetimeIndex`` named ``date`` (the
+exchange-local trading date), sorted and unique, and float columns ``open high low close
+adj_close volume`` (``NaN`` where the file has no such column).  Rows whose close is empty
+are dropped and reported, never silently.
 """
 
 from __future__ import annotations
@@ -48,6 +54,8 @@ class ParsedPrices:
     adjusted: str
     dropped: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    market: str = ""  # the exchange code (``HKEX``); "" until it is known
+    market_source: str = ""  # how the exchange became known (universe, suffix, --market, ...)
 
 
 def check_ticker(ticker: str) -> str:
@@ -76,7 +84,9 @@ def _normalise(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", str(name).strip().lower()).strip("_")
 
 
-def read_price_csv(path: str | Path, ticker: str | None = None) -> ParsedPrices:
+def read_price_csv(
+    path: str | Path, ticker: str | None = None, market: str | None = None
+) -> ParsedPrices:
     """Read and validate one Yahoo-style price CSV.
 
     Parameters
@@ -85,6 +95,9 @@ def read_price_csv(path: str | Path, ticker: str | None = None) -> ParsedPrices:
         The CSV file.
     ticker
         Override the ticker taken from the file name.
+    market
+        The exchange of the series (``--market``); default from the universe, the suffix
+        or the trading days (:func:`research.identity.import_market`).
 
     Returns
     -------
@@ -96,8 +109,10 @@ def read_price_csv(path: str | Path, ticker: str | None = None) -> ParsedPrices:
         With one sentence naming the file and the first problem: empty file,
         header only, no Date or Close column, a value that is not a number,
         a non-positive price, a negative volume, a duplicate or out-of-order
-        date, a date in the future, or dates mixing time-zone offsets with
-        bare dates.
+        date, a date in the future, dates mixing time-zone offsets with
+        bare dates, or timestamps with offsets whose exchange is not known.
+    OptionError
+        For a ``market`` that is unknown or contradicts the ticker's known exchange.
     """
     path = Path(path)
     ticker = check_ticker(ticker) if ticker else ticker_from_path(path)
@@ -109,10 +124,12 @@ def read_price_csv(path: str | Path, ticker: str | None = None) -> ParsedPrices:
         raise MalformedFileError(f"{path} is not a text CSV file.") from None
     except OSError as exc:
         raise MalformedFileError(f"{path} cannot be read: {exc.strerror}.") from None
-    return parse_price_text(text, ticker, str(path))
+    return parse_price_text(text, ticker, str(path), market)
 
 
-def parse_price_text(text: str, ticker: str, where: str = "<text>") -> ParsedPrices:
+def parse_price_text(
+    text: str, ticker: str, where: str = "<text>", market: str | None = None
+) -> ParsedPrices:
     """Parse the text of a price CSV (see :func:`read_price_csv`)."""
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if not lines:
@@ -160,7 +177,27 @@ def parse_price_text(text: str, ticker: str, where: str = "<text>") -> ParsedPri
     except (pd.errors.ParserError, ValueError) as exc:
         raise MalformedFileError(f"{where} is not a well-formed CSV: {exc}.") from None
     date_key = "date" if "date" in keys else keys[0]
-    dates = _parse_dates(raw[date_key], where, notes)
+    stamps, stamp_kind = _parse_stamps(raw[date_key], where)
+    code, code_source = _identify(ticker, stamps, stamp_kind, market)
+    if stamp_kind == "instant" and not code:
+        from research.identity import unknown_market_message
+
+        raise MalformedFileError(
+            unknown_market_message(
+                ticker,
+                f"{where}: its timestamps carry offsets, so its "
+                "trading dates depend on the exchange's time zone",
+            )
+        )
+    dates = _local_dates(stamps, stamp_kind, code, notes)
+    if stamp_kind == "instant":
+        written = pd.to_datetime(raw[date_key].str.strip().str.slice(0, 10), format="%Y-%m-%d")
+        moved = int((written.to_numpy() != dates.to_numpy()).sum())
+        zone = get_market_zone(code)
+        notes.append(
+            f"timestamps with offsets converted to {code} dates ({zone})"
+            + (f": {moved} row(s) fall on another date there than written" if moved else "")
+        )
     extra = [
         n for n, k in zip(names, keys, strict=True) if k not in PRICE_COLUMNS and k != date_key
     ]
@@ -182,13 +219,74 @@ def parse_price_text(text: str, ticker: str, where: str = "<text>") -> ParsedPri
     if frame.empty:
         raise MalformedFileError(f"{where} has no row with a close price.")
     validate_prices(frame, where)
+    if code:
+        notes.extend(off_session_notes(frame.index, code))
     if "adj_close" in keys:
         adjusted = "adj-close-column"
     elif layout.startswith("yfinance") or "dividends" in keys:
         adjusted = "auto-adjusted"
     else:
         adjusted = "unknown"
-    return ParsedPrices(ticker, frame, layout, adjusted, dropped, notes)
+    return ParsedPrices(ticker, frame, layout, adjusted, dropped, notes, code, code_source)
+
+
+def _identify(
+    ticker: str, stamps: pd.DatetimeIndex, kind: str, market: str | None
+) -> tuple[str, str]:
+    """The exchange of the series (:func:`research.identity.import_market`); its dates in
+    each exchange's zone serve to recognise it when nothing else names it.
+    """
+    from research.identity import import_market, known_market
+    from research.markets import _markets
+
+    if market or known_market(ticker) is not None:
+        return import_market(ticker, None, market)
+    if kind == "instant":
+        zones = {m.timezone for m in _markets()}
+        by_zone = {
+            z: pd.DatetimeIndex(stamps.tz_convert(z).tz_localize(None).normalize()) for z in zones
+        }
+        return import_market(ticker, by_zone)
+    return import_market(ticker, pd.DatetimeIndex(stamps.normalize()))
+
+
+def get_market_zone(code: str) -> str:
+    """The time zone of an exchange code."""
+    from research.markets import get_market
+
+    return get_market(code).timezone
+
+
+def _local_dates(
+    stamps: pd.DatetimeIndex, kind: str, code: str, notes: list[str]
+) -> pd.DatetimeIndex:
+    """The exchange-local trading dates of parsed timestamps (see the module docstring)."""
+    if kind == "date":
+        return pd.DatetimeIndex(stamps)
+    if kind == "local":
+        where = f"{code}'s local time" if code else "local time"
+        notes.append(f"timestamps without a time zone: taken as {where}")
+        return pd.DatetimeIndex(stamps.normalize())
+    zone = get_market_zone(code)
+    return pd.DatetimeIndex(stamps.tz_convert(zone).tz_localize(None).normalize())
+
+
+def off_session_notes(dates: pd.DatetimeIndex, code: str) -> list[str]:
+    """A note naming the rows that fall on days that are not the exchange's sessions
+    (within the calendar's span), or none.
+    """
+    from research.markets import calendar_days
+
+    try:
+        sessions = calendar_days(code)
+    except Exception:  # no calendar for these years: nothing to check against
+        return []
+    inside = dates[(dates >= sessions[0]) & (dates <= sessions[-1])]
+    off = inside[~inside.isin(sessions)]
+    if not len(off):
+        return []
+    shown = ", ".join(f"{d:%Y-%m-%d} ({d:%a})" for d in off[:5]) + (" ..." if len(off) > 5 else "")
+    return [f"{len(off)} row(s) on days that are not {code} sessions, not used in studies: {shown}"]
 
 
 def _multiindex_header(
@@ -215,7 +313,15 @@ def _multiindex_header(
     return "yfinance-multiindex", [head[2][0].strip(), *rows["price"]], lines[3:]
 
 
-def _parse_dates(values: pd.Series, where: str, notes: list[str]) -> pd.DatetimeIndex:
+def _parse_stamps(values: pd.Series, where: str) -> tuple[pd.DatetimeIndex, str]:
+    """Parse the date column: ``date`` (plain dates), ``local`` (times without a zone) or
+    ``instant`` (times with an offset: returned in UTC).
+
+    Raises
+    ------
+    MalformedFileError
+        For a value that is not a date, an impossible date, or forms mixed in one file.
+    """
     texts = values.str.strip()
     plain = texts.str.match(_DATE)
     stamped = texts.str.match(_DATETIME)
@@ -223,6 +329,7 @@ def _parse_dates(values: pd.Series, where: str, notes: list[str]) -> pd.Datetime
     if bad.any():
         i = int(np.argmax(bad.to_numpy()))
         raise MalformedFileError(f"{where}, data row {i + 1}: {texts.iloc[i]!r} is not a date.")
+    kind = "date"
     if stamped.any():
         offsets = texts[stamped].str.extract(_DATETIME)[3]
         has_offset = offsets.notna() & (offsets != "")
@@ -230,14 +337,21 @@ def _parse_dates(values: pd.Series, where: str, notes: list[str]) -> pd.Datetime
             raise MalformedFileError(
                 f"{where} mixes dates with and without a time zone; use one form throughout."
             )
-        notes.append("dates carry a time; the exchange-local date (first 10 characters) is used")
-    dates = pd.to_datetime(texts.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
-    if dates.isna().any():
-        i = int(np.argmax(dates.isna().to_numpy()))
+        kind = "instant" if has_offset.all() else "local"
+    if kind == "date":
+        parsed = pd.to_datetime(texts, format="%Y-%m-%d", errors="coerce")
+    elif kind == "local":
+        parsed = pd.to_datetime(texts.str.replace("T", " ", regex=False), errors="coerce")
+    else:
+        parsed = pd.to_datetime(
+            texts.str.replace("T", " ", regex=False), utc=True, errors="coerce", format="mixed"
+        )
+    if parsed.isna().any():
+        i = int(np.argmax(parsed.isna().to_numpy()))
         raise MalformedFileError(
             f"{where}, data row {i + 1}: {texts.iloc[i]!r} is an impossible date."
         )
-    return pd.DatetimeIndex(dates)
+    return pd.DatetimeIndex(parsed), kind
 
 
 def _numbers(values: pd.Series, column: str, dates: pd.DatetimeIndex, where: str) -> np.ndarray:
@@ -299,12 +413,26 @@ def return_price(frame: pd.DataFrame) -> pd.Series:
     return frame["close"]
 
 
-def yfinance_frame_to_prices(data: pd.DataFrame, ticker: str) -> pd.DataFrame:
+def yfinance_frame_to_prices(
+    data: pd.DataFrame, ticker: str, timezone: str | None = None
+) -> pd.DataFrame:
     """Convert a ``yfinance.download`` result for one ticker into a price frame.
 
     Accepts both the multi-index columns ``(Price, Ticker)`` that yfinance
     returns by default and flat columns.  Rows with no close are dropped (a
     failed ticker comes back as all-NaN rows).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The download.
+    ticker : str
+        Its ticker.
+    timezone : str, optional
+        The exchange's IANA time zone (Yahoo's ``exchangeTimezoneName``).  A tz-aware
+        index is converted to it before its dates are taken, so that a bar stamped at
+        Hong Kong midnight in UTC (``16:00+00:00`` the day before) gets its Hong Kong
+        date; without it the dates are read in the index's own zone.
     """
     if isinstance(data.columns, pd.MultiIndex):
         level = [i for i, names in enumerate(data.columns.levels) if ticker.upper() in set(names)]
@@ -315,6 +443,8 @@ def yfinance_frame_to_prices(data: pd.DataFrame, ticker: str) -> pd.DataFrame:
     renamed = data.rename(columns=lambda c: _normalise(c))
     index = pd.DatetimeIndex(renamed.index)
     if index.tz is not None:
+        if timezone:
+            index = index.tz_convert(timezone)
         index = index.tz_localize(None)
     frame = pd.DataFrame(index=pd.DatetimeIndex(index.normalize(), name="date"))
     for col in PRICE_COLUMNS:

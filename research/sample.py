@@ -74,6 +74,7 @@ class SampleStore:
             adjusted=m["adjusted"],
             sha256=m["sha256"],
             file=SAMPLE.name,
+            **_identity(ticker),
         )
 
     def load(self, ticker: str) -> pd.DataFrame:
@@ -88,7 +89,24 @@ class SampleStore:
     def parsed(self, ticker: str) -> ParsedPrices:
         """One ticker as an import would give it (for ``eventstudy data import --sample``)."""
         info = self.info(ticker)
-        return ParsedPrices(ticker, self.load(ticker), "embedded-sample", info.adjusted, [], [])
+        return ParsedPrices(
+            ticker,
+            self.load(ticker),
+            "embedded-sample",
+            info.adjusted,
+            [],
+            [],
+            info.market,
+            info.market_source,
+        )
+
+
+def _identity(ticker: str) -> dict[str, str]:
+    """The exchange of a sample ticker (every one is in the universe)."""
+    from research.identity import known_market
+
+    known = known_market(ticker)
+    return {"market": known[0], "market_source": known[1]} if known else {}
 
 
 def choose_store(store: PriceStore | None, tickers) -> tuple[PriceStore | SampleStore, str]:

@@ -18,6 +18,7 @@ stored.  Reading verifies the checksum and says how to repair a corrupted file.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -51,6 +52,8 @@ class StoredInfo:
     sha256: str
     file: str
     notes: tuple[str, ...] = ()
+    market: str = ""  # the exchange code; "" in stores written before it was recorded
+    market_source: str = ""  # how the exchange became known (universe, suffix, --market, ...)
 
     def as_dict(self) -> dict[str, object]:
         """The metadata as a JSON-ready dict (with the store format version)."""
@@ -224,6 +227,8 @@ class PriceStore:
             sha256=digest,
             file=f"{parsed.ticker}.{digest[:12]}.csv",
             notes=tuple(parsed.notes),
+            market=parsed.market,
+            market_source=parsed.market_source,
         )
         with self._locked():
             old = None
@@ -247,20 +252,44 @@ class PriceStore:
         return info
 
     def merge_save(self, parsed: ParsedPrices, source: str) -> StoredInfo:
-        """Store a download, keeping stored rows outside its dates.
+        """Store a download, keeping stored rows outside its dates on its adjustment basis.
 
-        A partial download (fewer dates than stored) therefore never shrinks
-        what is stored; the note records how many stored rows were kept.
+        The stored and downloaded prices are reconciled on the dates both hold
+        (:func:`research.adjustment.reconcile`): on the same basis the stored rows outside
+        the download are kept as they are; a constant factor apart (a dividend or split
+        since the last download) they are rescaled by it; otherwise only the download is
+        kept.  The notes say which.  A partial download on the same basis therefore never
+        shrinks what is stored.  A download with no exchange of its own keeps the stored
+        one.
+
+        Parameters
+        ----------
+        parsed : ParsedPrices
+            The download.
+        source : str
+            Where it came from (``yfinance START..END``).
+
+        Returns
+        -------
+        StoredInfo
+
+        Raises
+        ------
+        DataError
+            When stored rows lie outside the download but it shares no date with them
+            (their adjustment bases cannot be matched); nothing stored is changed.
         """
+        from research.adjustment import reconcile
+
         if parsed.ticker in self:
             old = self.load(parsed.ticker)
-            merged = merge_frames(old, parsed.frame)
-            kept = len(merged) - len(parsed.frame)
-            if kept:
-                notes = [*parsed.notes, f"kept {kept} stored row(s) outside the download"]
-                parsed = ParsedPrices(
-                    parsed.ticker, merged, parsed.layout, parsed.adjusted, parsed.dropped, notes
-                )
+            merged, notes = reconcile(old, parsed.frame, parsed.ticker)
+            changes: dict[str, object] = {"frame": merged, "notes": [*parsed.notes, *notes]}
+            if not parsed.market:
+                with contextlib.suppress(DataError):
+                    stored = self.info(parsed.ticker)
+                    changes.update(market=stored.market, market_source=stored.market_source)
+            parsed = dataclasses.replace(parsed, **changes)
         return self.save(parsed, source)
 
 

@@ -47,7 +47,7 @@ def one_sentence(err: str) -> str:
 def seeded(tmp_path):
     """A store holding ABC, and the path of a folder for bad files."""
     store = PriceStore()
-    store.save(parse_price_text(GOOD, "ABC"), "seed")
+    store.save(parse_price_text(GOOD, "ABC", market="HKEX"), "seed")
     return store, tmp_path
 
 
