@@ -16,6 +16,7 @@ import pandas as pd
 
 from research.errors import EventStudyError, WindowError
 from research.events import Event, adhoc_event, align_events, load_catalogue, select_events
+from research.identity import series_market
 from research.inputs import StudyInputs, build_inputs
 from research.requests import RegressionRequest, StudyRequest, request_from
 from research.results import EventStudyResults
@@ -27,17 +28,18 @@ from research.universe import (
     group_tickers,
     load_universe,
     ticker_group,
-    ticker_market,
 )
 
 
 def resolve_market(
-    tickers: list[str], requested: str | None = None, mixed: bool = False
+    tickers: list[str], requested: str | None = None, mixed: bool = False, store=None
 ) -> tuple[str, str]:
     """The exchange whose sessions a study uses, and one sentence saying how it was chosen.
 
-    The exchange of each ticker comes from the universe or its Yahoo suffix (no suffix:
-    a US listing).  Exchanges that share a calendar (NYSE, NASDAQ) count as one.  Tickers
+    The exchange of each ticker is the one recorded in the store, else the universe's or
+    its suffix's (:func:`research.identity.series_market`); a ticker none of them knows is
+    refused unless ``requested`` names the exchange.  Exchanges that share a calendar
+    (NYSE, NASDAQ) count as one.  Tickers
     of different exchanges, or a ``requested`` market that disagrees with them, are refused
     unless ``mixed`` makes the choice explicit: aligning a security on another exchange's
     sessions shifts its returns against the benchmark (a US stock on HKEX sessions has a
@@ -49,7 +51,7 @@ def resolve_market(
     own = {}
     for t in tickers:
         try:
-            own[t] = ticker_market(t, universe)
+            own[t] = series_market(t, store, universe)
         except EventStudyError:
             from research.store import suggest_ticker
 
@@ -158,8 +160,9 @@ def prepare(
     secs = secs.loc[~secs["security"].isin(given)].reset_index(drop=True)
     if secs.empty:
         raise EventStudyError("Every security given is also the benchmark; pick other securities.")
+    known_store, _ = choose_store(store, [*secs["security"], *given])
     market, market_note = resolve_market(
-        list(secs["security"]), request.market, request.mixed_markets
+        list(secs["security"]), request.market, request.mixed_markets, known_store
     )
     benchmarks = given if request.benchmarks is not None else [_market_index(market)]
     if request.model == "constant-mean":
@@ -333,11 +336,9 @@ def run_regressions(
             "Give the series: tickers=, groups= or long_short= in Python (--tickers, --group "
             "or --long-short on the command line)."
         )
-    market, market_note = resolve_market(
-        [t for t in securities if t not in (request.benchmarks or ())],
-        request.market,
-        request.mixed_markets,
-    )
+    own = [t for t in securities if t not in (request.benchmarks or ())]
+    known_store, _ = choose_store(store, [*own, *(b for b in request.benchmarks or () if b)])
+    market, market_note = resolve_market(own, request.market, request.mixed_markets, known_store)
     benchmarks = (
         [b for b in request.benchmarks if b]
         if request.benchmarks is not None
@@ -475,7 +476,7 @@ def cross_market_reactions(
 
     for ticker in steps(tickers, "markets"):
         store.require([ticker])
-        market = ticker_market(ticker, universe)
+        market = series_market(ticker, store, universe)
         panel = build_inputs([ticker], [], market, store)
         al = align_events([ev], panel.market, panel.trading_days)
         day0 = al["session"].iat[0]
@@ -535,27 +536,57 @@ def correlate(
     window: int = 60,
     n_placebo: int = 500,
     store: PriceStore | None = None,
-    market: str = "HKEX",
+    market: str | None = None,
     catalogue: str | None = None,
+    mixed_markets: bool = False,
 ):
-    """Correlation and beta change of ``a`` with ``b`` around a catalogue event."""
+    """Correlation and beta change of ``a`` with ``b`` around a catalogue event.
+
+    Both series are put on one exchange's sessions exactly as a study's are: their own
+    exchange when they share one (whatever the order of ``a`` and ``b``), else the
+    exchange named by ``market`` with ``mixed_markets=True``, a series of another exchange
+    then aligned by session as a study's benchmark is (the alignment is in
+    ``results.alignment``).
+
+    Raises
+    ------
+    EventStudyError
+        When the series trade on different exchanges and no ``market`` with
+        ``mixed_markets`` makes the choice explicit.
+    """
     from research.correlation import correlation_change
     from research.inputs import benchmark_returns
     from research.markets import get_market
     from research.prices import return_price
 
     universe = load_universe()
-    needed = [t for name in (a, b) for t in _group_members(name, universe) or [name]]
+    members = {name: _group_members(name, universe) or [name] for name in (a, b)}
+    needed = [t for name in (a, b) for t in members[name]]
     store, _ = choose_store(store, needed)
-    ya = series_for(a, store, market)
-    if _group_members(b, universe) is not None or ticker_market(b, universe) == market:
-        yb = series_for(b, store, market)
-    else:  # another exchange: aligned by session exactly as a study's benchmark is
-        store.require([b])
-        yb, _ = benchmark_returns(
-            b, return_price(store.load(b)), ya.index, get_market(market), "simple", universe
+    store.require(needed)
+    home, market_note = resolve_market(needed, market, mixed_markets, store)
+    calendar = get_market(home).calendar
+    series, notes = [], [market_note]
+    for name in (a, b):
+        codes = {series_market(t, store, universe) for t in members[name]}
+        if all(get_market(c).calendar == calendar for c in codes):
+            series.append(series_for(name, store, home))
+            continue
+        if len(members[name]) > 1:
+            raise EventStudyError(
+                f"The group {name} trades outside {home}; correlate one of its tickers, or "
+                "put the other series on its exchange with market= (--market)."
+            )
+        (code,) = codes
+        grid = pd.DatetimeIndex(series[0].index if series else series_for(b, store, home).index)
+        y, how = benchmark_returns(
+            name, return_price(store.load(name)), grid, get_market(home), "simple", code
         )
-        yb = yb.rename(b)
+        series.append(y.rename(name))
+        notes.append(f"{name}: {how}")
+    ya, yb = series
     (ev,) = select_events([event], load_catalogue(catalogue))
-    day0 = align_events([ev], market, ya.dropna().index)["session"].iat[0]
-    return correlation_change(ya, yb, day0, event, window, n_placebo)
+    day0 = align_events([ev], home, ya.dropna().index)["session"].iat[0]
+    res = correlation_change(ya, yb, day0, event, window, n_placebo)
+    res.notes = notes
+    return res

@@ -466,6 +466,8 @@ def correlate(
     ] = False,
     placebo: Annotated[int, typer.Option(help="Random break dates for placebo p-values.")] = 500,
     catalogue: CatalogueOpt = None,
+    market: MarketOpt = None,
+    mixed_markets: MixedOpt = False,
     fmt: ExportFormatOpt = ExportFormat.table,
     level: Annotated[
         str,
@@ -487,7 +489,9 @@ def correlate(
     if window < 10:
         raise EventStudyError(f"--window {window} is too short; use at least 10 sessions.")
     cat = str(catalogue) if catalogue else None
-    res = run_correlate(a, b, event, window, placebo, catalogue=cat)
+    res = run_correlate(
+        a, b, event, window, placebo, catalogue=cat, market=market, mixed_markets=mixed_markets
+    )
     cross = cross_market_reactions(event, CROSS_MARKETS, catalogue=cat) if cross_market else None
     if fmt is ExportFormat.table:
         _emit("\n\n".join([res.summary(), *([cross.summary()] if cross else [])]), output)

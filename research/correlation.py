@@ -15,7 +15,7 @@ with other hours must first be aligned by session (:mod:`research.returns`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -140,6 +140,7 @@ class CorrelationChangeResults:
     placebo_beta: np.ndarray
     rolling_corr: pd.Series
     rolling_beta: pd.Series
+    notes: list[str] = field(default_factory=list)  # the exchange chosen and any alignment
 
     def to_frame(self) -> pd.DataFrame:
         """One row: the correlation and beta before and after, their changes and p-values."""
@@ -165,7 +166,11 @@ class CorrelationChangeResults:
         """Everything as plain data (the JSON output)."""
         from research.export import json_records
 
-        return {**json_records(self.to_frame())[0], "rolling": json_records(self.rolling_frame())}
+        return {
+            **json_records(self.to_frame())[0],
+            "notes": list(self.notes),
+            "rolling": json_records(self.rolling_frame()),
+        }
 
     def summary(self) -> str:
         """The result as text tables."""
@@ -208,6 +213,7 @@ class CorrelationChangeResults:
                     f"day 0 against day 0 onwards",
                 ),
                 table(beta, "Beta change (y = a + b x + c D + d xD, HAC errors)"),
+                *(["\n".join(self.notes)] if self.notes else []),
             ]
         )
 

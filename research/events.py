@@ -340,8 +340,9 @@ def align_events(
     market
         Exchange code or :class:`~research.markets.Market`.
     trading_days
-        Days on which the price data trade; sessions are the calendar's
-        intersected with these (see :func:`research.markets.market_sessions`).
+        The study's session grid (or any dates): they bound the alignment, and an event
+        after their last day is refused.  Sessions are always the exchange calendar's
+        (:func:`research.markets.market_sessions`).
 
     Returns
     -------
@@ -370,7 +371,7 @@ def align_events(
                     f"Event {event.id} ({event.stamp}) falls after the last {market.code} session "
                     f"in the data ({last_day:%Y-%m-%d}); import later prices or pick another event."
                 )
-    sessions = market_sessions(market, start, end, trading_days)
+    sessions = market_sessions(market, start, end)
     if trading_days is not None and len(trading_days):
         sessions = sessions.loc[sessions.index <= pd.DatetimeIndex(trading_days).max()]
     rows = []

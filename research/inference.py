@@ -401,6 +401,19 @@ def permutation_null(est: np.ndarray, length: int) -> np.ndarray:
     return nanmean_columns(block_sums(est, length))
 
 
+def without_empty_columns(out: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The battery's statistics with NaN where a column has no observation (``n = 0``): no
+    statistic is computed from no data (sums over nothing would read as z = 0, p = 1).
+    """
+    empty = np.asarray(out["n"]) == 0
+    if not empty.any():
+        return out
+    return {
+        key: (np.where(empty, np.nan, val) if key != "n" and np.shape(val) == empty.shape else val)
+        for key, val in out.items()
+    }
+
+
 def battery(
     ar: np.ndarray,
     sd: np.ndarray,
@@ -553,7 +566,7 @@ def battery(
         )
     out["permutation"] = cs["mean"]
     out["permutation_p"] = permutation_p(cs["mean"], null)
-    return out
+    return without_empty_columns(out)
 
 
 def dependence_adjusted_half_width(se, n, r_bar, level: float = 0.95) -> np.ndarray:

@@ -2,11 +2,14 @@
 
 This is where stored prices become the inputs of :class:`research.study.EventStudy`:
 
-1. prices are loaded and scanned by :mod:`research.quality`; snapshot rows are dropped;
-2. the grid is the market's exchange sessions intersected with the days the
-   securities trade (:func:`research.markets.market_sessions`);
+1. prices are loaded and scanned by :mod:`research.quality`; snapshot rows are dropped,
+   and a day without a trade (flat price, zero volume) has no price: missing, as a
+   session with no row is;
+2. the grid is the market's exchange sessions (:func:`research.markets.market_sessions`),
+   whatever rows the data has: a session a security lacks is missing data for it;
 3. security returns are taken between consecutive grid sessions
-   (:func:`research.returns.compute_returns`);
+   (:func:`research.returns.compute_returns`): the return after a missing session spans
+   it and is not computed;
 4. a benchmark on another exchange is aligned by session: same day when its
    session overlaps the home session (Tokyo, Seoul, Singapore, Shanghai for
    Hong Kong), else the previous foreign session(s) (New York), see
@@ -22,11 +25,11 @@ import pandas as pd
 
 from research import quality
 from research.errors import DataError
+from research.identity import series_market
 from research.markets import Market, get_market, market_sessions
 from research.prices import return_price
 from research.returns import ReturnKind, align_foreign_returns, compute_returns
 from research.store import PriceStore
-from research.universe import ticker_market
 
 
 @dataclass
@@ -72,16 +75,23 @@ def benchmark_returns(
     grid: pd.DatetimeIndex,
     market: Market,
     kind: ReturnKind = "simple",
-    universe: pd.DataFrame | None = None,
+    code: str | None = None,
 ) -> tuple[pd.Series, str]:
     """A benchmark's returns on ``market``'s session grid, and how they were aligned.
 
-    Same exchange: returns between consecutive sessions.  Another exchange: its own
-    returns compounded by session, same day when its session overlaps the home session,
-    else the previous foreign session(s) (:func:`research.returns.align_foreign_returns`).
+    Same exchange (or one sharing its calendar): returns between consecutive sessions.
+    Another exchange: its own returns on its own sessions, compounded by home session, same
+    day when its session overlaps the home session, else the previous foreign session(s)
+    (:func:`research.returns.align_foreign_returns`).
+
+    Parameters
+    ----------
+    code
+        The benchmark's exchange (:func:`research.identity.series_market`); default
+        ``market``'s.
     """
-    code = ticker_market(ticker, universe)
-    if code == market.code:
+    code = code or market.code
+    if get_market(code).calendar == market.calendar:
         return (
             compute_returns(prices, grid, kind),
             f"same exchange ({code}): returns between consecutive sessions",
@@ -94,7 +104,13 @@ def benchmark_returns(
         else f"{code} opens after {market.code} closes: its sessions dated from the "
         f"previous {market.code} session to the day before (previous {code} session)"
     )
-    return align_foreign_returns(prices, grid, same_day, kind), note
+    own = prices.dropna()
+    foreign = (
+        pd.DatetimeIndex(market_sessions(code, own.index[0], own.index[-1]).index)
+        if len(own)
+        else None
+    )
+    return align_foreign_returns(prices, grid, same_day, kind, foreign), note
 
 
 def build_inputs(
@@ -137,7 +153,7 @@ def build_inputs(
         if snapshots:
             frame = frame.drop(index=snapshots)
         flags.append(found)
-        prices[ticker] = return_price(frame)
+        prices[ticker] = quality.without_untraded(return_price(frame), found)
     flag_frame = pd.concat(flags, ignore_index=True) if flags else pd.DataFrame()
     closes = pd.DataFrame({t: prices[t] for t in securities})
     closes = closes.loc[closes.notna().any(axis=1)]
@@ -147,17 +163,17 @@ def build_inputs(
         closes = closes.loc[closes.index <= pd.Timestamp(end)]
     if closes.empty:
         raise DataError(f"No stored prices of {', '.join(securities)} fall in the requested dates.")
-    sessions = market_sessions(market, closes.index[0], closes.index[-1], closes.index)
+    sessions = market_sessions(market, closes.index[0], closes.index[-1])
     grid = pd.DatetimeIndex(sessions.index)
-    calendar = pd.DatetimeIndex(market_sessions(market, closes.index[0], closes.index[-1]).index)
-    gaps = [quality.session_gaps(prices[t].dropna().index, calendar, t, rules) for t in securities]
+    gaps = [quality.session_gaps(prices[t].dropna().index, grid, t, rules) for t in securities]
     flag_frame = pd.concat([flag_frame, *gaps], ignore_index=True)
     returns = compute_returns(closes, grid, kind)
     bench_cols = {}
     notes = {}
     for ticker in benchmarks:
+        code = series_market(ticker, store, universe)
         bench_cols[ticker], notes[ticker] = benchmark_returns(
-            ticker, prices[ticker], grid, market, kind, universe
+            ticker, prices[ticker], grid, market, kind, code
         )
         if bench_cols[ticker].notna().sum() == 0:
             raise DataError(

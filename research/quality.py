@@ -6,9 +6,10 @@ study's output, never applied silently):
 ``stale``
     A day whose close equals the previous close and whose volume is zero: no
     trade happened (a suspension, e.g. 1918.HK's year without trading in the snapshot).
-    Its return and the return of the next traded day (which spans the
-    suspension) are excluded from estimation.  Runs of at least
-    ``suspension_days`` such days are reported as suspensions.
+    It has no price (:func:`without_untraded`): its return and the return of the next
+    traded day (which spans the suspension) are missing, in estimation and event windows
+    alike, as for a session with no row.  Runs of at least ``suspension_days`` such days
+    are reported as suspensions.
 ``snapshot``
     The last row has zero volume while the rows before it trade: an intraday
     snapshot saved before the close (the snapshot's last ^HSCE row).  The row
@@ -25,12 +26,12 @@ study's output, never applied silently):
     stitched series far more often than news).  The first traded day after a stale
     stretch is a ``resumption``: its return spans the suspension and is excluded as
     the stale rule says.  Every other large move is a ``large move``: persistent and
-    traded, so kept, and reported.  No rule ever removes an event-window observation:
-    exclusions apply to estimation windows only.
+    traded, so kept, and reported.  The jump exclusions apply to estimation windows only:
+    an event-window day that traded keeps its return (a day without a trade has none).
 ``gap``
-    More sessions missing between two stored rows than the exchange calendar
-    explains (``gap_sessions``, default 5).  The return across the gap is not
-    computed.
+    Exchange sessions with no row inside a security's span (runs of at least
+    ``gap_sessions``, default 1).  They are missing data: no return on them, nor on the
+    session after (it spans the gap).
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ class QualityRules:
     reversal_share: float = 0.75
     split_tolerance: float = 0.01
     listing_returns: int = 5
-    gap_sessions: int = 5
+    gap_sessions: int = 1
 
 
 def scan(frame: pd.DataFrame, ticker: str, rules: QualityRules | None = None) -> pd.DataFrame:
@@ -219,6 +220,23 @@ def excluded_returns(
     return pd.DataFrame(mask, index=index, columns=tickers)
 
 
+def without_untraded(price: pd.Series, flags: pd.DataFrame) -> pd.Series:
+    """The price series with no price on its stale and suspended days (flat price, zero
+    volume): a day without a trade is missing, so neither its return nor the return after
+    it (which spans it) is computed, in any window.
+    """
+    stale = flags.loc[flags["kind"].isin(("stale", "suspension"))] if len(flags) else flags
+    if not len(stale):
+        return price
+    index = pd.DatetimeIndex(price.index)
+    mask = np.zeros(len(index), dtype=bool)
+    for start, end in zip(stale["start"], stale["end"], strict=True):
+        a = int(index.searchsorted(pd.Timestamp(start), side="left"))
+        b = int(index.searchsorted(pd.Timestamp(end), side="right"))
+        mask[a:b] = True
+    return price.where(~mask)
+
+
 def dropped_rows(flags: pd.DataFrame) -> dict[str, list[pd.Timestamp]]:
     """Rows to drop before computing returns (snapshots), by ticker."""
     out: dict[str, list[pd.Timestamp]] = {}
@@ -273,7 +291,8 @@ def session_gaps(
                     inside[start],
                     inside[end],
                     days,
-                    "no prices for these sessions; returns across the gap not computed",
+                    "no prices on these sessions: no return on them nor on the session "
+                    "after (it spans the gap)",
                 )
             )
     return pd.DataFrame(rows, columns=["ticker", "kind", "start", "end", "days", "action"])

@@ -233,7 +233,8 @@ class EventStudyResults:
         frame["ret"] = self.r.ravel()
         frame["normal"] = self.normal.ravel()
         frame["ar"] = self.ar.ravel()
-        frame["car"] = np.nancumsum(self.ar, axis=1).ravel()
+        # a CAR over a day without an abnormal return is missing, never carried forward
+        frame["car"] = np.cumsum(self.ar, axis=1).ravel()
         frame["ar_sd"] = self.sd.ravel()
         frame["t_single"] = self.t_single.ravel()
         frame["t_single_p"] = self.p_single.ravel()
@@ -365,7 +366,7 @@ class EventStudyResults:
                 labels[0]: np.tile(labels[1], len(cohorts)),
             }
         )
-        for key, val in out.items():
+        for key, val in inference.without_empty_columns(out).items():
             if not key.startswith("_"):
                 frame[key] = val.ravel()
         return frame
@@ -461,13 +462,13 @@ class EventStudyResults:
         first = np.array([m[0] for m in members], dtype=np.intp)
         frame = self._cohort_frame(out, ("day", self.days), length)
         frame.insert(3, "date", pd.to_datetime(self.dates[first].ravel()))
-        caar = np.nancumsum(out["aar"], axis=1)
+        # a day with no abnormal return (n = 0) has no AAR, and the CAAR from it on is
+        # missing: never carried forward over it
+        caar = np.cumsum(out["aar"], axis=1)
         frame.insert(6, "caar", caar.ravel())
         # the CAAR path's band: the dependence-adjusted interval of the mean CAR from the
         # window's first day to each day (see window_tests)
-        car = np.where(
-            np.isfinite(self.ar).cumsum(axis=1) > 0, np.nancumsum(self.ar, axis=1), np.nan
-        )
+        car = np.cumsum(self.ar, axis=1)
         spreads = [inference.cross_sectional(car[m]) for m in members]
         half = np.vstack(
             [

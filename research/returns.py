@@ -2,9 +2,9 @@
 
 Simple returns ``R_t = P_t / P_{t-1} - 1`` are the default; log returns
 ``r_t = ln(P_t / P_{t-1})`` on request.  Returns are taken between consecutive
-sessions of the study's grid; a return that would span a session on which the
-security has no price is not computed (NaN), so no multi-day return is ever
-mistaken for a daily one.
+sessions of the study's grid (the exchange calendar's, never the data's own rows); a
+return that would span a session on which the security has no price is not computed
+(NaN), so no multi-day return is ever mistaken for a daily one.
 
 Markets that close at different hours are aligned by session:
 
@@ -63,7 +63,11 @@ def to_simple(returns: pd.DataFrame | np.ndarray, kind: ReturnKind):
 
 
 def align_foreign_returns(
-    prices: pd.Series, sessions: pd.DatetimeIndex, same_day: bool, kind: ReturnKind = "simple"
+    prices: pd.Series,
+    sessions: pd.DatetimeIndex,
+    same_day: bool,
+    kind: ReturnKind = "simple",
+    foreign_sessions: pd.DatetimeIndex | None = None,
 ) -> pd.Series:
     """A foreign market's returns aligned to the home sessions they can affect.
 
@@ -74,23 +78,43 @@ def align_foreign_returns(
     closes (New York for Hong Kong: the S&P 500 session of date *d* is known
     before the Hong Kong session after *d*).  No foreign return is dropped or
     counted twice.  A home session whose interval holds no foreign session (a
-    foreign holiday such as Juneteenth) gets a zero return: the foreign price
-    did not change, and its next session's return covers the whole gap.
+    foreign holiday such as Juneteenth) gets a zero return: the foreign market was
+    closed, and its next session's return covers the whole gap.
+
+    Parameters
+    ----------
+    foreign_sessions
+        The foreign exchange's own sessions.  A foreign session without a price is then
+        missing data: its return, and the return after it (which spans it), are NaN, and
+        so is every home session whose interval holds one of them.  Without it, the
+        foreign series' own rows are taken as its sessions.
 
     Returns
     -------
     pandas.Series
-        Indexed by ``sessions``; NaN where no foreign session falls in the interval.
+        Indexed by ``sessions``; NaN where no foreign return can be known.
     """
-    own = np.log(prices / prices.shift(1)).dropna()
+    if foreign_sessions is not None:
+        span = foreign_sessions[
+            (foreign_sessions >= prices.dropna().index.min())
+            & (foreign_sessions <= prices.dropna().index.max())
+        ]
+        grid = prices.reindex(span)
+        own = np.log(grid / grid.shift(1)).iloc[1:]
+    else:
+        own = np.log(prices / prices.shift(1)).dropna()
     sessions = pd.DatetimeIndex(sessions)
     pos = sessions.searchsorted(own.index, side="left" if same_day else "right")
     valid = (pos < len(sessions)) & (pos > 0)
-    grouped = pd.Series(own.to_numpy()[valid]).groupby(pos[valid]).sum()
+    values = own.to_numpy()[valid]
+    groups = pd.Series(values).groupby(pos[valid])
+    grouped = groups.sum()  # NaN-skipping: missing sessions are counted below
+    holes = pd.Series(np.isnan(values)).groupby(pos[valid]).any()
+    grouped[holes.to_numpy()] = np.nan
     out = pd.Series(np.nan, index=sessions, name=prices.name)
     if len(own):
         # inside the foreign data's span a home session with no foreign session in its
-        # interval (a foreign holiday) gets 0: the foreign price did not change
+        # interval (a foreign holiday) gets 0: the foreign market was closed
         first = sessions.searchsorted(own.index[0], side="left" if same_day else "right")
         last = sessions.searchsorted(own.index[-1], side="left" if same_day else "right")
         out.iloc[first : min(last + 1, len(sessions))] = 0.0

@@ -44,7 +44,7 @@ import pandas as pd
 
 from research import engine, models
 from research.config import DEFAULT_SEED
-from research.errors import EventError, ModelError, OptionError, WindowError
+from research.errors import DataError, EventError, ModelError, OptionError, WindowError
 from research.results import EventStudyResults
 from research.windows import Window, check_estimation, check_window
 
@@ -173,6 +173,15 @@ class EventStudy:
         _warn_if_price_levels(returns, "returns")
         if isinstance(benchmarks, pd.Series):
             benchmarks = benchmarks.to_frame()
+        for name, frame in (("benchmarks", benchmarks), ("exclude", exclude)):
+            if frame is not None and not frame.index.equals(returns.index):
+                raise DataError(
+                    f"The {name} are on another session grid than the returns ({len(frame)} "
+                    f"rows against {len(returns)}); reindex them to the returns' sessions "
+                    f"({name}.reindex(returns.index)), so that a missing day stays missing."
+                )
+        if bootstrap < 0:
+            raise OptionError(f"bootstrap must be 0 or a number of draws, not {bootstrap}.")
         self.benchmarks = benchmarks
         n_bench = 0 if benchmarks is None else benchmarks.shape[1]
         self.model = (
@@ -235,6 +244,25 @@ class EventStudy:
         )
 
     # ------------------------------------------------------------------------------------
+    def _no_abnormal_return(self, pos0: np.ndarray, cols: np.ndarray, keep: np.ndarray) -> str:
+        """The sentence refusing a study without a single abnormal return: which series has
+        no return over the event window (a benchmark that ends early, say).
+        """
+        w0, w1 = self.window
+        i = int(np.flatnonzero(keep)[0])
+        rows = np.arange(pos0[i] + w0, pos0[i] + w1 + 1)
+        ev = self.events
+        said = None
+        if self.benchmarks is not None and self.model.needs_benchmark:
+            said = _missing_sentence(self.benchmarks, rows, "the benchmark")
+        if said is None:
+            said = _missing_sentence(self.returns.iloc[:, [cols[i]]], rows, "the security")
+        said = said or "no firm-event has a return on any day of its event window"
+        return (
+            f"No abnormal return can be computed in the event window of {ev['event'].iat[i]}: "
+            f"{said}; import prices that cover the event window."
+        )
+
     def fit(self, chunk_cells: int = 250_000, pooled: bool = True) -> EventStudyResults:
         """Estimate every firm-event and compute the tests.
 
@@ -290,6 +318,8 @@ class EventStudy:
                 f"{first['reason']}; lengthen the estimation window or lower min_obs "
                 "(--min-obs)."
             )
+        if not np.isfinite(est.ar[keep]).any():
+            raise DataError(self._no_abnormal_return(pos0, cols, keep))
         return EventStudyResults(
             study=self,
             events=ev.reset_index(drop=True),
@@ -308,6 +338,18 @@ class EventStudy:
             _est_present=est.est_present,
             _dependent=est.dependent,
         )
+
+
+def _missing_sentence(frame: pd.DataFrame, rows: np.ndarray, what: str) -> str | None:
+    """``"<what> X has no return on d1..d2"`` for the first column of ``frame`` with no
+    return on any of the sessions ``rows``, else None.
+    """
+    part = frame.iloc[rows]
+    for name in part.columns:
+        if not part[name].notna().any():
+            days = part.index
+            return f"{what} {name} has no return on {days[0]:%Y-%m-%d}..{days[-1]:%Y-%m-%d}"
+    return None
 
 
 def _cells(events: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

@@ -159,7 +159,7 @@ BAD = [
         ],
         "overlaps the event window",
     ),
-    (["events", "--market", "LSE"], "Unknown market"),
+    (["events", "--market", "MARS"], "Unknown market"),
     (["run", "--event", "lpr-cut", "--tickers", "0016.HX"], "did you mean 0016.HK?"),
     (["run", "--event", "lpr-cut", "--tickers", "HSI"], "did you mean ^HSI?"),
     (["run", "--event", "lpr-cut", "--tickers", "0016.hk"], "did you mean 0016.HK?"),
@@ -181,7 +181,7 @@ def test_bad_input_is_one_sentence_exit_2_and_changes_nothing(cli, market_store,
 def test_malformed_csv_import_changes_nothing(cli, tmp_path):
     good = tmp_path / "GOOD.csv"
     good.write_text("Date,Close\n2023-06-16,10\n2023-06-19,11\n")
-    assert cli("data", "import", str(good)).code == 0
+    assert cli("data", "import", str(good), "--market", "HKEX").code == 0
     root = PriceStore().root
     before = store_state(root)
     bad_dir = tmp_path / "batch"
@@ -322,7 +322,7 @@ def test_semicolon_separated_csv_with_decimal_commas_imports(cli, tmp_path):
     missing columns."""
     path = tmp_path / "EU.csv"
     path.write_text("Date;Open;Close;Volume\n2023-06-16;10,5;10,25;100\n2023-06-19;10,3;11,75;90\n")
-    result = cli("data", "import", str(path))
+    result = cli("data", "import", str(path), "--market", "XETRA")
     assert result.code == 0, result.err
     stored = PriceStore().load("EU")
     assert stored["close"].tolist() == [10.25, 11.75]
@@ -508,7 +508,8 @@ def test_unknown_exchanges_are_refused_and_the_default_benchmark_is_the_market_i
     from research.analysis import resolve_market
     from research.errors import EventStudyError
 
-    with pytest.raises(EventStudyError, match=r"suffix \.L\) is not known"):
-        resolve_market(["VOD.L"])
+    with pytest.raises(EventStudyError, match=r"exchange of ZZZZ is not recorded"):
+        resolve_market(["ZZZZ"])  # no suffix: no exchange is assumed (it was NYSE once)
+    assert resolve_market(["VOD.L"])[0] == "LSE"
     doc = json.loads(cli("run", "--event", "lpr-cut", "--tickers", "EEM", "--format", "json").out)
     assert doc["settings"]["benchmarks"] == ["^GSPC"]  # not the Hang Seng for a US security

@@ -114,20 +114,21 @@ def test_weather_closures_and_boundaries_calendar_only(stamp, session):
     assert table["session"].iat[0] == pd.Timestamp(session)
 
 
-def test_weather_closures_are_skipped_with_data_trading_days(market_store):
+def test_weather_closures_are_skipped_by_the_recorded_closures(market_store):
     days = market_store.load("^HSI").index
     assert pd.Timestamp("2023-09-01") not in days
-    sessions = market_sessions("HKEX", "2023-07-01", "2023-09-30", days)
+    sessions = market_sessions("HKEX", "2023-07-01", "2023-09-30")
     for closed in ("2023-07-17", "2023-09-01", "2023-09-08"):
         assert pd.Timestamp(closed) not in sessions.index
     table = align_events([adhoc_event("2023-09-07T17:00")], "HKEX", days)
     assert table["session"].iat[0] == pd.Timestamp("2023-09-11")
 
 
-def test_data_sessions_exclude_days_the_data_do_not_trade():
+def test_sessions_are_the_calendars_whatever_rows_the_data_has():
+    # a day the data lacks is missing data, not a closure: day 0 stays on the calendar
     days = pd.DatetimeIndex(["2023-06-19", "2023-06-21", "2023-06-23"])  # 06-20 missing
     table = align_events([adhoc_event("2023-06-19T17:00")], "HKEX", days)
-    assert table["session"].iat[0] == pd.Timestamp("2023-06-21")
+    assert table["session"].iat[0] == pd.Timestamp("2023-06-20")
 
 
 def test_event_after_the_data_is_refused():

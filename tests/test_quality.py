@@ -89,13 +89,16 @@ def test_real_rallies_in_the_snapshot_are_kept(market_store, market_dir):
     assert flags.loc[flags["start"] == pd.Timestamp("2012-01-18"), "kind"].iat[0] == "jump"
 
 
-def test_gaps_longer_than_the_calendar_explains():
+def test_sessions_without_a_row_are_gaps():
     sessions = pd.bdate_range("2023-01-02", periods=30)
     dates = sessions.delete(range(10, 17))  # 7 sessions without a row
     gaps = quality.session_gaps(dates, sessions, "X")
     assert len(gaps) == 1 and gaps["days"].iat[0] == 7
     assert gaps["start"].iat[0] == sessions[10] and gaps["end"].iat[0] == sessions[16]
-    assert quality.session_gaps(sessions.delete([3, 4]), sessions, "X").empty  # 2 < 5
+    # every session without a row is missing data, however short the gap
+    short = quality.session_gaps(sessions.delete([3, 4]), sessions, "X")
+    assert list(short["days"]) == [2] and short["start"].iat[0] == sessions[3]
+    assert quality.session_gaps(sessions, sessions, "X").empty
 
 
 def test_gaps_are_reported_in_a_study(market_store, tmp_path):
@@ -111,7 +114,7 @@ def test_gaps_are_reported_in_a_study(market_store, tmp_path):
         text = f.to_csv(
             index_label="Date", header=["Open", "High", "Low", "Close", "Adj Close", "Volume"]
         )
-        store.save(parse_price_text(text, ticker), "test")
+        store.save(parse_price_text(text, ticker, market="HKEX"), "test")
     res = run_study(events=("lpr-cut",), tickers=("GAPPY",), benchmarks=("^HSI",), store=store)
     gaps = res.quality[res.quality["kind"] == "gap"]
     assert len(gaps) == 1 and gaps["start"].iat[0] == pd.Timestamp("2022-09-01")
