@@ -260,14 +260,14 @@ class RegressionReport:
 
     def summary(self) -> str:
         """The report as text tables (what ``eventstudy regress`` prints)."""
-        from research.report import table
+        from research.report import bullets, table
 
         parts = [
             table(
                 self.alignment[["event", "timestamp", "session", "rule"]],
                 "Day 0 of each event (alignment rule applied)",
             )
-            + "".join(f"\n{n}" for n in self.notes)
+            + ("\n" + bullets("Notes", self.notes) if self.notes else "")
         ]
         parts += [r.summary() for r in self.regressions]
         if self.placebo:
@@ -375,6 +375,9 @@ def run_regressions(
         )
     ]
     notes = [market_note] + ([data_note] if data_note else [])
+    group_members = _members_with_estimation_days(
+        group_members, panel, day0, estimation, len(benchmarks), request.min_obs, notes
+    )
     in_portfolios = sorted({t for m in group_members.values() for t in m})
     flagged = panel.exclude.reindex(index=event_days, columns=in_portfolios, fill_value=False)
     for t in flagged.columns[flagged.any()]:
@@ -420,6 +423,7 @@ def run_regressions(
                 request.maxlags,
                 ex,
                 confounders,
+                request.min_obs,
             )
         )
         if request.placebo_draws > 0:
@@ -457,6 +461,55 @@ def run_regressions(
             panel.exclude,
         )
     return RegressionReport(alignment, regressions, placebos, panel_res, notes)
+
+
+def _members_with_estimation_days(
+    members: dict[str, list[str]],
+    panel: StudyInputs,
+    day0: dict[str, pd.Timestamp],
+    estimation: tuple[int, int],
+    n_bench: int,
+    min_obs: int | None,
+    notes: list[str],
+) -> dict[str, list[str]]:
+    """Each group's members with enough usable estimation days before every event: the
+    rule a study applies to its firm-events (:func:`research.windows.min_usable_days`), so
+    that ``regress`` and ``run`` average the same stocks; every member left out is noted.
+    """
+    from research.windows import min_usable_days
+
+    need = min_usable_days(estimation, 1 + n_bench, min_obs)
+    grid = panel.trading_days
+    flagged = panel.exclude.reindex(
+        index=panel.returns.index, columns=panel.returns.columns, fill_value=False
+    )
+    usable = panel.returns.notna() & ~flagged.astype(bool)
+    if n_bench:
+        usable &= panel.benchmarks.notna().all(axis=1).to_numpy()[:, None]
+    short: dict[str, tuple[int, str]] = {}
+    for event, d0 in day0.items():
+        p0 = grid.get_loc(pd.Timestamp(d0))
+        rows = slice(max(p0 + estimation[0], 0), max(p0 + estimation[1] + 1, 0))
+        counts = usable.iloc[rows].sum()
+        for t in counts.index[counts < need]:
+            if t not in short or counts[t] < short[t][0]:
+                short[t] = (int(counts[t]), event)
+    kept = {}
+    for group, tickers in members.items():
+        kept[group] = [t for t in tickers if t not in short]
+        if not kept[group]:
+            raise EventStudyError(
+                f"No member of {group} has {need} usable estimation days before every event; "
+                "lengthen the estimation window or lower min_obs (--min-obs)."
+            )
+        for t in tickers:
+            if t in short:
+                notes.append(
+                    f"{t} left out of the {group} portfolio: {short[t][0]} usable estimation "
+                    f"days before {short[t][1]}, fewer than the {need} required (the rule of "
+                    "eventstudy run)"
+                )
+    return kept
 
 
 def cross_market_reactions(

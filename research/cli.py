@@ -24,6 +24,7 @@ from research.cli_options import (
     ExportFormatOpt,
     Format,
     MarketOpt,
+    MinObsOpt,
     MixedOpt,
     ModelName,
     OtherEvents,
@@ -225,10 +226,7 @@ def run(
     ] = Returns.simple,
     market: MarketOpt = None,
     mixed_markets: MixedOpt = False,
-    min_obs: Annotated[
-        int | None,
-        typer.Option(help="Fewest usable estimation days (default: half the estimation window)."),
-    ] = None,
+    min_obs: MinObsOpt = None,
     other_events: Annotated[
         OtherEvents,
         typer.Option(
@@ -239,8 +237,13 @@ def run(
         Tests, typer.Option(help="Tests shown in the table (JSON and CSV carry all).")
     ] = Tests.headline,
     bootstrap: Annotated[
-        int, typer.Option(min=0, help="Bootstrap replications for CAAR intervals.")
-    ] = 1000,
+        int,
+        typer.Option(
+            min=0,
+            help="Firm bootstrap replications for the CAAR interval of scattered-date cohorts "
+            "(default 0: the interval that inverts kp_cross_sectional_t).",
+        ),
+    ] = 0,
     catalogue: CatalogueOpt = None,
     fmt: ExportFormatOpt = ExportFormat.table,
     level: Annotated[
@@ -331,6 +334,7 @@ def regress(
     returns: Annotated[Returns, typer.Option("--returns")] = Returns.simple,
     market: MarketOpt = None,
     mixed_markets: MixedOpt = False,
+    min_obs: MinObsOpt = None,
     catalogue: CatalogueOpt = None,
     fmt: ExportFormatOpt = ExportFormat.table,
     level: Annotated[
@@ -376,6 +380,7 @@ def regress(
         returns=returns.value,
         market=market,
         mixed_markets=mixed_markets,
+        min_obs=min_obs,
         catalogue=str(catalogue) if catalogue else None,
     )
     report = run_regressions(request)

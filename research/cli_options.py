@@ -87,6 +87,13 @@ MixedOpt = Annotated[
         "--mixed-markets", help="Align securities of other exchanges on --market's sessions."
     ),
 ]
+MinObsOpt = Annotated[
+    int | None,
+    typer.Option(
+        help="Fewest usable estimation days of a firm-event or regressed series (default: half "
+        "the estimation window)."
+    ),
+]
 CatalogueOpt = Annotated[
     Path | None,
     typer.Option(metavar="FILE", help="An event catalogue CSV (default: data/events.csv)."),

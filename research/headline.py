@@ -56,13 +56,34 @@ CLUSTERED_FALLBACK = ("kolari_pynnonen_t", "corrado_rank_z", "permutation")
 # correlation in event time miss the shared calendar days; the calendar-time permutation
 # test compares like with like.
 STAGGERED_HEADLINE = ("permutation",)
+# A cohort of fewer stocks than the smallest the size evidence covers: cross-sectional
+# statistics rest on a spread of one or two values (Kolari-Pynnönen's t on two stocks
+# can reach -300), so the study leads with the time-series tests that hold for a few
+# stocks: each stock's own t (one stock) and the crude-dependence t of their mean.
+SMALL_HEADLINE = ("t_single", "crude_dependence")
+# Used when the evidence file does not record it: the smallest cohort of the clustered
+# trials (three quarters of the four REITs).
+MIN_CROSS_SECTION_FALLBACK = 3
 
 
-def headline_tests(clustered: bool, staggered: bool = False) -> tuple[str, ...]:
-    """The tests a study shows first: :data:`STAGGERED_HEADLINE` when a clustered cohort
-    has several day-0 sessions, :func:`clustered_headline` when any cohort clusters in time,
-    else :data:`SCATTERED_HEADLINE`.
+def min_cross_section() -> int:
+    """The fewest firm-events in a cohort for the cross-sectional tests to lead: the
+    smallest cohort of the clustered-date trials in which they held their size
+    (``min_n`` of the evidence file).
     """
+    return int(size_evidence().get("min_n", MIN_CROSS_SECTION_FALLBACK))
+
+
+def headline_tests(
+    clustered: bool, staggered: bool = False, smallest: int | None = None
+) -> tuple[str, ...]:
+    """The tests a study shows first: :data:`SMALL_HEADLINE` when its smallest cohort has
+    fewer firm-events than :func:`min_cross_section`, :data:`STAGGERED_HEADLINE` when a
+    clustered cohort has several day-0 sessions, :func:`clustered_headline` when any cohort
+    clusters in time, else :data:`SCATTERED_HEADLINE`.
+    """
+    if smallest is not None and smallest < min_cross_section():
+        return SMALL_HEADLINE
     if staggered:
         return STAGGERED_HEADLINE
     if clustered:
@@ -70,8 +91,15 @@ def headline_tests(clustered: bool, staggered: bool = False) -> tuple[str, ...]:
     return SCATTERED_HEADLINE
 
 
-def headline_reason(clustered: bool, staggered: bool = False) -> str:
+def headline_reason(clustered: bool, staggered: bool = False, smallest: int | None = None) -> str:
     """One sentence saying why these tests lead."""
+    if smallest is not None and smallest < min_cross_section():
+        return (
+            f"a cohort has {smallest} firm-event(s), fewer than the {min_cross_section()} "
+            "of the smallest cohort in which the cross-sectional tests held their size "
+            "(docs/validation.md): a cross-sectional spread of so few values is not evidence, "
+            "so each stock's own t and the crude-dependence t lead"
+        )
     if staggered:
         return (
             "a cohort's event windows overlap around different day-0 sessions: correlations "

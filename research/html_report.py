@@ -68,7 +68,7 @@ def study_section(res, title: str) -> str:
             f"{s.model} model on {', '.join(s.benchmarks) or 'its own mean'}; window "
             f"{s.window}, estimation {s.estimation}; {int(res.keep.sum())} firm-events, "
             f"{len(res.dropped)} dropped. Shown: {', '.join(tests)}, because "
-            f"{headline_reason(res.clustered, res.staggered)}."
+            f"{headline_reason(res.clustered, res.staggered, res.smallest_cohort)}."
         )
         + "</p>"
     )

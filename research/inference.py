@@ -65,7 +65,10 @@ returns are cross-correlated; see docs/validation.md for their size there):
     estimation day (every run of L estimation days for an L-day CAR): the
     calendar-time permutation distribution, which keeps the cross-correlation of
     the firm-events; :math:`p = \min(1, 2\min(P_{\ge}, P_{\le}))` with
-    :math:`P_{\ge} = (1 + \#\{null \ge obs\})/(M+1)`.
+    :math:`P_{\ge} = (1 + \#\{null \ge obs\})/(M+1)`.  The ``permutation`` column holds
+    the observed mean in the null's standard deviations,
+    :math:`(obs - \bar{null})/s(null)` (:func:`permutation_z`), so that it reads like the
+    z and t columns beside it; the p-value is the permutation one, not a normal one.
 
 ``SAR = AR / sd`` with ``sd`` the prediction-error-corrected standard
 deviation (``bmp_prediction_error=False`` standardizes by ``sigma`` alone, the
@@ -98,6 +101,7 @@ TEST_NAMES = (
     "patell_z",
     "bmp_t",
     "kolari_pynnonen_t",
+    "kp_cross_sectional_t",
     "corrado_rank_z",
     "sign_z",
     "generalized_sign_z",
@@ -394,6 +398,21 @@ def permutation_p(observed: np.ndarray, null: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(observed) & (m > 0), p, np.nan)
 
 
+def permutation_z(observed: np.ndarray, null: np.ndarray) -> np.ndarray:
+    r"""The observed mean against its permutation distribution, in the distribution's
+    standard deviations: :math:`(obs - \bar{null}) / s(null)` over the finite values of each
+    row of ``null`` (J, M); what the ``permutation`` column reports beside its p-value (a
+    z-like statistic, like the columns beside it, not the AAR itself).
+    """
+    finite = np.isfinite(null)
+    m = finite.sum(axis=1)
+    centre = nanmean_columns(null.T)
+    dev = np.where(finite, null - centre[:, None], 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sd = np.sqrt((dev**2).sum(axis=1) / (m - 1))
+    return np.where(m > 1, safe_divide(observed - centre, sd), np.nan)
+
+
 def permutation_null(est: np.ndarray, length: int) -> np.ndarray:
     """The calendar-time null of :func:`permutation`: the cross-sectional mean of each
     firm-event's residual sum over every run of ``length`` estimation days.
@@ -501,6 +520,11 @@ def battery(
         adj = np.sqrt((1 - r_bar) / (1 + (nb - 1) * r_bar))
     kp = bmp["t"] * adj
     out["kolari_pynnonen_t"], out["kolari_pynnonen_t_p"] = kp, p_value_t(kp, nb - 1)
+    # the same adjustment of the raw cross-sectional t: the statistic the CAAR interval
+    # inverts (dependence_adjusted_half_width)
+    adj_cs = cs["t"] * correlation_adjustment(r_bar, n)
+    out["kp_cross_sectional_t"] = adj_cs
+    out["kp_cross_sectional_t_p"] = p_value_t(adj_cs, n - 1)
 
     # Corrado rank test (Cowan 1992 for multi-day windows).
     if u_event is not None and u_all is not None:
@@ -564,7 +588,7 @@ def battery(
                 for k in length
             ]
         )
-    out["permutation"] = cs["mean"]
+    out["permutation"] = permutation_z(cs["mean"], null)
     out["permutation_p"] = permutation_p(cs["mean"], null)
     return without_empty_columns(out)
 

@@ -146,6 +146,7 @@ def build_inputs(
     market = get_market(market) if isinstance(market, str) else market
     flags = []
     prices = {}
+    rows = {}  # the stored rows: a session without one is a gap (an untraded row is a flag)
     for ticker in dict.fromkeys([*securities, *benchmarks]):
         frame = store.load(ticker)
         found = quality.scan(frame, ticker, rules)
@@ -153,6 +154,7 @@ def build_inputs(
         if snapshots:
             frame = frame.drop(index=snapshots)
         flags.append(found)
+        rows[ticker] = return_price(frame).dropna().index
         prices[ticker] = quality.without_untraded(return_price(frame), found)
     flag_frame = pd.concat(flags, ignore_index=True) if flags else pd.DataFrame()
     closes = pd.DataFrame({t: prices[t] for t in securities})
@@ -165,7 +167,7 @@ def build_inputs(
         raise DataError(f"No stored prices of {', '.join(securities)} fall in the requested dates.")
     sessions = market_sessions(market, closes.index[0], closes.index[-1])
     grid = pd.DatetimeIndex(sessions.index)
-    gaps = [quality.session_gaps(prices[t].dropna().index, grid, t, rules) for t in securities]
+    gaps = [quality.session_gaps(rows[t], grid, t, rules) for t in securities]
     flag_frame = pd.concat([flag_frame, *gaps], ignore_index=True)
     returns = compute_returns(closes, grid, kind)
     bench_cols = {}

@@ -29,6 +29,7 @@ from research.inference import (
     block_sums,
     correlation_adjustment,
     permutation_p,
+    permutation_z,
     skewness_corrected_from_moments,
     standardized_abnormal_returns,
 )
@@ -223,11 +224,14 @@ def mean_correlations(
 
 
 def _permutation(mean, present, starts, sizes, est_resid_sum, n_firms, length):
-    """Calendar-time permutation p-values per segment and column, as
-    :func:`research.inference.permutation_p` on :func:`research.inference.permutation_null`.
+    """Calendar-time permutation p-values, null quantiles and z (the observed mean in the
+    null's standard deviations) per segment and column, as
+    :func:`research.inference.permutation_p` and :func:`research.inference.permutation_z`
+    on :func:`research.inference.permutation_null`.
     """
     n_seg, n_cols = mean.shape
     p = np.full((n_seg, n_cols), np.nan)
+    z = np.full((n_seg, n_cols), np.nan)
     bounds = np.full((2, n_seg, n_cols), np.nan)  # the null's 2.5% and 97.5% quantiles
     incomplete = ~present.all(axis=1)
     for k in np.unique(length).astype(int):
@@ -252,7 +256,8 @@ def _permutation(mean, present, starts, sizes, est_resid_sum, n_firms, length):
         for j in cols:
             bounds[:, :, j] = q
             p[:, j] = permutation_p(mean[:, j], null)  # one row of null per segment
-    return p, bounds
+            z[:, j] = permutation_z(mean[:, j], null)
+    return p, bounds, z
 
 
 def pooled_battery(
@@ -350,6 +355,9 @@ def pooled_battery(
     out["_r_bar"] = np.broadcast_to(r_bar[:, None], mean.shape)
     kp = bmp_t * correlation_adjustment(r_bar[:, None], nb)
     out["kolari_pynnonen_t"], out["kolari_pynnonen_t_p"] = kp, p_value_t(kp, nb - 1)
+    adj_cs = safe_divide(mean, out["_se"]) * correlation_adjustment(r_bar[:, None], n)
+    out["kp_cross_sectional_t"] = adj_cs
+    out["kp_cross_sectional_t_p"] = p_value_t(adj_cs, n - 1)
 
     u_finite = np.isfinite(u_event)
     u_count = segment_sum(u_finite.astype(float), starts)
@@ -399,8 +407,7 @@ def pooled_battery(
     out["skewness_corrected_t"], out["skewness_corrected_t_p"] = skewness_corrected_from_moments(
         n, mean, sd_cs, cubes
     )
-    out["permutation"] = mean
-    out["permutation_p"], bounds = _permutation(
+    out["permutation_p"], bounds, out["permutation"] = _permutation(
         mean, est_present, starts, sizes, est["resid_sum"], est["n"], length
     )
     out["_perm_lo"], out["_perm_hi"] = bounds  # the permutation interval: obs - hi, obs - lo

@@ -64,6 +64,7 @@ from research.covariance import (
 from research.errors import EventStudyError, WindowError
 from research.event_design import EventDesign, build_design
 from research.ols import OLS, chi2_sf, f_sf, t_ppf, t_sf
+from research.windows import min_usable_days
 
 
 def _t_intervals(params: pd.Series, bse: pd.Series, df: float, alpha: float) -> pd.DataFrame:
@@ -201,6 +202,7 @@ def event_regression(
     maxlags: int | None = None,
     exclude: pd.Series | None = None,
     confounders: dict[pd.Timestamp, list[str]] | None = None,
+    min_obs: int | None = None,
 ) -> EventRegressionResults:
     """Regress one return series on benchmark returns and event-day dummies.
 
@@ -220,6 +222,9 @@ def event_regression(
         Booleans: sessions kept out of the estimation (stale days).
     confounders
         Session -> catalogue events on it, to name events the model does not hold.
+    min_obs
+        Fewest usable days in each event's estimation window
+        (:func:`research.windows.min_usable_days`, the rule of a study's firm-events).
 
     Returns
     -------
@@ -255,11 +260,17 @@ def event_regression(
     )
     n_bench = 1 + len(bench_names)
     n_est = int((dummies.sum(axis=1) == 0).sum())
-    if n_est < n_bench + 10:
-        raise WindowError(
-            f"{y.name} has {n_est} usable estimation days; the regression needs at least "
-            f"{n_bench + 10}. Lengthen the estimation window."
-        )
+    need = min_usable_days(estimation, n_bench, min_obs)
+    for event, d0 in day0.items():
+        p0 = y.index.get_loc(pd.Timestamp(d0))
+        own = y.index[max(p0 + estimation[0], 0) : max(p0 + estimation[1] + 1, 0)]
+        have = int(usable.reindex(own, fill_value=False).sum())
+        if have < need:
+            raise WindowError(
+                f"{y.name} has {have} usable estimation days before {event}, fewer than the "
+                f"{need} required (the rule of a study's firm-events); lengthen the estimation "
+                "window or lower min_obs (--min-obs)."
+            )
     ols = OLS(frame["y"].to_numpy(dtype=float), exog.to_numpy(dtype=float))
     lags = newey_west_lags(n_est) if maxlags is None else int(maxlags)
     est_rows = (dummies.sum(axis=1) == 0).to_numpy()

@@ -374,6 +374,12 @@ def study_notes(res: EventStudyResults, tests, single: bool = False) -> list[str
                 f"{row.ticker}: {row.kind} {row.start:%Y-%m-%d}..{row.end:%Y-%m-%d} "
                 f"({row.days} day(s)): {row.action}"
             )
+    from research.headline import min_cross_section
+
+    if not res.clustered and not single and res.smallest_cohort < min_cross_section():
+        from research.headline import headline_reason
+
+        notes.insert(0, "few firm-events: " + headline_reason(False, False, res.smallest_cohort))
     if res.clustered and not single:
         from research.headline import headline_reason, test_notes
 
@@ -389,13 +395,13 @@ def study_notes(res: EventStudyResults, tests, single: bool = False) -> list[str
             which = ", ".join(listed[:4]) + more + " firm-events share event days"
         notes[:0] = [
             f"clustered dates ({which}): "
-            + headline_reason(True, res.staggered)
+            + headline_reason(True, res.staggered, res.smallest_cohort)
             + (
                 "; the CAAR interval comes from the permutation distribution (ci_method "
                 "permutation)."
                 if res.staggered
                 else "; the CAAR interval is widened for the mean residual correlation "
-                "(ci_method dependence-adjusted)."
+                "(ci_method kp_cross_sectional_t: the interval inverts that test)."
             ),
             *flagged,
         ]

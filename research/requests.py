@@ -35,6 +35,7 @@ class Request:
     mixed_markets: bool = False
     seed: int = DEFAULT_SEED
     catalogue: str | None = None
+    min_obs: int | None = None  # fewest usable estimation days (windows.min_usable_days)
 
 
 @dataclass
@@ -43,9 +44,8 @@ class StudyRequest(Request):
 
     model: str = "market"
     car_windows: tuple = ()
-    min_obs: int | None = None
     other_events: str = "mask"
-    bootstrap: int = 1000
+    bootstrap: int = 0  # > 0: a percentile bootstrap of the firm-events instead
 
 
 @dataclass

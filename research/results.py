@@ -452,7 +452,12 @@ class EventStudyResults:
         """The tests this study leads with (:func:`research.headline.headline_tests`)."""
         from research.headline import headline_tests
 
-        return headline_tests(self.clustered, self.staggered)
+        return headline_tests(self.clustered, self.staggered, self.smallest_cohort)
+
+    @property
+    def smallest_cohort(self) -> int:
+        """The fewest firm-events of a cohort (the day-0 ``n`` of the smallest)."""
+        return int(self.cohort_clustering["n"].min())
 
     @cached_property
     def day_tests(self) -> pd.DataFrame:
@@ -521,7 +526,8 @@ class EventStudyResults:
             )
         frame["caar_ci_low"] = lo.ravel()
         frame["caar_ci_high"] = hi.ravel()
-        method = np.where(boot, "bootstrap", "dependence-adjusted")
+        # named by what it inverts: the tables report that statistic beside it
+        method = np.where(boot, "bootstrap", "kp_cross_sectional_t")
         method = np.where(staggered[:, 0], "permutation", method)
         frame["ci_method"] = np.repeat(method, len(labels))
         first = np.array([m[0] for m in members], dtype=np.intp)
@@ -559,7 +565,9 @@ class EventStudyResults:
 
         return {
             "headline_tests": list(self.headline_tests),
-            "headline_reason": headline_reason(self.clustered, self.staggered),
+            "headline_reason": headline_reason(
+                self.clustered, self.staggered, self.smallest_cohort
+            ),
             "test_notes": test_notes(self.clustered),
             "cohorts": json_records(self.cohort_clustering),
             "settings": asdict(self.settings),

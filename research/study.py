@@ -46,7 +46,7 @@ from research import engine, models
 from research.config import DEFAULT_SEED
 from research.errors import DataError, EventError, ModelError, OptionError, WindowError
 from research.results import EventStudyResults
-from research.windows import Window, check_estimation, check_window
+from research.windows import Window, check_estimation, check_window, min_usable_days
 
 
 @dataclass(frozen=True)
@@ -164,7 +164,7 @@ class EventStudy:
         other_events: str = "mask",
         bmp_prediction_error: bool = True,
         rank_ddof: int = 0,
-        bootstrap: int = 1000,
+        bootstrap: int = 0,
         seed: int = DEFAULT_SEED,
         dimson_lags: int = 1,
         context: StudyContext | None = None,
@@ -203,14 +203,7 @@ class EventStudy:
             if cw[0] < self.window[0] or cw[1] > self.window[1]:
                 raise WindowError(f"CAR window {cw} lies outside the event window {self.window}.")
         self.car_windows = cars
-        est_len = self.estimation[1] - self.estimation[0] + 1
-        floor = self.model.n_params + 3
-        self.min_obs = max(floor, min_obs if min_obs is not None else est_len // 2)
-        if self.min_obs > est_len:
-            raise WindowError(
-                f"The estimation window has {est_len} days, fewer than the {self.min_obs} "
-                "usable days required; lengthen it or lower min_obs (--min-obs)."
-            )
+        self.min_obs = min_usable_days(self.estimation, self.model.n_params, min_obs)
         if other_events not in ("mask", "keep"):
             raise OptionError(f"other_events must be 'mask' or 'keep', not {other_events!r}.")
         self.events = _check_events(events, returns)

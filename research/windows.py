@@ -12,7 +12,13 @@ from research.ranks import MAX_DOUBLED_RANK
 
 Window = tuple[int, int]
 
-__all__ = ["MAX_ESTIMATION_DAYS", "Window", "check_estimation", "check_window"]
+__all__ = [
+    "MAX_ESTIMATION_DAYS",
+    "Window",
+    "check_estimation",
+    "check_window",
+    "min_usable_days",
+]
 
 
 def check_window(window, what: str) -> Window:
@@ -51,3 +57,23 @@ def check_estimation(estimation: Window, window: Window) -> None:
             f"The estimation window {tuple(estimation)} is longer than "
             f"{MAX_ESTIMATION_DAYS:,} days, the most the rank tests hold."
         )
+
+
+def min_usable_days(estimation: Window, n_params: int, min_obs: int | None = None) -> int:
+    """The fewest usable estimation days a firm-event (``run``) or a regressed series
+    (``regress``) needs: ``min_obs`` when given, else half the estimation window, and never
+    fewer than the model's parameters plus three.  One rule for every command.
+
+    Raises
+    ------
+    WindowError
+        When the rule asks for more days than the estimation window has.
+    """
+    est_len = estimation[1] - estimation[0] + 1
+    need = max(n_params + 3, min_obs if min_obs is not None else est_len // 2)
+    if need > est_len:
+        raise WindowError(
+            f"The estimation window has {est_len} days, fewer than the {need} "
+            "usable days required; lengthen it or lower min_obs (--min-obs)."
+        )
+    return need

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 from pathlib import Path
@@ -135,7 +136,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     clustered.rates.to_csv(args.out / "results" / "size_power_clustered.csv", float_format="%.4f")
     clustered.coverage.to_csv(args.out / "results" / "coverage_clustered.csv", float_format="%.4f")
-    evidence = headline_evidence(clustered.rates)
+    # the smallest cohort a trial can have: three quarters of the smallest group (at least
+    # two), as research.simulation.draw_common_dates requires
+    smallest = min(len(m) for m in clustered.groups.values())
+    evidence = headline_evidence(clustered.rates, max(2, math.ceil(0.75 * smallest)))
     args.evidence.parent.mkdir(parents=True, exist_ok=True)
     args.evidence.write_text(json.dumps(evidence, indent=1) + "\n")
     print(f"headline tests for clustered studies: {', '.join(evidence['headline'])}")
@@ -198,9 +202,10 @@ def run_clustered(args, universe):
     return res, {t: float(zero[t]) for t in thin}
 
 
-def headline_evidence(rates) -> dict:
-    """The tests that held size in every group (``headline``) and each test's largest
-    5% size over the groups and levels without event-induced variance (``worst_size``)."""
+def headline_evidence(rates, min_n: int) -> dict:
+    """The tests that held size in every group (``headline``), each test's largest 5% size
+    over the groups and levels without event-induced variance (``worst_size``), and the
+    smallest cohort of the trials (``min_n``), below which no cross-sectional test leads."""
     size = rates.xs("size", level="scenario")["reject_5"]
     at = size[size.index.get_level_values("level").isin(HEADLINE_LEVELS)]
     low, high = at.groupby("test").min(), at.groupby("test").max()
@@ -212,6 +217,7 @@ def headline_evidence(rates) -> dict:
         "levels": list(HEADLINE_LEVELS),
         "headline": held,
         "worst_size": {t: round(float(v), 4) for t, v in worst.items()},
+        "min_n": int(min_n),
     }
 
 

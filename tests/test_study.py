@@ -295,7 +295,7 @@ def test_caar_band_is_the_dependence_adjusted_interval(small):
     assert path["high"][-1] - path["caar"][-1] == pytest.approx(half, rel=1e-12)
     w = res.window_tests.set_index("window").loc["(-2,2)"]
     assert w["caar_ci_high"] - w["caar"] == pytest.approx(half, rel=1e-12)
-    assert w["ci_method"] == "dependence-adjusted"
+    assert w["ci_method"] == "kp_cross_sectional_t"
     fig = res.plot()
     ax = fig.axes[0]
     assert ax.get_ylabel() == "CAAR (%)" and len(ax.lines) >= 1
