@@ -51,7 +51,7 @@ def clustered_headline() -> tuple[str, ...]:
 
 # When the evidence file is missing (a damaged install): the tests that held their size
 # with clustered dates when this was written (docs/validation.md, section 4).
-CLUSTERED_FALLBACK = ("kolari_pynnonen_t", "corrado_rank_z", "permutation")
+CLUSTERED_FALLBACK = ("kp_cross_sectional_t", "corrado_rank_z", "permutation")
 # A cohort whose windows overlap around different day-0 sessions: the tests that measure
 # correlation in event time miss the shared calendar days; the calendar-time permutation
 # test compares like with like.

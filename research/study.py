@@ -13,7 +13,7 @@ r"""The event study: abnormal returns of many firm-events and their tests.
 >>> res.day_tests[["day", "n"]].to_dict("list")
 {'day': [-1, 0, 1], 'n': [3, 3, 3]}
 >>> res.headline_tests  # the three share day 0: tests that hold under clustering lead
-('kolari_pynnonen_t', 'corrado_rank_z', 'permutation')
+('kp_cross_sectional_t', 'corrado_rank_z', 'permutation')
 >>> frame = res.to_frame()  # one row per security-day plus the pooled rows
 
 ``returns`` is a sessions x securities frame of returns on one session grid

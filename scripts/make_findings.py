@@ -185,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         "N",
         "AAR",
         "95% interval",
+        "adjusted t (p)",
         "Kolari-Pynnönen t (p)",
         "rank z (p)",
         "BMP t (p), assumes independence",
@@ -197,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
             add(
                 f"| {event} ({day}) | {g} | {int(row['n'])} | {pct(row['aar'])} | "
                 f"{pct(w['caar_ci_low'])} to {pct(w['caar_ci_high'])} | "
+                f"{row['kp_cross_sectional_t']:.2f} ({pv(row['kp_cross_sectional_t_p'])}) | "
                 f"{row['kolari_pynnonen_t']:.2f} ({pv(row['kolari_pynnonen_t_p'])}) | "
                 f"{row['corrado_rank_z']:.2f} ({pv(row['corrado_rank_z_p'])}) | "
                 f"{row['bmp_t']:.2f} ({pv(row['bmp_t_p'])}) | "
@@ -225,7 +227,10 @@ def main(argv: list[str] | None = None) -> int:
         "the HSI. But the stocks move together: the mean pairwise correlation of their "
         f"estimation-window residuals is {r_bar:.2f}, and once it is accounted for "
         f"(Kolari-Pynnönen) t = {md['kolari_pynnonen_t']:.2f} "
-        f"(p = {pv(md['kolari_pynnonen_t_p'])}); the crude-dependence test, which uses the "
+        f"(p = {pv(md['kolari_pynnonen_t_p'])}), and the same adjustment of the raw "
+        f"cross-sectional t, which the interval inverts, gives "
+        f"{md['kp_cross_sectional_t']:.2f} (p = {pv(md['kp_cross_sectional_t_p'])}); the "
+        "crude-dependence test, which uses the "
         f"portfolio's own history, gives p = {pv(md['crude_dependence_p'])} and the rank test "
         f"p = {pv(md['corrado_rank_z_p'])}. The BMP figure measures how uniformly the group "
         "moved that day, not how unusual the move was."

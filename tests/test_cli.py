@@ -286,7 +286,7 @@ def test_clustered_study_names_and_leads_with_its_headline_tests(cli, market_sto
     )
     assert doc["headline_tests"] == list(clustered_headline()) and doc["headline_tests"]
     assert "cross-correlated" in doc["headline_reason"]
-    assert "bmp_t" in doc["test_notes"] and "kolari_pynnonen_t" not in doc["test_notes"]
+    assert "bmp_t" in doc["test_notes"] and "kp_cross_sectional_t" not in doc["test_notes"]
     assert doc["cohorts"][0]["clustered"] is True
     assert {w["ci_method"] for w in doc["windows"]} == {"kp_cross_sectional_t"}
     table = cli("run", "--event", "lpr-cut", "--group", "mainland-developer").out

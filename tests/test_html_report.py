@@ -42,7 +42,7 @@ def test_page_is_self_contained_and_escaped(page):
 
     image = matplotlib.image.imread(io.BytesIO(base64.b64decode(png)), format="png")
     assert image.shape[0] > 200 and image.std() > 0.05
-    for fragment in ("Day 0 of each event", "Each stock", "Notes", "kolari_pynnonen_t"):
+    for fragment in ("Day 0 of each event", "Each stock", "Notes", "kp_cross_sectional_t"):
         assert fragment in text
 
 

@@ -124,3 +124,17 @@ def test_the_caar_interval_inverts_the_statistic_it_names(market_store):
     excludes_zero = (named["caar_ci_low"] > 0) | (named["caar_ci_high"] < 0)
     rejects = named["kp_cross_sectional_t_p"] < 0.05
     assert (excludes_zero == rejects).all()
+
+
+def test_a_market_contradicting_the_ticker_is_refused():
+    from research.errors import OptionError
+    from research.prices import parse_price_text
+
+    text = "Date,Close\n2023-06-16,10\n2023-06-19,11\n"
+    with pytest.raises(OptionError, match="contradicts the universe file, which puts 0016.HK"):
+        parse_price_text(text, "0016.HK", market="NYSE")
+    with pytest.raises(OptionError, match=r"contradicts its suffix \.L"):
+        parse_price_text(text, "VOD.L", market="HKEX")
+    # what agrees is recorded, with where it came from
+    assert parse_price_text(text, "0016.HK", market="HKEX").market == "HKEX"
+    assert parse_price_text(text, "VOD.L").market_source == "its suffix .L"

@@ -59,7 +59,7 @@ def test_an_empty_store_runs_the_headline_study_and_says_so(cli):
     result = cli("run")
     assert result.code == 0, result.err
     assert "prices: the embedded sample (2021-06-01 to 2023-12-31)" in result.out
-    assert "lpr-cut" in result.out and "kolari_pynnonen_t" in result.out
+    assert "lpr-cut" in result.out and "kp_cross_sectional_t" in result.out
     assert not PriceStore().tickers()  # nothing written implicitly
 
 

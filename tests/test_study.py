@@ -315,7 +315,7 @@ def test_chunked_fit_equals_one_chunk(small):
 
 def test_summary_warns_about_clustered_event_dates(lpr_mainland):
     text = lpr_mainland.summary()
-    assert "clustered dates" in text and "kolari_pynnonen_t" in text
+    assert "clustered dates" in text and "kp_cross_sectional_t" in text
     # the tests that assume independence are marked with the size they showed
     assert "bmp_t: assumes independent firm-events" in lpr_mainland.summary(("bmp_t",))
     # firm-events on different dates (the peer's three events) get no such warning
