@@ -14,12 +14,13 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"  # the version of pyproject.toml (a test holds the two equal)
 
 _PUBLIC = {
     "EventStudy": "research.study",
     "EventStudyResults": "research.results",
-    "PriceStore": "research.prices",
+    "PriceStore": "research.store",
+    "load_pairs": "research.pairs",
     "read_price_csv": "research.prices",
     "load_catalogue": "research.events",
     "align_events": "research.events",

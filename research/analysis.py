@@ -155,7 +155,22 @@ def prepare(
     request: StudyRequest, store: PriceStore | None = None
 ) -> tuple[EventStudy, StudyInputs, pd.DataFrame]:
     """Align the events, build the panel and set up the study (not yet fitted)."""
-    secs = resolve_securities(request)
+    pairs = None
+    if request.pairs is not None:
+        from research.pairs import load_pairs, pair_benchmark
+
+        if request.events or request.dates or request.tickers or request.groups:
+            raise EventStudyError(
+                "Give the firm-events either as pairs (pairs=, --pairs FILE) or as events and "
+                "securities (events=/dates= with tickers=/groups=), not both."
+            )
+        pairs = load_pairs(request.pairs)
+        from dataclasses import replace
+
+        request = replace(request, benchmarks=pair_benchmark(pairs, request.benchmarks))
+        secs = pairs[["ticker", "group"]].rename(columns={"ticker": "security"})
+    else:
+        secs = resolve_securities(request)
     given = [b for b in request.benchmarks or () if b]
     secs = secs.loc[~secs["security"].isin(given)].reset_index(drop=True)
     if secs.empty:
@@ -170,16 +185,33 @@ def prepare(
     secs = secs.loc[~secs["security"].isin(benchmarks)].reset_index(drop=True)
     if secs.empty:
         raise EventStudyError("Every security given is also the benchmark; pick other securities.")
-    events = resolve_events(request, market)
-    store, data_note = choose_store(store, [*secs["security"], *benchmarks])
-    store.require([*secs["security"], *benchmarks])
-    panel = build_inputs(list(secs["security"]), benchmarks, market, store, request.returns)
+    tickers = list(dict.fromkeys(secs["security"]))
+    store, data_note = choose_store(store, [*tickers, *benchmarks])
+    _require_all(store, [*tickers, *benchmarks], "pairs" if pairs is not None else "")
+    panel = build_inputs(tickers, benchmarks, market, store, request.returns)
     panel.market_note = market_note
     panel.data_note = data_note
-    alignment = align_events(events, panel.market, panel.trading_days)
-    table = secs.merge(alignment[["event", "session"]], how="cross").rename(
-        columns={"session": "day0"}
-    )
+    if pairs is None:
+        events = resolve_events(request, market)
+        alignment = align_events(events, panel.market, panel.trading_days)
+        table = secs.merge(alignment[["event", "session"]], how="cross").rename(
+            columns={"session": "day0"}
+        )
+    else:
+        pairs = pairs.loc[pairs["ticker"].isin(tickers)].reset_index(drop=True)
+        events = [
+            adhoc_event(d, market, event_id=f"{e} {t} {d}")
+            for t, d, e in zip(pairs["ticker"], pairs["date"], pairs["event"], strict=True)
+        ]
+        alignment = align_events(events, panel.market, panel.trading_days)
+        table = pd.DataFrame(
+            {
+                "security": pairs["ticker"],
+                "group": pairs["group"],
+                "event": pairs["event"],
+                "day0": pd.DatetimeIndex(alignment["session"]),
+            }
+        )
     window = _relative(tuple(request.window), table["day0"], panel.trading_days, "event window")
     estimation = _relative(
         tuple(request.estimation), table["day0"], panel.trading_days, "estimation window"
@@ -211,13 +243,32 @@ def prepare(
     return study, panel, alignment
 
 
+def _require_all(store, tickers: list[str], what: str) -> None:
+    """Refuse, in one sentence naming every one of them, tickers the store lacks."""
+    if not what:
+        store.require(tickers)
+        return
+    lacking = [t for t in dict.fromkeys(tickers) if t not in store]
+    if len(lacking) == 1:
+        store.require(lacking)
+    if lacking:
+        from research.errors import DataError
+
+        raise DataError(
+            f"{len(lacking)} tickers of the {what} have no stored prices: {', '.join(lacking)}; "
+            "import them first (`eventstudy data import PATH` or `eventstudy data fetch`)."
+        )
+
+
 def run_study(
     request: StudyRequest | None = None, store: PriceStore | None = None, **kwargs
 ) -> EventStudyResults:
     """Prepare and fit a study; keyword arguments fill a :class:`StudyRequest`.
 
     Example: ``run_study(events="lpr-cut", groups="mainland-developer")`` (one id as a
-    string or several in a list; windows as ``"-1,1"`` or ``(-1, 1)``).
+    string or several in a list; windows as ``"-1,1"`` or ``(-1, 1)``), or
+    ``run_study(pairs="my_events.csv", benchmarks="^HSI")``: each firm on its own date
+    (:mod:`research.pairs`), pooled by event type and group in event time.
     """
     if request is None:
         request = request_from(kwargs)

@@ -29,6 +29,7 @@ from research.cli_options import (
     ModelName,
     OtherEvents,
     OutputOpt,
+    PairsOpt,
     Returns,
     Tests,
     TickersOpt,
@@ -73,10 +74,26 @@ app = typer.Typer(
 app.add_typer(data_app, name="data")
 
 
+def _version(value: bool) -> None:
+    """``eventstudy --version``: the distribution's name and version."""
+    if value:
+        from research import __version__
+        from research.config import DISTRIBUTION
+
+        typer.echo(f"{DISTRIBUTION} {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _options(
     quiet: Annotated[
         bool, typer.Option("--quiet", help="No progress bars on standard error.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, help="Print the version and exit.", callback=_version
+        ),
     ] = False,
 ) -> None:
     """Event studies of market reactions: abnormal returns, their tests and event regressions.
@@ -156,16 +173,10 @@ def events(
 
     from research.events import align_events, load_catalogue
     from research.markets import get_market
-    from research.sample import choose_store
-    from research.store import PriceStore
 
     mkt = get_market(market)
     cat = load_catalogue(catalogue)
-    store, _ = choose_store(PriceStore(), [mkt.reference])
-    days = None
-    if mkt.reference in store:
-        days = store.load(mkt.reference).index
-    table = align_events(cat, mkt, days)
+    table = align_events(cat, mkt)  # the calendar's sessions, whatever prices are stored
     info = pd.DataFrame(
         [(e.id, e.category, e.time_precision, e.title) for e in cat],
         columns=["event", "category", "precision", "title"],
@@ -182,11 +193,7 @@ def events(
     else:
         from research.report import table as render
 
-        source = f"sessions: {mkt.calendar} calendar" + (
-            f" and {mkt.reference} trading days"
-            if days is not None
-            else f" only ({mkt.reference} not stored; known closures applied)"
-        )
+        source = f"sessions: the {mkt.calendar} calendar less the recorded closures"
         _emit(
             render(
                 table[["event", "title", "timestamp", "session", "rule"]],
@@ -201,6 +208,7 @@ def events(
 def run(
     event: EventOpt = None,
     date: DateOpt = None,
+    pairs: PairsOpt = None,
     tickers: TickersOpt = None,
     group: Annotated[
         list[str] | None,
@@ -283,6 +291,7 @@ def run(
         min_obs=min_obs,
         other_events=other_events.value,
         bootstrap=bootstrap,
+        pairs=pairs,
     )
     results = [run_study(r) for r in requests]
     if fmt is ExportFormat.table:
@@ -396,6 +405,7 @@ def report(
     out: Annotated[Path, typer.Option("--out", help="The HTML file to write.")],
     event: EventOpt = None,
     date: DateOpt = None,
+    pairs: PairsOpt = None,
     tickers: TickersOpt = None,
     group: Annotated[
         list[str] | None, typer.Option("--group", help="Group from data/universe.csv.")
@@ -418,10 +428,65 @@ def report(
     from research.html_report import report_page
 
     requests = _study_requests(
-        event, date, tickers, group, benchmark, model, window, estimation, market, None
+        event,
+        date,
+        tickers,
+        group,
+        benchmark,
+        model,
+        window,
+        estimation,
+        market,
+        None,
+        pairs=pairs,
     )
     results = [run_study(r) for r in requests]
     write_output(report_page(results, title), out)
+    typer.echo(f"wrote {out}", err=True)
+
+
+@app.command()
+def plot(
+    out: Annotated[Path, typer.Option("--out", help="The figure to write: .png, .svg or .pdf.")],
+    event: EventOpt = None,
+    date: DateOpt = None,
+    pairs: PairsOpt = None,
+    tickers: TickersOpt = None,
+    group: Annotated[
+        list[str] | None, typer.Option("--group", help="Group from data/universe.csv.")
+    ] = None,
+    benchmark: BenchmarkOpt = None,
+    model: Annotated[ModelName, typer.Option(help="Normal-return model.")] = ModelName.market,
+    window: WindowOpt = "-1,1",
+    estimation: EstimationOpt = "-250,-11",
+    market: MarketOpt = None,
+) -> None:
+    """Draw a study's CAAR paths with their 95% bands, one line per cohort.
+
+    Example: eventstudy plot --pairs my_events.csv --benchmark ^HSI --window -5,5 --out caar.png
+    """
+    from research.analysis import run_study
+    from research.errors import EventStudyError
+
+    if out.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise EventStudyError(f"--out {out} must end in .png, .svg or .pdf.")
+    requests = _study_requests(
+        event,
+        date,
+        tickers,
+        group,
+        benchmark,
+        model,
+        window,
+        estimation,
+        market,
+        None,
+        pairs=pairs,
+    )
+    if len(requests) != 1:
+        raise EventStudyError("Name the study to plot: --event, --date or --pairs.")
+    fig = run_study(requests[0]).plot()
+    fig.savefig(out, dpi=200, bbox_inches="tight")
     typer.echo(f"wrote {out}", err=True)
 
 
@@ -576,7 +641,10 @@ def _study_requests(
     from research.hk2023 import headline_requests
     from research.requests import StudyRequest
 
-    if not (event or date or tickers or group):
+    pairs = extra.pop("pairs", None)
+    if pairs is not None:
+        extra["pairs"] = str(pairs)
+    if not (event or date or tickers or group or pairs is not None):
         requests = headline_requests()
     else:
         requests = [

@@ -49,6 +49,15 @@ EventOpt = Annotated[
     typer.Option("--event", metavar="ID", help="Catalogue event id (repeatable)."),
 ]
 DateOpt = Annotated[list[str] | None, typer.Option("--date", metavar="DATE", help=DATE_HELP)]
+PairsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--pairs",
+        metavar="FILE",
+        help="Firm-event pairs, CSV or xlsx: one row per firm-event with ticker and date, "
+        "optionally group, event (the type pooled) and benchmark (docs/own-study.md).",
+    ),
+]
 TickersOpt = Annotated[
     list[str] | None,
     typer.Option("--tickers", metavar="T1,T2", help="Tickers, comma-separated."),

@@ -6,7 +6,8 @@ it is called, so tests can point the package at temporary folders.
 Environment variables
 ---------------------
 EVENTSTUDY_DATA_DIR
-    The price store (default: ``data/cache`` in the project folder).
+    The price store (default: ``data/cache`` in a source checkout, else the user's cache
+    folder, ``$XDG_CACHE_HOME/market-event-study`` or ``~/.cache/market-event-study``).
 EVENTSTUDY_CATALOGUE
     An event catalogue CSV to use instead of ``data/events.csv``.
 EVENTSTUDY_UNIVERSE
@@ -19,11 +20,20 @@ import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DATA = Path(__file__).resolve().parent / "data"
 
 
 def project_data_dir() -> Path:
-    """The project's ``data/`` folder holding ``events.csv`` and ``universe.csv``."""
-    return PROJECT_ROOT / "data"
+    """The folder holding ``events.csv`` and ``universe.csv``: the package's own data, so
+    that an installed wheel finds them from any directory (the repository's ``data/``
+    links to the same files).
+    """
+    return PACKAGE_DATA
+
+
+def source_checkout() -> bool:
+    """Whether the package runs from a clone of its repository (editable install)."""
+    return (PROJECT_ROOT / "pyproject.toml").is_file() and (PROJECT_ROOT / "research").is_dir()
 
 
 def data_home(path: str | os.PathLike[str] | None = None) -> Path:
@@ -39,7 +49,13 @@ def data_home(path: str | os.PathLike[str] | None = None) -> Path:
     env = os.environ.get("EVENTSTUDY_DATA_DIR")
     if env:
         return Path(env).expanduser()
-    return project_data_dir() / "cache"
+    if source_checkout():
+        return PROJECT_ROOT / "data" / "cache"
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache).expanduser() / DISTRIBUTION
+
+
+DISTRIBUTION = "market-event-study"  # the name on the package registry (pip install ...)
 
 
 def catalogue_path() -> Path:

@@ -319,6 +319,13 @@ def study_summary(res: EventStudyResults, tests=None) -> Summary:
         ]
         tables.append(SummaryTable("Estimation (per firm-event)", est.loc[est["kept"], cols]))
     days = res.day_tests
+    if (days["date"] != days["date_last"]).any():  # firm-events on their own dates
+        days = days.assign(
+            date=[
+                f"{a:%Y-%m-%d}" if a == b else f"{a:%Y-%m-%d}..{b:%Y-%m-%d}"
+                for a, b in zip(days["date"], days["date_last"], strict=True)
+            ]
+        )
     cols = ["event", "group", "day", "date", "n", "aar", "caar"]
     for name in tests:
         cols += [name, f"{name}_p"]

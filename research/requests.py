@@ -44,6 +44,7 @@ class StudyRequest(Request):
 
     model: str = "market"
     car_windows: tuple = ()
+    pairs: object = None  # firm-event pairs: a CSV/xlsx path or a frame (research.pairs)
     other_events: str = "mask"
     bootstrap: int = 0  # > 0: a percentile bootstrap of the firm-events instead
 

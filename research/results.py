@@ -466,11 +466,17 @@ class EventStudyResults:
         length = len(self.days)
         first = np.array([m[0] for m in members], dtype=np.intp)
         frame = self._cohort_frame(out, ("day", self.days), length)
-        frame.insert(3, "date", pd.to_datetime(self.dates[first].ravel()))
+        # the calendar span of each event day over the cohort's firm-events (one date when
+        # they share day 0; firm-specific dates pool in event time)
+        dates = self.dates
+        earliest = np.vstack([dates[m].min(axis=0) for m in members])
+        latest = np.vstack([dates[m].max(axis=0) for m in members])
+        frame.insert(3, "date", pd.to_datetime(earliest.ravel()))
+        frame.insert(4, "date_last", pd.to_datetime(latest.ravel()))
         # a day with no abnormal return (n = 0) has no AAR, and the CAAR from it on is
         # missing: never carried forward over it
         caar = np.cumsum(out["aar"], axis=1)
-        frame.insert(6, "caar", caar.ravel())
+        frame.insert(7, "caar", caar.ravel())
         # the CAAR path's band: the dependence-adjusted interval of the mean CAR from the
         # window's first day to each day (see window_tests)
         car = np.cumsum(self.ar, axis=1)

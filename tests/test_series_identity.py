@@ -306,7 +306,7 @@ def test_a_suspension_as_missing_rows_has_no_return_across_the_halt(
     for day in (-1, 0):
         row = day_row(cut, day)
         assert row["n"] == 0
-        stats = row.drop(["event", "group", "day", "date", "n"])
+        stats = row.drop(["event", "group", "day", "date", "date_last", "n"])
         assert stats.isna().all(), stats[stats.notna()]
     assert day_row(cut, 1)["n"] == 1 and np.isnan(day_row(cut, 1)["caar"])  # none carried
     pd.testing.assert_frame_equal(cut.abnormal, stale.abnormal, rtol=0, atol=SAME)
@@ -412,7 +412,7 @@ def test_days_without_any_abnormal_return_have_no_statistic(
     after = [-1, 0, 1, 2, 3]  # 2023-06-19 onwards: HSIEND has no return
     assert list(tests.loc[after, "date"])[0] == pd.Timestamp("2023-06-19")
     assert (tests.loc[after, "n"] == 0).all()
-    stats = tests.loc[after].drop(columns=["event", "group", "date", "n"])
+    stats = tests.loc[after].drop(columns=["event", "group", "date", "date_last", "n"])
     assert stats.isna().all().all(), stats.notna().sum()
     for name in ("patell_z", "patell_z_p", "cross_sectional_t", "corrado_rank_z", "caar"):
         assert tests.loc[after, name].isna().all()  # not 0 / 1, not carried forward
