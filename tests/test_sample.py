@@ -114,12 +114,13 @@ def test_figures_that_need_the_long_history_are_skipped_on_the_sample(tmp_path):
     assert written == [] and len(skipped) == 2 and "2012-2025" in skipped[0]
 
 
-def test_the_readme_python_example_runs():
+def test_the_readme_python_example_runs(monkeypatch):
     """The README's notebook example, as written (on the embedded sample: the test's store
-    is empty)."""
+    is empty), from the repository's folder as a reader runs it."""
     import re
     from pathlib import Path
 
+    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     (code,) = re.findall(r"From Python \(notebooks\):\n\n```python\n(.*?)```", readme, re.S)
     scope: dict = {}
