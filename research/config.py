@@ -8,6 +8,9 @@ Environment variables
 EVENTSTUDY_DATA_DIR
     The price store (default: ``data/cache`` in a source checkout, else the user's cache
     folder, ``$XDG_CACHE_HOME/market-event-study`` or ``~/.cache/market-event-study``).
+EVENTSTUDY_CACHE_DIR
+    Computed data shared by every store of the machine (session calendars); default
+    ``$XDG_CACHE_HOME/market-event-study`` or ``~/.cache/market-event-study``.
 EVENTSTUDY_CATALOGUE
     An event catalogue CSV to use instead of ``data/events.csv``.
 EVENTSTUDY_UNIVERSE
@@ -56,6 +59,18 @@ def data_home(path: str | os.PathLike[str] | None = None) -> Path:
 
 
 DISTRIBUTION = "market-event-study"  # the name on the package registry (pip install ...)
+
+
+def cache_home() -> Path:
+    """Where computed things that depend on no stored price are kept for every store of the
+    machine (the exchanges' session calendars): ``EVENTSTUDY_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/market-event-study`` (``~/.cache/market-event-study``).
+    """
+    env = os.environ.get("EVENTSTUDY_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache).expanduser() / DISTRIBUTION
 
 
 def catalogue_path() -> Path:

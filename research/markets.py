@@ -141,27 +141,36 @@ def market_of_ticker(ticker: str) -> str:
     return code
 
 
-def calendar_days(market: Market | str) -> pd.DatetimeIndex:
-    """Every session of an exchange the calendar library covers (back to 1990 where it
-    can), less the recorded closures: the set a series' rows are checked against.
+# How far back the rows of a series are checked against its exchange's calendar (and its
+# exchange recognised from them).
+CHECKED_YEARS = 19
+
+
+def calendar_days(
+    market: Market | str, first: pd.Timestamp | str | None = None, last=None
+) -> pd.DatetimeIndex:
+    """The sessions of an exchange less the recorded closures, over the whole calendar years
+    from ``first`` to ``last`` (default: the last :data:`CHECKED_YEARS` years, and never
+    further back): the set a series' rows are checked against.
+
+    The calendar is built for those years only and kept for the process: a series' check
+    costs a calendar of its own span (the Korean calendar's lunar holidays take over a
+    second to build for twenty years), and series of similar spans share one.
     """
     if isinstance(market, str):
         market = get_market(market)
-    return _calendar_days(market)
-
-
-@cache
-def _calendar_days(market: Market) -> pd.DatetimeIndex:
     today = pd.Timestamp.now().normalize()
-    for first in ("1990-01-01", "1995-01-01", "2000-01-01", "2005-01-01"):
-        try:
-            frame = _calendar_sessions(market, pd.Timestamp(first), today)
-            return pd.DatetimeIndex(frame.index)
-        except Exception:  # the library records this exchange's holidays from a later year
-            continue
-    return pd.DatetimeIndex(
-        _calendar_sessions(market, today - pd.Timedelta(days=3650), today).index
-    )
+    floor = today.year - CHECKED_YEARS
+    a = max(pd.Timestamp(first).year if first is not None else floor, floor)
+    b = min(pd.Timestamp(last).year if last is not None else today.year, today.year)
+    return _calendar_years(market, a, max(a, b))
+
+
+def _calendar_years(market: Market, first_year: int, last_year: int) -> pd.DatetimeIndex:
+    """The sessions of whole calendar years (cached in the process and on disk)."""
+    start = pd.Timestamp(f"{first_year}-01-01")
+    end = pd.Timestamp(f"{last_year}-12-31")
+    return pd.DatetimeIndex(_calendar_sessions(market, start, end).index)
 
 
 # A calendar fits a series when at most this share of its rows fall on days that are not
@@ -175,9 +184,11 @@ def calendar_fit(dates: pd.DatetimeIndex, market: Market | str) -> tuple[int, in
     """How a series' dates sit on an exchange's sessions over their common span:
     (rows, rows on days that are not sessions, sessions, sessions with no row).
     """
-    sessions = calendar_days(market)
     dates = pd.DatetimeIndex(dates)
-    if not len(sessions) or not len(dates):
+    if not len(dates):
+        return 0, 0, 0, 0
+    sessions = calendar_days(market, dates.min(), dates.max())
+    if not len(sessions):
         return 0, 0, 0, 0
     lo, hi = max(dates.min(), sessions[0]), min(dates.max(), sessions[-1])
     rows = dates[(dates >= lo) & (dates <= hi)]
@@ -271,9 +282,11 @@ def market_sessions(
 @cache
 def _calendar_sessions(market: Market, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
     """The exchange calendar's sessions with the known closures, early closes and late
-    opens applied: built once per process and span, and kept on disk beside the price
-    store (``calendars/``), keyed by the market's definition, the span and the version of
-    exchange_calendars (building a calendar costs about 0.2 s of every command).
+    opens applied: built once per process and span, and kept on disk in the machine's
+    cache (:func:`research.config.cache_home`, ``calendars/``), keyed by the market's
+    definition, the span and the version of exchange_calendars (building a calendar costs
+    0.1-0.2 s of every command, the Korean one over a second: every store of the machine
+    shares them).
     """
     path = _calendar_cache_file(market, start, end)
     if path is not None and path.is_file():
@@ -310,7 +323,7 @@ def _calendar_cache_file(market: Market, start: pd.Timestamp, end: pd.Timestamp)
     import hashlib
     from importlib.metadata import PackageNotFoundError, version
 
-    from research.config import data_home
+    from research.config import cache_home
 
     try:
         xcals_version = version("exchange_calendars")
@@ -318,7 +331,7 @@ def _calendar_cache_file(market: Market, start: pd.Timestamp, end: pd.Timestamp)
         return None
     key = repr((CALENDAR_CACHE_FORMAT, market, start, end, xcals_version))
     digest = hashlib.sha256(key.encode()).hexdigest()[:20]
-    return data_home() / "calendars" / f"{market.code}-{digest}.npz"
+    return cache_home() / "calendars" / f"{market.code}-{digest}.npz"
 
 
 def _sessions_frame(market: Market, sessions, opens, closes) -> pd.DataFrame:

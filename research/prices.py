@@ -278,8 +278,10 @@ def off_session_notes(dates: pd.DatetimeIndex, code: str) -> list[str]:
     from research.markets import calendar_days
 
     try:
-        sessions = calendar_days(code)
+        sessions = calendar_days(code, dates.min(), dates.max())
     except Exception:  # no calendar for these years: nothing to check against
+        return []
+    if not len(sessions):
         return []
     inside = dates[(dates >= sessions[0]) & (dates <= sessions[-1])]
     off = inside[~inside.isin(sessions)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -25,6 +26,13 @@ def load_universe(path: str | Path | None = None) -> pd.DataFrame:
     path = Path(path) if path is not None else config.universe_path()
     if not path.is_file():
         raise MalformedFileError(f"Universe file {path} does not exist.")
+    stat = path.stat()
+    return _read_universe(str(path.resolve()), stat.st_mtime_ns, stat.st_size).copy()
+
+
+@lru_cache(maxsize=8)
+def _read_universe(path: str, mtime_ns: int, size: int) -> pd.DataFrame:
+    """The universe file, read once per version of it (its path, time and size)."""
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     missing = [c for c in COLUMNS if c not in frame.columns]
     if missing:

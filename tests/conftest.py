@@ -12,9 +12,14 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# the exchanges' session calendars are cached per machine (research.config.cache_home): the
+# tests share one cache of their own, never the user's
+os.environ.setdefault("EVENTSTUDY_CACHE_DIR", tempfile.mkdtemp(prefix="eventstudy-calendars-"))
 
 ROOT = Path(__file__).resolve().parent.parent
 MARKET_DIR = Path(
