@@ -123,14 +123,22 @@ def _export(
     json_text: str | None,
     output: Path | None,
     title: str,
+    *,
+    settings=None,
+    notes: list[str] | None = None,
 ) -> None:
-    """Write the tables of a command in a data format (not ``table``)."""
+    """Write the tables of a command in a data format (not ``table``).
+
+    ``settings`` (a mapping, or a frame with one row per study) and ``notes`` are what
+    produced the tables and the notes on them: xlsx puts them on its first and last sheets
+    (:func:`research.export.to_xlsx`), the other formats leave them out.
+    """
     from research.errors import EventStudyError
     from research.export import BINARY_FORMATS, render, write_output
 
     if fmt.value in BINARY_FORMATS and output is None:
         raise EventStudyError(f"--format {fmt.value} writes a file: give --output FILE.")
-    data = render(tables, fmt.value, level, json_text, title)
+    data = render(tables, fmt.value, level, json_text, title, settings=settings, notes=notes)
     if output is None:
         typer.echo(data, nl=not str(data).endswith("\n"))
         return
@@ -255,13 +263,14 @@ def run(
     catalogue: CatalogueOpt = None,
     fmt: ExportFormatOpt = ExportFormat.table,
     level: Annotated[
-        str,
+        str | None,
         typer.Option(
-            help="The table csv and parquet hold: security (per stock and event day), day "
-            "(per cohort and event day: AAR, CAAR, tests, band) or window (per cohort and CAR "
-            "window: CAAR, BHAR, interval, tests)."
+            help="The raw table to write: security (per stock and event day; the default of "
+            "csv and parquet), day (per cohort and event day: AAR, CAAR, tests, band), window "
+            "(per cohort and CAR window: CAAR, BHAR, interval, tests) or estimation. Without it "
+            "latex, markdown and html hold the compact tables with their notes."
         ),
-    ] = "security",
+    ] = None,
     output: OutputOpt = None,
 ) -> None:
     """Run an event study. With no events and no securities: the headline study.
@@ -296,12 +305,38 @@ def run(
     results = [run_study(r) for r in requests]
     if fmt is ExportFormat.table:
         shown = TEST_NAMES if tests is Tests.all else None
-        _emit("\n\n".join(str(r.summary(shown)) for r in results), output)
+        texts, seen = [], None
+        for r in results:  # a second study on the same events need not repeat their day 0
+            same = r.alignment is not None and seen is not None and r.alignment.equals(seen)
+            texts.append(str(r.summary(shown, alignment=not same)))
+            seen = r.alignment
+        _emit("\n\n".join(texts), output)
+        return
+    if fmt.value in ("latex", "markdown", "html") and level is None:
+        from research.paper import render_summaries
+
+        shown = TEST_NAMES if tests is Tests.all else None
+        summaries = [r.summary(shown) for r in results]
+        _emit(render_summaries(summaries, fmt.value, "Event study"), output)
         return
     docs = [r.to_dict() for r in results]
     payload = docs[0] if len(docs) == 1 else {"studies": docs}
     text = json.dumps(payload, indent=1, allow_nan=False, default=str)
-    _export(study_tables(results), fmt, level, text, output, "Event study")
+    from research.report import export_context
+
+    settings, notes = export_context(
+        results, requests, TEST_NAMES if tests is Tests.all else None, tests.value, sys.argv[1:]
+    )
+    _export(
+        study_tables(results),
+        fmt,
+        level or "security",
+        text,
+        output,
+        "Event study",
+        settings=settings,
+        notes=notes,
+    )
 
 
 @app.command()
@@ -397,7 +432,30 @@ def regress(
         _emit(report.summary(), output)
         return
     text = json.dumps(report.to_dict(), indent=1, allow_nan=False, default=str)
-    _export(report.tables(), fmt, level, text, output, "Event regressions")
+    import shlex
+    from dataclasses import asdict
+
+    from research import __version__
+
+    al = report.alignment
+    used = list(dict.fromkeys(al["market"])) if "market" in al else []
+    settings = {
+        **asdict(request),
+        "benchmarks": "the market's index" if request.benchmarks is None else request.benchmarks,
+        "market": ", ".join(map(str, used)) or request.market,
+        "command": shlex.join(["eventstudy", *sys.argv[1:]]),
+        "version": __version__,
+    }
+    _export(
+        report.tables(),
+        fmt,
+        level,
+        text,
+        output,
+        "Event regressions",
+        settings=settings,
+        notes=list(report.notes),
+    )
 
 
 @app.command()
@@ -571,7 +629,33 @@ def correlate(
     if cross is not None:
         tables["cross_market"] = cross.table
     text = json.dumps(doc, indent=1, allow_nan=False, default=str)
-    _export(tables, fmt, level, text, output, "Correlation around an event")
+    import shlex
+
+    from research import __version__
+
+    settings = {
+        "a": a,
+        "b": b,
+        "event": event,
+        "window": window,
+        "market": market or "the series' own exchange (notes)",
+        "mixed_markets": mixed_markets,
+        "placebo": placebo,
+        "cross_market": cross_market,
+        "catalogue": cat,
+        "command": shlex.join(["eventstudy", *sys.argv[1:]]),
+        "version": __version__,
+    }
+    _export(
+        tables,
+        fmt,
+        level,
+        text,
+        output,
+        "Correlation around an event",
+        settings=settings,
+        notes=list(res.notes),
+    )
 
 
 @app.command()

@@ -14,6 +14,7 @@ cell) are prefixed with an apostrophe in csv and xlsx (OWASP's CSV-injection adv
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import io
 import os
@@ -41,6 +42,8 @@ _LATEX = {
     "}": r"\}",
     "~": r"\textasciitilde{}",
     "^": r"\textasciicircum{}",
+    "<": r"\textless{}",  # OT1 fonts print < and > as inverted punctuation
+    ">": r"\textgreater{}",
 }
 
 
@@ -201,24 +204,244 @@ def _need(module: str, fmt: str):
         ) from None
 
 
-def to_xlsx(tables: Mapping[str, pd.DataFrame]) -> bytes:
-    """Every table on its own sheet (names cut to Excel's 31 characters), text cells that
-    look like formulas defused.
+_PERCENT = frozenset(
+    {
+        "aar",
+        "caar",
+        "car",
+        "ar",
+        "ret",
+        "normal",
+        "bhar",
+        "caar_ci_low",
+        "caar_ci_high",
+        "return",
+        "abnormal_return",
+    }
+)
+_XLSX_PERCENT = "0.00%"
+_XLSX_PVALUE = "0.000"
+_XLSX_STATISTIC = "0.0000"
+_XLSX_INTEGER = "0"
+_XLSX_DATE = "yyyy-mm-dd"
+_XLSX_DATETIME = "yyyy-mm-dd hh:mm:ss"
+_XLSX_WIDTH = (10, 50)  # column widths in characters, smallest and largest
+_XLSX_NOTE_WIDTH = 120
+_NUMBER = (int, float, np.number)
+
+
+def _sheet_name(name: str, used: set[str]) -> str:
+    r"""``name`` as a sheet name Excel takes: no ``[]:*?/\``, no apostrophe at either end,
+    31 characters at most, unlike every name in ``used`` (Excel ignores case there).
+    """
+    base = re.sub(r"[\[\]:*?/\\]", "_", name).strip("'")[:31] or "table"
+    sheet, k = base, 1
+    while sheet.lower() in used:
+        sheet = f"{base[: 30 - len(str(k))]}_{k}"
+        k += 1
+    used.add(sheet.lower())
+    return sheet
+
+
+def _number_format(
+    name: str, series: pd.Series, percent: tuple[str, ...], pvalues: tuple[str, ...]
+) -> str | None:
+    """The display format of a numeric column (``None``: not a number column)."""
+    if pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series):
+        return None
+    if name in percent:
+        return _XLSX_PERCENT
+    if name in pvalues:
+        return _XLSX_PVALUE
+    if name in _PERCENT:
+        return _XLSX_PERCENT
+    if name.endswith("_p") or name == "p":
+        return _XLSX_PVALUE
+    if pd.api.types.is_integer_dtype(series):
+        return _XLSX_INTEGER
+    return _XLSX_STATISTIC
+
+
+def _shown_length(value: object, number_format: str | None) -> int:
+    """About how many characters Excel shows for a cell holding ``value``."""
+    if value is None or value == "":
+        return 0
+    if isinstance(value, bool):
+        return 5
+    if isinstance(value, dt.datetime):
+        return 10 if value.time() == dt.time() else 19
+    if isinstance(value, dt.date):
+        return 10
+    if isinstance(value, _NUMBER):
+        if not np.isfinite(value):
+            return 4
+        if number_format == _XLSX_PERCENT:
+            return len(f"{100 * value:.2f}%")
+        if number_format in (_XLSX_PVALUE, _XLSX_STATISTIC):
+            return len(f"{value:.{len(number_format) - 2}f}")
+        if number_format == _XLSX_INTEGER:
+            return len(f"{value:.0f}")
+        return len(f"{value:.10g}")
+    return max(len(line) for line in str(value).splitlines() or [""])
+
+
+def _dress(sheet, formats: list[str | None] | None = None, widths: dict[int, float] | None = None):
+    """Bold the header row of ``sheet``, freeze it, give each column its number format
+    (``formats``: one per column, ``None`` for General; dates always as dates, with the time
+    unless it is midnight) and a width that fits its content, or the one in ``widths``.
+    """
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    sheet.freeze_panes = "A2"
+    lo, hi = _XLSX_WIDTH
+    for j, column in enumerate(sheet.iter_cols(), start=1):
+        fmt = formats[j - 1] if formats and j <= len(formats) else None
+        longest = 0
+        for i, cell in enumerate(column):
+            if i == 0:
+                cell.font = Font(bold=True)
+                cell.alignment = Alignment(horizontal="center", vertical="top")
+                longest = _shown_length(cell.value, None)
+                continue
+            value = cell.value
+            if isinstance(value, dt.datetime):
+                cell.number_format = _XLSX_DATE if value.time() == dt.time() else _XLSX_DATETIME
+            elif isinstance(value, dt.date):
+                cell.number_format = _XLSX_DATE
+            elif fmt is not None and isinstance(value, _NUMBER) and not isinstance(value, bool):
+                cell.number_format = fmt
+            longest = max(longest, _shown_length(value, fmt))
+        width = (widths or {}).get(j, min(max(longest + 2, lo), hi))
+        sheet.column_dimensions[get_column_letter(j)].width = width
+
+
+def _setting_plain(value: object) -> object:
+    """A setting as one cell, before defusing: numbers and booleans as they are, a sequence
+    as text (``(-1, 1)`` for numbers, else its items separated by commas, ``none`` when
+    empty), a date as ``YYYY-MM-DD``, nothing as an empty cell.
+    """
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}: {_setting_plain(v)}" for k, v in value.items())
+    if isinstance(value, (tuple, list, set, frozenset)):
+        items = list(value)
+        if not items:
+            return "none"
+        if all(isinstance(v, (int, float, np.number)) for v in items):
+            return "(" + ", ".join(str(v) for v in items) + ")"
+        return ", ".join(str(_setting_plain(v)) for v in items)
+    if isinstance(value, (pd.Timestamp, dt.date)):
+        return _cell(pd.Timestamp(value))
+    return str(value)
+
+
+def _setting_value(value: object) -> object:
+    """A setting as one cell (:func:`_setting_plain`), text that looks like a formula
+    defused.
+    """
+    return defuse(_setting_plain(value))
+
+
+def _settings_frame(settings: Mapping[str, object] | pd.DataFrame) -> pd.DataFrame:
+    """The settings as rows ``setting, value``: a mapping as it is; a frame with one row
+    per study transposed (one value column per study, named by the frame's index; a single
+    row gives the column ``value``); a frame that has a ``setting`` column as it is.
+    """
+    if isinstance(settings, pd.DataFrame):
+        if "setting" in settings.columns:
+            frame = settings.astype(object)
+            for j in range(frame.shape[1]):
+                frame.iloc[:, j] = [_setting_value(v) for v in frame.iloc[:, j]]
+            frame.columns = [defuse(str(c)) for c in frame.columns]
+            return frame
+        labels = ["value"] if len(settings) == 1 else [str(k) for k in settings.index]
+        rows = [
+            [defuse(str(name)), *(_setting_value(v) for v in settings.iloc[:, j].tolist())]
+            for j, name in enumerate(settings.columns)
+        ]
+        return pd.DataFrame(rows, columns=["setting", *map(defuse, labels)], dtype=object)
+    rows = [[defuse(str(k)), _setting_value(v)] for k, v in settings.items()]
+    return pd.DataFrame(rows, columns=["setting", "value"], dtype=object)
+
+
+def to_xlsx(
+    tables: Mapping[str, pd.DataFrame],
+    settings: Mapping[str, object] | pd.DataFrame | None = None,
+    notes: list[str] | tuple[str, ...] | None = None,
+    percent: tuple[str, ...] = (),
+    pvalues: tuple[str, ...] = (),
+) -> bytes:
+    """A workbook for a paper: the settings, every table on its own sheet, the notes.
+
+    Parameters
+    ----------
+    tables
+        The tables, each on a sheet of its name (cut to Excel's 31 characters).
+    settings
+        What produced the tables (model, benchmarks, windows, market, the command's
+        options), on a first sheet ``settings`` with the columns ``setting`` and ``value``:
+        a mapping, or a frame with one row per study (several rows give one value column
+        per study, named by the frame's index).  ``None``: no settings sheet.
+    notes
+        One sentence each, on a last sheet ``notes`` (column ``note``, wrapped text).
+        ``None``: no notes sheet.
+    percent
+        Further columns holding returns, shown as ``0.00%`` like ``aar``, ``caar``,
+        ``car``, ``ar``, ``ret``, ``normal``, ``bhar`` and the CAAR interval.
+    pvalues
+        Further columns holding p-values, shown as ``0.000`` like the columns named ``p``
+        or ending in ``_p``.
+
+    Returns
+    -------
+    bytes
+        The xlsx file.
+
+    Notes
+    -----
+    Every sheet has its header row frozen and bold, and columns as wide as their content
+    (10 to 50 characters).  Cells keep full precision; only their display changes: dates
+    as ``yyyy-mm-dd`` (with the time when it is not midnight; time zones removed, Excel has
+    none), returns as percentages, p-values to three decimals, other floats to four,
+    integers without decimals.  Text cells that look like formulas are defused (prefixed
+    with an apostrophe), the names of the sheets and columns too.
     """
     _need("openpyxl", "xlsx")
+    from openpyxl.styles import Alignment
+
     buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        used: set[str] = set()
+    with pd.ExcelWriter(
+        buffer, engine="openpyxl", date_format=_XLSX_DATE, datetime_format=_XLSX_DATETIME
+    ) as writer:
+        used = {n for n, given in (("settings", settings), ("notes", notes)) if given is not None}
+        if settings is not None:
+            _settings_frame(settings).to_excel(writer, sheet_name="settings", index=False)
+            _dress(writer.sheets["settings"])
         for name, frame in tables.items():
-            sheet = re.sub(r"[\[\]:*?/\\]", "_", name)[:31] or "table"
-            while sheet in used:
-                sheet = sheet[:29] + f"_{len(used)}"
-            used.add(sheet)
+            sheet = _sheet_name(str(name), used)
             out = _defused(frame)
             for col in out.columns:  # Excel has no time zones
                 if isinstance(out[col].dtype, pd.DatetimeTZDtype):
                     out[col] = out[col].dt.tz_localize(None)
             out.to_excel(writer, sheet_name=sheet, index=False)
+            formats = [
+                _number_format(str(c), frame.iloc[:, j], tuple(percent), tuple(pvalues))
+                for j, c in enumerate(frame.columns)
+            ]
+            _dress(writer.sheets[sheet], formats)
+        if notes is not None:
+            frame = pd.DataFrame({"note": [defuse(str(n)) for n in notes]}, dtype=object)
+            frame.to_excel(writer, sheet_name="notes", index=False)
+            ws = writer.sheets["notes"]
+            _dress(ws, widths={1: _XLSX_NOTE_WIDTH})
+            for row in ws.iter_rows(min_row=2):
+                row[0].alignment = Alignment(wrap_text=True, vertical="top")
     return buffer.getvalue()
 
 
@@ -240,8 +463,15 @@ def render(
     main: str,
     json_text: str | None = None,
     title: str = "Event study",
+    *,
+    settings: Mapping[str, object] | pd.DataFrame | None = None,
+    notes: list[str] | tuple[str, ...] | None = None,
 ) -> str | bytes:
-    """The tables in ``fmt``; ``main`` names the table csv and parquet hold."""
+    """The tables in ``fmt``; ``main`` names the table csv and parquet hold.
+
+    ``settings`` and ``notes`` (what produced the tables, and the notes on them) go on
+    the first and last sheets of xlsx (:func:`to_xlsx`); the other formats ignore them.
+    """
     if fmt == "json":
         if json_text is None:
             raise EventStudyError("No JSON form for this output.")
@@ -259,7 +489,7 @@ def render(
     if fmt == "html":
         return to_html(tables, title)
     if fmt == "xlsx":
-        return to_xlsx(tables)
+        return to_xlsx(tables, settings=settings, notes=notes)
     raise OptionError(f"Unknown format {fmt!r}.")
 
 

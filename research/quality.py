@@ -88,7 +88,7 @@ def scan(frame: pd.DataFrame, ticker: str, rules: QualityRules | None = None) ->
                 dates[start],
                 dates[end],
                 days,
-                "returns excluded from estimation (no trade: flat price, zero volume)",
+                "no trade (flat price, zero volume): no returns",
             )
         )
     if len(frame) > 20 and has_volume[-1] and volume[-1] == 0:
@@ -133,8 +133,7 @@ def _classify_jump(i, signed, close, volume, stale, dates, rules, index=False):
             dates[i],
             dates[i],
             1,
-            f"excluded from estimation ({size} on the first trade after a stale stretch: "
-            "it spans the suspension)",
+            f"no return: the first trade after a stale stretch spans it ({size})",
         )
     nxt = signed[i] if i < len(signed) else np.nan
     if (

@@ -53,15 +53,19 @@ def table(
     percent_rows: np.ndarray | None = None,
     width: int | None = None,
     keys: int | None = None,
+    right: tuple[str, ...] = (),
+    wrap: bool = True,
 ) -> str:
     """A ruled fixed-width table that fits ``width`` characters (default
     :func:`terminal_width`).
 
     ``percent`` columns are shown as signed percentages (only on the rows where
     ``percent_rows`` is True, when given: e.g. returns, not betas).  A table wider than
-    ``width`` first wraps its widest text column (down to 24 characters); if it is still
-    too wide it is split into blocks that each repeat the first ``keys`` columns (default:
-    the leading text columns), a statistic staying beside its ``_p``.
+    ``width`` first wraps its widest text column (down to 24 characters; never when
+    ``wrap`` is False: labels stay whole); if it is still too wide it is split into blocks
+    that each repeat the first ``keys`` columns (default: the leading text columns), a
+    statistic staying beside its ``_p``.  ``right`` names text columns to right-align
+    (formatted numbers).
     """
     width = width or terminal_width()
     shown = frame.copy()
@@ -75,7 +79,10 @@ def table(
     cells = [[_fmt(v) for v in row] for row in shown.itertuples(index=False)]
     header = [str(c) for c in shown.columns]
     widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(header)]
-    left = [not pd.api.types.is_numeric_dtype(frame[c]) and c not in percent for c in frame.columns]
+    left = [
+        not pd.api.types.is_numeric_dtype(frame[c]) and c not in percent and c not in right
+        for c in frame.columns
+    ]
     if keys is None:
         keys = 0
         while keys < min(len(header) - 1, 4) and left[keys]:
@@ -102,7 +109,8 @@ def table(
 
     # first try to fit one block by wrapping text columns (to 24 characters at least)
     trial = dict(enumerate(widths))
-    shrink(range(len(header)), trial, 24)
+    if wrap:
+        shrink(range(len(header)), trial, 24)
     if total_of(trial) <= width:
         widths = [trial[i] for i in range(len(header))]
     # units: a statistic and its p-value stay together
@@ -126,7 +134,8 @@ def table(
     for b, block in enumerate(blocks):
         cols = key_cols + block
         w = {i: widths[i] for i in cols}
-        shrink(cols, w, 10)  # a unit wider than the line: wrap its text columns
+        if wrap:
+            shrink(cols, w, 10)  # a unit wider than the line: wrap its text columns
 
         def lines_of(values: list[str], cols=cols, w=w) -> list[str]:
             pieces = {i: _wrap(values[i], w[i]) if left[i] else [values[i]] for i in cols}
@@ -196,6 +205,10 @@ class SummaryTable:
     frame: pd.DataFrame
     percent: tuple[str, ...] = ()
     keys: int | None = None
+    right: tuple[str, ...] = ()
+    wrap: bool = True
+    notes: list[str] = field(default_factory=list)  # the table's own notes (a legend)
+    cut: int | None = None  # in the terminal, label columns longer than this end in "…"
 
 
 @dataclass
@@ -217,13 +230,31 @@ class Summary:
     tables: list[SummaryTable]
     notes: list[str] = field(default_factory=list)
     extra: str = ""
+    head: str = ""  # one paragraph before the tables (the study's settings)
 
     def as_text(self, width: int | None = None) -> str:
         """Fixed-width tables that fit ``width`` (default :func:`terminal_width`)."""
-        parts = [
-            table(t.frame, t.title, percent=t.percent, keys=t.keys, width=width)
-            for t in self.tables
-        ]
+        parts = [wrapped(self.head, width)] if self.head else []
+        for t in self.tables:
+            frame = t.frame
+            if t.cut:
+                from research.compact import cut
+
+                labels = list(frame.columns[: t.keys or 0])
+                width_of = t.cut
+                frame = frame.assign(**{c: [cut(v, width_of) for v in frame[c]] for c in labels})
+            text = table(
+                frame,
+                t.title,
+                percent=t.percent,
+                keys=t.keys,
+                width=width,
+                right=t.right,
+                wrap=t.wrap,
+            )
+            if t.notes:
+                text += "\n" + "\n".join(wrapped(n, width) for n in t.notes)
+            parts.append(text)
         if self.notes:
             parts.append(notes_text(self.notes, width))
         if self.extra:
@@ -231,23 +262,35 @@ class Summary:
         return "\n\n".join(parts)
 
     def _named(self) -> dict[str, pd.DataFrame]:
-        out = {t.title: t.frame for t in self.tables}
+        out = {}
+        if self.head:
+            out["Study"] = pd.DataFrame({"settings": [self.head]})
+        out.update({t.title: t.frame for t in self.tables})
         if self.notes:
             out["Notes"] = pd.DataFrame({"note": self.notes})
         return out
 
     def as_html(self) -> str:
-        """One HTML fragment per table (escaped), for notebooks and pages."""
-        from research.export import to_html
+        """The tables and notes as one HTML fragment with its own scoped style (escaped),
+        for notebooks and pages (:func:`research.paper.summary_html`).
+        """
+        from research.paper import summary_html
 
-        page = to_html(self._named(), "Summary")
-        return page[page.index("<body>") + 6 : page.index("</body>")]
+        return summary_html(self)
 
     def as_latex(self) -> str:
-        """Every table as a LaTeX ``tabular`` (booktabs)."""
-        from research.export import to_latex
+        """Every table as a booktabs ``tabular`` of at most ten columns, with the notes
+        (:func:`research.paper.summary_latex`).
+        """
+        from research.paper import summary_latex
 
-        return to_latex(self._named())
+        return summary_latex(self)
+
+    def as_markdown(self) -> str:
+        """The tables and notes as Markdown (:func:`research.paper.summary_markdown`)."""
+        from research.paper import summary_markdown
+
+        return summary_markdown(self)
 
     def as_csv(self) -> str:
         """Every table as CSV, each under a ``# title`` line."""
@@ -288,67 +331,59 @@ def resolve_tests(res: EventStudyResults, tests) -> tuple[str, ...]:
     return tuple(tests)
 
 
-def study_summary(res: EventStudyResults, tests=None) -> Summary:
-    """Settings, alignment, estimation, per-day and per-window tables of a study."""
+def study_summary(res: EventStudyResults, tests=None, alignment: bool = True) -> Summary:
+    """What a study found, compact: one line of settings, the alignment, the estimation
+    (small studies), and one compact table per event (:mod:`research.compact`) with the
+    headline tests (or those asked); with every test asked, a second table per event holds
+    the others, one row per group and test.
+    """
+    from research.compact import LABEL_WIDTH, compact_tables, legend, other_tests_tables
+
     s = res.settings
     single = bool(len(res.day_tests)) and bool((res.day_tests["n"] <= 1).all())
     tests = ("t_single",) if single and tests is None else resolve_tests(res, tests)
+    shown = tests if len(tests) <= 4 else tuple(t for t in res.headline_tests if t in tests)
+    shown = shown or tests[:3]
     tables = []
-    head = pd.DataFrame(
-        {
-            "model": [s.model],
-            "benchmarks": [", ".join(s.benchmarks) or "-"],
-            "returns": [s.return_kind],
-            "window": [str(s.window)],
-            "estimation": [str(s.estimation)],
-            "min_obs": [s.min_obs],
-            "firm-events": [int(res.keep.sum())],
-            "dropped": [len(res.dropped)],
-        }
-    )
-    tables.append(SummaryTable("Event study", head))
-    if res.alignment is not None and len(res.alignment):
-        al = res.alignment[["event", "timestamp", "session", "rule"]]
-        tables.append(SummaryTable("Day 0 of each event (alignment rule applied)", al))
+    if alignment and res.alignment is not None and len(res.alignment):
+        al = res.alignment[["event", "session", "rule"]].assign(
+            session=lambda f: pd.to_datetime(f["session"]).dt.strftime("%Y-%m-%d")
+        )
+        more = len(al) - 12
+        title = "Day 0 of each event (alignment rule applied)" + (
+            f"; the first 12 of {len(al)}" if more > 0 else ""
+        )
+        tables.append(SummaryTable(title, al.head(12)))
     est = res.estimation
-    if len(est) <= 60:
+    if len(est) <= 20:
         cols = [
             c
             for c in ("event", "security", "n_obs", *res.study.model.coef_names, "sigma", "r2")
             if c in est
         ]
         tables.append(SummaryTable("Estimation (per firm-event)", est.loc[est["kept"], cols]))
-    days = res.day_tests
-    if (days["date"] != days["date_last"]).any():  # firm-events on their own dates
-        days = days.assign(
-            date=[
-                f"{a:%Y-%m-%d}" if a == b else f"{a:%Y-%m-%d}..{b:%Y-%m-%d}"
-                for a, b in zip(days["date"], days["date_last"], strict=True)
-            ]
+    value_cols = ("n", "AAR/CAAR", "95% CI")
+    for ct in compact_tables(res, shown):
+        right = (*value_cols, *(c for c in ct.frame.columns[5:]))
+        tables.append(
+            SummaryTable(ct.title, ct.frame, keys=2, right=right, wrap=False, cut=LABEL_WIDTH)
         )
-    cols = ["event", "group", "day", "date", "n", "aar", "caar"]
-    for name in tests:
-        cols += [name, f"{name}_p"]
-    tables.append(
-        SummaryTable("Abnormal returns by event day", days[cols], ("aar", "caar"), keys=3)
-    )
-    win = res.window_tests
-    cols = ["event", "group", "window", "n", "caar", "caar_ci_low", "caar_ci_high", "bhar"]
-    for name in tests:
-        cols += [name, f"{name}_p"]
-    tables.append(
-        SummaryTable(
-            "Cumulative abnormal returns by window",
-            win[cols],
-            ("caar", "caar_ci_low", "caar_ci_high", "bhar"),
-            keys=3,
-        )
+    rest = tuple(t for t in tests if t not in shown)
+    if rest:
+        for ct in other_tests_tables(res, rest):
+            right = tuple(ct.frame.columns[2:])
+            tables.append(
+                SummaryTable(ct.title, ct.frame, keys=2, right=right, wrap=False, cut=LABEL_WIDTH)
+            )
+    head = (
+        f"{s.model} model on {', '.join(s.benchmarks) or 'its own mean'}, {s.return_kind} "
+        f"returns; window {s.window}, estimation {s.estimation} with at least {s.min_obs} "
+        f"usable days; {int(res.keep.sum())} firm-events, {len(res.dropped)} dropped."
     )
     return Summary(
         tables,
-        study_notes(res, tests, single),
-        "p-values are two-sided. t_single: one security, prediction-error corrected; "
-        "bmp_t on prediction-error-corrected standardized ARs.",
+        [legend(tuple(dict.fromkeys((*shown, *rest)))), *study_notes(res, tests, single)],
+        head=head,
     )
 
 
@@ -377,10 +412,10 @@ def study_notes(res: EventStudyResults, tests, single: bool = False) -> list[str
         )
     if res.quality is not None:
         for row in res.quality.itertuples(index=False):
-            notes.append(
-                f"{row.ticker}: {row.kind} {row.start:%Y-%m-%d}..{row.end:%Y-%m-%d} "
-                f"({row.days} day(s)): {row.action}"
+            span = f"{row.start:%Y-%m-%d}" + (
+                f"..{row.end:%Y-%m-%d} ({row.days} sessions)" if row.days > 1 else ""
             )
+            notes.append(f"{row.ticker}: {row.kind} {span}: {row.action}")
     from research.headline import min_cross_section
 
     if not res.clustered and not single and res.smallest_cohort < min_cross_section():
@@ -430,3 +465,58 @@ def short_repr(res: EventStudyResults) -> str:
         f"{len(res.cohort_clustering)} cohort(s), {int(res.keep.sum())} firm-events, "
         f"{len(res.dropped)} dropped; headline: {', '.join(res.headline_tests)}>"
     )
+
+
+def export_context(
+    results: list[EventStudyResults],
+    requests: list,
+    tests=None,
+    tests_option: str = "headline",
+    argv: list[str] | None = None,
+) -> tuple[pd.DataFrame, list[str]]:
+    """What produced a run's tables, for the settings and notes sheets of a workbook: one
+    row of settings per study (model, benchmarks, windows, market, the request's options,
+    the command and the version) and the studies' notes (prefixed by the study's model when
+    there are several).
+    """
+    import shlex
+    from dataclasses import asdict
+
+    from research import __version__
+
+    models = [r.settings.model for r in results]
+    rows, labels, notes = [], [], []
+    for k, (request, res) in enumerate(zip(requests, results, strict=True)):
+        s = asdict(res.settings)
+        label = s["model"] if models.count(s["model"]) == 1 else f"{s['model']} ({k + 1})"
+        al = res.alignment
+        used = list(pd.unique(al["market"])) if al is not None and "market" in al else []
+        rows.append(
+            {
+                "model": s.pop("model"),
+                "benchmarks": s.pop("benchmarks"),
+                "window": s.pop("window"),
+                "estimation": s.pop("estimation"),
+                "min_obs": s.pop("min_obs"),
+                "returns": s.pop("return_kind"),
+                "market": ", ".join(map(str, used)) or request.market,
+                "events": request.events,
+                "dates": request.dates,
+                "groups": request.groups,
+                "tickers": request.tickers,
+                "pairs": request.pairs,
+                **s,
+                "mixed_markets": request.mixed_markets,
+                "catalogue": request.catalogue,
+                "tests": tests_option,
+                "command": shlex.join(["eventstudy", *(argv or [])]),
+                "version": __version__,
+            }
+        )
+        labels.append(label)
+        days = res.day_tests
+        single = bool(len(days)) and bool((days["n"] <= 1).all())
+        chosen = ("t_single",) if single and tests is None else resolve_tests(res, tests)
+        own = study_notes(res, chosen, single)
+        notes += [f"{label}: {n}" for n in own] if len(results) > 1 else own
+    return pd.DataFrame(rows, index=labels), notes

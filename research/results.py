@@ -596,7 +596,9 @@ class EventStudyResults:
         """:meth:`to_dict` as JSON (NaN written as null)."""
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False, default=str)
 
-    def summary(self, tests: str | list[str] | tuple[str, ...] | None = None):
+    def summary(
+        self, tests: str | list[str] | tuple[str, ...] | None = None, alignment: bool = True
+    ):
         """statsmodels-style summary (:class:`research.report.Summary`): ``print()`` it for
         the text tables; ``as_html()``, ``as_latex()``, ``as_csv()``; a notebook shows it.
 
@@ -604,10 +606,13 @@ class EventStudyResults:
         ----------
         tests
             ``None`` for the study's headline tests, ``"all"``, or test names.
+        alignment
+            Show the table of day-0 sessions (a second study on the same events may leave
+            it out).
         """
         from research.report import study_summary
 
-        return study_summary(self, tests)
+        return study_summary(self, tests, alignment)
 
     def __repr__(self) -> str:
         """One screen: model, benchmarks, windows, events, cohorts, firm-events, headline tests."""
@@ -616,9 +621,18 @@ class EventStudyResults:
         return short_repr(self)
 
     def _repr_html_(self) -> str:
+        """A notebook's view: the one-line repr, the compact tables with their notes in a
+        scoped style, and a small CAAR figure inline.
+        """
         import html
 
-        return f"<pre>{html.escape(repr(self))}</pre>" + self.summary().as_html()
+        from research.paper import figure_img, summary_html
+
+        try:
+            figure = figure_img(self.plot(), "CAAR paths with their 95% bands")
+        except Exception:  # a figure is a nicety: the tables still show
+            figure = ""
+        return f"<pre>{html.escape(repr(self))}</pre>" + summary_html(self.summary(), figure)
 
     def plot(self, **kwargs):
         """CAAR path with its 95% band per cohort (see :func:`research.plotting.plot_caar`)."""

@@ -290,12 +290,18 @@ def test_clustered_study_names_and_leads_with_its_headline_tests(cli, market_sto
     assert doc["cohorts"][0]["clustered"] is True
     assert {w["ci_method"] for w in doc["windows"]} == {"kp_cross_sectional_t"}
     table = cli("run", "--event", "lpr-cut", "--group", "mainland-developer").out
-    # the day table (split into blocks to fit 100 columns): its tests in the order shown
-    day_part = table[table.index("Abnormal returns by event day") :]
-    day_part = day_part[: day_part.index("Cumulative abnormal returns")]
-    heads = [ln.split() for ln in day_part.splitlines() if ln.startswith("event ")]
-    shown = [c for h in heads for c in h if f"{c}_p" in h]
-    assert shown == list(doc["headline_tests"])  # led by them, and only them
+    # the compact table (in one or two parts to fit 100 columns): its tests in the order
+    # shown, each under its label, and the legend naming them
+    from research.compact import LABELS
+
+    part = table[table.index("lpr-cut, day 0 2023-06-20") :]
+    part = part[: part.index("Notes:")]
+    heads = " ".join(ln for ln in part.splitlines() if ln.startswith("group "))
+    positions = [heads.index(LABELS[t]) for t in doc["headline_tests"]]
+    assert positions == sorted(positions)  # led by them, in their order
+    assert "bmp_t" not in part and "BMP t" not in part  # and only them
+    for name in doc["headline_tests"]:
+        assert f"{LABELS[name]} = {name}" in table
     assert max(len(ln) for ln in table.splitlines()) <= 100
     everything = cli("run", "--event", "lpr-cut", "--group", "mainland-developer", "--tests", "all")
     assert "bmp_t: assumes independent firm-events" in everything.out

@@ -122,7 +122,7 @@ def test_to_frame_holds_security_rows_and_pooled_rows(lpr_mainland):
     assert len(pooled) == 3 and len(frame) == 16 * 3 + 3
     assert np.allclose(pooled["aar"], frame[frame["security"] != "*"].groupby("day")["ar"].mean())
     text = lpr_mainland.summary()
-    assert "lpr-cut" in text and "1918.HK" in text and "bmp_t" in text
+    assert "lpr-cut" in text and "1918.HK" in text and "kp_cross_sectional_t" in text
 
 
 def test_log_returns_and_dates_as_windows(market_store):
@@ -381,16 +381,21 @@ def test_summary_is_an_object_with_every_format(small):
     returns, bench, events = small
     res = EventStudy(returns, events, bench, window=(-2, 2), bootstrap=0).fit()
     s = res.summary()
-    assert isinstance(s, Summary) and str(s) == s.as_text() and "Abnormal returns" in s
-    assert s.as_html() == s._repr_html_() and s.as_html().count("<table>") == len(s.tables) + 1
-    assert s.as_latex().count(r"\begin{tabular}") == len(s.tables) + 1
+    assert isinstance(s, Summary) and str(s) == s.as_text() and "AAR/CAAR" in s
+    # every table, and the settings and the notes beside them
+    html = s.as_html()
+    assert html == s._repr_html_() and html.count("<table>") == len(s.tables)
+    assert "Notes" in html and s.head in html and ".es-summary" in html  # scoped style
+    assert s.as_latex().count(r"\begin{tabular}") == len(s.tables)
+    assert r"\textit{Notes:}" in s.as_latex() and "AAR/CAAR" in s.as_markdown()
     first = s.as_csv().split("# ")[1]
     title, body = first.split("\n", 1)
-    assert title == "Event study" and pd.read_csv(io.StringIO(body)).shape[0] == 1
+    assert title == "Study" and pd.read_csv(io.StringIO(body)).shape[0] == 1
     everything = res.summary(tests="all").as_text(width=400)
-    assert "wilcoxon_p" in everything and "grank_t_p" in everything
+    assert "Wilcoxon = wilcoxon" in everything and "GRANK t = grank_t" in everything
+    assert "the other tests" in everything
     some = res.summary(tests=["bmp_t", "permutation"]).as_text(width=400)
-    assert "bmp_t_p" in some and "wilcoxon" not in some
+    assert "BMP t = bmp_t" in some and "Wilcoxon" not in some
     with pytest.raises(EventStudyError, match="Unknown test 'nope'"):
         res.summary(tests=["nope"])
 

@@ -1,0 +1,78 @@
+"""Results a reader can use (issue 24): one compact table in the terminal and in the paper
+formats, each statistic beside its p-value, numbers rounded as shown, notes carried along."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+SIX_DECIMALS = re.compile(r"\d\.\d{6,}")
+
+
+def parts_of(text: str) -> list[int]:
+    """The part counts of split tables ('(k/N)' in their titles)."""
+    return [int(n) for n in re.findall(r"\(\d+/(\d+)\)", text)]
+
+
+@pytest.mark.parametrize("extra", [(), ("--tests", "all")], ids=["headline", "all-tests"])
+def test_the_headline_study_fits_80_columns(cli, market_store, monkeypatch, extra):
+    monkeypatch.setenv("COLUMNS", "80")
+    result = cli("run", *extra)
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert max(len(ln) for ln in lines) <= 80
+    assert max(parts_of(result.out), default=1) <= 2  # no table in more than two parts
+    if not extra:
+        assert len(lines) <= 200, len(lines)
+    # each statistic sits beside its p-value, with its stars, and labels are whole
+    assert re.search(r"-?\d+\.\d\d \((\d\.\d{3}|<0\.001)\)\**", result.out)
+    assert "mainland-developer" in result.out and "mainland-devel\n" not in result.out
+    assert "Cells: statistic (two-sided p-value); * p < 0.10" in result.out
+
+
+def test_latex_is_booktabs_with_the_notes_and_rounded(cli, market_store):
+    result = cli("run", "--format", "latex")
+    assert result.code == 0, result.err
+    tex = result.out
+    specs = re.findall(r"\\begin\{tabular\}\{([lr]+)\}", tex)
+    assert specs and max(len(s) for s in specs) <= 10
+    assert tex.count(r"\toprule") == tex.count(r"\bottomrule") == len(specs)
+    assert r"\textit{Notes:}" in tex and "clustered dates" in tex
+    body = "\n".join(ln for ln in tex.splitlines() if not ln.startswith("%"))
+    assert r"\textasciicircum{}HSI" in body and "^HSI" not in body
+    assert not SIX_DECIMALS.search(tex)
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html"])
+def test_markdown_and_html_carry_the_same_tables_rounded(cli, market_store, fmt):
+    result = cli("run", "--event", "lpr-cut", "--group", "mainland-developer", "--format", fmt)
+    assert result.code == 0, result.err
+    assert not SIX_DECIMALS.search(result.out)
+    assert "AAR/CAAR" in result.out and "clustered dates" in result.out
+    assert re.search(r"-1\.42 \(0\.17\d\)", result.out)  # the adjusted t of 06-20
+
+
+def test_an_explicit_level_still_gives_the_raw_table(cli, market_store):
+    result = cli(
+        "run", "--event", "lpr-cut", "--group", "reit", "--format", "markdown", "--level", "day"
+    )
+    assert result.code == 0 and "kp_cross_sectional_t_p" in result.out
+
+
+def test_hostile_labels_arrive_as_text_in_the_paper_formats(cli, market_store, tmp_path):
+    catalogue = tmp_path / "events.csv"
+    catalogue.write_text("id,timestamp,timezone\n<script>x</script>,2023-06-20,Asia/Shanghai\n")
+    for fmt in ("html", "markdown", "latex"):
+        out = cli(
+            "run",
+            "--catalogue",
+            str(catalogue),
+            "--event",
+            "<script>x</script>",
+            "--group",
+            "reit",
+            "--format",
+            fmt,
+        ).out
+        assert "<script>" not in out, fmt
