@@ -120,6 +120,64 @@ def plot_caar(
     return fig
 
 
+def plot_caar_panels(res: EventStudyResults, level: float = 0.95, width: float = 10.0):
+    """Small multiples: one panel per event (shared axes), each with its groups' CAAR paths
+    and 95% bands; the legend sits below the panels, outside the data, and each band has
+    its group's colour and a dashed edge so that overlapping bands stay apart.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    paths = caar_paths(res, level)
+    events = list(dict.fromkeys(p["event"] for p in paths))
+    per_row = min(len(events), 3)
+    rows = -(-len(events) // per_row)
+    fig = new_figure((width, 2.9 * rows + 0.8))
+    axes = fig.subplots(rows, per_row, sharex=True, sharey=True, squeeze=False).ravel()
+    handles = {}
+    for ax, event in zip(axes, events, strict=False):
+        for i, p in enumerate(q for q in paths if q["event"] == event):
+            colour = GROUP_COLOURS.get(p["group"], OKABE_ITO[i % len(OKABE_ITO)])
+            label = f"{p['group']} (N={p['n']})"
+            (line,) = ax.plot(
+                p["days"],
+                100 * p["caar"],
+                "-" if p["n"] >= 5 else "--",
+                color=colour,
+                marker="o",
+                ms=3,
+                lw=1.5,
+            )
+            handles.setdefault(label, line)
+            if p["n"] >= 5 and np.isfinite(p["low"]).any():
+                ax.fill_between(
+                    p["days"], 100 * p["low"], 100 * p["high"], color=colour, alpha=0.10, lw=0
+                )
+                for edge in (p["low"], p["high"]):
+                    ax.plot(p["days"], 100 * edge, ls=":", lw=0.8, color=colour)
+        ax.axhline(0, color="0.4", lw=0.8)
+        ax.axvline(0, color="0.4", lw=0.8, ls=":")
+        ax.set_title(str(event), fontsize=10)
+        ax.set_xticks(res.days)
+        ax.grid(alpha=0.25)
+    for ax in axes[len(events) :]:
+        ax.set_visible(False)
+    for ax in axes[::per_row]:
+        ax.set_ylabel("CAAR (%)")
+    for ax in axes[: len(events)][-per_row:]:
+        ax.set_xlabel("event day (sessions relative to day 0)", fontsize=9)
+    fig.legend(
+        list(handles.values()),
+        list(handles),
+        loc="outside lower center",
+        ncol=min(len(handles), 3),
+        fontsize=8,
+        frameon=False,
+    )
+    return fig
+
+
 def plot_caar_paths(
     paths: list[dict[str, Any]],
     ax: Any = None,

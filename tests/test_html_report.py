@@ -36,7 +36,9 @@ def test_page_is_self_contained_and_escaped(page):
     text = page.read_text()
     assert not re.search(r'(src|href)="(https?:)?//', text)  # nothing fetched from a network
     assert "<script" not in text and "Test &lt;report&gt; &amp; co" in text
-    assert text.count("<table>") == 5  # alignment, estimation, days, windows, stocks
+    # findings, alignment, every event day (one event), then folded: estimation, stocks
+    assert text.count("<table") == 5 and text.count("<details>") == 3
+    assert text.index('class="findings"') < text.index("<details>")  # findings first
     (png,) = re.findall(r'src="data:image/png;base64,([^"]+)"', text)
     import matplotlib.image
 
@@ -52,7 +54,7 @@ def test_page_renders_in_a_headless_browser(page, tmp_path):
     dom = subprocess.run(
         [*base, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120
     ).stdout
-    assert dom.count("<table>") == 5 and dom.count("<img") == 1
+    assert dom.count("<table") == 5 and dom.count("<img") == 1
     shot = tmp_path / "shot.png"
     subprocess.run(
         [*base, "--window-size=1300,1800", f"--screenshot={shot}", page.as_uri()],
@@ -74,3 +76,86 @@ def test_report_command_writes_the_page(cli, market_store, tmp_path):
     result = cli("report", "--event", "lpr-cut", "--group", "reit", "--out", str(out))
     assert result.code == 0, result.err
     assert out.read_text().startswith("<!doctype html>")
+
+
+MEASURE = """<script>
+window.addEventListener("load", () => {
+  let wide = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const style = getComputedStyle(el);
+    const scrolls = ["auto", "scroll"].includes(style.overflowX);
+    if (scrolls && el.scrollWidth > el.clientWidth + 1) wide.push(el.tagName + "." + el.className);
+  }
+  if (document.documentElement.scrollWidth > window.innerWidth + 1) wide.push("page");
+  const first = document.querySelector("table.findings").getBoundingClientRect().top + scrollY;
+  const out = document.createElement("pre");
+  out.id = "measure";
+  out.textContent = JSON.stringify({wide: wide, first: first});
+  document.body.appendChild(out);
+});
+</script>"""
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
+def test_the_report_leads_with_its_findings_and_nothing_scrolls_sideways(page, tmp_path):
+    """At 1280 px no element scrolls sideways and the findings table starts within the
+    first 1,000 px (measured by the browser on a copy of the page with a measuring script;
+    the page itself has none)."""
+    import json
+
+    measured = tmp_path / "measured.html"
+    measured.write_text(page.read_text().replace("</body>", MEASURE + "</body>"))
+    dom = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--window-size=1280,1000",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+            measured.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    (found,) = re.findall(r'<pre id="measure">(.*?)</pre>', dom)
+    result = json.loads(found.replace("&quot;", '"'))
+    assert result["wide"] == [], result["wide"]
+    assert result["first"] < 1000, result["first"]
+
+
+@pytest.mark.skipif(
+    CHROMIUM is None or shutil.which("pdftotext") is None,
+    reason="Chromium or pdftotext is not installed (apt-get install chromium poppler-utils)",
+)
+def test_the_printed_report_keeps_every_headline_p_value(page, tmp_path, market_store_path):
+    from research.analysis import run_study
+    from research.compact import stat_cell
+    from research.store import PriceStore
+
+    pdf = tmp_path / "report.pdf"
+    subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+    )
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, timeout=60
+    ).stdout
+    res = run_study(
+        events="lpr-cut", groups="mainland-developer", store=PriceStore(market_store_path)
+    )
+    day0 = res.day_tests[res.day_tests["day"] == 0].iloc[0]
+    for name in res.headline_tests:
+        cell = stat_cell(day0[name], day0[f"{name}_p"])
+        assert cell and cell in text, (name, cell)
