@@ -13,6 +13,7 @@ import base64
 import html
 import io
 
+import numpy as np
 import pandas as pd
 
 from research.export import html_table
@@ -107,6 +108,21 @@ def findings(res, tests: tuple[str, ...]) -> tuple[pd.DataFrame, str]:
     if frame.empty:
         return frame, ""
     frame = frame[["event", *[c for c in frame.columns if c != "event"]]]
+    # what the study could have seen, beside each estimate
+    detect = {}
+    for _, d in res.day_tests[res.day_tests["day"] == 0].iterrows():
+        detect[(d["event"], d["group"], "day 0")] = d.get("mde_80", np.nan)
+    wins = res.window_tests
+    for _, w in wins[(wins["start"] == w0) & (wins["end"] == w1)].iterrows():
+        detect[(w["event"], w["group"], main)] = w.get("mde_80", np.nan)
+    frame.insert(
+        6,
+        "detectable (80%)",
+        [
+            "" if not np.isfinite(v := detect.get((e, g, r), np.nan)) else f"±{100 * v:.2f}%"
+            for e, g, r in zip(frame["event"], frame["group"], frame[""], strict=True)
+        ],
+    )
     lead = tests[0]
     label = LABELS.get(lead, lead)
     days = res.day_tests[res.day_tests["day"] == 0]
@@ -123,10 +139,12 @@ def findings(res, tests: tuple[str, ...]) -> tuple[pd.DataFrame, str]:
         for t in tests[1:]
         if f"{t}_p" in best and pd.notna(best[f"{t}_p"])
     ]
+    mde = best.get("mde_80", np.nan)
+    against = f" against a detectable ±{100 * mde:.2f}%" if np.isfinite(mde) else ""
     verdict = (
         "below 5%"
         if best[f"{lead}_p"] < 0.05
-        else "not significant at 5%: too small to tell from an ordinary day"
+        else f"not significant at 5%{against}: too small to tell from an ordinary day"
     )
     reading = (
         f"Strongest day-0 evidence by {label}: {best['group']} on {best['event']}, AAR "
@@ -147,7 +165,7 @@ def study_section(res, title: str) -> str:
     s = res.settings
     single = bool(len(res.day_tests)) and bool((res.day_tests["n"] <= 1).all())
     tests = ("t_single",) if single else tuple(res.headline_tests)
-    right = ("n", "AAR/CAAR", "95% CI", *(c for c in _labels(tests)))
+    right = ("n", "AAR/CAAR", "95% CI", "detectable (80%)", *(c for c in _labels(tests)))
     parts = [f"<h2>{html.escape(title)}</h2>"]
     parts.append(
         '<p class="lead">'

@@ -493,6 +493,14 @@ class EventStudyResults:
         half = np.where(self.cohort_clustering["staggered"].to_numpy()[:, None], np.nan, half)
         frame["caar_ci_low"] = (caar - half).ravel()
         frame["caar_ci_high"] = (caar + half).ravel()
+        # the smallest day AAR the adjusted t detects with 80% power at 5% (one day)
+        sigma = self._params.sigma
+        frame["mde_80"] = np.concatenate(
+            [
+                inference.minimum_detectable(sigma[m], out["n"][k], out["_r_bar"][k], 1.0)
+                for k, m in enumerate(members)
+            ]
+        )
         one = np.array([len(m) == 1 for m in members])[:, None]
         t = inference.single_t(self.ar[first], self.sd[first])
         p = inference.single_p(t, self._params.df[first])
@@ -517,6 +525,16 @@ class EventStudyResults:
         # CAAR in about half the trials there; docs/validation.md), else the firm
         # bootstrap (or, with no bootstrap, the same adjusted interval)
         half = inference.dependence_adjusted_half_width(out["_se"], out["n"], out["_r_bar"])
+        # what the study could have seen: the smallest CAAR its adjusted t detects with
+        # 80% power at 5%, from the cohort's own residual variances and correlation
+        length = np.asarray([b - a + 1 for a, b in self.settings.car_windows], dtype=float)
+        sigma = self._params.sigma
+        frame["mde_80"] = np.concatenate(
+            [
+                inference.minimum_detectable(sigma[m], out["n"][k], out["_r_bar"][k], length)
+                for k, m in enumerate(members)
+            ]
+        )
         clustering = self.cohort_clustering
         clustered = clustering["clustered"].to_numpy()
         staggered = clustering["staggered"].to_numpy()[:, None]
