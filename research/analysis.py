@@ -310,26 +310,87 @@ class RegressionReport:
     notes: list[str] = field(default_factory=list)  # market chosen, event-window flags kept
 
     def summary(self) -> str:
-        """The report as text tables (what ``eventstudy regress`` prints)."""
+        """The report as text (what ``eventstudy regress`` prints).
+
+        Returns
+        -------
+        str
+            The day 0 of each event; per regressed series its benchmark coefficients
+            (plain numbers) and its event effects (percent, with stars) in two tables; the
+            CAR of each event window and the joint Wald tests of every series; the placebo
+            p-values; the panel.  A cell a note qualifies carries the note's marker
+            (``[1]``), and the note, starting with it, follows the first tables that point
+            to it.
+        """
+        from research.regression_text import (
+            NoteMarkers,
+            benchmark_sessions,
+            series_column,
+            text_table,
+            wald_text,
+            windows_text,
+        )
         from research.report import bullets, table
 
+        markers = NoteMarkers()
+
+        def with_notes(text: str) -> str:
+            notes = markers.pending()
+            return text + ("\n\n" + notes if notes else "")
+
+        day0 = self.alignment[["event", "session", "rule"]].assign(
+            session=pd.to_datetime(self.alignment["session"]).dt.strftime("%Y-%m-%d")
+        )
         parts = [
-            table(
-                self.alignment[["event", "timestamp", "session", "rule"]],
-                "Day 0 of each event (alignment rule applied)",
-            )
+            table(day0, "Day 0 of each event (alignment rule applied)")
             + ("\n" + bullets("Notes", self.notes) if self.notes else "")
         ]
-        parts += [r.summary() for r in self.regressions]
-        if self.placebo:
-            frame = pd.concat([p.to_frame() for p in self.placebo], ignore_index=True)
+        if self.regressions:
+            market = str(self.alignment["market"].iat[0]) if "market" in self.alignment else ""
+            names = dict.fromkeys(
+                n for r in self.regressions for n in r.params.index if n not in r.design.labels
+            )
+            sessions = benchmark_sessions([n for n in names if n != "const"], market)
+            for i, r in enumerate(self.regressions):  # the legend under the first one
+                parts.append(with_notes(r.text(markers, sessions, legend=i == 0)))
             parts.append(
-                table(
-                    frame, "Placebo (randomisation) inference on the same series", percent=("car",)
+                with_notes(
+                    windows_text(self.regressions, markers, legend=False)
+                    + "\n\n"
+                    + wald_text(self.regressions, markers)
                 )
             )
+        if self.placebo:
+            frame = pd.concat([p.to_frame() for p in self.placebo], ignore_index=True)
+            n_in, n_random = frame["n_estimation_window"], frame["n_random_dates"]
+            est = markers.mark(
+                "p est.: the share of the "
+                + (f"{n_in.iat[0]} " if n_in.nunique() == 1 else "")
+                + "windows of the same length in the series' estimation period whose |CAR| "
+                "(on the residuals of the model fitted there) reaches the observed one."
+            )
+            random = markers.mark(
+                "p dates: the same share among "
+                + (f"{n_random.iat[0]} " if n_random.nunique() == 1 else "")
+                + "random dates across the sample away from the events, each with its own "
+                "estimation window (Phipson & Smyth 2010: never zero)."
+            )
+            head, series = series_column(list(frame["series"]), markers)
+            shown = pd.DataFrame(
+                {
+                    head: series,
+                    "event": frame["event"],
+                    "CAR": [f"{100 * v:+.2f}%" for v in frame["car"]],
+                    "p (t)": [f"{v:.3f}" for v in frame["t_single_p"]],
+                    f"p est. {est}": [f"{v:.3f}" for v in frame["placebo_p_estimation_window"]],
+                    f"p dates {random}": [f"{v:.3f}" for v in frame["placebo_p_random_dates"]],
+                }
+            )
+            windows = ", ".join(dict.fromkeys(frame["window"]))
+            title = f"Placebo (randomisation) inference, event window {windows}"
+            parts.append(with_notes(text_table(shown, title, keys=2)))
         if self.panel is not None:
-            parts.append(self.panel.summary())
+            parts.append(with_notes(self.panel.text(markers, legend=not self.regressions)))
         return "\n\n".join(parts)
 
     def tables(self) -> dict[str, pd.DataFrame]:

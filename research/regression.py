@@ -64,6 +64,23 @@ from research.covariance import (
 from research.errors import EventStudyError, WindowError
 from research.event_design import EventDesign, build_design
 from research.ols import OLS, chi2_sf, f_sf, t_ppf, t_sf
+from research.regression_text import (
+    STARS_LEGEND,
+    NoteMarkers,
+    benchmark_label,
+    date_text,
+    number_text,
+    p_text,
+    percent_text,
+    se_method,
+    session_note,
+    signed_percent,
+    significance_stars,
+    t_text,
+    text_table,
+    wald_text,
+    windows_text,
+)
 from research.windows import min_usable_days
 
 
@@ -90,6 +107,8 @@ class EventRegressionResults:
         Joint tests that an event's coefficients are all zero (and all events').
     identification
         One line per limit on what the series can tell apart.
+    confounders
+        Event column -> the catalogue events not in the model whose day 0 is its session.
     """
 
     series: str
@@ -108,6 +127,7 @@ class EventRegressionResults:
     rsquared: float
     design: EventDesign
     dates: dict[str, pd.Timestamp] = field(default_factory=dict)
+    confounders: dict[str, list[str]] = field(default_factory=dict)
 
     def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
         """Confidence intervals from the t distribution with ``df_resid`` degrees of freedom."""
@@ -132,7 +152,7 @@ class EventRegressionResults:
             }
         )
         frame["cov_type"] = self.cov_type
-        frame["se_method"] = [_se_method(k, self.cov_type) for k in kind]
+        frame["se_method"] = [se_method(k, self.cov_type) for k in kind]
         return frame
 
     def to_dict(self) -> dict[str, Any]:
@@ -152,44 +172,143 @@ class EventRegressionResults:
             "identification": self.identification,
         }
 
-    def summary(self) -> str:
-        """Coefficients, event windows, Wald tests and identification notes as text."""
-        from research.report import bullets, table
+    def text(
+        self,
+        markers: NoteMarkers,
+        sessions: dict[str, str] | None = None,
+        legend: bool = True,
+    ) -> str:
+        """The two coefficient tables as text, their notes left to ``markers``.
 
-        frame = self.to_frame().drop(columns=["series", "cov_type", "se_method"])
+        Parameters
+        ----------
+        markers
+            The notes of the report the tables belong to: a cell a note qualifies carries
+            its marker (``[1]``).
+        sessions
+            Benchmark -> how its returns sit on the series' sessions (``prev. NY
+            session``), shown beside its beta (:func:`benchmark_sessions`).
+        legend
+            Whether the legend of the stars follows the event effects.
+
+        Returns
+        -------
+        str
+            The benchmark coefficients (plain numbers) and the event effects (abnormal
+            returns in percent, with stars), each titled with the series.
+        """
+        fit = f"n={self.nobs}, R²={self.rsquared:.3f}"
+        benchmarks = text_table(
+            self.benchmark_frame(markers, sessions),
+            f"{self.series}: benchmark coefficients ({fit})",
+            keys=1,
+        )
+        effects = text_table(
+            self.effects_frame(markers), f"{self.series}: event effects (percent)", keys=2
+        )
+        return benchmarks + "\n\n" + effects + ("\n" + STARS_LEGEND if legend else "")
+
+    def benchmark_frame(
+        self, markers: NoteMarkers, sessions: dict[str, str] | None = None
+    ) -> pd.DataFrame:
+        """The intercept and the betas as display strings.
+
+        Parameters
+        ----------
+        markers
+            Give the marker of the note on the standard errors (in the header).
+        sessions
+            Benchmark -> how its returns sit on the series' sessions.
+
+        Returns
+        -------
+        pandas.DataFrame
+            A row per term (``alpha``, ``beta <benchmark>``): coefficient and unsigned
+            s.e. to 4 decimals, t to 2, p to 3, stars.
+        """
+        sessions = sessions or {}
+        names = [n for n in self.params.index if n not in self.design.labels]
+        se = "s.e. " + markers.mark(self._se_note("benchmark"))
+        return pd.DataFrame(
+            {
+                "term": [benchmark_label(n, sessions.get(n)) for n in names],
+                "coef": [number_text(self.params[n]) for n in names],
+                se: [number_text(self.bse[n]) for n in names],
+                "t": [t_text(self.tvalues[n]) for n in names],
+                "p": [p_text(self.pvalues[n]) for n in names],
+                "": [significance_stars(self.pvalues[n]) for n in names],
+            }
+        )
+
+    def effects_frame(self, markers: NoteMarkers) -> pd.DataFrame:
+        """The event dummies as display strings.
+
+        Parameters
+        ----------
+        markers
+            Give the markers of the notes on a session (shared by two of the model's
+            events, or day 0 of catalogue events outside it) and on the standard errors.
+
+        Returns
+        -------
+        pandas.DataFrame
+            A row per dummy: its event(s) with the marker of a note on its session, the
+            session, the abnormal return in signed percent, its unsigned s.e. in percent,
+            t to 2 decimals, p to 3, stars.
+        """
+        cols = [c for c in self.params.index if c in self.design.labels]
+        shared = set(self.design.shared)
+        events = []
+        for col in cols:
+            note = session_note(col, self.dates.get(col), col in shared, self.confounders.get(col))
+            events.append(f"{col} {markers.mark(note)}" if note else col)
+        se = "s.e. " + markers.mark(self._se_note("event"))
+        return pd.DataFrame(
+            {
+                "event": events,
+                "session": [date_text(self.dates.get(c)) for c in cols],
+                "AR": [signed_percent(self.params[c]) for c in cols],
+                se: [percent_text(self.bse[c]) for c in cols],
+                "t": [t_text(self.tvalues[c]) for c in cols],
+                "p": [p_text(self.pvalues[c]) for c in cols],
+                "": [significance_stars(self.pvalues[c]) for c in cols],
+            }
+        )
+
+    def _se_note(self, kind: str) -> str:
+        """The note on how the standard errors of ``kind`` terms were computed."""
         lags = f", {self.maxlags} lags" if self.cov_type == "hac" else ""
-        head = (
-            f"Event regression: {self.series}  (n = {self.nobs}, R² = {self.rsquared:.3f}; "
-            f"event s.e.: {_se_method('event', self.cov_type)}{lags}; benchmark s.e.: "
-            f"{_se_method('benchmark', self.cov_type)})"
-        )
-        # event terms are returns (percent); benchmark terms are betas and an intercept
-        returns = (frame["kind"] == "event").to_numpy()
-        parts = [
-            table(frame, head, percent=("coef", "se", "ci_low", "ci_high"), percent_rows=returns)
-        ]
-        parts.append(
-            table(
-                self.windows, "Regression CAR per event window (H0: sum = 0)", percent=("car", "se")
-            )
-        )
-        parts.append(table(self.wald, "Joint Wald tests (H0: all coefficients = 0)"))
-        if self.identification:
-            parts.append(bullets("Identification:", self.identification))
-        return "\n\n".join(parts)
-
-
-def _se_method(kind: str, cov_type: str) -> str:
-    """What a coefficient's standard error is (a sandwich cannot be robust for a one-day
-    dummy, so event terms never get a plain 'HAC' label).
-    """
-    if kind == "event":
+        if kind == "benchmark":
+            return f"s.e. of the benchmark coefficients: {se_method(kind, self.cov_type)}{lags}."
         return (
-            "prediction error, Newey-West components"
-            if cov_type == "hac"
-            else "prediction error, classical"
+            f"s.e. of the event effects and CARs, in percent: {se_method(kind, self.cov_type)}"
+            f"{lags} (Campbell, Lo & MacKinlay 1997, §4.4; a sandwich estimator is degenerate "
+            "for a one-day dummy)."
         )
-    return "Newey-West (HAC)" if cov_type == "hac" else "OLS (classical)"
+
+    def summary(self, sessions: dict[str, str] | None = None) -> str:
+        """The regression as text: benchmark coefficients, event effects, the CAR of each
+        event window, the joint Wald tests and the notes their markers point to.
+
+        Parameters
+        ----------
+        sessions
+            Benchmark -> how its returns sit on the series' sessions, shown beside its
+            beta (:func:`benchmark_sessions`).
+
+        Returns
+        -------
+        str
+            The tables, each marker's note below them.
+        """
+        markers = NoteMarkers()
+        parts = [
+            self.text(markers, sessions),
+            windows_text([self], markers, legend=False),
+            wald_text([self], markers),
+        ]
+        notes = markers.pending()
+        return "\n\n".join(parts + ([notes] if notes else []))
 
 
 def event_regression(
@@ -329,11 +448,13 @@ def event_regression(
             f"{col} fall on the same session ({when:%Y-%m-%d}): their effects are not "
             f"separately identified in {y.name}; one coefficient stands for all of them."
         )
+    outside: dict[str, list[str]] = {}
     if confounders:
         for col, when in zip(event_cols, design.event_dates, strict=True):
             inside = {e for e, _ in design.labels[col]}
             others = [e for e in confounders.get(when, []) if e not in inside]
             if others:
+                outside[col] = others
                 ident.append(
                     f"{when:%Y-%m-%d} ({col}) is also day 0 of {', '.join(others)} "
                     "(catalogue events not in this model): its coefficient includes them."
@@ -356,6 +477,7 @@ def event_regression(
         rsquared=float(ols.rsquared),
         design=design,
         dates=dates,
+        confounders=outside,
     )
 
 
@@ -437,25 +559,61 @@ class PanelEventResults:
             "identification": self.identification,
         }
 
-    def summary(self) -> str:
-        """The terms and the notes as text."""
-        from research.report import bullets, table, wrapped
+    def text(self, markers: NoteMarkers, legend: bool = True) -> str:
+        """The terms as one table, their notes left to ``markers``.
 
+        Parameters
+        ----------
+        markers
+            Give the markers of the notes on the terms, shared sessions and the standard
+            errors.
+        legend
+            Whether the legend of the stars follows the table.
+
+        Returns
+        -------
+        str
+            A row per event session (marked when two events share it), then one per term
+            of that session: what it measures, coef in signed percent, unsigned s.e. in
+            percent, t, p, stars.
+        """
+        term = "term " + markers.mark(
+            f"'<group> - {self.base_group}': the difference of the groups' mean abnormal "
+            f"returns on that session; '{self.base_group} mean AR': the base group's mean."
+        )
+        se = "s.e. " + markers.mark(
+            "s.e. of the panel terms, in percent: clustered by date, with the event date's own "
+            "cluster imputed from the non-event dates (research/regression.py); p-values "
+            f"from t with {self.df_resid} degrees of freedom (clusters less one)."
+        )
+        rows = []
+        for (col, when), part in self.table.groupby(["session_of", "date"], sort=False):
+            # a session two events share is named "a[0] = b[-1]"
+            note = session_note(col, when, " = " in col, stands="one set of terms")
+            label = f"{col} ({date_text(when)})" + (f" {markers.mark(note)}" if note else "")
+            rows.append({term: label, "coef": "", se: "", "t": "", "p": "", "": ""})
+            rows += [
+                {
+                    term: f"  {r.comparison}",
+                    "coef": signed_percent(r.coef),
+                    se: percent_text(r.se),
+                    "t": t_text(r.t),
+                    "p": p_text(r.p),
+                    "": significance_stars(r.p),
+                }
+                for r in part.itertuples(index=False)
+            ]
+        frame = pd.DataFrame(rows)
         head = (
-            f"Panel event regression: groups {', '.join(self.groups)} (base {self.base_group}); "
-            f"n = {self.nobs}, {self.n_clusters} date clusters"
+            f"Panel event regression: groups {', '.join(self.groups)} (base "
+            f"{self.base_group}); n = {self.nobs}, {self.n_clusters} date clusters"
         )
-        parts = [table(self.table, head, percent=("coef", "se"))]
-        if self.identification:
-            parts.append(bullets("Identification:", self.identification))
-        parts.append(
-            wrapped(
-                "Terms '<group> - <base>' are the difference of the groups' mean abnormal "
-                "returns on that session; s.e. clustered by date with the event date's own "
-                "cluster imputed from the non-event dates (see research/regression.py)."
-            )
-        )
-        return "\n\n".join(parts)
+        return text_table(frame, head, keys=1) + ("\n" + STARS_LEGEND if legend else "")
+
+    def summary(self) -> str:
+        """The terms and the notes their markers point to, as text."""
+        markers = NoteMarkers()
+        return self.text(markers) + "\n\n" + markers.pending()
 
 
 def panel_event_regression(

@@ -316,18 +316,23 @@ def test_placebo_finds_a_large_shock_and_not_a_null(data):
 
 
 def test_summary_shows_returns_as_percent_and_betas_as_numbers(data):
-    """Only event terms are returns: a beta of 0.98 must not print as '+98.00%', and a term
-    without a date prints nothing, not 'NaT'."""
+    """Only event terms are returns: a beta of 0.98 must not print as '+98.00%', a standard
+    error never carries a sign, and a term without a date prints nothing, not 'NaT'.  The
+    benchmark terms print as ``alpha`` and ``beta <benchmark>``."""
     returns, bench, day0 = data
     reg = event_regression(returns["S01"], bench, {"E": day0}, window=(-1, 1))
-    lines = reg.summary().splitlines()
+    text = reg.summary()
+    lines = text.splitlines()
     frame = reg.to_frame()
-    for term, kind, coef in frame[["term", "kind", "coef"]].itertuples(index=False):
-        line = next(ln for ln in lines if ln.split() and ln.split()[0] == term)
+    for term, kind, coef, se in frame[["term", "kind", "coef", "se"]].itertuples(index=False):
+        label = term if kind == "event" else "alpha" if term == "const" else f"beta {term}"
+        line = next(ln for ln in lines if ln.startswith(label + " "))
         if kind == "event":
-            assert f"{100 * coef:+.2f}%" in line
+            assert f"{100 * coef:+.2f}%" in line and f" {100 * se:.2f}%" in line
         else:
-            assert "%" not in line and "NaT" not in line and f"{coef:.4f}" in line
+            assert "%" not in line and f"{coef:.4f}" in line and f" {se:.4f}" in line
+        assert f"+{100 * se:.2f}%" not in line and f"+{se:.4f}" not in line
+    assert "NaT" not in text and "beta_" not in text
     assert set(frame["se_method"]) == {"prediction error, classical", "OLS (classical)"}
 
 
