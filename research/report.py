@@ -361,7 +361,8 @@ def study_summary(res: EventStudyResults, tests=None, alignment: bool = True) ->
             for c in ("event", "security", "n_obs", *res.study.model.coef_names, "sigma", "r2")
             if c in est
         ]
-        tables.append(SummaryTable("Estimation (per firm-event)", est.loc[est["kept"], cols]))
+        shown_est = est.loc[est["kept"], cols].rename(columns=beta_names(res))
+        tables.append(SummaryTable("Estimation (per firm-event)", shown_est))
     value_cols = ("n", "AAR/CAAR", "95% CI")
     for ct in compact_tables(res, shown):
         right = (*value_cols, *(c for c in ct.frame.columns[5:]))
@@ -385,6 +386,26 @@ def study_summary(res: EventStudyResults, tests=None, alignment: bool = True) ->
         [legend(tuple(dict.fromkeys((*shown, *rest)))), *study_notes(res, tests, single)],
         head=head,
     )
+
+
+def beta_names(res: EventStudyResults) -> dict[str, str]:
+    """Display names of a model's betas after their series (``beta ^GSPC`` for the second
+    benchmark of a multi-index model, ``beta ^HSI t-1`` for a Dimson lag); the machine
+    forms keep ``beta``, ``beta_2``, ``beta_-1``.
+    """
+    names = list(res.study.model.coef_names)
+    bench = list(res.settings.benchmarks)
+    out = {}
+    if res.study.model.name == "dimson" and bench:
+        for name in names:
+            if name.startswith("beta_"):
+                lag = int(name.split("_", 1)[1])
+                out[name] = f"beta {bench[0]}" + (f" t{lag:+d}" if lag else "")
+        return out
+    betas = [n for n in names if n.startswith("beta")]
+    for name, series in zip(betas, bench, strict=False):
+        out[name] = f"beta {series}"
+    return out
 
 
 def study_notes(res: EventStudyResults, tests, single: bool = False) -> list[str]:
