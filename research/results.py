@@ -650,7 +650,8 @@ class EventStudyResults:
             figure = figure_img(self.plot(), "CAAR paths with their 95% bands")
         except Exception:  # a figure is a nicety: the tables still show
             figure = ""
-        return f"<pre>{html.escape(repr(self))}</pre>" + summary_html(self.summary(), figure)
+        head = f'<pre style="white-space:pre-wrap">{html.escape(repr(self))}</pre>'
+        return head + summary_html(self.summary(), figure)
 
     def plot(self, **kwargs):
         """CAAR path with its 95% band per cohort (see :func:`research.plotting.plot_caar`)."""

@@ -159,3 +159,42 @@ def test_the_printed_report_keeps_every_headline_p_value(page, tmp_path, market_
     for name in res.headline_tests:
         cell = stat_cell(day0[name], day0[f"{name}_p"])
         assert cell and cell in text, (name, cell)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
+def test_the_notebook_view_fits_and_shows_its_figure(tmp_path, market_store_path):
+    """What a notebook cell shows for a results object, rendered by the browser at 1280 px:
+    its scoped style applied, nothing scrolling sideways, the CAAR figure inline, the
+    notes left-aligned under the tables."""
+    import json
+
+    from research.analysis import run_study
+    from research.store import PriceStore
+
+    res = run_study(events="lpr-cut", groups="property", store=PriceStore(market_store_path))
+    fragment = res._repr_html_()
+    assert fragment.count("<img") == 1 and "<style>" in fragment and ".es-summary" in fragment
+    page = tmp_path / "cell.html"
+    page.write_text(
+        "<!doctype html><html><body>"
+        + fragment
+        + MEASURE.replace("table.findings", "table")
+        + "</body></html>"
+    )
+    dom = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--window-size=1280,1000",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    (found,) = re.findall(r'<pre id="measure">(.*?)</pre>', dom)
+    assert json.loads(found.replace("&quot;", '"'))["wide"] == []

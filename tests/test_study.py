@@ -406,7 +406,7 @@ def test_results_repr_is_one_screen(small):
     text = repr(res)
     assert len(text) < 400 and text.startswith("<EventStudyResults: market model")
     assert "headline:" in text and "firm-events" in text
-    assert res._repr_html_().startswith("<pre>&lt;EventStudyResults")
+    assert res._repr_html_().startswith('<pre style="white-space:pre-wrap">&lt;EventStudyResults')
 
 
 def test_params_bse_tvalues_equal_statsmodels_and_windows_have_integer_bounds(small):
