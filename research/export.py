@@ -110,35 +110,54 @@ def latex_escape(text: str) -> str:
     return "".join(_LATEX.get(ch, ch) for ch in " ".join(text.split()))  # no line breaks
 
 
+def latex_float(
+    cells: list[list[str]],
+    columns: list[str],
+    title: str,
+    right: set | frozenset = frozenset(),
+    notes: list[str] | None = None,
+) -> str:
+    """One booktabs ``tabular`` in a captioned ``table`` float: ``right`` columns
+    right-aligned, every cell and the notes (a table-notes block, numbered) escaped.
+    """
+    align = "".join("r" if c in right else "l" for c in columns)
+    lines = [
+        r"\begin{table}[htbp]",
+        r"\centering",
+        rf"\caption{{{latex_escape(title)}}}",
+        rf"\begin{{tabular}}{{{align}}}",
+        r"\toprule",
+        " & ".join(latex_escape(str(c)) for c in columns) + r" \\",
+        r"\midrule",
+        *(" & ".join(latex_escape(str(v)) for v in row) + r" \\" for row in cells),
+        r"\bottomrule",
+        r"\end{tabular}",
+    ]
+    if notes:
+        text = " ".join(f"[{i + 1}] {latex_escape(n)}" for i, n in enumerate(notes))
+        lines += [
+            r"\par\smallskip",
+            r"\begin{minipage}{\linewidth}\footnotesize\raggedright",
+            r"\textit{Notes:} " + text,
+            r"\end{minipage}",
+        ]
+    lines.append(r"\end{table}")
+    return "\n".join(lines)
+
+
 def to_latex(tables: Mapping[str, pd.DataFrame]) -> str:
     """Every table as a ``tabular`` in a ``table`` float (booktabs rules), captioned with
     its name; numbers right-aligned, text left-aligned.
     """
-    parts = []
-    for name, frame in tables.items():
-        align = "".join("r" if pd.api.types.is_numeric_dtype(frame[c]) else "l" for c in frame)
-        head = " & ".join(latex_escape(str(c)) for c in frame.columns) + r" \\"
-        body = [
-            " & ".join(latex_escape(_cell(v)) for v in row) + r" \\"
-            for row in frame.itertuples(index=False)
-        ]
-        parts.append(
-            "\n".join(
-                [
-                    r"\begin{table}[htbp]",
-                    r"\centering",
-                    rf"\caption{{{latex_escape(name)}}}",
-                    rf"\begin{{tabular}}{{{align}}}",
-                    r"\toprule",
-                    head,
-                    r"\midrule",
-                    *body,
-                    r"\bottomrule",
-                    r"\end{tabular}",
-                    r"\end{table}",
-                ]
-            )
+    parts = [
+        latex_float(
+            [[_cell(v) for v in row] for row in frame.itertuples(index=False)],
+            list(frame.columns),
+            name,
+            {c for c in frame if pd.api.types.is_numeric_dtype(frame[c])},
         )
+        for name, frame in tables.items()
+    ]
     return "% needs \\usepackage{booktabs}\n" + "\n\n".join(parts) + "\n"
 
 

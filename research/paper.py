@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from research.export import latex_escape
+from research.export import latex_float
 
 if TYPE_CHECKING:
     from research.report import Summary, SummaryTable
@@ -52,37 +52,6 @@ def _is_result(t: SummaryTable) -> bool:
     return "AAR/CAAR" in t.frame.columns or t.keys == 2 and "test" in t.frame.columns
 
 
-def _notes_text(notes: list[str]) -> str:
-    return " ".join(f"[{i + 1}] {latex_escape(n)}" for i, n in enumerate(notes))
-
-
-def _latex_table(frame: pd.DataFrame, title: str, right: set, notes: list[str]) -> str:
-    align = "".join("r" if c in right else "l" for c in frame.columns)
-    head = " & ".join(latex_escape(str(c)) for c in frame.columns) + r" \\"
-    body = [" & ".join(latex_escape(str(v)) for v in row) + r" \\" for row in frame.to_numpy()]
-    lines = [
-        r"\begin{table}[htbp]",
-        r"\centering",
-        rf"\caption{{{latex_escape(title)}}}",
-        rf"\begin{{tabular}}{{{align}}}",
-        r"\toprule",
-        head,
-        r"\midrule",
-        *body,
-        r"\bottomrule",
-        r"\end{tabular}",
-    ]
-    if notes:
-        lines += [
-            r"\par\smallskip",
-            r"\begin{minipage}{\linewidth}\footnotesize\raggedright",
-            r"\textit{Notes:} " + _notes_text(notes),
-            r"\end{minipage}",
-        ]
-    lines.append(r"\end{table}")
-    return "\n".join(lines)
-
-
 def summary_latex(summary: Summary) -> str:
     """Every table of a summary as a booktabs ``tabular`` of at most ten columns in a
     ``table`` float, captioned, with the summary's notes in a table-notes block.
@@ -94,7 +63,9 @@ def summary_latex(summary: Summary) -> str:
         notes = [*t.notes, *summary.notes] if _is_result(t) else t.notes
         for k, piece in enumerate(chunks := _chunks(t)):
             title = t.title + (f" ({k + 1}/{len(chunks)})" if len(chunks) > 1 else "")
-            parts.append(_latex_table(piece, title, _right(t), notes))
+            parts.append(
+                latex_float(piece.to_numpy().tolist(), list(piece.columns), title, _right(t), notes)
+            )
     return "% needs \\usepackage{booktabs}\n" + "\n\n".join(parts) + "\n"
 
 

@@ -96,32 +96,33 @@ window.addEventListener("load", () => {
 </script>"""
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
-def test_the_report_leads_with_its_findings_and_nothing_scrolls_sideways(page, tmp_path):
-    """At 1280 px no element scrolls sideways and the findings table starts within the
-    first 1,000 px (measured by the browser on a copy of the page with a measuring script;
-    the page itself has none)."""
+def measure(path) -> dict:
+    """What the browser measures on the page at ``path`` (which holds :data:`MEASURE`)."""
     import json
 
-    measured = tmp_path / "measured.html"
-    measured.write_text(page.read_text().replace("</body>", MEASURE + "</body>"))
     dom = subprocess.run(
         [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--window-size=1280,1000",
-            "--virtual-time-budget=5000",
-            "--dump-dom",
-            measured.as_uri(),
+            *(CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu"),
+            *("--window-size=1280,1000", "--virtual-time-budget=5000", "--dump-dom"),
+            path.as_uri(),
         ],
         capture_output=True,
         text=True,
         timeout=120,
     ).stdout
     (found,) = re.findall(r'<pre id="measure">(.*?)</pre>', dom)
-    result = json.loads(found.replace("&quot;", '"'))
+    return json.loads(found.replace("&quot;", '"'))
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
+def test_the_report_leads_with_its_findings_and_nothing_scrolls_sideways(page, tmp_path):
+    """At 1280 px no element scrolls sideways and the findings table starts within the
+    first 1,000 px (measured by the browser on a copy of the page with a measuring script;
+    the page itself has none)."""
+
+    measured = tmp_path / "measured.html"
+    measured.write_text(page.read_text().replace("</body>", MEASURE + "</body>"))
+    result = measure(measured)
     assert result["wide"] == [], result["wide"]
     assert result["first"] < 1000, result["first"]
 
@@ -166,7 +167,6 @@ def test_the_notebook_view_fits_and_shows_its_figure(tmp_path, market_store_path
     """What a notebook cell shows for a results object, rendered by the browser at 1280 px:
     its scoped style applied, nothing scrolling sideways, the CAAR figure inline, the
     notes left-aligned under the tables."""
-    import json
 
     from research.analysis import run_study
     from research.store import PriceStore
@@ -181,20 +181,4 @@ def test_the_notebook_view_fits_and_shows_its_figure(tmp_path, market_store_path
         + MEASURE.replace("table.findings", "table")
         + "</body></html>"
     )
-    dom = subprocess.run(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--window-size=1280,1000",
-            "--virtual-time-budget=5000",
-            "--dump-dom",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    ).stdout
-    (found,) = re.findall(r'<pre id="measure">(.*?)</pre>', dom)
-    assert json.loads(found.replace("&quot;", '"'))["wide"] == []
+    assert measure(page)["wide"] == []
