@@ -18,8 +18,12 @@ from pathlib import Path
 import pytest
 
 # the exchanges' session calendars are cached per machine (research.config.cache_home): the
-# tests share one cache of their own, never the user's
-os.environ.setdefault("EVENTSTUDY_CACHE_DIR", tempfile.mkdtemp(prefix="eventstudy-calendars-"))
+# tests share one cache of their own across runs, never the user's (its files are keyed by
+# the exchange's definition, the span and the exchange_calendars version, so a stale one is
+# never read)
+os.environ.setdefault(
+    "EVENTSTUDY_CACHE_DIR", str(Path(tempfile.gettempdir()) / "eventstudy-test-calendars")
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 MARKET_DIR = Path(
