@@ -166,11 +166,18 @@ def calendar_days(
     return _calendar_years(market, a, max(a, b))
 
 
+@cache
 def _calendar_years(market: Market, first_year: int, last_year: int) -> pd.DatetimeIndex:
-    """The sessions of whole calendar years (cached in the process and on disk)."""
+    """The sessions of whole calendar years (cached in the process and on disk); none
+    where the calendar library does not cover those years (remembered too: asking again
+    would build the calendar again, over a second for some exchanges).
+    """
     start = pd.Timestamp(f"{first_year}-01-01")
     end = pd.Timestamp(f"{last_year}-12-31")
-    return pd.DatetimeIndex(_calendar_sessions(market, start, end).index)
+    try:
+        return pd.DatetimeIndex(_calendar_sessions(market, start, end).index)
+    except Exception:
+        return pd.DatetimeIndex([])
 
 
 # A calendar fits a series when at most this share of its rows fall on days that are not
@@ -217,6 +224,13 @@ def recognise_market(
         Exchanges that share a calendar (NYSE and NASDAQ) have the same sessions; the
         first listed is named and the sentence says so.
     """
+    sizes = (
+        [len(d) for d in dates_by_zone.values()]
+        if isinstance(dates_by_zone, dict)
+        else [len(dates_by_zone)]
+    )
+    if max(sizes, default=0) < RECOGNITION_MIN_ROWS:  # too short to tell calendars apart
+        return None
     fits: dict[str, tuple[str, tuple[int, int, int, int]]] = {}
     for market in _markets():
         if market.calendar in fits:
