@@ -159,8 +159,9 @@ def build_inputs(
         if snapshots:
             frame = frame.drop(index=snapshots)
         flags.append(found)
-        rows[ticker] = return_price(frame).dropna().index
-        prices[ticker] = quality.without_untraded(return_price(frame), found)
+        price = return_price(frame)
+        rows[ticker] = price.index[price.notna().to_numpy()]
+        prices[ticker] = quality.without_untraded(price, found)
     flag_frame = pd.concat(flags, ignore_index=True) if flags else pd.DataFrame()
     closes = pd.DataFrame({t: prices[t] for t in securities})
     closes = closes.loc[closes.notna().any(axis=1)]

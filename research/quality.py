@@ -224,24 +224,29 @@ def without_untraded(price: pd.Series, flags: pd.DataFrame) -> pd.Series:
     volume): a day without a trade is missing, so neither its return nor the return after
     it (which spans it) is computed, in any window.
     """
-    stale = flags.loc[flags["kind"].isin(("stale", "suspension"))] if len(flags) else flags
-    if not len(stale):
+    if not len(flags):
+        return price
+    kind = flags["kind"].to_numpy()
+    stale = (kind == "stale") | (kind == "suspension")
+    if not stale.any():
         return price
     index = pd.DatetimeIndex(price.index)
-    mask = np.zeros(len(index), dtype=bool)
-    for start, end in zip(stale["start"], stale["end"], strict=True):
-        a = int(index.searchsorted(pd.Timestamp(start), side="left"))
-        b = int(index.searchsorted(pd.Timestamp(end), side="right"))
-        mask[a:b] = True
-    return price.where(~mask)
+    a = index.searchsorted(pd.DatetimeIndex(flags["start"].to_numpy()[stale]), side="left")
+    b = index.searchsorted(pd.DatetimeIndex(flags["end"].to_numpy()[stale]), side="right")
+    marks = np.zeros(len(index) + 1, dtype=np.int32)
+    np.add.at(marks, a, 1)
+    np.add.at(marks, b, -1)
+    return price.where(np.cumsum(marks[:-1]) <= 0)
 
 
 def dropped_rows(flags: pd.DataFrame) -> dict[str, list[pd.Timestamp]]:
     """Rows to drop before computing returns (snapshots), by ticker."""
     out: dict[str, list[pd.Timestamp]] = {}
-    for row in flags.itertuples(index=False):
-        if row.kind == "snapshot":
-            out.setdefault(row.ticker, []).append(row.start)
+    if not len(flags):
+        return out
+    snaps = flags.loc[flags["kind"].to_numpy() == "snapshot"]
+    for ticker, start in zip(snaps["ticker"], snaps["start"], strict=True):
+        out.setdefault(ticker, []).append(start)
     return out
 
 
