@@ -140,7 +140,9 @@ def findings(res, tests: tuple[str, ...]) -> tuple[pd.DataFrame, str]:
         if f"{t}_p" in best and pd.notna(best[f"{t}_p"])
     ]
     mde = best.get("mde_80", np.nan)
-    against = f" against a detectable ±{100 * mde:.2f}%" if np.isfinite(mde) else ""
+    against = (
+        f" against a detectable ±{100 * mde:.2f}% (an upper bound)" if np.isfinite(mde) else ""
+    )
     verdict = (
         "below 5%"
         if best[f"{lead}_p"] < 0.05

@@ -632,21 +632,46 @@ def minimum_detectable(
     (``tests/test_mde.py``).  The sigmas are those of all the cohort's firm-events,
     rescaled to ``n``; prediction error is left out (about :math:`1/T` of the variance).
     """
+    n = np.asarray(n, dtype=float)
+    se_t, se0 = detectable_scales(sigma, n, r_bar, length)
+    with np.errstate(invalid="ignore"):
+        df = np.where(n > 1, n - 1, np.nan)
+        mde = special.stdtrit(df, 1 - level / 2) * se_t + special.stdtrit(df, power) * se0
+    return np.where((n > 1) & np.isfinite(mde) & (mde > 0), mde, np.nan)
+
+
+def detectable_scales(sigma, n, r_bar, length) -> tuple[np.ndarray, np.ndarray]:
+    """The two scales of :func:`minimum_detectable`: the one the adjusted t divides by
+    (``SE_t``) and the mean's own s.d. (``SE_0``).
+    """
     sigma = np.asarray(sigma, dtype=float)
     sigma = sigma[np.isfinite(sigma)]
     n = np.asarray(n, dtype=float)
     r_bar = np.asarray(r_bar, dtype=float)
     length = np.asarray(length, dtype=float)
     if len(sigma) < 2:
-        return np.full(np.broadcast(n, r_bar, length).shape, np.nan)
+        empty = np.full(np.broadcast(n, r_bar, length).shape, np.nan)
+        return empty, empty
     mean_sq, mean, spread = (sigma**2).mean(), sigma.mean(), sigma.var(ddof=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         se0 = np.sqrt(length * (r_bar * (n * mean) ** 2 + (1 - r_bar) * n * mean_sq)) / n
         s2 = (1 - r_bar) * mean_sq + r_bar * spread
         se_t = np.sqrt(length * s2 / n * (1 + (n - 1) * r_bar) / (1 - r_bar))
+    return se_t, se0
+
+
+def detection_power(shift, sigma, n, r_bar, length, level: float = 0.05) -> np.ndarray:
+    r"""The power of ``kp_cross_sectional_t`` at two-sided ``level`` against a common
+    shift (the inverse of :func:`minimum_detectable`):
+    :math:`P(T_{N-1} > (t_{N-1,1-\alpha/2} SE_t - |\delta|)/SE_0)` plus the other tail.
+    """
+    se_t, se0 = detectable_scales(sigma, n, r_bar, length)
+    n = np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
         df = np.where(n > 1, n - 1, np.nan)
-        mde = special.stdtrit(df, 1 - level / 2) * se_t + special.stdtrit(df, power) * se0
-    return np.where((n > 1) & np.isfinite(mde) & (mde > 0), mde, np.nan)
+        c = special.stdtrit(df, 1 - level / 2) * se_t
+        d = np.abs(np.asarray(shift, dtype=float))
+        return special.stdtr(df, (d - c) / se0) + special.stdtr(df, (-d - c) / se0)
 
 
 def dependence_adjusted_half_width(se, n, r_bar, level: float = 0.95) -> np.ndarray:

@@ -535,6 +535,7 @@ class EventStudyResults:
                 for k, m in enumerate(members)
             ]
         )
+        frame["r_bar"] = np.asarray(out["_r_bar"], dtype=float).ravel()  # the KP correlation
         clustering = self.cohort_clustering
         clustered = clustering["clustered"].to_numpy()
         staggered = clustering["staggered"].to_numpy()[:, None]

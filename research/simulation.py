@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from research import inference
 from research.inference import TEST_NAMES
 from research.study import EventStudy
 
@@ -288,6 +289,7 @@ class ClusteredResults:
     trials: int
     groups: dict[str, list[str]]
     settings: dict
+    power: pd.DataFrame | None = None  # kp_cross_sectional_t: predicted by mde's formula
 
 
 def _direction(frame: pd.DataFrame, name: str) -> np.ndarray:
@@ -343,7 +345,7 @@ def clustered_size_power(
         "eiv power -1%": (-0.01, True),
     }
     rng = np.random.default_rng(seed)
-    rate_rows, cover_rows = [], []
+    rate_rows, cover_rows, power_rows = [], [], []
     labels = {w: ("day 0" if w == (0, 0) else f"CAR({w[0]},{w[1]})") for w in car_windows}
     from research.progress import steps
 
@@ -357,7 +359,7 @@ def clustered_size_power(
         base = returns.to_numpy()
         for scenario, (mu, eiv) in scenarios.items():
             shock = mu + (noise if eiv else np.zeros(len(events)))
-            wins, members_of = [], []
+            wins, members_of, predicted = [], [], []
             for _, part in events.groupby("batch", sort=True):
                 # only this batch's shocks: trials of one batch never reach into each
                 # other's estimation or event windows, other batches' shocks would
@@ -380,6 +382,27 @@ def clustered_size_power(
                 ).fit()
                 wins.append(res.window_tests)
                 members_of += [res.cars["car"][m] for *_, m in res.cohorts()]
+                if mu and not eiv:  # the power the study's own MDE formula predicts
+                    sig = res.estimation["sigma"].to_numpy(float)
+                    wt = res.window_tests
+                    for event, grp, m in res.cohorts():
+                        rowset = wt[(wt["event"] == event) & (wt["group"] == grp)]
+                        for _, w in rowset.iterrows():
+                            truth = mu if w["start"] <= 0 <= w["end"] else 0.0
+                            predicted.append(
+                                (
+                                    (int(w["start"]), int(w["end"])),
+                                    float(
+                                        inference.detection_power(
+                                            truth,
+                                            sig[m],
+                                            w["n"],
+                                            w["r_bar"],
+                                            w["end"] - w["start"] + 1,
+                                        )
+                                    ),
+                                )
+                            )
             win = pd.concat(wins, ignore_index=True)
             for w in car_windows:
                 frame = win[win["window"] == f"({w[0]},{w[1]})"]
@@ -424,6 +447,22 @@ def clustered_size_power(
                         for car in members_of
                     ]
                 )
+                pred = [v for win_, v in predicted if win_ == w and np.isfinite(v)]
+                if pred:
+                    p = frame["kp_cross_sectional_t_p"].to_numpy(float)
+                    p = p[np.isfinite(p)]
+                    sim = float(np.mean(p < 0.05))
+                    power_rows.append(
+                        {
+                            "group": group,
+                            "scenario": scenario,
+                            "level": labels[w],
+                            "predicted": float(np.mean(pred)),
+                            "simulated": sim,
+                            "mc_se": float(np.sqrt(sim * (1 - sim) / max(len(p), 1))),
+                            "trials": int(len(p)),
+                        }
+                    )
                 cover_rows.append(
                     {
                         "group": group,
@@ -438,6 +477,9 @@ def clustered_size_power(
                     }
                 )
     rates = pd.DataFrame(rate_rows).set_index(["group", "scenario", "level", "test"])
+    power = (
+        pd.DataFrame(power_rows).set_index(["group", "scenario", "level"]) if power_rows else None
+    )
     coverage = pd.DataFrame(cover_rows).set_index(["group", "scenario", "level"])
     settings = {
         "window": window,
@@ -448,4 +490,4 @@ def clustered_size_power(
         "bootstrap": bootstrap,
         "scenarios": scenarios,
     }
-    return ClusteredResults(rates, coverage, n_trials, groups, settings)
+    return ClusteredResults(rates, coverage, n_trials, groups, settings, power)

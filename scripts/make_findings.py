@@ -234,9 +234,10 @@ def main(argv: list[str] | None = None) -> int:
         f"portfolio's own history, gives p = {pv(md['crude_dependence_p'])} and the rank test "
         f"p = {pv(md['corrado_rank_z_p'])}. The BMP figure measures how uniformly the group "
         "moved that day, not how unusual the move was. "
-        f"Nor could this cohort have shown much: the smallest day-0 AAR its adjusted t "
-        f"detects with 80% power at 5% is {100 * md['mde_80']:.2f}% (`mde_80`, from the "
-        "stocks' own residual variances and correlation), so the "
+        f"Nor could this cohort have shown much: by the normal-theory formula the smallest "
+        f"day-0 AAR its adjusted t detects with 80% power at 5% is {100 * md['mde_80']:.2f}% "
+        "(`mde_80`, from the stocks' own residual variances and correlation; an upper bound "
+        "on these data, docs/validation.md section 4.5a), and the "
         f"{pct(md['aar'])} is too small to tell from an ordinary day."
     )
     if dropped:
