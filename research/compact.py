@@ -104,7 +104,7 @@ class CompactTable:
     notes: list[str] = field(default_factory=list)
 
 
-def _day_interval(row: pd.Series, method: str) -> tuple[float, float]:
+def _day_interval(row, method: str) -> tuple[float, float]:
     """The 95% interval of a day's AAR: the inversion of ``kp_cross_sectional_t`` (the
     cohort's interval when its ``ci_method`` is that test), else none.
     """
@@ -135,7 +135,7 @@ def compact_tables(res: EventStudyResults, tests: tuple[str, ...]) -> list[Compa
         for group in pd.unique(part["group"]):
             g_days = part[part["group"] == group]
             how = method.get((event, group), "")
-            for _, row in g_days.iterrows():
+            for row in g_days.to_dict("records"):
                 day = int(row["day"])
                 if (event, group, day) in single_windows.index:
                     w = single_windows.loc[(event, group, day)]
@@ -144,7 +144,7 @@ def compact_tables(res: EventStudyResults, tests: tuple[str, ...]) -> list[Compa
                     lo, hi = _day_interval(row, how)
                 rows.append(_row(group, day_label(day), row, row["aar"], lo, hi, tests))
             g_win = multi[(multi["event"] == event) & (multi["group"] == group)]
-            for _, w in g_win.iterrows():
+            for w in g_win.to_dict("records"):
                 label = window_label(int(w["start"]), int(w["end"]))
                 rows.append(
                     _row(group, label, w, w["caar"], w["caar_ci_low"], w["caar_ci_high"], tests)
@@ -178,11 +178,11 @@ def other_tests_tables(res: EventStudyResults, tests: tuple[str, ...]) -> list[C
             g_win = multi[(multi["event"] == event) & (multi["group"] == group)]
             for name in tests:
                 out = {"group": str(group), "test": LABELS.get(name, name)}
-                for _, row in g_days.iterrows():
+                for row in g_days.to_dict("records"):
                     out[day_label(int(row["day"]))] = stat_cell(
                         row.get(name, np.nan), row.get(f"{name}_p", np.nan)
                     )
-                for _, w in g_win.iterrows():
+                for w in g_win.to_dict("records"):
                     out[window_label(int(w["start"]), int(w["end"]))] = stat_cell(
                         w.get(name, np.nan), w.get(f"{name}_p", np.nan)
                     )

@@ -242,9 +242,10 @@ def without_untraded(price: pd.Series, flags: pd.DataFrame) -> pd.Series:
 def dropped_rows(flags: pd.DataFrame) -> dict[str, list[pd.Timestamp]]:
     """Rows to drop before computing returns (snapshots), by ticker."""
     out: dict[str, list[pd.Timestamp]] = {}
-    if not len(flags):
+    kinds = flags["kind"].to_numpy() if len(flags) else np.array([])
+    if not (kinds == "snapshot").any():
         return out
-    snaps = flags.loc[flags["kind"].to_numpy() == "snapshot"]
+    snaps = flags.loc[kinds == "snapshot"]
     for ticker, start in zip(snaps["ticker"], snaps["start"], strict=True):
         out.setdefault(ticker, []).append(start)
     return out
@@ -277,13 +278,17 @@ def session_gaps(
     missing days), so nothing is excluded here: the gap is reported.
     """
     rules = rules or QualityRules()
-    dates = pd.DatetimeIndex(dates)
-    inside = (
-        sessions[(sessions >= dates.min()) & (sessions <= dates.max())]
-        if len(dates)
-        else sessions[:0]
-    )
-    missing = ~inside.isin(dates)
+    dates = pd.DatetimeIndex(dates).as_unit("ns")
+    sessions = pd.DatetimeIndex(sessions).as_unit("ns")
+    if len(dates):
+        a = sessions.searchsorted(dates.min(), side="left")
+        b = sessions.searchsorted(dates.max(), side="right")
+        inside = sessions[a:b]
+    else:
+        inside = sessions[:0]
+    missing = ~np.isin(inside.asi8, dates.asi8, assume_unique=True)
+    if not missing.any():  # every session has a row: nothing to report
+        return pd.DataFrame(columns=["ticker", "kind", "start", "end", "days", "action"])
     rows = []
     for start, end in _runs(np.asarray(missing)):
         days = end - start + 1
