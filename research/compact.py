@@ -119,13 +119,20 @@ def _day_interval(row, method: str) -> tuple[float, float]:
     return aar - half, aar + half
 
 
+def event_window_rows(res: EventStudyResults) -> pd.DataFrame:
+    """The window tests over the whole event window when it is longer than a day (the
+    sub-windows stay in ``window_tests``).
+    """
+    wins = res.window_tests
+    w0, w1 = res.settings.window
+    return wins[(wins["start"] == w0) & (wins["end"] == w1) & (w0 != w1)]
+
+
 def compact_tables(res: EventStudyResults, tests: tuple[str, ...]) -> list[CompactTable]:
     """The compact tables of a study, one per event (see the module docstring)."""
     days = res.day_tests
     wins = res.window_tests
-    # the days, then the whole event window (the sub-windows are in window_tests)
-    w0, w1 = res.settings.window
-    multi = wins[(wins["start"] == w0) & (wins["end"] == w1) & (w0 != w1)]
+    multi = event_window_rows(res)  # the days, then the whole event window
     single_windows = wins[wins["start"] == wins["end"]].set_index(["event", "group", "start"])
     method = wins.groupby(["event", "group"], sort=False)["ci_method"].first()
     tables = []
@@ -166,9 +173,7 @@ def other_tests_tables(res: EventStudyResults, tests: tuple[str, ...]) -> list[C
     per event day and one for the whole event window.
     """
     days = res.day_tests
-    wins = res.window_tests
-    w0, w1 = res.settings.window
-    multi = wins[(wins["start"] == w0) & (wins["end"] == w1) & (w0 != w1)]
+    multi = event_window_rows(res)
     tables = []
     for event in pd.unique(days["event"]):
         rows = []

@@ -91,16 +91,16 @@ def _compact_html(frame: pd.DataFrame, right: tuple, cls: str = "") -> str:
     )
 
 
-def findings(res, tests: tuple[str, ...]) -> tuple[pd.DataFrame, str]:
+def findings(res, tests: tuple[str, ...], tables: list) -> tuple[pd.DataFrame, str]:
     """The findings table (day 0 and the whole event window of every event and group, from
-    the compact tables) and one sentence reading it.
+    the study's compact ``tables``) and one sentence reading it.
     """
-    from research.compact import LABELS, compact_tables, window_label
+    from research.compact import LABELS, window_label
 
     w0, w1 = res.settings.window
     main = window_label(w0, w1)
     parts = []
-    for ct in compact_tables(res, tests):
+    for ct in tables:
         event = ct.title.split(",")[0]
         rows = ct.frame[ct.frame[""].isin(("day 0", main))]
         parts.append(rows.assign(event=event))
@@ -179,7 +179,8 @@ def study_section(res, title: str) -> str:
         )
         + "</p>"
     )
-    table, reading = findings(res, tests)
+    compact = compact_tables(res, tests)
+    table, reading = findings(res, tests, compact)
     parts += [
         "<h3>Findings: day 0 and the event window</h3>",
         _compact_html(table, right, "findings"),
@@ -194,8 +195,7 @@ def study_section(res, title: str) -> str:
         )
         parts += ["<h3>Day 0 of each event</h3>", _alignment_html(al)]
     days = "".join(
-        f"<h4>{html.escape(ct.title)}</h4>" + _compact_html(ct.frame, right)
-        for ct in compact_tables(res, tests)
+        f"<h4>{html.escape(ct.title)}</h4>" + _compact_html(ct.frame, right) for ct in compact
     )
     parts.append(f"<details><summary>Every event day</summary>{days}</details>")
     est = res.estimation.loc[res.estimation["kept"]]

@@ -89,6 +89,11 @@ def _markets() -> tuple[Market, ...]:
 CALENDAR_CACHE_FORMAT = 1
 
 
+def time_zones() -> set[str]:
+    """The time zones of the exchanges the package knows."""
+    return {m.timezone for m in _markets()}
+
+
 def market_codes() -> list[str]:
     """The exchange codes the package knows."""
     return [m.code for m in _markets()]

@@ -24,10 +24,10 @@ MAX_LATEX_COLUMNS = 10
 
 
 def _cells(frame: pd.DataFrame) -> pd.DataFrame:
-    """Every cell as the text the terminal shows (numbers rounded by ``report._fmt``)."""
-    from research.report import _fmt
+    """Every cell as the text the terminal shows (:func:`research.report.cell_text`)."""
+    from research.report import cell_text
 
-    return frame.map(_fmt) if len(frame) else frame.astype(str)
+    return frame.map(cell_text) if len(frame) else frame.astype(str)
 
 
 def _chunks(t: SummaryTable) -> list[pd.DataFrame]:

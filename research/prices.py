@@ -237,12 +237,12 @@ def _identify(
     each exchange's zone serve to recognise it when nothing else names it.
     """
     from research.identity import import_market, known_market
-    from research.markets import _markets
+    from research.markets import time_zones
 
     if market or known_market(ticker) is not None:
         return import_market(ticker, None, market)
     if kind == "instant":
-        zones = {m.timezone for m in _markets()}
+        zones = time_zones()
         by_zone = {
             z: pd.DatetimeIndex(stamps.tz_convert(z).tz_localize(None).normalize()) for z in zones
         }

@@ -106,26 +106,14 @@ class NoteMarkers:
         """The notes marked since the last call, wrapped to ``width`` (default
         :func:`research.report.terminal_width`); empty when there are none.
         """
-        import textwrap
+        from research.report import notes_text
 
-        from research.report import terminal_width
-
-        width = width or terminal_width()
         new = self.notes[self._shown :]
         if not new:
             return ""
-        lines = ["Notes:"]
-        for i, note in enumerate(new, self._shown + 1):
-            tag = f"[{i}] "
-            lines += textwrap.wrap(
-                note,
-                width,
-                initial_indent=tag,
-                subsequent_indent=" " * len(tag),
-                break_on_hyphens=False,
-            )
+        text = notes_text(new, width, start=self._shown + 1, indent="")
         self._shown = len(self.notes)
-        return "\n".join(lines)
+        return text
 
 
 def session_note(
@@ -265,16 +253,21 @@ def windows_text(
                     "": significance_stars(w.p),
                 }
             )
-    frame = pd.DataFrame(rows)
-    if many:
-        head, frame["series"] = series_column(list(frame["series"]), markers)
-        frame = frame.rename(columns={"series": head})
-    else:
-        frame = frame.drop(columns="series")
+    frame = _series_key(pd.DataFrame(rows), many, markers)
     frame = frame.rename(columns={"s.e.": "s.e. " + " ".join(dict.fromkeys(notes))})
     windows = ", ".join(dict.fromkeys(w for r in results for w in r.windows["window"]))
     title = f"Regression CAR, event window {windows} (H0: sum = 0)"
     return text_table(frame, title, keys=1 + many) + ("\n" + STARS_LEGEND if legend else "")
+
+
+def _series_key(frame: pd.DataFrame, many: bool, markers: NoteMarkers) -> pd.DataFrame:
+    """The ``series`` column as the tables' key (named with the note on portfolio names)
+    when there are several series, else dropped.
+    """
+    if not many:
+        return frame.drop(columns="series")
+    head, frame["series"] = series_column(list(frame["series"]), markers)
+    return frame.rename(columns={"series": head})
 
 
 def wald_text(results: list[EventRegressionResults], markers: NoteMarkers) -> str:
@@ -306,10 +299,5 @@ def wald_text(results: list[EventRegressionResults], markers: NoteMarkers) -> st
         for r in results
         for w in r.wald.itertuples(index=False)
     ]
-    frame = pd.DataFrame(rows)
-    if many:
-        head, frame["series"] = series_column(list(frame["series"]), markers)
-        frame = frame.rename(columns={"series": head})
-    else:
-        frame = frame.drop(columns="series")
+    frame = _series_key(pd.DataFrame(rows), many, markers)
     return text_table(frame, "Joint Wald tests (H0: effects = 0)", keys=1 + many)

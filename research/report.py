@@ -12,7 +12,10 @@ if TYPE_CHECKING:
     from research.results import EventStudyResults
 
 
-def _fmt(value: object) -> str:
+def cell_text(value: object) -> str:
+    """A cell as the text tables show: floats to four decimals (one above 1,000), dates as
+    YYYY-MM-DD, missing values empty.
+    """
     if isinstance(value, (float, np.floating)):
         if not np.isfinite(value):
             return ""
@@ -73,10 +76,10 @@ def table(
     for col in percent:
         if col in shown:
             shown[col] = [
-                ("" if pd.isna(v) else f"{100 * v:+.2f}%") if pct else _fmt(v)
+                ("" if pd.isna(v) else f"{100 * v:+.2f}%") if pct else cell_text(v)
                 for v, pct in zip(shown[col], rows, strict=True)
             ]
-    cells = [[_fmt(v) for v in row] for row in shown.itertuples(index=False)]
+    cells = [[cell_text(v) for v in row] for row in shown.itertuples(index=False)]
     header = [str(c) for c in shown.columns]
     widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(header)]
     left = [
@@ -179,14 +182,16 @@ def bullets(title: str, items: list[str], width: int | None = None) -> str:
     return "\n".join(lines)
 
 
-def notes_text(notes: list[str], width: int | None = None) -> str:
-    """Numbered notes, each wrapped to ``width`` under its number."""
+def notes_text(
+    notes: list[str], width: int | None = None, start: int = 1, indent: str = "  "
+) -> str:
+    """Numbered notes (from ``start``), each wrapped to ``width`` under its number."""
     import textwrap
 
     width = width or terminal_width()
     lines = ["Notes:"]
-    for i, note in enumerate(notes):
-        tag = f"  [{i + 1}] "
+    for i, note in enumerate(notes, start):
+        tag = f"{indent}[{i}] "
         lines += textwrap.wrap(
             note,
             width,
