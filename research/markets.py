@@ -129,23 +129,6 @@ def suffix_market(ticker: str) -> str | None:
     return None
 
 
-def market_of_ticker(ticker: str) -> str:
-    """The exchange a ticker's suffix names (:func:`suffix_market`), or an error.
-
-    Raises
-    ------
-    EventStudyError
-        When the suffix names no exchange (no suffix, an index, an unknown suffix).
-    """
-    code = suffix_market(ticker)
-    if code is None:
-        raise EventStudyError(
-            f"The exchange of {ticker} is not known: import its prices with --market CODE "
-            f"(one of {', '.join(market_codes())}) or add it to the universe file."
-        )
-    return code
-
-
 # How far back the rows of a series are checked against its exchange's calendar (and its
 # exchange recognised from them).
 CHECKED_YEARS = 19

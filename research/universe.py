@@ -9,7 +9,6 @@ import pandas as pd
 
 from research import config
 from research.errors import EventStudyError, MalformedFileError
-from research.markets import market_of_ticker
 
 COLUMNS = ("ticker", "name", "market", "currency", "group")
 PROPERTY_GROUPS = ("mainland-developer", "hk-developer", "reit", "property-services")
@@ -69,10 +68,3 @@ def ticker_group(ticker: str, universe: pd.DataFrame | None = None) -> str:
     """The group of a ticker, ``other`` when it is not in the universe."""
     universe = load_universe() if universe is None else universe
     return str(universe.at[ticker, "group"]) if ticker in universe.index else "other"
-
-
-def ticker_market(ticker: str, universe: pd.DataFrame | None = None) -> str:
-    """The market code of a ticker (universe first, else from its suffix)."""
-    if universe is not None and ticker in universe.index:
-        return str(universe.at[ticker, "market"])
-    return market_of_ticker(ticker)
