@@ -49,6 +49,9 @@ EventOpt = Annotated[
     typer.Option("--event", metavar="ID", help="Catalogue event id (repeatable)."),
 ]
 DateOpt = Annotated[list[str] | None, typer.Option("--date", metavar="DATE", help=DATE_HELP)]
+GroupOpt = Annotated[
+    list[str] | None, typer.Option("--group", help="Group from data/universe.csv.")
+]
 PairsOpt = Annotated[
     Path | None,
     typer.Option(
@@ -126,6 +129,9 @@ class ModelName(StrEnum):
     market = "market"
     multi_index = "multi-index"
     dimson = "dimson"
+
+
+ModelOpt = Annotated[ModelName, typer.Option(help="Normal-return model.")]
 
 
 class Tests(StrEnum):
