@@ -188,7 +188,9 @@ def prepare(
     tickers = list(dict.fromkeys(secs["security"]))
     store, data_note = choose_store(store, [*tickers, *benchmarks])
     _require_all(store, [*tickers, *benchmarks], "pairs" if pairs is not None else "")
-    panel = build_inputs(tickers, benchmarks, market, store, request.returns)
+    panel = build_inputs(
+        tickers, benchmarks, market, store, request.returns, thin_trading=request.thin_trading
+    )
     panel.market_note = market_note
     panel.data_note = data_note
     if pairs is None:
@@ -238,6 +240,7 @@ def prepare(
         other_events=request.other_events,
         bootstrap=request.bootstrap,
         seed=request.seed,
+        spans=panel.spans,
         context=context,
     )
     return study, panel, alignment

@@ -20,9 +20,16 @@ if TYPE_CHECKING:
 __all__ = ["CarTable", "car_arrays", "window_u"]
 
 
-def car_arrays(inputs: EngineInputs, fit, x_evt, ar, normal, r_evt, u_evt) -> dict[str, np.ndarray]:
+def car_arrays(
+    inputs: EngineInputs, fit, x_evt, ar, normal, r_evt, u_evt, spans=None
+) -> dict[str, np.ndarray]:
     """Per firm-event and CAR window: ``car``, its ``sd`` and ``t``, ``bhar``, ``length``
     and, with Corrado's U on the event days, ``u`` (:func:`window_u`).
+
+    With trade-to-trade returns, ``spans`` (K, L) holds the sessions each event-day return
+    spans and ``x_evt`` the regressors summed over them: a window is whole when its
+    returns' spans tile it exactly (its last day has a return and the spans add up to its
+    length), and the CAR's variance is ``sigma^2 (sum n_t + s'(X'X)^-1 s)``.
     """
     kind = inputs.return_kind
     days = inputs.event_days
@@ -33,15 +40,21 @@ def car_arrays(inputs: EngineInputs, fit, x_evt, ar, normal, r_evt, u_evt) -> di
         # a CAR needs every day of its window (as a BHAR does): a sum over fewer days
         # is another window, and the crude-dependence and rank tests divide by L
         # (the firm-event is reported in `incomplete_windows`)
-        whole = present.all(axis=1)
+        if spans is None:
+            whole = present.all(axis=1)
+            weights = None
+        else:  # a day inside a later return's span is covered by it
+            weights = np.where(present, spans[:, sel], 0.0)
+            whole = present[:, -1] & (weights.sum(axis=1) == sel.stop - sel.start)
         car = np.where(whole, np.nansum(ar[:, sel], axis=1), np.nan)
-        var = fit.sigma**2 * models.car_variance_factor(fit, x_evt[:, sel], present)
+        var = fit.sigma**2 * models.car_variance_factor(fit, x_evt[:, sel], present, weights)
         sd = np.where(whole, np.sqrt(var), np.nan)
         t = inference.single_t(car, sd)
-        simple_r = to_simple(r_evt[:, sel], kind)
-        simple_n = to_simple(normal[:, sel], kind)
+        # a day inside a return's span has no return of its own: it adds nothing
+        simple_r = np.where(present, to_simple(r_evt[:, sel], kind), 0.0)
+        simple_n = np.where(present, to_simple(normal[:, sel], kind), 0.0)
         bhar = np.prod(1 + simple_r, axis=1) - np.prod(1 + simple_n, axis=1)
-        bhar = np.where(present.all(axis=1), bhar, np.nan)
+        bhar = np.where(whole, bhar, np.nan)
         for key, val in (
             ("car", car),
             ("sd", sd),

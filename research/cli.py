@@ -34,6 +34,8 @@ from research.cli_options import (
     PairsOpt,
     Returns,
     Tests,
+    ThinTrading,
+    ThinTradingOpt,
     TickersOpt,
     WindowOpt,
 )
@@ -251,6 +253,7 @@ def run(
             help="'mask' keeps other events' windows out of estimation; 'keep' leaves them in."
         ),
     ] = OtherEvents.mask,
+    thin_trading: ThinTradingOpt = ThinTrading.exclude,
     tests: Annotated[
         Tests, typer.Option(help="Tests shown in the table (JSON and CSV carry all).")
     ] = Tests.headline,
@@ -303,6 +306,7 @@ def run(
         other_events=other_events.value,
         bootstrap=bootstrap,
         pairs=pairs,
+        thin_trading=thin_trading.value,
     )
     results = [run_study(r) for r in requests]
     if fmt is ExportFormat.table:

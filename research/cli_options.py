@@ -141,6 +141,24 @@ class Tests(StrEnum):
     all = "all"
 
 
+class ThinTrading(StrEnum):
+    """The return after a session without a price: excluded, or kept trade to trade."""
+
+    exclude = "exclude"
+    trade_to_trade = "trade-to-trade"
+
+
+ThinTradingOpt = Annotated[
+    ThinTrading,
+    typer.Option(
+        "--thin-trading",
+        help="The return after sessions without a price: 'exclude' it (default), or keep it "
+        "as a 'trade-to-trade' return over the sessions it spans, its variance scaled by "
+        "their number (Maynes & Rumsey 1993).",
+    ),
+]
+
+
 class OtherEvents(StrEnum):
     """Other firm-events' windows in an estimation window: masked or kept."""
 

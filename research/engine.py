@@ -53,6 +53,7 @@ class EngineInputs:
     min_obs: int
     return_kind: str
     other_events: str
+    spans: pd.DataFrame | None = None  # trade-to-trade: sessions each return spans
 
     @property
     def relative_days(self) -> np.ndarray:
@@ -122,6 +123,9 @@ class _Gathered:
     r_win: np.ndarray
     excl_win: np.ndarray | None = None
     m_win: np.ndarray | None = None
+    span_win: np.ndarray | None = None
+    bench_log_sums: np.ndarray | None = None
+    bench_holes: np.ndarray | None = None
 
 
 def masks_other_events(inputs: EngineInputs, cols: np.ndarray) -> bool:
@@ -133,9 +137,10 @@ def takes_closed_form(inputs: EngineInputs, cols: np.ndarray) -> bool:
     """Whether the estimation runs in closed form (:func:`fast_fit`): the market and
     constant-mean models without row-specific masks.
     """
-    return not masks_other_events(inputs, cols) and inputs.model.name in (
-        "market",
-        "constant-mean",
+    return (
+        inputs.spans is None
+        and not masks_other_events(inputs, cols)
+        and inputs.model.name in ("market", "constant-mean")
     )
 
 
@@ -159,6 +164,12 @@ def _gather(inputs: EngineInputs, pos0: np.ndarray, cols: np.ndarray) -> _Gather
     # sessions: sliding-window views over (securities x sessions) copies, padded
     # with missing days before the first session, gather them row by row
     pad = max(0, -(int(pos0.min()) + e0))
+    span_win = log_sums = holes = None
+    if inputs.spans is not None:
+        spans = inputs.spans.to_numpy(dtype=float)
+        span_win = _windows(spans.T, pad, len(rel), np.nan)
+        if bench_values is not None:
+            log_sums, holes = _cumulative_log(bench_values, inputs.return_kind)
     return _Gathered(
         values=values,
         excluded=excluded,
@@ -173,7 +184,23 @@ def _gather(inputs: EngineInputs, pos0: np.ndarray, cols: np.ndarray) -> _Gather
             if bench_values is None
             else _windows(bench_values[:, :1].T, pad, len(rel), np.nan)[0]
         ),
+        span_win=span_win,
+        bench_log_sums=log_sums,
+        bench_holes=holes,
     )
+
+
+def _cumulative_log(bench: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """(sessions + 1, q) running sums of the benchmarks' log returns (0 where missing) and
+    of their missing days, so that a benchmark's return over sessions ``(t - n, t]`` is
+    one difference (:func:`_span_benchmarks`).
+    """
+    logs = np.log1p(bench) if kind == "simple" else bench
+    missing = ~np.isfinite(logs)
+    zero = np.zeros((1, bench.shape[1]))
+    sums = np.vstack([zero, np.cumsum(np.where(missing, 0.0, logs), axis=0)])
+    holes = np.vstack([zero, np.cumsum(missing, axis=0)])
+    return sums, holes
 
 
 def estimate(
@@ -259,15 +286,16 @@ def _fit_rows(inputs, data: _Gathered, rows, pos0, cols, acc, cells) -> Estimate
     c = cols[rows]
     r = _window_returns(data, pos0, cols, rows)
     bench_evt = _event_benchmarks(inputs, data, pos0, rows)
+    root = None
     if data.fast:
         m = data.m_win[start, est_sel] if model.name == "market" else None
         excl = data.excl_win[c, start][:, est_sel] if data.excl_win is not None else None
         fit, bench_days = fast_fit(r[:, est_sel], m, excl)
         x_evt, off_evt = models.design(model, bench_evt)
     else:
-        x, offset, usable, bench = _dense_design(inputs, data, rows, pos0, c, r)
+        x, offset, usable, bench, root = _dense_design(inputs, data, rows, pos0, c, r)
         fit = models.fit_ols(
-            r[:, est_sel],
+            r[:, est_sel] if root is None else r[:, est_sel] / root[:, est_sel],
             x[:, est_sel],
             offset[:, est_sel],
             usable[:, est_sel],
@@ -278,13 +306,27 @@ def _fit_rows(inputs, data: _Gathered, rows, pos0, cols, acc, cells) -> Estimate
     keep = fit.ok & (fit.n_obs >= inputs.min_obs)
     r_evt = r[:, evt_sel]
     normal = models.predict(fit, x_evt, off_evt)
+    pf = models.prediction_factor(fit, x_evt)
+    root_evt = None
+    if root is not None:
+        # trade-to-trade: the fit is of the returns per root session; an abnormal return
+        # over n sessions is n^(1/2) times its standardized one, and so is its s.d.
+        root_evt = root[:, evt_sel]
+        normal *= root_evt
+        span_evt = np.rint(root_evt**2)  # whole sessions again
+        pf *= span_evt
     ar = r_evt - normal
-    sd = fit.sigma[:, None] * np.sqrt(models.prediction_factor(fit, x_evt))
+    sd = fit.sigma[:, None] * np.sqrt(pf)
     ar[~keep] = np.nan
     t_est = fit.resid.shape[1]
     u_evt = sar_sorted = sar_rank2 = est_present = None
     if acc is not None:  # Corrado's ranks and the pooled sums
-        u_all, sar_rank2, resid_sorted = ranks.window_ranks(np.hstack([fit.resid, ar]), t_est)
+        # the ranks compare per-session residuals: a return over n sessions enters as
+        # its abnormal return over n^(1/2) (trade-to-trade; n = 1 otherwise)
+        evt_ranked = ar if root_evt is None else ar / root_evt
+        u_all, sar_rank2, resid_sorted = ranks.window_ranks(
+            np.hstack([fit.resid, evt_ranked]), t_est
+        )
         # the generalized rank tests rank each firm-event's standardized residuals: as its
         # residuals (a division by sigma > 0 keeps their order), and sorted the same unless
         # the division made two of them equal or one infinite (those rows ranked again)
@@ -312,7 +354,16 @@ def _fit_rows(inputs, data: _Gathered, rows, pos0, cols, acc, cells) -> Estimate
         bench_days=bench_days,
         ar=ar,
         sd=sd,
-        cars=car_arrays(inputs, fit, x_evt, ar, normal, r_evt, u_evt),
+        cars=car_arrays(
+            inputs,
+            fit,
+            x_evt if root_evt is None else x_evt * root_evt[:, :, None],
+            ar,
+            normal,
+            r_evt,
+            u_evt,
+            None if root_evt is None else span_evt,
+        ),
         u_evt=u_evt,
         est_present=est_present,
         sar_sorted=sar_sorted,
@@ -329,13 +380,43 @@ def _dense_design(inputs, data: _Gathered, rows, pos0, c, r):
     inside = (pos >= 0) & (pos < n_sessions)
     posc = np.clip(pos, 0, n_sessions - 1)
     bench = benchmark_at_shifts(inputs.model.shifts, posc, inside, data.bench)
+    span = root = None
+    if data.span_win is not None:
+        span = data.span_win[c, pos0[rows] + data.start]
+        if data.bench_log_sums is not None:
+            bench = _span_benchmarks(data, posc, inside, span, bench, inputs.return_kind)
     usable = np.isfinite(r)
     if data.excluded is not None:
         usable &= ~data.excluded[posc, c[:, None]]
     if data.other is not None:
         usable &= ~data.other[rows]
     x, offset = models.design(inputs.model, bench)
-    return x, offset, usable, bench
+    if span is not None:
+        # trade-to-trade (Maynes & Rumsey 1993): a return over n sessions has n times the
+        # constant and n times a session's variance, so every term is divided by n^(1/2)
+        if inputs.model.intercept:
+            x[:, :, 0] = span
+        root = np.sqrt(span)
+        x /= root[:, :, None]
+        offset = offset / root
+    return x, offset, usable, bench, root
+
+
+def _span_benchmarks(data: _Gathered, posc, inside, span, bench, kind: str) -> np.ndarray:
+    """(rows, T, q, 1) benchmark returns over the sessions each security return spans
+    (compounded; missing when the benchmark misses one of them); a one-session span keeps
+    the benchmark's own return exactly.
+    """
+    n = np.where(np.isfinite(span), span, 1.0).astype(np.int64)
+    hi = posc + 1
+    lo = hi - n
+    ok = inside & (lo >= 0)
+    lo = np.clip(lo, 0, None)
+    sums = data.bench_log_sums[hi] - data.bench_log_sums[lo]
+    holes = data.bench_holes[hi] - data.bench_holes[lo]
+    over = np.expm1(sums) if kind == "simple" else sums
+    over = np.where(ok[:, :, None] & (holes == 0), over, np.nan)
+    return np.where((n == 1)[:, :, None, None], bench, over[:, :, :, None])
 
 
 def residuals(
@@ -358,10 +439,10 @@ def residuals(
     for a in range(0, len(pos0), step):
         rows = slice(a, a + step)
         r = _window_returns(data, pos0, cols, rows)
-        x, offset, usable, _ = _dense_design(inputs, data, rows, pos0, cols[rows], r)
+        x, offset, usable, _, root = _dense_design(inputs, data, rows, pos0, cols[rows], r)
         out[rows] = models.residuals(
             _coefficients(fit, rows),
-            r[:, :t],
+            r[:, :t] if root is None else r[:, :t] / root[:, :t],
             x[:, :t],
             offset[:, :t],
             usable[:, :t],
@@ -390,9 +471,16 @@ def event_returns(
     step = max(1, chunk_cells // len(inputs.relative_days))
     for a in range(0, k, step):
         rows = slice(a, a + step)
-        r[rows] = _window_returns(data, pos0, cols, rows)[:, evt]
-        x_evt, off_evt = models.design(inputs.model, _event_benchmarks(inputs, data, pos0, rows))
-        normal[rows] = models.predict(_coefficients(fit, rows), x_evt, off_evt)
+        r_all = _window_returns(data, pos0, cols, rows)
+        r[rows] = r_all[:, evt]
+        if data.span_win is None:
+            bench = _event_benchmarks(inputs, data, pos0, rows)
+            x_evt, off_evt = models.design(inputs.model, bench)
+            normal[rows] = models.predict(_coefficients(fit, rows), x_evt, off_evt)
+        else:  # trade-to-trade: the fit's own design, scaled back to each return's span
+            x, offset, _, _, root = _dense_design(inputs, data, rows, pos0, cols[rows], r_all)
+            per_root = models.predict(_coefficients(fit, rows), x[:, evt], offset[:, evt])
+            normal[rows] = per_root * root[:, evt]
     return r, normal
 
 

@@ -25,11 +25,16 @@ from functools import cache
 import pandas as pd
 
 from research import quality
-from research.errors import DataError
+from research.errors import DataError, OptionError
 from research.identity import series_market
 from research.markets import Market, get_market, market_sessions
 from research.prices import return_price
-from research.returns import ReturnKind, align_foreign_returns, compute_returns
+from research.returns import (
+    ReturnKind,
+    align_foreign_returns,
+    compute_returns,
+    trade_to_trade_returns,
+)
 from research.store import PriceStore
 
 
@@ -47,6 +52,7 @@ class StudyInputs:
     kind: str
     market_note: str = ""  # how the securities' exchange was chosen (analysis.resolve_market)
     data_note: str = ""  # where the prices came from when not the store (research.sample)
+    spans: pd.DataFrame | None = None  # trade-to-trade: the sessions each return spans
 
     @property
     def trading_days(self) -> pd.DatetimeIndex:
@@ -55,6 +61,9 @@ class StudyInputs:
 
 
 REFERENCE_SESSION = "2024-06-12"
+
+# What the return after a session without a price becomes (research.returns).
+THIN_TRADING = ("exclude", "trade-to-trade")
 
 
 @cache
@@ -128,6 +137,7 @@ def build_inputs(
     end: str | pd.Timestamp | None = None,
     universe: pd.DataFrame | None = None,
     rules: quality.QualityRules | None = None,
+    thin_trading: str = "exclude",
 ) -> StudyInputs:
     """Load, check and align returns for a study.
 
@@ -141,12 +151,20 @@ def build_inputs(
         The exchange whose sessions form the grid.
     start, end
         Limit the grid (default: the securities' full history).
+    thin_trading
+        ``exclude`` (default): the return after a session without a price spans it and
+        is not computed; ``trade-to-trade``: it is kept, with the sessions it spans in
+        ``spans`` (:func:`research.returns.trade_to_trade_returns`).
 
     Raises
     ------
     DataError
         If a ticker is not stored or nothing overlaps.
     """
+    if thin_trading not in THIN_TRADING:
+        raise OptionError(
+            f"thin_trading must be one of {', '.join(THIN_TRADING)}, not {thin_trading!r}."
+        )
     store = store or PriceStore()
     market = get_market(market) if isinstance(market, str) else market
     flags = []
@@ -175,7 +193,11 @@ def build_inputs(
     grid = pd.DatetimeIndex(sessions.index)
     gaps = [quality.session_gaps(rows[t], grid, t, rules) for t in securities]
     flag_frame = pd.concat([flag_frame, *gaps], ignore_index=True)
-    returns = compute_returns(closes, grid, kind)
+    spans = None
+    if thin_trading == "trade-to-trade":
+        returns, spans = trade_to_trade_returns(closes, grid, kind)
+    else:
+        returns = compute_returns(closes, grid, kind)
     bench_cols = {}
     notes = {}
     for ticker in benchmarks:
@@ -189,8 +211,12 @@ def build_inputs(
                 "import a benchmark that covers the same dates."
             )
     bench_frame = pd.DataFrame(bench_cols, index=grid)
-    exclude = quality.excluded_returns(flag_frame, grid, list(securities))
-    return StudyInputs(market, sessions, returns, bench_frame, exclude, flag_frame, notes, kind)
+    exclude = quality.excluded_returns(
+        flag_frame, grid, list(securities), trade_to_trade=spans is not None
+    )
+    return StudyInputs(
+        market, sessions, returns, bench_frame, exclude, flag_frame, notes, kind, spans=spans
+    )
 
 
 def group_portfolio(

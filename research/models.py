@@ -283,9 +283,13 @@ def prediction_factor(fit: Fit, x: np.ndarray) -> np.ndarray:
     return 1.0 + _quadratic_form(x, fit.xtx_inv)
 
 
-def car_variance_factor(fit: Fit, x: np.ndarray, present: np.ndarray) -> np.ndarray:
-    """``L + s'(X'X)^{-1}s`` for a window of event days (K,), ``s`` summed over present days."""
-    length = present.sum(axis=1).astype(float)
+def car_variance_factor(
+    fit: Fit, x: np.ndarray, present: np.ndarray, weights: np.ndarray | None = None
+) -> np.ndarray:
+    """``L + s'(X'X)^{-1}s`` for a window of event days (K,), ``s`` summed over present days;
+    with ``weights`` (the sessions each return spans, 0 where absent) ``L`` is their sum.
+    """
+    length = (present.sum(axis=1) if weights is None else weights.sum(axis=1)).astype(float)
     if x.shape[2] == 0:
         return length
     if not present.all():  # a day not present may hold NaN regressors

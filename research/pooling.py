@@ -368,6 +368,14 @@ def pooled_battery(
     )
     rank = safe_divide(u_bar, np.sqrt(length)[None, :] * est["s_u"][:, None])
     out["corrado_rank_z"], out["corrado_rank_z_p"] = rank, p_value_z(rank)
+    # S_U comes from estimation days' mean ranks: the firm-events ranked on an average
+    # estimation day, against which the event level's count is read (thin trading)
+    n_est = est["n_present"]
+    days = (n_est > 0).sum(axis=1)
+    out["_rank_n_est"] = np.broadcast_to(
+        safe_divide(n_est.sum(axis=1), days.astype(float))[:, None], mean.shape
+    )
+    out["_rank_n"] = u_count
 
     finite = np.isfinite(ar)
     positive = segment_sum((finite & (ar > 0)).astype(float), starts)

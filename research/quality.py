@@ -191,13 +191,19 @@ EXCLUDING = ("stale", "suspension", "snapshot", "jump", "resumption")
 
 
 def excluded_returns(
-    flags: pd.DataFrame, index: pd.DatetimeIndex, tickers: list[str]
+    flags: pd.DataFrame,
+    index: pd.DatetimeIndex,
+    tickers: list[str],
+    trade_to_trade: bool = False,
 ) -> pd.DataFrame:
     """Boolean frame (dates x tickers): True where a return must not enter estimation.
 
     Stale days exclude their own return and the next row's (the return that
     spans the stale stretch); snapshot, jump and resumption flags exclude their span;
-    a ``large move`` excludes nothing (:data:`EXCLUDING`).
+    a ``large move`` excludes nothing (:data:`EXCLUDING`).  With ``trade_to_trade`` the
+    return spanning an isolated stale stretch is kept (it is a trade-to-trade return,
+    its variance scaled by the sessions it spans); the first trade after a suspension
+    stays excluded (a ``resumption``: a corporate event, not thin trading).
     """
     mask = np.zeros((len(index), len(tickers)), dtype=bool)
     column = {t: j for j, t in enumerate(tickers)}
@@ -214,7 +220,8 @@ def excluded_returns(
         if b <= a:
             continue
         mask[a:b, j] = True
-        if kind in ("stale", "suspension") and b < len(dates):
+        spanned = kind == "suspension" or (kind == "stale" and not trade_to_trade)
+        if spanned and b < len(dates):
             mask[b, j] = True  # the return that spans the stale stretch
     return pd.DataFrame(mask, index=index, columns=tickers)
 

@@ -383,6 +383,7 @@ def study_summary(res: EventStudyResults, tests=None, alignment: bool = True) ->
             )
     head = (
         f"{s.model} model on {', '.join(s.benchmarks) or 'its own mean'}, {s.return_kind} "
+        f"{'trade-to-trade ' if s.thin_trading == 'trade-to-trade' else ''}"
         f"returns; window {s.window}, estimation {s.estimation} with at least {s.min_obs} "
         f"usable days; {int(res.keep.sum())} firm-events, {len(res.dropped)} dropped."
     )
@@ -435,6 +436,19 @@ def study_notes(res: EventStudyResults, tests, single: bool = False) -> list[str
         notes.append(
             f"{event} / {other}: {kind} for {part['security'].nunique()} stock(s) (offset "
             f"{', '.join(map(str, offsets))} sessions)"
+        )
+    if "corrado_rank_z" in tests and len(res.thin_rank_windows):
+        thin = res.thin_rank_windows
+        listed = [
+            f"{r.event}/{r.group} {r.window}: {r.n} against {r.n_est:.1f}"
+            for r in thin.head(4).itertuples()
+        ]
+        more = f" and {len(thin) - 4} more" if len(thin) > 4 else ""
+        notes.append(
+            "corrado_rank_z ranks fewer firm-events over a window than on an average "
+            f"estimation day ({'; '.join(listed)}{more}): its variance assumes as many, so "
+            "with thin trading it can reject a true null too often (docs/validation.md, "
+            "section 5)"
         )
     if res.quality is not None:
         for row in res.quality.itertuples(index=False):

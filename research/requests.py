@@ -47,6 +47,7 @@ class StudyRequest(Request):
     pairs: object = None  # firm-event pairs: a CSV/xlsx path or a frame (research.pairs)
     other_events: str = "mask"
     bootstrap: int = 0  # > 0: a percentile bootstrap of the firm-events instead
+    thin_trading: str = "exclude"  # or trade-to-trade (research.inputs.build_inputs)
 
 
 @dataclass

@@ -29,6 +29,10 @@ __all__ = ["POOLED_BLOCK_ROWS", "EventStudyResults"]
 # firm-events per block of the pooled tests (whole cohorts; a larger cohort alone)
 POOLED_BLOCK_ROWS = 16_384
 
+# A window's rank test is flagged when fewer firm-events are ranked on all its days than
+# this share of those ranked on an average estimation day (EventStudyResults.thin_rank_windows).
+RANK_COVERAGE = 0.9
+
 
 @dataclass
 class EventStudyResults:
@@ -392,9 +396,10 @@ class EventStudyResults:
         other days.
         """
         rows = []
-        for a, b in self.settings.car_windows:
+        for j, (a, b) in enumerate(self.settings.car_windows):
             sel = cars.window_columns(self.days, a, b)
-            gap = self.keep & ~np.isfinite(self.ar[:, sel]).all(axis=1)
+            # a day inside a trade-to-trade return's span is covered: the window has a CAR
+            gap = self.keep & ~np.isfinite(self.cars["car"][:, j])
             for i in np.flatnonzero(gap):
                 missing = self.days[sel][~np.isfinite(self.ar[i, sel])]
                 rows.append(
@@ -509,9 +514,32 @@ class EventStudyResults:
         return frame
 
     @cached_property
+    def _window_pooled(self) -> tuple[dict[str, np.ndarray], list[np.ndarray]]:
+        return self._pooled("window")
+
+    @cached_property
+    def thin_rank_windows(self) -> pd.DataFrame:
+        """Cohort-windows whose rank test averages fewer firm-events than its variance
+        assumes: ``n`` firm-events ranked on every day of the window against ``n_est`` on
+        an average estimation day, below :data:`RANK_COVERAGE` of it.  Corrado's S_U is
+        the spread of estimation days' mean ranks, so a window mean over fewer firm-events
+        varies more than it allows: with thin trading the CAR version over-rejects
+        (docs/validation.md, section 5).
+        """
+        out, _ = self._window_pooled
+        labels = [f"({a},{b})" for a, b in self.settings.car_windows]
+        rows = []
+        for k, (event, group, _, _) in enumerate(self._layout.cohorts):
+            for j, label in enumerate(labels):
+                n, n_est = out["_rank_n"][k, j], out["_rank_n_est"][k, j]
+                if n > 0 and n < RANK_COVERAGE * n_est:
+                    rows.append((event, group, label, int(n), float(n_est)))
+        return pd.DataFrame(rows, columns=["event", "group", "window", "n", "n_est"])
+
+    @cached_property
     def window_tests(self) -> pd.DataFrame:
         """Per cohort and CAR window: ``n``, ``caar``, ``bhar``, every test, bootstrap CI."""
-        out, members = self._pooled("window")
+        out, members = self._window_pooled
         out = {("caar" if k == "aar" else k): v for k, v in out.items()}
         labels = [f"({a},{b})" for a, b in self.settings.car_windows]
         frame = self._cohort_frame(out, ("window", labels), len(labels))

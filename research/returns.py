@@ -57,6 +57,44 @@ def compute_returns(
     return ratio - 1.0
 
 
+def trade_to_trade_returns(
+    prices: pd.DataFrame, sessions: pd.DatetimeIndex, kind: ReturnKind = "simple"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Returns from each traded session to the next, and the sessions each one spans.
+
+    On a session with a price, the return runs from the security's previous session with
+    a price (Maynes & Rumsey 1993): after a gap of ``g`` sessions without a price it spans
+    ``n = g + 1`` sessions; on a session without a price there is no return.  With no gap
+    the returns equal :func:`compute_returns` and every span is 1.
+
+    Parameters
+    ----------
+    prices
+        Prices indexed by date (one column per security).
+    sessions
+        The session grid.
+    kind
+        ``"simple"`` or ``"log"``.
+
+    Returns
+    -------
+    returns, spans
+        Frames on ``sessions``; ``spans`` holds ``n`` where there is a return, else NaN.
+    """
+    if kind not in ("simple", "log"):
+        raise OptionError(f"kind must be 'simple' or 'log', not {kind!r}.")
+    grid = prices.reindex(sessions)
+    traded = grid.notna()
+    position = np.arange(len(grid), dtype=float)[:, None]
+    marks = np.where(traded.to_numpy(), position, np.nan)  # a traded session's position
+    last = pd.DataFrame(marks).ffill().shift(1).to_numpy()  # the previous one with a price
+    ratio = grid / grid.ffill().shift(1)
+    returns = np.log(ratio) if kind == "log" else ratio - 1.0
+    spans = np.where(traded.to_numpy() & returns.notna().to_numpy(), position - last, np.nan)
+    spans = pd.DataFrame(spans, index=grid.index, columns=grid.columns)
+    return returns.where(spans.notna()), spans
+
+
 def to_simple(returns: pd.DataFrame | np.ndarray, kind: ReturnKind):
     """Simple returns from returns of ``kind``."""
     return np.expm1(returns) if kind == "log" else returns

@@ -65,6 +65,7 @@ class StudySettings:
     bootstrap: int
     seed: int
     other_events: str
+    thin_trading: str = "exclude"
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,13 @@ class EventStudy:
         Bootstrap replications for CAAR intervals and their seed.
     dimson_lags
         Leads and lags of the Dimson model.
+    spans
+        Trade-to-trade returns (Maynes & Rumsey 1993): sessions x securities, the
+        sessions each return spans (NaN where there is none;
+        :func:`research.returns.trade_to_trade_returns`).  A return over ``n`` sessions
+        is fitted and tested with ``n`` times the constant and the variance of a
+        one-session return, its benchmark compounded over the same sessions.  Models
+        with leads or lags (Dimson) are refused with it.
     context
         Where the inputs came from (:class:`StudyContext`), reported with the results.
     """
@@ -167,13 +175,14 @@ class EventStudy:
         bootstrap: int = 0,
         seed: int = DEFAULT_SEED,
         dimson_lags: int = 1,
+        spans: pd.DataFrame | None = None,
         context: StudyContext | None = None,
     ) -> None:
         self.returns = returns
         _warn_if_price_levels(returns, "returns")
         if isinstance(benchmarks, pd.Series):
             benchmarks = benchmarks.to_frame()
-        for name, frame in (("benchmarks", benchmarks), ("exclude", exclude)):
+        for name, frame in (("benchmarks", benchmarks), ("exclude", exclude), ("spans", spans)):
             if frame is not None and not frame.index.equals(returns.index):
                 raise DataError(
                     f"The {name} are on another session grid than the returns ({len(frame)} "
@@ -194,6 +203,8 @@ class EventStudy:
                 f"The {self.model.name} model needs {self.model.needs_benchmark} benchmark(s); "
                 "give benchmarks= (--benchmark on the command line)."
             )
+        if spans is not None:
+            _check_spans(spans, returns, self.model)
         self.window = check_window(window, "event window")
         self.estimation = check_window(estimation, "estimation window")
         check_estimation(self.estimation, self.window)
@@ -221,6 +232,7 @@ class EventStudy:
             bootstrap=bootstrap,
             seed=seed,
             other_events=other_events,
+            thin_trading="exclude" if spans is None else "trade-to-trade",
         )
         self.context = context or StudyContext()
         self.inputs = engine.EngineInputs(
@@ -234,6 +246,7 @@ class EventStudy:
             min_obs=self.min_obs,
             return_kind=return_kind,
             other_events=other_events,
+            spans=spans,
         )
 
     # ------------------------------------------------------------------------------------
@@ -370,6 +383,30 @@ def _warn_if_price_levels(frame: pd.DataFrame, what: str) -> None:
             "returns; compute returns first (research.returns.compute_returns).",
             UserWarning,
             stacklevel=3,
+        )
+
+
+def _check_spans(spans: pd.DataFrame, returns: pd.DataFrame, model: models.ReturnModel) -> None:
+    """Refuse trade-to-trade spans that do not describe ``returns``, or a model with leads
+    or lags (a benchmark lagged by one session has no meaning over a multi-session return).
+    """
+    if not spans.columns.equals(returns.columns):
+        raise DataError(
+            "The spans have other columns than the returns; give one span per return "
+            "(research.returns.trade_to_trade_returns builds both)."
+        )
+    n = spans.to_numpy(dtype=float)
+    has = returns.notna().to_numpy()
+    if not np.array_equal(np.isfinite(n), has) or (n[has] < 1).any() or (n[has] % 1).any():
+        raise DataError(
+            "The spans must be a whole number of sessions (1 or more) exactly where there is "
+            "a return; build them with research.returns.trade_to_trade_returns."
+        )
+    if model.shifts != (0,):
+        raise ModelError(
+            f"Trade-to-trade returns cannot be fitted with the {model.name} model: its leads "
+            "and lags have no meaning over a multi-session return; use market, "
+            "multi-index, market-adjusted or constant-mean."
         )
 
 
