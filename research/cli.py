@@ -278,7 +278,8 @@ def run(
     ] = None,
     output: OutputOpt = None,
 ) -> None:
-    """Run an event study. With no events and no securities: the headline study.
+    """Run an event study. With no events and no securities: the headline study (its
+    events and groups, with the other options as given).
 
     Example: eventstudy run --event lpr-cut --group mainland-developer --window -1,1
     (windows are two relative days, or two dates: --window 2024-03-18,2024-03-20).
@@ -477,6 +478,7 @@ def report(
     window: WindowOpt = "-1,1",
     estimation: EstimationOpt = "-250,-11",
     market: MarketOpt = None,
+    thin_trading: ThinTradingOpt = ThinTrading.exclude,
     title: Annotated[str, typer.Option(help="The page's title.")] = "Event study report",
 ) -> None:
     """Write one self-contained HTML page (alignment, estimation, headline tables, CAAR
@@ -501,6 +503,7 @@ def report(
         market,
         None,
         pairs=pairs,
+        thin_trading=thin_trading.value,
     )
     results = [run_study(r) for r in requests]
     write_output(report_page(results, title), out)
@@ -520,6 +523,7 @@ def plot(
     window: WindowOpt = "-1,1",
     estimation: EstimationOpt = "-250,-11",
     market: MarketOpt = None,
+    thin_trading: ThinTradingOpt = ThinTrading.exclude,
 ) -> None:
     """Draw a study's CAAR paths with their 95% bands, one line per cohort.
 
@@ -542,6 +546,7 @@ def plot(
         market,
         None,
         pairs=pairs,
+        thin_trading=thin_trading.value,
     )
     if len(requests) != 1:
         raise EventStudyError("Name the study to plot: --event, --date or --pairs.")
@@ -731,7 +736,22 @@ def _study_requests(
     if pairs is not None:
         extra["pairs"] = str(pairs)
     if not (event or date or tickers or group or pairs is not None):
-        requests = headline_requests()
+        # the headline's events and securities, with every other option as given (the
+        # defaults reproduce the headline exactly); the index's own study keeps its model
+        options = dict(
+            window=_window(window, "event window"),
+            estimation=_window(estimation, "estimation window"),
+            market=market,
+            **extra,
+        )
+        first, index = headline_requests()
+        first = replace(
+            first,
+            model=model.value,
+            benchmarks=_split(benchmark) if benchmark else first.benchmarks,
+            **options,
+        )
+        requests = [first, replace(index, **options)]
     else:
         requests = [
             StudyRequest(

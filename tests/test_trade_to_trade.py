@@ -203,6 +203,10 @@ def test_cli_option(market_store, cli):
     )
     assert bad.code != 0
     assert "leads and lags" in bad.err
+    # the headline study takes the option too (it ignored every option before)
+    headline = cli("run", "--thin-trading", "trade-to-trade", "--window", "-2,2")
+    assert headline.code == 0, headline.err
+    assert "trade-to-trade returns; window (-2, 2)" in " ".join(headline.out.split())
 
 
 def test_a_rank_test_over_thinly_covered_windows_is_flagged():
