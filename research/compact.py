@@ -168,9 +168,15 @@ def compact_tables(res: EventStudyResults, tests: tuple[str, ...]) -> list[Compa
     return tables
 
 
-def other_tests_tables(res: EventStudyResults, tests: tuple[str, ...]) -> list[CompactTable]:
-    """Every other test asked for, one table per event: a row per group and test, a column
-    per event day and one for the whole event window.
+def other_tests_tables(
+    res: EventStudyResults, tests: tuple[str, ...], focus: bool = True
+) -> list[CompactTable]:
+    """Every other test asked for, one table per event: a row per group and test (none for a
+    test with no value there, such as a cross-sectional test of one stock).
+
+    With ``focus`` (the summaries) the columns are day 0 and the whole event window, where
+    a study is read; without it, every event day and the whole window.  Every day and window
+    of every test is in ``day_tests`` and ``window_tests`` (``--level day|window``).
     """
     days = res.day_tests
     multi = event_window_rows(res)
@@ -178,6 +184,8 @@ def other_tests_tables(res: EventStudyResults, tests: tuple[str, ...]) -> list[C
     for event in pd.unique(days["event"]):
         rows = []
         part = days[days["event"] == event]
+        if focus and (part["day"] == 0).any():
+            part = part[part["day"] == 0]
         for group in pd.unique(part["group"]):
             g_days = part[part["group"] == group]
             g_win = multi[(multi["event"] == event) & (multi["group"] == group)]
@@ -191,8 +199,14 @@ def other_tests_tables(res: EventStudyResults, tests: tuple[str, ...]) -> list[C
                     out[window_label(int(w["start"]), int(w["end"]))] = stat_cell(
                         w.get(name, np.nan), w.get(f"{name}_p", np.nan)
                     )
-                rows.append(out)
-        tables.append(CompactTable(f"{event}: the other tests", pd.DataFrame(rows)))
+                if any(v for k, v in out.items() if k not in ("group", "test")):
+                    rows.append(out)
+        if not rows:
+            continue
+        frame = pd.DataFrame(rows)
+        where = " and ".join(str(c) for c in frame.columns[2:])
+        title = f"{event}: the other tests" + (f" ({where})" if focus else "")
+        tables.append(CompactTable(title, frame))
     return tables
 
 

@@ -414,6 +414,28 @@ def beta_names(res: EventStudyResults) -> dict[str, str]:
     return out
 
 
+def size_note(tests: list[str]) -> str:
+    """One note with the largest clustered-date size of each of ``tests`` (the evidence
+    :func:`research.headline.test_notes` words one test at a time).
+    """
+    from research.compact import LABELS
+    from research.headline import size_evidence
+    from research.inference import INDEPENDENCE_TESTS
+
+    worst = size_evidence().get("worst_size", {})
+    cells = [
+        f"{LABELS.get(t, t)} {worst[t]:.1%}" + ("†" if t in INDEPENDENCE_TESTS else "")
+        for t in tests
+        if t in worst
+    ]
+    return (
+        "with clustered dates these tests rejected a true null at 5% in up to (largest "
+        f"share of trials over the groups of docs/validation.md): {', '.join(cells)}; "
+        "† assumes independent firm-events. Every day and window of every test: "
+        "--level day or --level window"
+    )
+
+
 def study_notes(res: EventStudyResults, tests, single: bool = False) -> list[str]:
     """The notes of a study's summary, one sentence each: data source, market, benchmark
     alignment, dropped firm-events, windows with a missing day, overlaps, quality flags,
@@ -468,6 +490,8 @@ def study_notes(res: EventStudyResults, tests, single: bool = False) -> list[str
         cl = res.cohort_clustering
         marked = test_notes(True)
         flagged = [f"{name}: {marked[name]}" for name in tests if name in marked]
+        if len(flagged) > 3:  # every test asked for: one note, not one per test
+            flagged = [size_note([name for name in tests if name in marked])]
         if cl["clustered"].all() and (cl["overlapping"] == cl["n"]).all():
             which = "in every cohort all firm-events share event days"
         else:

@@ -307,7 +307,14 @@ def test_clustered_study_names_and_leads_with_its_headline_tests(cli, market_sto
         assert f"{LABELS[name]} = {name}" in table
     assert max(len(ln) for ln in table.splitlines()) <= 100
     everything = cli("run", "--event", "lpr-cut", "--group", "mainland-developer", "--tests", "all")
-    assert "bmp_t: assumes independent firm-events" in everything.out
+    # every test asked for: their clustered-date sizes in one note, bmp_t's marked as
+    # assuming independence (research/size_evidence.json)
+    from research.headline import size_evidence
+
+    worst = size_evidence()["worst_size"]["bmp_t"]
+    said = " ".join(everything.out.split())
+    assert f"BMP t {worst:.1%}†" in said
+    assert "† assumes independent firm-events" in said
 
 
 @pytest.mark.parametrize(
