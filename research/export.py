@@ -106,8 +106,16 @@ def to_markdown(tables: Mapping[str, pd.DataFrame]) -> str:
 
 
 def latex_escape(text: str) -> str:
-    """``text`` with LaTeX's special characters escaped."""
-    return "".join(_LATEX.get(ch, ch) for ch in " ".join(text.split()))  # no line breaks
+    """``text`` with LaTeX's special characters escaped (and ``--`` kept two hyphens, not
+    an en dash: an option name).
+    """
+    text = "".join(_LATEX.get(ch, ch) for ch in " ".join(text.split()))  # no line breaks
+    return text.replace("--", "-{}-")
+
+
+# Characters beyond which a LaTeX text column wraps (a p{} column): about half a text width
+# of a table's small print.
+LATEX_WRAP = 48
 
 
 def latex_float(
@@ -120,7 +128,15 @@ def latex_float(
     """One booktabs ``tabular`` in a captioned ``table`` float: ``right`` columns
     right-aligned, every cell and the notes (a table-notes block, numbered) escaped.
     """
-    align = "".join("r" if c in right else "l" for c in columns)
+    # a text column whose cells run long (an alignment rule, a title) wraps in a
+    # paragraph column instead of running off the page
+    widest = [
+        max([len(str(c)), *(len(str(row[j])) for row in cells)]) for j, c in enumerate(columns)
+    ]
+    align = "".join(
+        "r" if c in right else (r"p{0.45\linewidth}" if w > LATEX_WRAP else "l")
+        for c, w in zip(columns, widest, strict=True)
+    )
     lines = [
         r"\begin{table}[htbp]",
         r"\centering",
@@ -134,7 +150,7 @@ def latex_float(
         r"\end{tabular}",
     ]
     if notes:
-        text = " ".join(f"[{i + 1}] {latex_escape(n)}" for i, n in enumerate(notes))
+        text = r" \newline ".join(f"[{i + 1}] {latex_escape(n)}" for i, n in enumerate(notes))
         lines += [
             r"\par\smallskip",
             r"\begin{minipage}{\linewidth}\footnotesize\raggedright",

@@ -59,12 +59,28 @@ def summary_latex(summary: Summary) -> str:
     parts = []
     if summary.head:
         parts.append("% " + " ".join(summary.head.split()))  # one comment line
-    for t in summary.tables:
-        notes = [*t.notes, *summary.notes] if _is_result(t) else t.notes
-        for k, piece in enumerate(chunks := _chunks(t)):
+    # the study's notes once, under its last results table (as a paper prints them)
+    results = [i for i, t in enumerate(summary.tables) if _is_result(t)]
+    last = results[-1] if results else -1
+    for i, t in enumerate(summary.tables):
+        notes = [*t.notes, *summary.notes] if i == last else t.notes
+        if i in results and i != last:  # the legend, and where the other notes are
+            notes = [
+                *t.notes,
+                *summary.notes[:1],
+                f"The study's other notes are under {summary.tables[last].title}.",
+            ]
+        chunks = _chunks(t)
+        for k, piece in enumerate(chunks):
             title = t.title + (f" ({k + 1}/{len(chunks)})" if len(chunks) > 1 else "")
             parts.append(
-                latex_float(piece.to_numpy().tolist(), list(piece.columns), title, _right(t), notes)
+                latex_float(
+                    piece.to_numpy().tolist(),
+                    list(piece.columns),
+                    title,
+                    _right(t),
+                    notes if k == len(chunks) - 1 else None,
+                )
             )
     return "% needs \\usepackage{booktabs}\n" + "\n\n".join(parts) + "\n"
 

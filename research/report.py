@@ -424,14 +424,14 @@ def size_note(tests: list[str]) -> str:
 
     worst = size_evidence().get("worst_size", {})
     cells = [
-        f"{LABELS.get(t, t)} {worst[t]:.1%}" + ("†" if t in INDEPENDENCE_TESTS else "")
+        f"{LABELS.get(t, t)} {worst[t]:.1%}" + (" (ind.)" if t in INDEPENDENCE_TESTS else "")
         for t in tests
         if t in worst
     ]
     return (
         "with clustered dates these tests rejected a true null at 5% in up to (largest "
         f"share of trials over the groups of docs/validation.md): {', '.join(cells)}; "
-        "† assumes independent firm-events. Every day and window of every test: "
+        "(ind.): assumes independent firm-events. Every day and window of every test: "
         "--level day or --level window"
     )
 

@@ -313,8 +313,8 @@ def test_clustered_study_names_and_leads_with_its_headline_tests(cli, market_sto
 
     worst = size_evidence()["worst_size"]["bmp_t"]
     said = " ".join(everything.out.split())
-    assert f"BMP t {worst:.1%}†" in said
-    assert "† assumes independent firm-events" in said
+    assert f"BMP t {worst:.1%} (ind.)" in said
+    assert "(ind.): assumes independent firm-events" in said
 
 
 @pytest.mark.parametrize(
