@@ -14,24 +14,28 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from research import _moved
+
 __version__ = "0.2.0"  # the version of pyproject.toml (a test holds the two equal)
 
 _PUBLIC = {
-    "EventStudy": "research.study",
-    "EventStudyResults": "research.results",
-    "PriceStore": "research.store",
-    "load_pairs": "research.pairs",
-    "read_price_csv": "research.prices",
-    "load_catalogue": "research.events",
-    "align_events": "research.events",
-    "market_sessions": "research.markets",
-    "compute_returns": "research.returns",
+    "EventStudy": "research.estimation.study",
+    "EventStudyResults": "research.estimation.results",
+    "PriceStore": "research.data.store",
+    "load_pairs": "research.data.pairs",
+    "read_price_csv": "research.data.prices",
+    "load_catalogue": "research.data.events",
+    "align_events": "research.data.events",
+    "market_sessions": "research.data.markets",
+    "compute_returns": "research.data.returns",
     "EventStudyError": "research.errors",
-    "run_study": "research.analysis",
-    "run_regressions": "research.analysis",
+    "run_study": "research.analyses.analysis",
+    "run_regressions": "research.analyses.analysis",
 }
 
 __all__ = [*_PUBLIC, "__version__"]
+
+_moved.install()  # the modules' old flat paths, with a warning (research/_moved.py)
 
 
 def __getattr__(name: str) -> Any:

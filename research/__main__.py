@@ -1,5 +1,5 @@
 """``python -m research``: the ``eventstudy`` command."""
 
-from research.cli import main
+from research.cli.commands import main
 
 main()

@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def main(argv: list[str] | None = None) -> int:
-    from research.speed import (
+    from research.analyses.speed import (
         SIZES,
         bench_placebo,
         command_times,
@@ -207,7 +207,7 @@ def write_report(out: Path, lines, placebo, startup, profile, commands, command_
         "estimating: to per-cell sums, and, for what the generalized rank tests (GRANK) and",
         "the incomplete firm-events' correlations need from each firm-event's own residuals,",
         "to per-cohort statistics computed as soon as an event's firm-events are estimated",
-        "(`research/dependent.py`), so no (firm-events x estimation days) array is kept.",
+        "(`research/stats/dependent.py`), so no (firm-events x estimation days) array is kept.",
         "",
         "## Commands",
         "",

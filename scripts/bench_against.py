@@ -24,9 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CODE = """
 import json, resource, sys
 sys.path.insert(0, '.')
-import research.study  # imports are not part of the timing
+import research.estimation.study  # imports are not part of the timing
 try:
-    from research.speed import engine_seconds
+    from research.analyses.speed import engine_seconds
 except ImportError:  # revisions before research/benchmark.py was renamed
     from research.benchmark import engine_seconds
 seconds = engine_seconds({secs}, {events}, True)

@@ -34,8 +34,8 @@ def check(text: str) -> None:
 
     import numpy as np
 
+    from research.data.prices import parse_price_text
     from research.errors import MalformedFileError
-    from research.prices import parse_price_text
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a warning (e.g. pandas dropping fields) is a finding

@@ -3,7 +3,7 @@
     python scripts/make_findings.py [--out docs/findings.md]
 
 Every number in the document is computed here through the same API the
-commands shown next to it use (``research.analysis``), so rerunning the
+commands shown next to it use (``research.analyses.analysis``), so rerunning the
 command reproduces the number.  Reads the price store (``EVENTSTUDY_DATA_DIR``).
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from research.hk2023 import GROUPS, HEADLINE_EVENTS  # noqa: E402  (the case study's one definition)
+from research.cases.hk2023 import GROUPS, HEADLINE_EVENTS  # noqa: E402  (the case study's one definition)
 
 PLACEBO = 1000
 REGRESSION_COLUMNS = (
@@ -54,8 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Write docs/findings.md")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "findings.md")
     args = parser.parse_args(argv)
-    from research.analysis import run_regressions, run_study
-    from research.requests import RegressionRequest
+    from research.analyses.analysis import run_regressions, run_study
+    from research.analyses.requests import RegressionRequest
 
     lines: list[str] = []
     add = lines.append
@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     add("")
     add(f"Command: `{study_cmd}`")
     add("")
-    from research.headline import size_evidence
+    from research.stats.headline import size_evidence
 
     worst = size_evidence()["worst_size"]
     wins = res.window_tests.set_index(["event", "group"])
@@ -210,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         (ab["event"] == "lpr-cut") & (ab["group"] == "mainland-developer") & (ab["day"] == 0)
     ]
     n_neg, n_md = int((md_ar["ar"] < 0).sum()), len(md_ar)
-    from research.inference import mean_residual_correlation
+    from research.stats.inference import mean_residual_correlation
 
     rows = [
         i for e, g, idx in res.cohorts() if (e, g) == ("lpr-cut", "mainland-developer") for i in idx
@@ -343,8 +343,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     add("")
     # -- correlations and the cross-market table ------------------------------------------------
-    from research.analysis import correlate, cross_market_reactions
-    from research.hk2023 import CROSS_MARKETS
+    from research.analyses.analysis import correlate, cross_market_reactions
+    from research.cases.hk2023 import CROSS_MARKETS
 
     cm_cmd = (
         "eventstudy correlate --a mainland-developer --b ^HSI --window 60 --event lpr-cut "

@@ -23,10 +23,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "report")
     args = parser.parse_args(argv)
-    from research.analysis import run_study
-    from research.export import write_output
-    from research.hk2023 import headline_requests
-    from research.html_report import report_page
+    from research.analyses.analysis import run_study
+    from research.cases.hk2023 import headline_requests
+    from research.output.export import write_output
+    from research.output.html_report import report_page
 
     page = args.out / "example.html"
     results = [run_study(r) for r in headline_requests()]

@@ -35,8 +35,8 @@ def main(argv: list[str] | None = None) -> int:
 
     import pandas as pd
 
-    from research.prices import read_price_csv
-    from research.universe import load_universe
+    from research.data.prices import read_price_csv
+    from research.data.universe import load_universe
 
     frames, manifest = [], {"span": [START, END], "source": str(args.market), "tickers": {}}
     for ticker in load_universe().index:

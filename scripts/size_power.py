@@ -1,7 +1,7 @@
 """Size, power and interval coverage of every test on the real Hong Kong data.
 
     python scripts/size_power.py            # scattered and clustered dates -> docs/ and
-                                            # research/size_evidence.json
+                                            # research/stats/size_evidence.json
     python scripts/size_power.py --trials 50 --clustered-trials 50 \
         --out /tmp/x --evidence /tmp/x/evidence.json        # a quick look (what CI runs)
 
@@ -12,7 +12,7 @@ stock of a group on one random common day (the package's own setting), for the R
 the HK developers, the mainland developers, all property stocks and the thinly traded
 ones.  Market model on the HSI.  Writes ``validation.md`` and ``results/*.csv`` under
 ``--out`` (default ``docs/``) and the evidence that chooses the headline tests of
-clustered studies (``--evidence``, default ``research/size_evidence.json``).  The peer
+clustered studies (``--evidence``, default ``research/stats/size_evidence.json``).  The peer
 comparison in the same document is recomputed on every run.
 """
 
@@ -70,7 +70,7 @@ def peer_check() -> list[tuple[str, float]]:
     sys.path.insert(0, str(ROOT / "tests"))
     from synthetic import PEER_COLUMNS, peer_golden_study
 
-    from research.study import EventStudy
+    from research.estimation.study import EventStudy
 
     data = json.loads((ROOT / "tests" / "results" / "peer_golden_multi_event.json").read_text())
     returns, bench, events = peer_golden_study(data)
@@ -101,12 +101,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clustered-trials", type=int, default=1000)
     parser.add_argument("--clustered-seed", type=int, default=2023)
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
-    parser.add_argument("--evidence", type=Path, default=ROOT / "research" / "size_evidence.json")
+    parser.add_argument(
+        "--evidence", type=Path, default=ROOT / "research" / "stats" / "size_evidence.json"
+    )
     args = parser.parse_args(argv)
 
-    from research.inputs import build_inputs
-    from research.simulation import size_power
-    from research.universe import load_universe
+    from research.analyses.simulation import size_power
+    from research.data.inputs import build_inputs
+    from research.data.universe import load_universe
 
     universe = load_universe()
     hk = [t for t in universe.index if t.endswith(".HK")]
@@ -141,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
             args.out / "results" / "mde_power_clustered.csv", float_format="%.4f"
         )
     # the smallest cohort a trial can have: three quarters of the smallest group (at least
-    # two), as research.simulation.draw_common_dates requires
+    # two), as research.analyses.simulation.draw_common_dates requires
     smallest = min(len(m) for m in clustered.groups.values())
     evidence = headline_evidence(clustered.rates, max(2, math.ceil(0.75 * smallest)))
     args.evidence.parent.mkdir(parents=True, exist_ok=True)
@@ -177,9 +179,9 @@ def run_clustered(args, universe):
     """The clustered-date simulation on the property stocks."""
     import pandas as pd
 
-    from research.inputs import build_inputs
-    from research.simulation import clustered_size_power
-    from research.universe import group_tickers
+    from research.analyses.simulation import clustered_size_power
+    from research.data.inputs import build_inputs
+    from research.data.universe import group_tickers
 
     prop = group_tickers("property", universe)
     panel = build_inputs(prop, ["^HSI"], "HKEX", start="2012-01-01", end="2025-10-30")
@@ -354,7 +356,7 @@ def clustered_section(args, res, thin, evidence) -> list[str]:
         f"Command: `python scripts/size_power.py --clustered-trials {args.clustered_trials} "
         f"--clustered-seed {args.clustered_seed}` (also writes "
         "`results/size_power_clustered.csv`, `results/coverage_clustered.csv` and the",
-        "evidence file `research/size_evidence.json` the package reads).",
+        "evidence file `research/stats/size_evidence.json` the package reads).",
         "",
         "The package's setting: every stock of one group reacts to one announcement, so all",
         f"firm-events of a cohort share day 0. Each of {args.clustered_trials} trials per group "

@@ -61,11 +61,11 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "results")
     args = parser.parse_args()
 
-    from research.inputs import build_inputs
-    from research.returns import compute_returns, trade_to_trade_returns
-    from research.simulation import draw_pseudo_events
-    from research.study import EventStudy
-    from research.universe import load_universe
+    from research.analyses.simulation import draw_pseudo_events
+    from research.data.inputs import build_inputs
+    from research.data.returns import compute_returns, trade_to_trade_returns
+    from research.data.universe import load_universe
+    from research.estimation.study import EventStudy
 
     universe = load_universe()
     hk = [t for t in universe.index if t.endswith(".HK")]

@@ -51,9 +51,9 @@ def market_store_path(tmp_path_factory) -> Path:
     """The snapshot imported once per session; where it is absent, the embedded sample of
     the case study (2021-06..2023-12), so that the tests of the case study still run.
     Tests that need the long history ask for ``market_dir`` too, and skip without it."""
-    from research.prices import read_price_csv
-    from research.sample import SampleStore
-    from research.store import PriceStore
+    from research.data.prices import read_price_csv
+    from research.data.sample import SampleStore
+    from research.data.store import PriceStore
 
     root = tmp_path_factory.mktemp("market-store")
     store = PriceStore(root)
@@ -70,7 +70,7 @@ def market_store_path(tmp_path_factory) -> Path:
 @pytest.fixture
 def market_store(market_store_path, monkeypatch):
     """The imported snapshot, also set as the default store for the test."""
-    from research.store import PriceStore
+    from research.data.store import PriceStore
 
     monkeypatch.setenv("EVENTSTUDY_DATA_DIR", str(market_store_path))
     return PriceStore(market_store_path)
@@ -84,7 +84,7 @@ class CliResult:
 @pytest.fixture
 def cli(capsys, monkeypatch):
     """Run ``eventstudy ARGS`` in-process; returns exit code, stdout and stderr."""
-    from research.cli import main
+    from research.cli.commands import main
 
     def run(*args: str) -> CliResult:
         monkeypatch.setattr(sys, "argv", ["eventstudy", *args])

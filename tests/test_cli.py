@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from research.store import PriceStore
+from research.data.store import PriceStore
 
 
 def store_state(root) -> dict[str, bytes]:
@@ -281,8 +281,8 @@ def test_regress_bad_long_short(cli, market_store):
 
 def test_clustered_study_names_and_leads_with_its_headline_tests(cli, market_store):
     """The issue's command: a group sharing one date leads with the tests that held their
-    size with clustered dates (research/size_evidence.json), in JSON and in the table."""
-    from research.headline import clustered_headline
+    size with clustered dates (research/stats/size_evidence.json), in JSON and in the table."""
+    from research.stats.headline import clustered_headline
 
     doc = json.loads(
         cli("run", "--event", "lpr-cut", "--group", "mainland-developer", "--format", "json").out
@@ -295,7 +295,7 @@ def test_clustered_study_names_and_leads_with_its_headline_tests(cli, market_sto
     table = cli("run", "--event", "lpr-cut", "--group", "mainland-developer").out
     # the compact table (in one or two parts to fit 100 columns): its tests in the order
     # shown, each under its label, and the legend naming them
-    from research.compact import LABELS
+    from research.output.compact import LABELS
 
     part = table[table.index("lpr-cut, day 0 2023-06-20") :]
     part = part[: part.index("Notes:")]
@@ -308,8 +308,8 @@ def test_clustered_study_names_and_leads_with_its_headline_tests(cli, market_sto
     assert max(len(ln) for ln in table.splitlines()) <= 100
     everything = cli("run", "--event", "lpr-cut", "--group", "mainland-developer", "--tests", "all")
     # every test asked for: their clustered-date sizes in one note, bmp_t's marked as
-    # assuming independence (research/size_evidence.json)
-    from research.headline import size_evidence
+    # assuming independence (research/stats/size_evidence.json)
+    from research.stats.headline import size_evidence
 
     worst = size_evidence()["worst_size"]["bmp_t"]
     said = " ".join(everything.out.split())
@@ -347,9 +347,9 @@ def test_semicolon_separated_csv_with_decimal_commas_imports(cli, tmp_path):
 def test_python_api_takes_strings_where_a_user_types_them(market_store):
     """run_study(events="lpr-cut") is one event (not seven letters), window="-1,1" a window;
     errors name the Python argument, not only the CLI flag."""
-    from research.analysis import run_study
+    from research.analyses.analysis import run_study
+    from research.analyses.requests import parse_window
     from research.errors import EventStudyError, WindowError
-    from research.requests import parse_window
 
     a = run_study(events="lpr-cut", groups="reit", window="-1,1", bootstrap=0)
     b = run_study(events=["lpr-cut"], groups=["reit"], window=(-1, 1), bootstrap=0)
@@ -514,7 +514,7 @@ def test_quiet_option_is_accepted(cli, market_store):
 def test_unknown_exchanges_are_refused_and_the_default_benchmark_is_the_market_index(
     cli, market_store
 ):
-    from research.analysis import resolve_market
+    from research.analyses.analysis import resolve_market
     from research.errors import EventStudyError
 
     with pytest.raises(EventStudyError, match=r"exchange of ZZZZ is not recorded"):

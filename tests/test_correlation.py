@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from research.correlation import rolling_correlation_beta
+from research.analyses.correlation import rolling_correlation_beta
 
 
 def test_rolling_statistics_equal_numpy_on_every_window():
@@ -32,7 +32,7 @@ def test_rolling_statistics_equal_numpy_on_every_window():
 def test_fisher_z_long_hand():
     from scipy import stats
 
-    from research.correlation import fisher_z_change
+    from research.analyses.correlation import fisher_z_change
 
     rng = np.random.default_rng(1)
     x1, x2 = rng.normal(size=60), rng.normal(size=50)
@@ -47,7 +47,7 @@ def test_fisher_z_long_hand():
 def test_beta_change_equals_the_interaction_regression():
     import statsmodels.formula.api as smf
 
-    from research.correlation import beta_change
+    from research.analyses.correlation import beta_change
 
     rng = np.random.default_rng(2)
     x = rng.normal(0, 0.01, 120)
@@ -68,7 +68,7 @@ def test_beta_change_equals_the_interaction_regression():
 def test_placebo_breaks_computed_at_once_equal_one_regression_each():
     """The placebo distribution is computed for every break at once: each break's Fisher z
     and beta change equal fisher_z_change and the interaction regression at that break."""
-    from research.correlation import _window_moments, beta_change, fisher_z_change
+    from research.analyses.correlation import _window_moments, beta_change, fisher_z_change
 
     rng = np.random.default_rng(4)
     b = rng.normal(0, 0.01, 400)
@@ -89,7 +89,7 @@ def test_placebo_breaks_computed_at_once_equal_one_regression_each():
 
 
 def test_correlation_change_detects_a_real_break_and_not_a_null():
-    from research.correlation import correlation_change
+    from research.analyses.correlation import correlation_change
 
     rng = np.random.default_rng(3)
     idx = pd.bdate_range("2020-01-01", periods=900)
@@ -106,8 +106,8 @@ def test_correlation_change_detects_a_real_break_and_not_a_null():
 
 
 def test_cross_market_table_uses_each_market_own_session(market_store):
-    from research.analysis import cross_market_reactions
-    from research.hk2023 import CROSS_MARKETS
+    from research.analyses.analysis import cross_market_reactions
+    from research.cases.hk2023 import CROSS_MARKETS
 
     res = cross_market_reactions("lpr-cut", CROSS_MARKETS).to_frame().set_index("ticker")
     # 09:15 Beijing 20 Jun = 21:15 EDT 19 Jun (Juneteenth, NY closed): NY day 0 is 20 Jun

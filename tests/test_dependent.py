@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from research.study import EventStudy
+from research.estimation.study import EventStudy
 from tests import longhand_dependent as lh
 from tests.synthetic import market_model_panel
 
@@ -110,7 +110,7 @@ def test_published_skewness_corrected_values_are_reproduced():
     EventStudyTools/api-wrapper.r, VW group, N = 3, days -2..2 and CAAR(-2,2)), from the
     published rounded ARs; tolerance: the statistic's range over every rounding of the
     inputs (+-0.00005 per AR) plus 1e-4, computed in the long-hand module."""
-    from research.inference import skewness_corrected_t
+    from research.stats.inference import skewness_corrected_t
 
     cases = [c for c in lh.published_examples() if c["name"].startswith("skewness_corrected")]
     assert len(cases) == 6
@@ -143,7 +143,7 @@ def test_json_names_the_headline_tests(clustered):
 
 
 def test_committed_evidence_follows_from_the_committed_clustered_table():
-    """research/size_evidence.json (what the package reads) is what the rule of
+    """research/stats/size_evidence.json (what the package reads) is what the rule of
     scripts/size_power.py gives on docs/results/size_power_clustered.csv (what
     docs/validation.md shows): neither was edited by hand."""
     import importlib.util
@@ -159,7 +159,7 @@ def test_committed_evidence_follows_from_the_committed_clustered_table():
     )
     # the smallest cohort of the trials: three quarters of the 4 REITs (validation.md, 4)
     want = script.headline_evidence(rates, 3)
-    have = json.loads((root / "research" / "size_evidence.json").read_text())
+    have = json.loads((root / "research" / "stats" / "size_evidence.json").read_text())
     assert have["headline"] == want["headline"] and have["min_n"] == want["min_n"] == 3
     assert have["worst_size"] == pytest.approx(want["worst_size"], abs=1e-4)
     # and every headline test held 3%-7% at day 0 and over CAR(-1,1) in every group
@@ -212,7 +212,7 @@ def test_a_group_named_all_is_refused_beside_others():
 
 
 def test_an_impossible_mean_correlation_gives_no_adjusted_statistic():
-    from research.inference import correlation_adjustment, dependence_adjusted_half_width
+    from research.stats.inference import correlation_adjustment, dependence_adjusted_half_width
 
     assert np.isnan(correlation_adjustment(-0.9, 3))  # below -1/(N-1)
     assert correlation_adjustment(-0.4, 3) == pytest.approx(np.sqrt(1.4 / 0.2))

@@ -10,7 +10,8 @@ import pytest
 
 import research
 
-MODULES = sorted(m.name for m in pkgutil.iter_modules(research.__path__, "research."))
+# every module of every layer (walk_packages descends into the subpackages)
+MODULES = sorted(m.name for m in pkgutil.walk_packages(research.__path__, "research."))
 
 
 @pytest.mark.parametrize("name", [m for m in MODULES if not m.endswith("__main__")])
@@ -23,7 +24,7 @@ def test_docstring_examples_run(name, market_store):
 
 def test_the_examples_exist():
     """The two module examples a reader meets first are doctests (not prose)."""
-    for name in ("research.study", "research.analysis"):
+    for name in ("research.estimation.study", "research.analyses.analysis"):
         finder = doctest.DocTestFinder()
         tests = finder.find(importlib.import_module(name))
         assert sum(len(t.examples) for t in tests) >= 3, name

@@ -7,15 +7,15 @@ import csv
 import pandas as pd
 import pytest
 
-from research.errors import EventError, MalformedFileError
-from research.events import (
+from research.data.events import (
     adhoc_event,
     align_events,
     load_catalogue,
     parse_timestamp,
     select_events,
 )
-from research.markets import market_sessions
+from research.data.markets import market_sessions
+from research.errors import EventError, MalformedFileError
 
 from .conftest import RESULTS
 
@@ -184,7 +184,7 @@ def test_date_only_events_are_taken_at_nine_in_their_own_zone():
     Washington date reaches Hong Kong on its next session (the HK session closes at
     03:00-04:00 New York time), a Hong Kong date on the same day; the output says the
     time was assumed. Sessions derived by hand from the HKEX calendar of February 2023."""
-    from research.events import adhoc_event, align_events
+    from research.data.events import adhoc_event, align_events
 
     us = adhoc_event("2023-02-03 America/New_York", "HKEX", "us")
     hk = adhoc_event("2023-02-03", "HKEX", "hk")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from research.export import defuse, latex_escape, to_html, to_latex, to_markdown
+from research.output.export import defuse, latex_escape, to_html, to_latex, to_markdown
 
 RUN = ("run", "--event", "lpr-cut", "--group", "reit", "--bootstrap", "0")
 REGRESS = ("regress", "--event", "lpr-cut", "--group", "reit", "--placebo", "20")
@@ -131,7 +131,7 @@ def test_escaping_helpers():
 
 
 def test_markdown_and_latex_keep_markup_and_line_breaks_as_text(tmp_path):
-    from research.export import write_output
+    from research.output.export import write_output
 
     frame = pd.DataFrame({"title": ["<img src=x onerror=alert(1)>", "line1\n\nline2"]})
     md = to_markdown({"t": frame})

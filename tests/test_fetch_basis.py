@@ -1,4 +1,4 @@
-"""A fetch extends stored prices on the download's adjustment basis (research.adjustment).
+"""A fetch extends stored prices on the download's adjustment basis (research.data.adjustment).
 
 Yahoo's adjusted prices are rescaled back through all history at every dividend or split.
 The stored prices here are 0016.HK's adjusted closes of 2023-06-12..21 from the market
@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from research import yahoo
-from research.adjustment import reconcile
+from research.data import yahoo
+from research.data.adjustment import reconcile
+from research.data.prices import PRICE_COLUMNS, ParsedPrices, yfinance_frame_to_prices
+from research.data.store import PriceStore, merge_frames
 from research.errors import DataError
-from research.prices import PRICE_COLUMNS, ParsedPrices, yfinance_frame_to_prices
-from research.store import PriceStore, merge_frames
 
 SNAPSHOT = {  # 0016.HK adjusted closes (shared/data/market/0016.HK.csv)
     "2023-06-12": 90.22135162353516,
@@ -263,7 +263,7 @@ def test_a_stored_adj_close_column_is_matched_through_the_return_price():
     old["adj_close"] = adjusted
     new = yfinance_frame_to_prices(yf_download(closes("2023-06-16", "2023-06-30", 0.97)), "X")
     merged, notes = reconcile(old, new, "0016.HK")
-    from research.prices import return_price
+    from research.data.prices import return_price
 
     r = returns(return_price(merged))
     assert np.allclose(r.dropna(), returns(closes("2023-06-12", "2023-06-30")).dropna(), atol=1e-12)

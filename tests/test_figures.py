@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from research.hk2023 import FIGURE_NAMES
+from research.cases.hk2023 import FIGURE_NAMES
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 TOLERANCE = 3.0
@@ -24,8 +24,8 @@ TOLERANCE = 3.0
 def regenerated(tmp_path_factory, market_store_path):
     import os
 
-    from research.hk2023 import build_all
-    from research.store import PriceStore
+    from research.cases.hk2023 import build_all
+    from research.data.store import PriceStore
 
     out = tmp_path_factory.mktemp("figures")
     old = os.environ.get("EVENTSTUDY_DATA_DIR")
@@ -65,7 +65,7 @@ def test_docs_index_lists_every_figure():
 
 
 def test_figures_are_deterministic(tmp_path, market_store):
-    from research.hk2023 import build_all
+    from research.cases.hk2023 import build_all
 
     a = build_all(tmp_path / "a", store=market_store, only=["day0_ar_lpr_cut"])
     b = build_all(tmp_path / "b", store=market_store, only=["day0_ar_lpr_cut"])

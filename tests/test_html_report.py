@@ -21,9 +21,9 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory, market_store_path):
-    from research.analysis import run_study
-    from research.html_report import report_page
-    from research.store import PriceStore
+    from research.analyses.analysis import run_study
+    from research.data.store import PriceStore
+    from research.output.html_report import report_page
 
     store = PriceStore(market_store_path)
     res = run_study(events="lpr-cut", groups="mainland-developer", store=store)
@@ -132,9 +132,9 @@ def test_the_report_leads_with_its_findings_and_nothing_scrolls_sideways(page, t
     reason="Chromium or pdftotext is not installed (apt-get install chromium poppler-utils)",
 )
 def test_the_printed_report_keeps_every_headline_p_value(page, tmp_path, market_store_path):
-    from research.analysis import run_study
-    from research.compact import stat_cell
-    from research.store import PriceStore
+    from research.analyses.analysis import run_study
+    from research.data.store import PriceStore
+    from research.output.compact import stat_cell
 
     pdf = tmp_path / "report.pdf"
     subprocess.run(
@@ -168,8 +168,8 @@ def test_the_notebook_view_fits_and_shows_its_figure(tmp_path, market_store_path
     its scoped style applied, nothing scrolling sideways, the CAAR figure inline, the
     notes left-aligned under the tables."""
 
-    from research.analysis import run_study
-    from research.store import PriceStore
+    from research.analyses.analysis import run_study
+    from research.data.store import PriceStore
 
     res = run_study(events="lpr-cut", groups="property", store=PriceStore(market_store_path))
     fragment = res._repr_html_()

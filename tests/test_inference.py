@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from research.study import EventStudy
+from research.estimation.study import EventStudy
 
 from .conftest import RESULTS
 from .synthetic import PEER_COLUMNS, market_model_panel, peer_golden_study
@@ -273,7 +273,7 @@ def test_bootstrap_interval_covers_the_caar_and_is_reproducible():
 
 
 def test_mean_residual_correlation_identity_equals_pairwise_mean():
-    from research.inference import mean_residual_correlation
+    from research.stats.inference import mean_residual_correlation
 
     rng = np.random.default_rng(5)
     est = rng.normal(size=(9, 40)) + rng.normal(size=40)
@@ -282,7 +282,7 @@ def test_mean_residual_correlation_identity_equals_pairwise_mean():
 
 
 def test_vectorised_ranks_equal_scipy_with_ties_and_missing():
-    from research.ranks import average_ranks
+    from research.stats.ranks import average_ranks
 
     rng = np.random.default_rng(9)
     values = rng.integers(0, 6, size=(40, 30)).astype(float)  # many ties
@@ -303,7 +303,7 @@ def test_window_ranks_equal_ranking_the_whole_row_and_its_first_columns_alone(ca
     ``np.sort`` of them: the engine ranks the estimation residuals this way inside the
     combined window's sort.
     """
-    from research.ranks import window_ranks
+    from research.stats.ranks import window_ranks
 
     rng = np.random.default_rng(11)
     values = rng.standard_t(4, size=(60, 261))
@@ -336,7 +336,7 @@ def test_window_ranks_equal_ranking_the_whole_row_and_its_first_columns_alone(ca
 
 @pytest.mark.parametrize("n", [12, 49, 80, 400])
 def test_vectorised_wilcoxon_equals_scipy(n):
-    from research.inference import wilcoxon_signed_rank
+    from research.stats.inference import wilcoxon_signed_rank
 
     rng = np.random.default_rng(n)
     x = np.round(rng.normal(0.2, 1, size=(n, 3)), 1)  # rounding makes ties (normal approx)
@@ -356,7 +356,7 @@ def test_mean_residual_correlation_is_pairwise_complete_on_unbalanced_samples():
     """Item 5 of the clustered-inference work: each pair over the days both firm-events
     have (a firm with 190 of 240 days, as 3380.HK, must not pull r-bar towards zero).
     Reference: the long-hand mean of np.corrcoef over each pair's common days."""
-    from research.inference import mean_residual_correlation
+    from research.stats.inference import mean_residual_correlation
 
     rng = np.random.default_rng(7)
     common = rng.normal(size=240)

@@ -28,9 +28,12 @@ def test_version_and_name(cli):
 
 
 def test_catalogue_and_universe_are_package_data():
-    shipped = project()["tool"]["setuptools"]["package-data"]["research"]
-    for name in ("data/events.csv", "data/universe.csv", "data/markets.json"):
-        assert name in shipped and (ROOT / "research" / name).is_file(), name
+    shipped = project()["tool"]["setuptools"]["package-data"]["research.data"]
+    for name in ("events.csv", "universe.csv", "markets.json", "hk2023.csv.gz"):
+        assert name in shipped and (ROOT / "research" / "data" / name).is_file(), name
+    evidence = project()["tool"]["setuptools"]["package-data"]["research.stats"]
+    assert evidence == ["size_evidence.json"]
+    assert (ROOT / "research" / "stats" / "size_evidence.json").is_file()
     # the repository's data/ is the documented place: it holds the same files
     for name in ("events.csv", "universe.csv"):
         assert (ROOT / "data" / name).read_bytes() == (

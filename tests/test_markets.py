@@ -9,7 +9,7 @@ def test_calendar_sessions_are_kept_on_disk_and_rebuilt_when_unreadable(monkeypa
     unreadable file is built again."""
     import pandas as pd
 
-    from research import markets
+    from research.data import markets
 
     hkex = markets.get_market("HKEX")
     span = (pd.Timestamp("2022-01-01"), pd.Timestamp("2023-12-31"))

@@ -8,8 +8,8 @@ import json
 import numpy as np
 import pytest
 
-from research import inference
-from research.analysis import run_study
+from research.analyses.analysis import run_study
+from research.stats import inference
 
 
 def test_json_carries_the_minimum_detectable_caar(cli, market_store):

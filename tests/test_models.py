@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import statsmodels.api as sm
 
-from research import models
+from research.estimation import models
 
 TOL = 1e-10  # statsmodels and the batched solver agree to rounding error
 

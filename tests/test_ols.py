@@ -1,4 +1,4 @@
-"""research.ols against statsmodels and scipy.stats (the references it stands in for)."""
+"""research.stats.ols against statsmodels and scipy.stats (the references it stands in for)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
-from research.ols import OLS, chi2_sf, f_sf, t_ppf, t_sf
+from research.stats.ols import OLS, chi2_sf, f_sf, t_ppf, t_sf
 
 
 def test_ols_equals_statsmodels():

@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from research import inference
 from research.errors import DataError, WindowError
-from research.headline import SMALL_HEADLINE, min_cross_section
-from research.study import EventStudy
-from research.windows import min_usable_days
+from research.estimation.study import EventStudy
+from research.estimation.windows import min_usable_days
+from research.stats import inference
+from research.stats.headline import SMALL_HEADLINE, min_cross_section
 from tests.synthetic import market_model_panel
 
 
@@ -84,7 +84,7 @@ def test_one_minimum_observation_rule():
 
 
 def test_regress_refuses_a_series_run_would_drop():
-    from research.regression import event_regression
+    from research.analyses.regression import event_regression
 
     returns, bench, events = market_model_panel(n_secs=1, n_days=320, seed=5)
     y = returns.iloc[:, 0].copy()
@@ -110,7 +110,7 @@ def test_the_caar_interval_inverts_the_statistic_it_names(market_store):
     """The interval excludes zero exactly when the test it names rejects at 5%: on every
     real cohort and window of the case study (it disagreed with the reported
     kolari_pynnonen_t in one of 32 once, having no statistic of its own in the table)."""
-    from research.analysis import run_study
+    from research.analyses.analysis import run_study
 
     res = run_study(
         events=("blinken-arrives", "lpr-cut", "pboc-mlf-cut"),
@@ -127,8 +127,8 @@ def test_the_caar_interval_inverts_the_statistic_it_names(market_store):
 
 
 def test_a_market_contradicting_the_ticker_is_refused():
+    from research.data.prices import parse_price_text
     from research.errors import OptionError
-    from research.prices import parse_price_text
 
     text = "Date,Close\n2023-06-16,10\n2023-06-19,11\n"
     with pytest.raises(OptionError, match="contradicts the universe file, which puts 0016.HK"):

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from research.analysis import run_study
+from research.analyses.analysis import run_study
+from research.data.pairs import load_pairs
 from research.errors import EventStudyError, MalformedFileError
-from research.pairs import load_pairs
 
 # five Hong Kong stocks, each on its own day (dates of the catalogue's events, one per firm)
 FIVE = pd.DataFrame(

@@ -1,5 +1,5 @@
-"""The study's pooled tests (research.pooling, every cohort at once) against the readable
-one-cohort reference, research.inference.battery, computed cohort by cohort from the
+"""The study's pooled tests (research.stats.pooling, every cohort at once) against the readable
+one-cohort reference, research.stats.inference.battery, computed cohort by cohort from the
 residuals and ranks of a second estimation pass.
 
 Reference: inference.battery, itself checked long-hand and against the peer's published
@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from research import inference, ranks
-from research.pooling import signed_rank_null
-from research.ranks import average_ranks
-from research.study import EventStudy
+from research.estimation.study import EventStudy
+from research.stats import inference, ranks
+from research.stats.pooling import signed_rank_null
+from research.stats.ranks import average_ranks
 from tests.synthetic import market_model_panel
 
 
@@ -126,7 +126,7 @@ def test_exact_signed_rank_null_equals_scipy():
 def test_segmented_wilcoxon_equals_the_one_cohort_version():
     """Every branch: exact (n <= 50, no ties), scipy's own (n <= 50 with ties or zeros),
     normal approximation (n > 50, with and without ties), empty columns."""
-    from research.pooling import _wilcoxon
+    from research.stats.pooling import _wilcoxon
 
     rng = np.random.default_rng(3)
     sizes = np.array([1, 3, 9, 14, 40, 50, 51, 64, 130])
@@ -146,8 +146,8 @@ def test_segmented_generalized_ranks_equal_the_one_cohort_version_with_ties():
     """Every branch of dependent.grank: residuals tied with each other and with the event
     observation, missing days, a firm-event without the observation, several segments;
     against inference.grank cohort by cohort (same formulas, 1e-12)."""
-    from research.dependent import grank
-    from research.numerics import segment_sum
+    from research.stats.dependent import grank
+    from research.stats.numerics import segment_sum
 
     rng = np.random.default_rng(11)
     sizes = np.array([2, 5, 9, 30])
@@ -185,7 +185,7 @@ def test_standardized_sums_equal_standardizing_each_row():
     """The per-cell sums of standardized rows (the Kolari-Pynnönen pairs) equal the rows
     standardized one by one (ddof 1) and summed, with few and with many cells, rows left
     out (holding NaN) and a constant row."""
-    from research.cohorts import _standardized_sums
+    from research.estimation.cohorts import _standardized_sums
 
     rng = np.random.default_rng(5)
     values = rng.normal(0.001, 0.02, (200, 30))
@@ -207,7 +207,7 @@ def test_cross_sectional_moments_with_few_and_many_segments():
     """Mean, s.d. (ddof 1), t and the sum of cubed deviations per segment and column, as
     numpy computes them segment by segment: few large segments (taken one by one) and
     many small ones (one vectorized pass)."""
-    from research.pooling import cross_sectional_moments
+    from research.stats.pooling import cross_sectional_moments
 
     rng = np.random.default_rng(8)
     for sizes in (np.array([400, 250, 350]), rng.integers(1, 6, 300)):
@@ -233,7 +233,7 @@ def test_cross_sectional_moments_with_few_and_many_segments():
 def test_pooled_tests_do_not_depend_on_the_block_size(monkeypatch):
     """The battery runs block by block of whole cohorts: blocks of a few firm-events (a
     cohort larger than a block alone) give the tests of one block."""
-    from research import results
+    from research.estimation import results
 
     study = many_cohort_study(1)
     whole = study.fit()
@@ -249,7 +249,7 @@ def test_byte_counts_equal_numpy_sums_of_booleans(shape):
     numerics.column_counts over the first axis, 255 rows of bytes at a time) equal numpy's
     sums; 600 rows cross the 255-row carry of the bytes.
     """
-    from research.numerics import column_counts, row_counts
+    from research.stats.numerics import column_counts, row_counts
 
     rng = np.random.default_rng(3)
     flags = rng.random(shape) < 0.9
@@ -266,7 +266,7 @@ def test_segment_sums_equal_reduceat(n_runs, shape):
     np.add.reduceat; both equal reduceat up to the order of the additions (1e-12 of the
     sum of absolute values), and an empty run keeps reduceat's result exactly.
     """
-    from research.numerics import segment_sum
+    from research.stats.numerics import segment_sum
 
     rng = np.random.default_rng(n_runs)
     values = rng.normal(size=shape)

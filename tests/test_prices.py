@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from research.data.prices import check_ticker, parse_price_text, read_price_csv, return_price
 from research.errors import MalformedFileError
-from research.prices import check_ticker, parse_price_text, read_price_csv, return_price
 
 CLASSIC = """Date,Open,High,Low,Close,Adj Close,Volume
 2023-06-16,20.0,21.0,19.5,20.5,20.1,1000

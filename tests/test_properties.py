@@ -15,9 +15,9 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from research.data.prices import parse_price_text
+from research.data.store import PriceStore
 from research.errors import MalformedFileError
-from research.prices import parse_price_text
-from research.store import PriceStore
 
 price = st.floats(min_value=1e-4, max_value=1e6, allow_nan=False, allow_infinity=False)
 volume = st.integers(min_value=0, max_value=10**12)

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from research import quality
-from research.prices import PRICE_COLUMNS
+from research.data import quality
+from research.data.prices import PRICE_COLUMNS
 
 
 def frame(close, volume):
@@ -102,9 +102,9 @@ def test_sessions_without_a_row_are_gaps():
 
 
 def test_gaps_are_reported_in_a_study(market_store, tmp_path):
-    from research.analysis import run_study
-    from research.prices import parse_price_text
-    from research.store import PriceStore
+    from research.analyses.analysis import run_study
+    from research.data.prices import parse_price_text
+    from research.data.store import PriceStore
 
     store = PriceStore(tmp_path / "s")
     hsi = market_store.load("^HSI").loc["2022-01-01":"2023-12-29"]

@@ -15,12 +15,12 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats as st
 
-from research.covariance import bartlett_autocovariances, newey_west_lags
+from research.analyses.placebo import empirical_p, placebo_test
+from research.analyses.regression import event_regression, panel_event_regression
+from research.data.inputs import group_portfolio
 from research.errors import EventStudyError
-from research.inputs import group_portfolio
-from research.placebo import empirical_p, placebo_test
-from research.regression import event_regression, panel_event_regression
-from research.study import EventStudy
+from research.estimation.study import EventStudy
+from research.stats.covariance import bartlett_autocovariances, newey_west_lags
 
 from .synthetic import market_model_panel
 

@@ -3,7 +3,7 @@ coefficients as plain numbers, event effects in percent with stars), standard er
 without a sign, benchmarks named after their series, notes pointed to by markers, and at
 80 columns no line over 80 characters, no table in more than two parts, at most 200 lines.
 
-The tables are read back by their layout (:func:`research.report.table`): a rule of
+The tables are read back by their layout (:func:`research.output.report.table`): a rule of
 ``=``, the title, a rule, the header, a rule of ``-``, the rows, a rule; a split table's
 parts are titled ``(1/2)``, ``(2/2)``.
 """
@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from research.regression import event_regression, panel_event_regression
-from research.regression_text import STARS_LEGEND, NoteMarkers, significance_stars
+from research.analyses.regression import event_regression, panel_event_regression
+from research.output.regression_text import STARS_LEGEND, NoteMarkers, significance_stars
 
 from .synthetic import market_model_panel
 from .test_regression import correlated_panel

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from research.prices import parse_price_text
-from research.store import PriceStore
+from research.data.prices import parse_price_text
+from research.data.store import PriceStore
 
 GOOD = (
     "Date,Open,High,Low,Close,Adj Close,Volume\n"

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from research.returns import align_foreign_returns, compute_returns, previous_session_returns
+from research.data.returns import align_foreign_returns, compute_returns, previous_session_returns
 
 
 def test_simple_and_log_returns_skip_missing_sessions():

@@ -15,14 +15,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from research.analysis import run_study
-from research.hk2023 import headline_requests
-from research.sample import SampleStore, choose_store, manifest
-from research.store import PriceStore
+from research.analyses.analysis import run_study
+from research.cases.hk2023 import headline_requests
+from research.data.sample import SampleStore, choose_store, manifest
+from research.data.store import PriceStore
 
 
 def test_sample_is_small_and_records_what_it_took(market_dir):
-    from research.sample import SAMPLE
+    from research.data.sample import SAMPLE
 
     assert SAMPLE.stat().st_size < 1024 * 1024
     m = manifest()
@@ -64,8 +64,8 @@ def test_an_empty_store_runs_the_headline_study_and_says_so(cli):
 
 
 def test_stored_prices_win_and_a_partial_store_is_not_mixed_with_the_sample(cli, tmp_path):
+    from research.data.prices import parse_price_text
     from research.errors import DataError
-    from research.prices import parse_price_text
 
     store = PriceStore()
     store.save(parse_price_text("Date,Close\n2023-06-15,88.0\n2023-06-16,89.0\n", "0016.HK"), "x")
@@ -87,7 +87,7 @@ def test_data_import_sample_loads_it_into_the_store_explicitly(cli):
 
 
 def test_fetch_a_group_or_everything_over_the_default_span(cli, monkeypatch):
-    from research import yahoo
+    from research.data import yahoo
 
     calls = {}
 
@@ -107,7 +107,7 @@ def test_fetch_a_group_or_everything_over_the_default_span(cli, monkeypatch):
 
 
 def test_figures_that_need_the_long_history_are_skipped_on_the_sample(tmp_path):
-    from research.hk2023 import build_all
+    from research.cases.hk2023 import build_all
 
     skipped: list[str] = []
     written = build_all(tmp_path, only=["placebo_mainland_lpr_cut", "size_power"], skipped=skipped)

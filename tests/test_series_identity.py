@@ -106,7 +106,7 @@ def store_with(market_store, root: Path, tickers: list[str]):
     """A fresh store holding the snapshot's stored series ``tickers`` (copied as stored:
     ``prices/<ticker>.json`` and the price file it names), so that nothing a test imports
     reaches the session's shared store."""
-    from research.store import PriceStore
+    from research.data.store import PriceStore
 
     (root / "prices").mkdir(parents=True)
     for t in tickers:
@@ -130,7 +130,7 @@ def test_an_index_under_a_new_name_is_recognised_from_its_trading_days(
     York series, so HSPROP (the HSI's own rows) entered as a foreign benchmark aligned on the
     previous New York session: day-0 AAR -0.87% against -0.10% with ^HSI, 0016.HK's beta 0.076
     against 0.375."""
-    from research.analysis import run_study
+    from research.analyses.analysis import run_study
 
     members = universe_group("hk-developer")
     store = store_with(market_store, tmp_path / "store", [*members, "^HSI"])
@@ -179,7 +179,7 @@ def test_a_stock_under_a_new_name_is_recognised_and_studied_as_itself(
     """Before this change MYCO (0016.HK's rows under a name with no suffix) was taken for a
     New York stock, so its study ran on NYSE sessions (day -1 was 2023-06-16, Juneteenth
     skipped) and its day-0 AR was -0.53% instead of 0016.HK's -0.97%."""
-    from research.analysis import run_study
+    from research.analyses.analysis import run_study
 
     store = store_with(market_store, tmp_path / "store", ["0016.HK", "^HSI"])
     monkeypatch.setenv("EVENTSTUDY_DATA_DIR", str(store.root))
@@ -212,8 +212,8 @@ def test_utc_stamped_bars_keep_their_hong_kong_dates(
     a bar stamped at Hong Kong midnight in UTC (16:00+00:00 the day before) was stored one
     session early (2021-01-04 stored as Sunday 2021-01-03) and 0016.HK's beta on ^HSI was
     0.200 instead of 0.375, its CAR(-1,1) -3.09% instead of -0.95%."""
-    from research.analysis import run_study
-    from research.store import PriceStore
+    from research.analyses.analysis import run_study
+    from research.data.store import PriceStore
 
     original = raw(market_dir / "0016.HK.csv").loc["2021-01-01":]
     stamped = original.copy()
@@ -273,8 +273,8 @@ def test_a_suspension_as_missing_rows_has_no_return_across_the_halt(
     """Before this change the sessions were the data's own rows, so with 1918.HK's suspended
     rows gone 2023-04-13 followed 2022-03-31 and its day-0 return was 2.04 / 4.58 - 1 = -55%
     across a year's halt (AR -39.0%; -55.5% with the stale rows kept, as a 0% day -1)."""
-    from research.analysis import run_study
-    from research.store import PriceStore
+    from research.analyses.analysis import run_study
+    from research.data.store import PriceStore
 
     folder = tmp_path / "sunac"
     folder.mkdir()
@@ -339,7 +339,7 @@ def test_correlate_puts_two_us_series_on_new_york_sessions_both_ways(market_dir,
     """Before this change correlate put both series on Hong Kong sessions (the default for
     tickers without a suffix) and aligned the second as a foreign benchmark, so the answer
     depended on the order: r_pre was -0.0865 for (EEM, ^GSPC) and 0.1329 for (^GSPC, EEM)."""
-    from research.analysis import correlate
+    from research.analyses.analysis import correlate
 
     ab = correlate("EEM", "^GSPC", "lpr-cut", window=60, n_placebo=20)
     ba = correlate("^GSPC", "EEM", "lpr-cut", window=60, n_placebo=20)
@@ -380,7 +380,7 @@ def test_days_without_any_abnormal_return_have_no_statistic(
     """Before this change a day with n = 0 got Patell z = 0 (p = 1) and the CAAR of the last
     day with returns carried forward (1.05% on days 0..3), and a study with no abnormal return
     at all ran (n = 0, CAAR 0, Patell z 0, p 1) instead of being refused."""
-    from research.analysis import run_study
+    from research.analyses.analysis import run_study
     from research.errors import DataError
 
     members = universe_group("hk-developer")
@@ -442,9 +442,9 @@ def test_a_suspended_stock_has_no_return_and_leaves_the_portfolio(market_dir, ma
     """Before this change 2007.HK's flat, untraded price counted as a 0% return in the event
     window: its day-0 AR was 0 minus its normal return (-6.9%), the group's day-0 AAR 20.6%
     instead of 22.3%, and its portfolio held it at 0% (26.1% instead of 27.8%)."""
-    from research.analysis import run_regressions, run_study
-    from research.inputs import build_inputs, group_portfolio
-    from research.requests import RegressionRequest
+    from research.analyses.analysis import run_regressions, run_study
+    from research.analyses.requests import RegressionRequest
+    from research.data.inputs import build_inputs, group_portfolio
 
     day0 = pd.Timestamp("2024-10-02")
     members = universe_group("mainland-developer")

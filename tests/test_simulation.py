@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from research.simulation import draw_pseudo_events, size_power
+from research.analyses.simulation import draw_pseudo_events, size_power
 
 
 def iid_panel(n_secs=40, n_days=1200, seed=2):
@@ -87,7 +87,7 @@ def test_pseudo_events_are_the_draws_written_by_hand(n_cols, n_secs):
     """The draws equal the literal loop over rng.choice (securities without replacement,
     then one day of each), so a seed gives the same placebo dates as in earlier versions.
     """
-    from research.simulation import valid_event_days
+    from research.analyses.simulation import valid_event_days
 
     returns, rm = iid_panel(n_secs=n_cols, n_days=500)
     returns.iloc[:300, 0] = np.nan
@@ -104,8 +104,8 @@ def test_pseudo_events_are_the_draws_written_by_hand(n_cols, n_secs):
 
 
 def test_small_run_on_the_real_hong_kong_data(market_store):
-    from research.inputs import build_inputs
-    from research.universe import load_universe
+    from research.data.inputs import build_inputs
+    from research.data.universe import load_universe
 
     hk = [t for t in load_universe().index if t.endswith(".HK")]
     panel = build_inputs(hk, ["^HSI"], "HKEX", start="2015-01-01", end="2025-10-30")

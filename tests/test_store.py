@@ -10,9 +10,9 @@ import stat
 import pandas as pd
 import pytest
 
+from research.data.prices import parse_price_text
+from research.data.store import PriceStore
 from research.errors import DataError, StoreCorruptedError
-from research.prices import parse_price_text
-from research.store import PriceStore
 
 TEXT = """Date,Open,High,Low,Close,Adj Close,Volume
 2023-06-16,20.0,21.0,19.5,20.500850677490234,20.1,1000

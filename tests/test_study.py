@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from research import engine
-from research.analysis import run_study
+from research.analyses.analysis import run_study
+from research.data.universe import group_tickers, load_universe
 from research.errors import EventError, EventStudyError, ModelError, OptionError, WindowError
-from research.study import EventStudy
-from research.universe import group_tickers, load_universe
+from research.estimation import engine
+from research.estimation.study import EventStudy
 
 from .synthetic import market_model_panel
 
@@ -280,7 +280,7 @@ def test_caar_band_is_the_dependence_adjusted_interval(small):
     Pynnönen 2010; docs/methodology.md), recomputed here with scipy and np.corrcoef."""
     from scipy import stats as st
 
-    from research.plotting import caar_paths
+    from research.output.plotting import caar_paths
 
     returns, bench, events = small
     res = EventStudy(returns, events, bench, window=(-2, 2), estimation=(-100, -11)).fit()
@@ -376,7 +376,7 @@ def test_summary_is_an_object_with_every_format(small):
     as_text, as_html, as_latex, as_csv and _repr_html_; tests="all" and a list work."""
     import io
 
-    from research.report import Summary
+    from research.output.report import Summary
 
     returns, bench, events = small
     res = EventStudy(returns, events, bench, window=(-2, 2), bootstrap=0).fit()
@@ -431,7 +431,7 @@ def test_params_bse_tvalues_equal_statsmodels_and_windows_have_integer_bounds(sm
 
 
 def test_quality_dates_are_datetimes(market_store):
-    from research.analysis import run_study
+    from research.analyses.analysis import run_study
 
     q = run_study(events="lpr-cut", groups="mainland-developer").quality
     assert pd.api.types.is_datetime64_any_dtype(q["start"]) and q["days"].dtype.kind == "i"

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from research.data.returns import compute_returns, trade_to_trade_returns
 from research.errors import DataError, ModelError
-from research.returns import compute_returns, trade_to_trade_returns
-from research.study import EventStudy
+from research.estimation.study import EventStudy
 
 
 def _panel(seed: int = 7, n_sessions: int = 330):
@@ -173,7 +173,7 @@ def test_a_stale_day_on_the_snapshot_by_hand(market_store, market_dir):
     default the return of 2023-02-13 spans it and is missing; trade to trade it is the
     return from the 9th's close, over two sessions.  Recomputed from the raw CSV.
     """
-    from research.inputs import build_inputs
+    from research.data.inputs import build_inputs
 
     raw = pd.read_csv(market_dir / "0823.HK.csv", skiprows=3, header=None, index_col=0)
     raw.index = pd.to_datetime(raw.index)

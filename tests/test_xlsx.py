@@ -14,7 +14,7 @@ import pytest
 
 openpyxl = pytest.importorskip("openpyxl")
 
-from research.export import to_xlsx  # noqa: E402
+from research.output.export import to_xlsx  # noqa: E402
 
 RUN = (
     "run",

@@ -24,10 +24,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from research import yahoo
+from research.data import yahoo
+from research.data.prices import parse_price_text, yfinance_frame_to_prices
+from research.data.store import PriceStore
 from research.errors import DownloadError
-from research.prices import parse_price_text, yfinance_frame_to_prices
-from research.store import PriceStore
 
 
 def _stamp(text: str, zone: str) -> pd.Timestamp:

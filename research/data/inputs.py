@@ -1,0 +1,243 @@
+"""Returns of securities and benchmarks on one market's session grid, from the store.
+
+This is where stored prices become the inputs of :class:`research.estimation.study.EventStudy`:
+
+1. prices are loaded and scanned by :mod:`research.data.quality`; snapshot rows are dropped,
+   and a day without a trade (flat price, zero volume) has no price: missing, as a
+   session with no row is;
+2. the grid is the market's exchange sessions (:func:`research.data.markets.market_sessions`),
+   whatever rows the data has: a session a security lacks is missing data for it;
+3. security returns are taken between consecutive grid sessions
+   (:func:`research.data.returns.compute_returns`): the return after a missing session spans
+   it and is not computed;
+4. a benchmark on another exchange is aligned by session: same day when its
+   session overlaps the home session (Tokyo, Seoul, Singapore, Shanghai for
+   Hong Kong), else the previous foreign session(s) (New York), see
+   :func:`research.data.returns.align_foreign_returns`;
+5. flagged days become the ``exclude`` mask of the estimation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import pandas as pd
+
+from research.data import quality
+from research.data.identity import series_market
+from research.data.markets import Market, get_market, market_sessions
+from research.data.prices import return_price
+from research.data.returns import (
+    ReturnKind,
+    align_foreign_returns,
+    compute_returns,
+    trade_to_trade_returns,
+)
+from research.data.store import PriceStore
+from research.errors import DataError, OptionError
+
+
+@dataclass
+class StudyInputs:
+    """Returns on a session grid, with what was flagged on the way."""
+
+    market: Market
+    sessions: pd.DataFrame
+    returns: pd.DataFrame
+    benchmarks: pd.DataFrame
+    exclude: pd.DataFrame
+    quality: pd.DataFrame
+    alignment_notes: dict[str, str]
+    kind: str
+    market_note: str = ""  # how the securities' exchange was chosen (analysis.resolve_market)
+    data_note: str = ""  # where the prices came from when not the store (research.data.sample)
+    spans: pd.DataFrame | None = None  # trade-to-trade: the sessions each return spans
+
+    @property
+    def trading_days(self) -> pd.DatetimeIndex:
+        """The session grid as a DatetimeIndex."""
+        return pd.DatetimeIndex(self.sessions.index)
+
+
+REFERENCE_SESSION = "2024-06-12"
+
+# What the return after a session without a price becomes (research.data.returns).
+THIN_TRADING = ("exclude", "trade-to-trade")
+
+
+@cache
+def overlaps_home_session(foreign: Market, home: Market) -> bool:
+    """Whether the foreign exchange's session opens before the home session closes (same
+    day), on the regular session times of a reference day both exchanges trade (mid-June:
+    northern-summer time, the season of most event studies' estimation days).  The
+    sessions are the package's cached ones (:func:`research.data.markets.market_sessions`):
+    building two calendars for this cost 2 s a call.
+    """
+    day = pd.Timestamp(REFERENCE_SESSION)
+    span = (day - pd.Timedelta(days=14), day + pd.Timedelta(days=14))
+    h = market_sessions(home, *span)
+    f = market_sessions(foreign, *span)
+    common = h.index.intersection(f.index)
+    ref = common[common.get_indexer([day], method="nearest")[0]]
+    return bool(f.at[ref, "open"] < h.at[ref, "close"])
+
+
+def benchmark_returns(
+    ticker: str,
+    prices: pd.Series,
+    grid: pd.DatetimeIndex,
+    market: Market,
+    kind: ReturnKind = "simple",
+    code: str | None = None,
+) -> tuple[pd.Series, str]:
+    """A benchmark's returns on ``market``'s session grid, and how they were aligned.
+
+    Same exchange (or one sharing its calendar): returns between consecutive sessions.
+    Another exchange: its own returns on its own sessions, compounded by home session, same
+    day when its session overlaps the home session, else the previous foreign session(s)
+    (:func:`research.data.returns.align_foreign_returns`).
+
+    Parameters
+    ----------
+    code
+        The benchmark's exchange (:func:`research.data.identity.series_market`); default
+        ``market``'s.
+    """
+    code = code or market.code
+    if get_market(code).calendar == market.calendar:
+        return (
+            compute_returns(prices, grid, kind),
+            f"same exchange ({code}): returns between consecutive sessions",
+        )
+    same_day = overlaps_home_session(get_market(code), market)
+    note = (
+        f"{code} trades while {market.code} is open: its sessions up to and including "
+        "each session's date"
+        if same_day
+        else f"{code} opens after {market.code} closes: its sessions dated from the "
+        f"previous {market.code} session to the day before (previous {code} session)"
+    )
+    own = prices.dropna()
+    foreign = (
+        pd.DatetimeIndex(market_sessions(code, own.index[0], own.index[-1]).index)
+        if len(own)
+        else None
+    )
+    return align_foreign_returns(prices, grid, same_day, kind, foreign), note
+
+
+def build_inputs(
+    securities: list[str],
+    benchmarks: list[str] | tuple[str, ...] = (),
+    market: str | Market = "HKEX",
+    store: PriceStore | None = None,
+    kind: ReturnKind = "simple",
+    start: str | pd.Timestamp | None = None,
+    end: str | pd.Timestamp | None = None,
+    universe: pd.DataFrame | None = None,
+    rules: quality.QualityRules | None = None,
+    thin_trading: str = "exclude",
+) -> StudyInputs:
+    """Load, check and align returns for a study.
+
+    Parameters
+    ----------
+    securities
+        Tickers whose abnormal returns are studied (on ``market``).
+    benchmarks
+        Benchmark tickers (any exchange).
+    market
+        The exchange whose sessions form the grid.
+    start, end
+        Limit the grid (default: the securities' full history).
+    thin_trading
+        ``exclude`` (default): the return after a session without a price spans it and
+        is not computed; ``trade-to-trade``: it is kept, with the sessions it spans in
+        ``spans`` (:func:`research.data.returns.trade_to_trade_returns`).
+
+    Raises
+    ------
+    DataError
+        If a ticker is not stored or nothing overlaps.
+    """
+    if thin_trading not in THIN_TRADING:
+        raise OptionError(
+            f"thin_trading must be one of {', '.join(THIN_TRADING)}, not {thin_trading!r}."
+        )
+    store = store or PriceStore()
+    market = get_market(market) if isinstance(market, str) else market
+    flags = []
+    prices = {}
+    rows = {}  # the stored rows: a session without one is a gap (an untraded row is a flag)
+    for ticker in dict.fromkeys([*securities, *benchmarks]):
+        frame = store.load(ticker)
+        found = quality.scan(frame, ticker, rules)
+        snapshots = quality.dropped_rows(found).get(ticker, [])
+        if snapshots:
+            frame = frame.drop(index=snapshots)
+        flags.append(found)
+        price = return_price(frame)
+        rows[ticker] = price.index[price.notna().to_numpy()]
+        prices[ticker] = quality.without_untraded(price, found)
+    flag_frame = pd.concat(flags, ignore_index=True) if flags else pd.DataFrame()
+    closes = pd.DataFrame({t: prices[t] for t in securities})
+    closes = closes.loc[closes.notna().any(axis=1)]
+    if start is not None:
+        closes = closes.loc[closes.index >= pd.Timestamp(start)]
+    if end is not None:
+        closes = closes.loc[closes.index <= pd.Timestamp(end)]
+    if closes.empty:
+        raise DataError(f"No stored prices of {', '.join(securities)} fall in the requested dates.")
+    sessions = market_sessions(market, closes.index[0], closes.index[-1])
+    grid = pd.DatetimeIndex(sessions.index)
+    gaps = [quality.session_gaps(rows[t], grid, t, rules) for t in securities]
+    flag_frame = pd.concat([flag_frame, *gaps], ignore_index=True)
+    spans = None
+    if thin_trading == "trade-to-trade":
+        returns, spans = trade_to_trade_returns(closes, grid, kind)
+    else:
+        returns = compute_returns(closes, grid, kind)
+    bench_cols = {}
+    notes = {}
+    for ticker in benchmarks:
+        code = series_market(ticker, store, universe)
+        bench_cols[ticker], notes[ticker] = benchmark_returns(
+            ticker, prices[ticker], grid, market, kind, code
+        )
+        if bench_cols[ticker].notna().sum() == 0:
+            raise DataError(
+                f"The benchmark {ticker} has no prices overlapping {', '.join(securities)}; "
+                "import a benchmark that covers the same dates."
+            )
+    bench_frame = pd.DataFrame(bench_cols, index=grid)
+    exclude = quality.excluded_returns(
+        flag_frame, grid, list(securities), trade_to_trade=spans is not None
+    )
+    return StudyInputs(
+        market, sessions, returns, bench_frame, exclude, flag_frame, notes, kind, spans=spans
+    )
+
+
+def group_portfolio(
+    returns: pd.DataFrame,
+    tickers: list[str],
+    exclude: pd.DataFrame | None = None,
+    name: str | None = None,
+    keep: pd.DatetimeIndex | list | None = None,
+) -> pd.Series:
+    """Equal-weighted portfolio return: the mean of the members' available returns each session.
+
+    Returns flagged in ``exclude`` (stale days, suspect jumps) do not enter the mean, except
+    on the sessions in ``keep`` (the event windows): an event-window portfolio holds every
+    stock that traded, or its biggest movers would silently leave it on the event day.
+    """
+    part = returns[tickers]
+    if exclude is not None:
+        ex = exclude.reindex(index=part.index, columns=tickers, fill_value=False).astype(bool)
+        if keep is not None:
+            ex.loc[ex.index.isin(pd.DatetimeIndex(keep))] = False
+        part = part.where(~ex)
+    counts = part.notna().sum(axis=1)
+    out = part.sum(axis=1, min_count=1) / counts.where(counts > 0)
+    return out.rename(name or "portfolio")

@@ -1,0 +1,314 @@
+"""Stale and suspicious prices: detection and the rule applied to each.
+
+Rules (documented in ``docs/methodology.md``; every flag is reported in a
+study's output, never applied silently):
+
+``stale``
+    A day whose close equals the previous close and whose volume is zero: no
+    trade happened (a suspension, e.g. 1918.HK's year without trading in the snapshot).
+    It has no price (:func:`without_untraded`): its return and the return of the next
+    traded day (which spans the suspension) are missing, in estimation and event windows
+    alike, as for a session with no row.  Runs of at least ``suspension_days`` such days
+    are reported as suspensions.
+``snapshot``
+    The last row has zero volume while the rows before it trade: an intraday
+    snapshot saved before the close (the snapshot's last ^HSCE row).  The row
+    is excluded everywhere.
+``jump``, ``large move``, ``resumption``
+    An absolute log return above ``jump_threshold`` (default 0.4, about +49% or
+    -33%) is classified.  Most such days are real news (a sector rally, a
+    restructuring), so only the signs of a data error exclude it from estimation
+    (kind ``jump``, the reason in ``action``): reversed the next day (a bad tick: that
+    day and the next are excluded), a price ratio within 1% of a split or bonus ratio (1.5,
+    2, 2.5, 3, 4, 5, 10, 20 or their inverses), no volume on a series that trades, within the first
+    five returns of a listing, or a move beyond ``extreme_log_return`` (a factor of
+    e, about -63% or +172%, in one traded day: an unadjusted corporate action or a
+    stitched series far more often than news).  The first traded day after a stale
+    stretch is a ``resumption``: its return spans the suspension and is excluded as
+    the stale rule says.  Every other large move is a ``large move``: persistent and
+    traded, so kept, and reported.  The jump exclusions apply to estimation windows only:
+    an event-window day that traded keeps its return (a day without a trade has none).
+``gap``
+    Exchange sessions with no row inside a security's span (runs of at least
+    ``gap_sessions``, default 1).  They are missing data: no return on them, nor on the
+    session after (it spans the gap).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class QualityRules:
+    """Thresholds of the quality rules (see the module docstring)."""
+
+    suspension_days: int = 5
+    jump_threshold: float = 0.4
+    extreme_log_return: float = 1.0
+    reversal_share: float = 0.75
+    split_tolerance: float = 0.01
+    listing_returns: int = 5
+    gap_sessions: int = 1
+
+
+def scan(frame: pd.DataFrame, ticker: str, rules: QualityRules | None = None) -> pd.DataFrame:
+    """Flag stale, snapshot and jump days of one stored price frame.
+
+    Parameters
+    ----------
+    frame
+        A validated price frame (:mod:`research.data.prices`).
+    ticker
+        Its ticker, copied to the output.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per flagged stretch: ``ticker, kind, start, end, days, action``.
+    """
+    rules = rules or QualityRules()
+    close = frame["close"].to_numpy()
+    volume = frame["volume"].to_numpy()
+    dates = frame.index
+    rows = []
+    flat = np.r_[False, close[1:] == close[:-1]]
+    has_volume = ~np.isnan(volume)
+    stale = flat & has_volume & (volume == 0)
+    for start, end in _runs(stale):
+        days = end - start + 1
+        kind = "suspension" if days >= rules.suspension_days else "stale"
+        rows.append(
+            (
+                ticker,
+                kind,
+                dates[start],
+                dates[end],
+                days,
+                "no trade (flat price, zero volume): no returns",
+            )
+        )
+    if len(frame) > 20 and has_volume[-1] and volume[-1] == 0:
+        before = volume[-21:-1]
+        if np.nanmedian(before) > 0:
+            rows.append(
+                (
+                    ticker,
+                    "snapshot",
+                    dates[-1],
+                    dates[-1],
+                    1,
+                    "row excluded (zero volume on the last row: an intraday snapshot)",
+                )
+            )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        signed = np.diff(np.log(close))
+    logret = np.abs(signed)
+    covered = -1  # the day after a bad tick is part of that flag, not a move of its own
+    for i in np.flatnonzero(logret > rules.jump_threshold) + 1:
+        if i <= covered:
+            continue
+        row = _classify_jump(i, signed, close, volume, stale, dates, rules, ticker.startswith("^"))
+        rows.append((ticker, *row))
+        covered = i + row[3] - 1
+    return pd.DataFrame(rows, columns=["ticker", "kind", "start", "end", "days", "action"])
+
+
+# splits and consolidations, and the bonus issues common in Hong Kong (1 for 2: 1.5)
+SPLIT_RATIOS = (1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 10.0, 20.0)
+
+
+def _classify_jump(i, signed, close, volume, stale, dates, rules, index=False):
+    """(kind, start, end, days, action) of the large move on row ``i`` (see the module
+    docstring).
+    """
+    r = signed[i - 1]
+    size = f"log return {r:+.2f}"
+    if stale[i - 1]:
+        return (
+            "resumption",
+            dates[i],
+            dates[i],
+            1,
+            f"no return: the first trade after a stale stretch spans it ({size})",
+        )
+    nxt = signed[i] if i < len(signed) else np.nan
+    if (
+        np.isfinite(nxt)
+        and np.sign(nxt) == -np.sign(r)
+        and abs(nxt) >= rules.reversal_share * abs(r)
+    ):
+        return (
+            "jump",
+            dates[i],
+            dates[i + 1],
+            2,
+            f"excluded from estimation ({size}, reversed the next day ({nxt:+.2f}): a bad tick)",
+        )
+    ratio = close[i] / close[i - 1]
+    split = [  # indices have no splits (the HSI fell by a third on 1987-10-26)
+        k
+        for k in SPLIT_RATIOS
+        if not index and min(abs(ratio / k - 1), abs(ratio * k - 1)) <= rules.split_tolerance
+    ]
+    reason = ""
+    if split:
+        reason = f"price ratio {ratio:.3f}, a split ratio of {split[0]:g}: an unadjusted split?"
+    elif np.isfinite(volume[i]) and volume[i] == 0 and np.nanmedian(volume[max(0, i - 20) : i]) > 0:
+        reason = "no volume that day on a series that trades"
+    elif i <= rules.listing_returns:
+        reason = "at the start of the series (listing)"
+    elif abs(r) > rules.extreme_log_return:
+        reason = (
+            f"beyond {rules.extreme_log_return:g} in one traded day: an unadjusted corporate "
+            "action or a stitched series more often than news; check the data"
+        )
+    if reason:
+        return ("jump", dates[i], dates[i], 1, f"excluded from estimation ({size}, {reason})")
+    return (
+        "large move",
+        dates[i],
+        dates[i],
+        1,
+        f"kept ({size}, persistent and traded: real news, not a data error)",
+    )
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """Start and end positions of runs of True."""
+    if not mask.any():
+        return []
+    padded = np.r_[False, mask, False].astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    return list(zip(edges[::2], edges[1::2] - 1, strict=True))
+
+
+# Kinds whose returns stay out of estimation (a "large move" is kept: real news).
+EXCLUDING = ("stale", "suspension", "snapshot", "jump", "resumption")
+
+
+def excluded_returns(
+    flags: pd.DataFrame,
+    index: pd.DatetimeIndex,
+    tickers: list[str],
+    trade_to_trade: bool = False,
+) -> pd.DataFrame:
+    """Boolean frame (dates x tickers): True where a return must not enter estimation.
+
+    Stale days exclude their own return and the next row's (the return that
+    spans the stale stretch); snapshot, jump and resumption flags exclude their span;
+    a ``large move`` excludes nothing (:data:`EXCLUDING`).  With ``trade_to_trade`` the
+    return spanning an isolated stale stretch is kept (it is a trade-to-trade return,
+    its variance scaled by the sessions it spans); the first trade after a suspension
+    stays excluded (a ``resumption``: a corporate event, not thin trading).
+    """
+    mask = np.zeros((len(index), len(tickers)), dtype=bool)
+    column = {t: j for j, t in enumerate(tickers)}
+    dates = pd.DatetimeIndex(index)
+    for ticker, kind, start, end in zip(
+        flags["ticker"], flags["kind"], flags["start"], flags["end"], strict=True
+    ):
+        j = column.get(ticker)
+        if j is None or kind not in EXCLUDING:
+            continue
+        # the sessions from start to end (a sorted grid: two binary searches)
+        a = int(dates.searchsorted(pd.Timestamp(start), side="left"))
+        b = int(dates.searchsorted(pd.Timestamp(end), side="right"))
+        if b <= a:
+            continue
+        mask[a:b, j] = True
+        spanned = kind == "suspension" or (kind == "stale" and not trade_to_trade)
+        if spanned and b < len(dates):
+            mask[b, j] = True  # the return that spans the stale stretch
+    return pd.DataFrame(mask, index=index, columns=tickers)
+
+
+def without_untraded(price: pd.Series, flags: pd.DataFrame) -> pd.Series:
+    """The price series with no price on its stale and suspended days (flat price, zero
+    volume): a day without a trade is missing, so neither its return nor the return after
+    it (which spans it) is computed, in any window.
+    """
+    if not len(flags):
+        return price
+    kind = flags["kind"].to_numpy()
+    stale = (kind == "stale") | (kind == "suspension")
+    if not stale.any():
+        return price
+    index = pd.DatetimeIndex(price.index)
+    a = index.searchsorted(pd.DatetimeIndex(flags["start"].to_numpy()[stale]), side="left")
+    b = index.searchsorted(pd.DatetimeIndex(flags["end"].to_numpy()[stale]), side="right")
+    marks = np.zeros(len(index) + 1, dtype=np.int32)
+    np.add.at(marks, a, 1)
+    np.add.at(marks, b, -1)
+    return price.where(np.cumsum(marks[:-1]) <= 0)
+
+
+def dropped_rows(flags: pd.DataFrame) -> dict[str, list[pd.Timestamp]]:
+    """Rows to drop before computing returns (snapshots), by ticker."""
+    out: dict[str, list[pd.Timestamp]] = {}
+    kinds = flags["kind"].to_numpy() if len(flags) else np.array([])
+    if not (kinds == "snapshot").any():
+        return out
+    snaps = flags.loc[kinds == "snapshot"]
+    for ticker, start in zip(snaps["ticker"], snaps["start"], strict=True):
+        out.setdefault(ticker, []).append(start)
+    return out
+
+
+def import_notes(frame: pd.DataFrame, ticker: str, rules: QualityRules | None = None) -> list[str]:
+    """One note per suspension, snapshot or jump, for the import report and the metadata."""
+    flags = scan(frame, ticker, rules)
+    notes = []
+    for row in flags.itertuples(index=False):
+        if row.kind == "stale":
+            continue
+        span = f"{row.start:%Y-%m-%d}" + (f"..{row.end:%Y-%m-%d}" if row.days > 1 else "")
+        notes.append(f"{row.kind} {span} ({row.days} day(s))")
+    stale = flags[flags["kind"] == "stale"]
+    if len(stale):
+        notes.append(f"{int(stale['days'].sum())} isolated stale day(s) (flat price, zero volume)")
+    return notes
+
+
+def session_gaps(
+    dates: pd.DatetimeIndex,
+    sessions: pd.DatetimeIndex,
+    ticker: str,
+    rules: QualityRules | None = None,
+) -> pd.DataFrame:
+    """Runs of ``gap_sessions`` or more exchange sessions with no row, inside a security's span.
+
+    The returns across such a gap are not computed (the session grid has no price on the
+    missing days), so nothing is excluded here: the gap is reported.
+    """
+    rules = rules or QualityRules()
+    dates = pd.DatetimeIndex(dates).as_unit("ns")
+    sessions = pd.DatetimeIndex(sessions).as_unit("ns")
+    if len(dates):
+        a = sessions.searchsorted(dates.min(), side="left")
+        b = sessions.searchsorted(dates.max(), side="right")
+        inside = sessions[a:b]
+    else:
+        inside = sessions[:0]
+    missing = ~np.isin(inside.asi8, dates.asi8, assume_unique=True)
+    if not missing.any():  # every session has a row: nothing to report
+        return pd.DataFrame(columns=["ticker", "kind", "start", "end", "days", "action"])
+    rows = []
+    for start, end in _runs(np.asarray(missing)):
+        days = end - start + 1
+        if days >= rules.gap_sessions:
+            rows.append(
+                (
+                    ticker,
+                    "gap",
+                    inside[start],
+                    inside[end],
+                    days,
+                    "no prices on these sessions: no return on them nor on the session "
+                    "after (it spans the gap)",
+                )
+            )
+    return pd.DataFrame(rows, columns=["ticker", "kind", "start", "end", "days", "action"])

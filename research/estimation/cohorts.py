@@ -1,0 +1,268 @@
+r"""Cohorts of firm-events: their layout and their estimation-window sums.
+
+The pooled tests (:mod:`research.stats.pooling`) work on cohorts, the firm-events of one
+(event, group) cell or of one event's groups together.  :class:`CohortLayout` lays them
+out as contiguous runs of rows; :class:`EstimationSums` adds up, per cell and while the
+engine estimates chunk by chunk, the estimation-window quantities the tests need, so
+the residuals need not be kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from research.stats.numerics import row_counts, safe_divide, segment_sum
+
+__all__ = ["CohortLayout", "EstimationSums"]
+
+
+@dataclass
+class EstimationSums:
+    """Additive estimation-window summaries per cell (event, group).
+
+    Every field has one row per cell; ``T`` is the estimation-window length
+    and ``L`` the event-window length.  Only kept firm-events are added.
+    """
+
+    n: np.ndarray  # (C,) firm-events
+    n_complete: np.ndarray  # (C,) firm-events with every estimation day
+    z: np.ndarray  # (C, T) column sums of standardized residuals of complete firm-events
+    z_u: np.ndarray  # (C, T) the same for Corrado's U of the estimation days
+    grank_a: np.ndarray  # (C, T) sums of each estimation day's rank among the firm-event's
+    #                      estimation days over (T_i + 2) (the generalized rank test)
+    resid: np.ndarray  # (C, T) column sums of residuals
+    share: np.ndarray  # (C,) sum over firm-events of the share of positive residuals
+    share_n: np.ndarray  # (C,) firm-events with a share
+    u: np.ndarray  # (C, T + L) column sums of Corrado's U
+    u_count: np.ndarray  # (C, T + L) non-missing U per column (the first T: residuals)
+
+    @classmethod
+    def zeros(cls, n_cells: int, t: int, length: int) -> EstimationSums:
+        """Empty sums for ``n_cells`` cells, ``t`` estimation and ``length`` event days."""
+        z1 = np.zeros(n_cells)
+        return cls(
+            n=z1.copy(),
+            n_complete=z1.copy(),
+            z=np.zeros((n_cells, t)),
+            z_u=np.zeros((n_cells, t)),
+            grank_a=np.zeros((n_cells, t)),
+            resid=np.zeros((n_cells, t)),
+            share=z1.copy(),
+            share_n=z1.copy(),
+            u=np.zeros((n_cells, t + length)),
+            u_count=np.zeros((n_cells, t + length)),
+        )
+
+    def add(
+        self,
+        cells: np.ndarray,
+        resid: np.ndarray,
+        u: np.ndarray,
+        kept: np.ndarray,
+        est_rank2: np.ndarray,
+    ) -> None:
+        """Add a chunk: ``cells`` (k,) non-decreasing cell codes, ``resid`` (k, T)
+        estimation residuals, ``u`` (k, T + L) Corrado U, ``kept`` (k,) bool,
+        ``est_rank2`` (k, T) twice the ranks of each row's residuals among its estimation
+        days (0 where missing).
+        """
+        if not kept.any():
+            return
+        if not kept.all():
+            cells, resid, u, est_rank2 = cells[kept], resid[kept], u[kept], est_rank2[kept]
+        starts = np.r_[0, np.flatnonzero(np.diff(cells)) + 1]
+        codes = cells[starts]  # unique within the chunk
+
+        def add(target, values):
+            target[codes] += segment_sum(values, starts)
+
+        t = resid.shape[1]
+        u_finite = np.isfinite(u)
+        every = bool(u_finite.all())  # no day missing in the chunk: nothing to mask
+        finite = u_finite[:, :t]  # U is missing exactly where the residual is
+        t_eff = row_counts(finite)
+        complete = t_eff == t
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = safe_divide(row_counts(resid > 0), t_eff)
+        add(self.n, np.ones(len(cells)))
+        add(self.n_complete, complete.astype(float))
+        # the pairs of complete firm-events enter the mean correlations through the sums of
+        # their standardized rows (incomplete ones are paired over common days later)
+        self.z[codes] += _standardized_sums(resid, complete, starts)
+        self.z_u[codes] += _standardized_sums(u[:, :t], complete, starts)
+        if every:  # every row has T days: the (integer, exact) rank sums, then one division
+            rank2_sums = segment_sum(est_rank2, starts, dtype=np.int64)  # exact
+            self.grank_a[codes] += rank2_sums / (2.0 * (t + 2.0))
+        else:
+            add(self.grank_a, (est_rank2 * 0.5) / (t_eff + 2.0)[:, None])
+        add(self.resid, resid if every else np.where(finite, resid, 0.0))
+        add(self.share, np.where(np.isfinite(share), share, 0.0))
+        add(self.share_n, np.isfinite(share).astype(float))
+        add(self.u, u if every else np.where(u_finite, u, 0.0))
+        if every:  # each row counts on every day
+            self.u_count[codes] += np.diff(np.r_[starts, len(cells)]).astype(float)[:, None]
+        else:
+            add(self.u_count, u_finite.astype(float))
+
+    def combine(self, starts: np.ndarray) -> EstimationSums:
+        """Sums over consecutive runs of cells beginning at ``starts`` (e.g. all groups
+        of one event).
+        """
+        return EstimationSums(
+            **{
+                name: np.add.reduceat(getattr(self, name), starts, axis=0)
+                for name in self.__dataclass_fields__
+            }
+        )
+
+    def take(self, cells: np.ndarray) -> EstimationSums:
+        """The rows ``cells``, in that order."""
+        return EstimationSums(
+            **{name: getattr(self, name)[cells] for name in self.__dataclass_fields__}
+        )
+
+    def summaries(self, rank_ddof: int) -> dict[str, np.ndarray]:
+        r"""Per row: ``est_aar_sd``, ``est_aar_df``, ``p_hat``, ``s_u`` and the sums over pairs
+        of complete firm-events of their residual correlations (``pair_sum``, over
+        ``pairs`` pairs) and of their U correlations (``pair_sum_u``).
+
+        The same quantities :func:`research.stats.inference.battery` computes from the
+        residuals: the s.d. (ddof 1) of the estimation-window AARs and its degrees
+        of freedom (Brown & Warner 1985), the mean share of positive residuals
+        (Cowan 1992), the correlations of Kolari & Pynnönen (2010) among complete
+        firm-events, from :math:`\sum_{i<j} z_i\cdot z_j = (\lVert\sum_i z_i\rVert^2 -
+        \sum_i\lVert z_i\rVert^2)/2` with rows standardized (ddof 1), and
+        :math:`S_U = \sqrt{\sum_t \bar U_t^2/(T - \delta)}` (Corrado 1989).  The
+        generalized rank test's sums ``grank_a`` and present days ``n_present``, the
+        residual sums ``resid_sum`` and firm-events ``n`` pass through.
+        """
+        count = self.u_count[:, : self.resid.shape[1]]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            aar = np.where(count > 0, self.resid / np.maximum(count, 1), np.nan)
+            present = np.isfinite(aar)
+            m = present.sum(axis=1)
+            mean = np.where(present, aar, 0.0).sum(axis=1) / np.maximum(m, 1)
+            ss = (np.where(present, aar - mean[:, None], 0.0) ** 2).sum(axis=1)
+            aar_sd = np.where(m > 1, np.sqrt(ss / np.maximum(m - 1, 1)), np.nan)
+            p_hat = np.where(self.share_n > 0, self.share / np.maximum(self.share_n, 1), np.nan)
+            t = self.z.shape[1]
+            nc = self.n_complete
+            # sum over pairs of complete firm-events of sum_t z_i z_j / (T - 1)
+            pair_sum = ((self.z**2).sum(axis=1) - nc * (t - 1)) / (2 * (t - 1))
+            pair_sum_u = ((self.z_u**2).sum(axis=1) - nc * (t - 1)) / (2 * (t - 1))
+            u_bar = np.where(self.u_count > 0, self.u / np.maximum(self.u_count, 1), np.nan)
+            u_present = np.isfinite(u_bar)
+            s_u = np.sqrt(
+                np.where(u_present, u_bar, 0.0).__pow__(2).sum(axis=1)
+                / (u_present.sum(axis=1) - rank_ddof)
+            )
+        return {
+            "est_aar_sd": aar_sd,
+            "est_aar_df": m - 1,
+            "p_hat": p_hat,
+            "pair_sum": pair_sum,
+            "pair_sum_u": pair_sum_u,
+            "pairs": nc * (nc - 1) / 2,
+            "s_u": s_u,
+            "grank_a": self.grank_a,
+            "n_present": count,
+            "resid_sum": self.resid,
+            "n": self.n,
+        }
+
+
+def _standardized_sums(values: np.ndarray, rows: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Per run of rows beginning at ``starts``: the column sums of ``values`` standardized
+    over each row (mean 0, s.d. 1 with ddof 1), over the rows where ``rows`` (a row
+    without variation counts zero).
+
+    Each run costs one matrix-vector product of the row weights :math:`1/s_i` with the
+    deviations, and no standardized copy of ``values``.
+    """
+    k, t = values.shape
+    out = np.zeros((len(starts), t))
+    if not rows.any():
+        return out
+    if not rows.all():  # rows left out may hold NaN, which a product would spread
+        values = np.where(rows[:, None], values, 0.0)
+    dev = values - values.mean(axis=1, keepdims=True)  # two passes, as np.std
+    ss = np.vecdot(dev, dev)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = np.where(rows & (ss > 0), 1.0 / np.sqrt(ss / (t - 1)), 0.0)
+    if len(starts) > 32:  # many short runs: one pass
+        return np.add.reduceat(dev * scale[:, None], starts, axis=0)
+    ends = np.r_[starts[1:], k]
+    for j, (a, b) in enumerate(zip(starts, ends, strict=True)):
+        out[j] = scale[a:b] @ dev[a:b]
+    return out
+
+
+# ----------------------------------------------------------------------------------------
+@dataclass
+class CohortLayout:
+    """Cohorts as contiguous runs of kept firm-events sorted by event, then group.
+
+    Attributes
+    ----------
+    rows
+        Kept firm-event rows, sorted by event and, within an event, by the first
+        appearance of each group (stable: ascending within a cell).
+    cell_start, event_start
+        Start of each cell (event, group) and of each event in ``rows``.
+    cell_code
+        The :class:`EstimationSums` row of each cell.
+    event_cells
+        Index of each event's first cell (its cells are consecutive).
+    cohorts
+        ``(event, group, kind, segment)``: ``kind`` is ``cell`` or ``event``
+        (an ``all`` cohort of an event with several groups), ``segment`` the
+        index into ``cell_start`` or ``event_start``; in output order.
+    """
+
+    rows: np.ndarray
+    cell_start: np.ndarray
+    event_start: np.ndarray
+    cell_code: np.ndarray
+    event_cells: np.ndarray
+    cohorts: list[tuple[str, str, str, int]]
+
+    @classmethod
+    def build(
+        cls,
+        event_codes: np.ndarray,
+        event_names,
+        group_codes: np.ndarray,
+        group_names,
+        cell_codes: np.ndarray,
+        keep: np.ndarray,
+    ) -> CohortLayout:
+        """Lay out the kept firm-events by event, then group (codes from ``pd.factorize``)."""
+        kept = np.flatnonzero(keep)
+        ev, cell = event_codes[kept], cell_codes[kept]
+        _, first, inverse = np.unique(cell, return_index=True, return_inverse=True)
+        order = np.lexsort((first[inverse], ev))  # stable: rows ascending within a cell
+        rows = kept[order]
+        ev_sorted, cell_sorted = ev[order], cell[order]
+        cell_start = np.r_[0, np.flatnonzero(np.diff(cell_sorted)) + 1].astype(np.intp)
+        event_start = np.r_[0, np.flatnonzero(np.diff(ev_sorted)) + 1].astype(np.intp)
+        cell_event = ev_sorted[cell_start]
+        # first cell of each event among the cells
+        event_cells = np.r_[0, np.flatnonzero(np.diff(cell_event)) + 1].astype(np.intp)
+        n_groups = np.diff(np.r_[event_cells, len(cell_start)])
+        cohorts: list[tuple[str, str, str, int]] = []
+        for e, first_cell in enumerate(event_cells):
+            name = event_names[cell_event[first_cell]]
+            for c in range(first_cell, first_cell + n_groups[e]):
+                group = group_names[group_codes[rows[cell_start[c]]]]
+                cohorts.append((name, group, "cell", c))
+            if n_groups[e] > 1:
+                cohorts.append((name, "all", "event", e))
+        return cls(rows, cell_start, event_start, cell_sorted[cell_start], event_cells, cohorts)
+
+    def segment_rows(self, kind: str, segment: int) -> np.ndarray:
+        """Rows of one segment (ascending)."""
+        starts = self.cell_start if kind == "cell" else self.event_start
+        end = starts[segment + 1] if segment + 1 < len(starts) else len(self.rows)
+        return np.sort(self.rows[starts[segment] : end])

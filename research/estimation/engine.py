@@ -1,0 +1,671 @@
+r"""The batched estimation engine: every firm-event's normal-return fit, abnormal returns,
+CARs and ranks, chunk by chunk, with no Python loop over firm-events.
+
+:class:`research.estimation.study.EventStudy` defines and checks a study and hands the engine an
+:class:`EngineInputs`; :func:`estimate` returns the per-firm-event arrays
+(:class:`Estimates`) and, for the pooled tests, the estimation-window sums of every
+cell (:class:`research.estimation.cohorts.EstimationSums`), so the residuals need not be kept.
+:func:`residuals` recomputes the estimation residuals from the fitted coefficients
+when a user asks for them.
+
+Every firm-event's combined window (estimation and event) is one contiguous run of a
+security's sessions, so sliding-window views over one padded copy of the returns gather
+a chunk's windows row by row.  The market and constant-mean models without row-specific
+masks are fitted in closed form (:func:`fast_fit`); every other model by the dense
+batched OLS of :func:`research.estimation.models.fit_ols`, which the tests hold the closed form to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+import pandas as pd
+
+from research.estimation import cohorts, models
+from research.estimation.cars import car_arrays
+from research.estimation.windows import Window
+from research.stats import dependent, numerics, ranks
+
+__all__ = [
+    "EngineInputs",
+    "Estimates",
+    "estimate",
+    "event_returns",
+    "fast_fit",
+    "firm_event_pairs",
+    "other_event_days",
+    "overlaps",
+    "residuals",
+]
+
+
+@dataclass(frozen=True)
+class EngineInputs:
+    """What the engine reads from a study definition (checked there)."""
+
+    returns: pd.DataFrame
+    benchmarks: pd.DataFrame | None
+    exclude: pd.DataFrame | None
+    model: models.ReturnModel
+    window: Window
+    estimation: Window
+    car_windows: tuple[Window, ...]
+    min_obs: int
+    return_kind: str
+    other_events: str
+    spans: pd.DataFrame | None = None  # trade-to-trade: sessions each return spans
+
+    @property
+    def relative_days(self) -> np.ndarray:
+        """Relative days of the combined window, first estimation day to last event day."""
+        return np.arange(self.estimation[0], self.window[1] + 1)
+
+    @property
+    def event_days(self) -> np.ndarray:
+        """Relative days of the event window."""
+        return np.arange(self.window[0], self.window[1] + 1)
+
+
+@dataclass
+class Estimates:
+    """Per firm-event arrays of the estimation (one row per firm-event).
+
+    ``coef`` .. ``ok`` are those of :class:`research.estimation.models.Fit`; ``keep`` marks the
+    firm-events with enough usable days; ``bench_days`` counts the estimation days with
+    a benchmark return; ``ar`` and ``sd`` are (K, L) on the event days (the returns and
+    normal returns there are recomputed when asked for: :func:`event_returns`);
+    ``cars`` holds the CAR-window arrays of :func:`car_arrays`.  With the pooled sums:
+    ``u_evt`` Corrado's U on the event days, ``est_present`` the estimation days with a
+    residual (bits packed along the days, ``np.packbits``), and ``dependent`` what the
+    dependent-sample tests need from each firm-event's own residuals, per cell and event
+    (:class:`research.stats.dependent.DependentStats`).
+    """
+
+    coef: np.ndarray
+    xtx_inv: np.ndarray
+    sigma: np.ndarray
+    n_obs: np.ndarray
+    df: np.ndarray
+    r2: np.ndarray
+    ok: np.ndarray
+    keep: np.ndarray
+    bench_days: np.ndarray
+    ar: np.ndarray
+    sd: np.ndarray
+    cars: dict[str, np.ndarray] = field(default_factory=dict)
+    u_evt: np.ndarray | None = None
+    est_present: np.ndarray | None = None
+    sar_sorted: np.ndarray | None = None  # per chunk only: the event blocks consume them
+    sar_rank2: np.ndarray | None = None
+    dependent: dependent.DependentStats | None = None
+
+    def params(self) -> models.Fit:
+        """The fit without residuals (:func:`residuals` recomputes them)."""
+        return models.Fit(
+            self.coef, self.xtx_inv, self.sigma, self.n_obs, self.df, None, self.r2, self.ok
+        )
+
+
+@dataclass
+class _Gathered:
+    """The study's arrays, and sliding-window views that gather every firm-event's
+    combined window: ``r_win[security, start]`` is the row of returns from session
+    ``start - pad``; ``excl_win`` the same for exclusions, ``m_win`` for the first
+    benchmark.
+    """
+
+    values: np.ndarray
+    excluded: np.ndarray | None
+    bench: np.ndarray | None
+    other: np.ndarray | None
+    fast: bool
+    start: int
+    r_win: np.ndarray
+    excl_win: np.ndarray | None = None
+    m_win: np.ndarray | None = None
+    span_win: np.ndarray | None = None
+    bench_log_sums: np.ndarray | None = None
+    bench_holes: np.ndarray | None = None
+
+
+def masks_other_events(inputs: EngineInputs, cols: np.ndarray) -> bool:
+    """Whether some security has several firm-events whose windows are masked."""
+    return inputs.other_events == "mask" and len(np.unique(cols)) < len(cols)
+
+
+def takes_closed_form(inputs: EngineInputs, cols: np.ndarray) -> bool:
+    """Whether the estimation runs in closed form (:func:`fast_fit`): the market and
+    constant-mean models without row-specific masks.
+    """
+    return (
+        inputs.spans is None
+        and not masks_other_events(inputs, cols)
+        and inputs.model.name in ("market", "constant-mean")
+    )
+
+
+def _gather(inputs: EngineInputs, pos0: np.ndarray, cols: np.ndarray) -> _Gathered:
+    idx = inputs.returns.index
+    rel = inputs.relative_days
+    e0 = inputs.estimation[0]
+    other = None
+    if masks_other_events(inputs, cols):
+        other = other_event_days(inputs, len(pos0), len(rel), pos0, cols)
+    values = inputs.returns.to_numpy(dtype=float)
+    excluded = None
+    if inputs.exclude is not None:
+        excluded = inputs.exclude.reindex(
+            index=idx, columns=inputs.returns.columns, fill_value=False
+        ).to_numpy(dtype=bool)
+    bench_values = (
+        None if inputs.benchmarks is None else inputs.benchmarks.reindex(idx).to_numpy(dtype=float)
+    )
+    # every firm-event's combined window is one contiguous run of a security's
+    # sessions: sliding-window views over (securities x sessions) copies, padded
+    # with missing days before the first session, gather them row by row
+    pad = max(0, -(int(pos0.min()) + e0))
+    span_win = log_sums = holes = None
+    if inputs.spans is not None:
+        spans = inputs.spans.to_numpy(dtype=float)
+        span_win = _windows(spans.T, pad, len(rel), np.nan)
+        if bench_values is not None:
+            log_sums, holes = _cumulative_log(bench_values, inputs.return_kind)
+    return _Gathered(
+        values=values,
+        excluded=excluded,
+        bench=bench_values,
+        other=other,
+        fast=takes_closed_form(inputs, cols),
+        start=pad + e0,
+        r_win=_windows(values.T, pad, len(rel), np.nan),
+        excl_win=None if excluded is None else _windows(excluded.T, pad, len(rel), True),
+        m_win=(
+            None
+            if bench_values is None
+            else _windows(bench_values[:, :1].T, pad, len(rel), np.nan)[0]
+        ),
+        span_win=span_win,
+        bench_log_sums=log_sums,
+        bench_holes=holes,
+    )
+
+
+def _cumulative_log(bench: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """(sessions + 1, q) running sums of the benchmarks' log returns (0 where missing) and
+    of their missing days, so that a benchmark's return over sessions ``(t - n, t]`` is
+    one difference (:func:`_span_benchmarks`).
+    """
+    logs = np.log1p(bench) if kind == "simple" else bench
+    missing = ~np.isfinite(logs)
+    zero = np.zeros((1, bench.shape[1]))
+    sums = np.vstack([zero, np.cumsum(np.where(missing, 0.0, logs), axis=0)])
+    holes = np.vstack([zero, np.cumsum(missing, axis=0)])
+    return sums, holes
+
+
+def estimate(
+    inputs: EngineInputs,
+    pos0: np.ndarray,
+    cols: np.ndarray,
+    cells: np.ndarray,
+    chunk_cells: int = 250_000,
+    sums: bool = True,
+    cell_events: np.ndarray | None = None,
+) -> tuple[Estimates, cohorts.EstimationSums | None]:
+    """Run the estimation over all firm-events, chunk by chunk, in cell order.
+
+    Parameters
+    ----------
+    inputs
+        The study.
+    pos0, cols
+        (K,) session of each firm-event's day 0 and column of its security.
+    cells
+        (K,) cell (event, group) code of each firm-event.
+    chunk_cells
+        About how many firm-event-days a chunk holds (bounds the intermediate arrays;
+        the results do not depend on it).
+    sums
+        Also rank the residuals, add up the pooled tests' estimation-window sums and
+        compute, event by event, the dependent-sample tests' per-cohort statistics.
+    cell_events
+        (cells,) the event code of each cell (needed with ``sums``).
+
+    Returns
+    -------
+    Estimates, EstimationSums or None
+        The per-firm-event arrays and, when ``sums``, the sums of every cell.
+    """
+    e0, e1 = inputs.estimation
+    w0, w1 = inputs.window
+    data = _gather(inputs, pos0, cols)
+    acc = None
+    if sums:
+        acc = cohorts.EstimationSums.zeros(int(cells.max()) + 1, e1 - e0 + 1, w1 - w0 + 1)
+    order = np.argsort(cells, kind="stable")  # cells contiguous: sums by segment
+    in_order = bool((order == np.arange(len(order))).all())
+    step = max(1, chunk_cells // len(inputs.relative_days))
+    out: dict[str, np.ndarray] = {}
+    out_cars: dict[str, np.ndarray] = {}
+    k_total = len(pos0)
+    blocks = None
+    if sums:
+        blocks = dependent.EventBlocks(inputs, cells, np.asarray(cell_events), acc, out, out_cars)
+    not_kept = {"cars", "sar_sorted", "sar_rank2", "dependent"}
+    for a in range(0, k_total, step):  # results written in place: no concatenation copies
+        rows = slice(a, a + step) if in_order else order[a : a + step]
+        part = _fit_rows(inputs, data, rows, pos0, cols, acc, cells[rows])
+        chunk = {f.name: getattr(part, f.name) for f in fields(part) if f.name not in not_kept}
+        for target, source in ((out, chunk), (out_cars, part.cars)):
+            for key, val in source.items():
+                if val is None:
+                    continue
+                if key not in target:
+                    target[key] = np.empty((k_total, *val.shape[1:]), dtype=val.dtype)
+                    # touched now, in one sweep: page faults taken chunk by chunk among the
+                    # chunks' temporaries cost 0.1-0.8 s at 100,000 firm-events (measured
+                    # with scripts/bench_against.py), a sweep ~0.03 s
+                    target[key].fill(0)
+                target[key][rows] = val
+        if blocks is not None:
+            index = np.arange(a, min(a + step, k_total)) if in_order else rows
+            blocks.push(index, part.sar_sorted, part.sar_rank2)
+    if blocks is not None:
+        blocks.flush()
+    return Estimates(**out, cars=out_cars, dependent=blocks and blocks.stats), acc
+
+
+def _fit_rows(inputs, data: _Gathered, rows, pos0, cols, acc, cells) -> Estimates:
+    """Estimation, abnormal returns, CARs and ranks for one chunk of firm-events."""
+    model = inputs.model
+    e0, e1 = inputs.estimation
+    w0, w1 = inputs.window
+    est_sel = slice(0, e1 - e0 + 1)
+    evt_sel = slice(w0 - e0, w1 - e0 + 1)
+    start = pos0[rows] + data.start
+    c = cols[rows]
+    r = _window_returns(data, pos0, cols, rows)
+    bench_evt = _event_benchmarks(inputs, data, pos0, rows)
+    root = None
+    if data.fast:
+        m = data.m_win[start, est_sel] if model.name == "market" else None
+        excl = data.excl_win[c, start][:, est_sel] if data.excl_win is not None else None
+        fit, bench_days = fast_fit(r[:, est_sel], m, excl)
+        x_evt, off_evt = models.design(model, bench_evt)
+    else:
+        x, offset, usable, bench, root = _dense_design(inputs, data, rows, pos0, c, r)
+        fit = models.fit_ols(
+            r[:, est_sel] if root is None else r[:, est_sel] / root[:, est_sel],
+            x[:, est_sel],
+            offset[:, est_sel],
+            usable[:, est_sel],
+            demean=model.n_params == 0,
+        )
+        bench_days = np.isfinite(bench[:, est_sel]).all(axis=(2, 3)).sum(axis=1)
+        x_evt, off_evt = x[:, evt_sel], offset[:, evt_sel]
+    keep = fit.ok & (fit.n_obs >= inputs.min_obs)
+    r_evt = r[:, evt_sel]
+    normal = models.predict(fit, x_evt, off_evt)
+    pf = models.prediction_factor(fit, x_evt)
+    root_evt = None
+    if root is not None:
+        # trade-to-trade: the fit is of the returns per root session; an abnormal return
+        # over n sessions is n^(1/2) times its standardized one, and so is its s.d.
+        root_evt = root[:, evt_sel]
+        normal *= root_evt
+        span_evt = np.rint(root_evt**2)  # whole sessions again
+        pf *= span_evt
+    ar = r_evt - normal
+    sd = fit.sigma[:, None] * np.sqrt(pf)
+    ar[~keep] = np.nan
+    t_est = fit.resid.shape[1]
+    u_evt = sar_sorted = sar_rank2 = est_present = None
+    if acc is not None:  # Corrado's ranks and the pooled sums
+        # the ranks compare per-session residuals: a return over n sessions enters as
+        # its abnormal return over n^(1/2) (trade-to-trade; n = 1 otherwise)
+        evt_ranked = ar if root_evt is None else ar / root_evt
+        u_all, sar_rank2, resid_sorted = ranks.window_ranks(
+            np.hstack([fit.resid, evt_ranked]), t_est
+        )
+        # the generalized rank tests rank each firm-event's standardized residuals: as its
+        # residuals (a division by sigma > 0 keeps their order), and sorted the same unless
+        # the division made two of them equal or one infinite (those rows ranked again)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            sar = fit.resid / fit.sigma[:, None]
+            sar_sorted = resid_sorted / fit.sigma[:, None]
+        sar_finite = np.isfinite(sar)
+        again = ~(fit.sigma > 0) | (sar_finite != np.isfinite(fit.resid)).any(axis=1)
+        again |= (sar_sorted[:, 1:] == sar_sorted[:, :-1]).any(axis=1)
+        if again.any():
+            est_ranks, sar_sorted[again] = ranks.average_ranks(sar[again], True)
+            sar_rank2[again] = ranks.doubled_ranks(est_ranks)
+        est_present = np.packbits(sar_finite, axis=1)  # a bit per day
+        acc.add(cells, fit.resid, u_all, keep, sar_rank2)
+        u_evt = u_all[:, t_est:]
+    return Estimates(
+        coef=fit.coef,
+        xtx_inv=fit.xtx_inv,
+        sigma=fit.sigma,
+        n_obs=fit.n_obs,
+        df=fit.df,
+        r2=fit.r2,
+        ok=fit.ok,
+        keep=keep,
+        bench_days=bench_days,
+        ar=ar,
+        sd=sd,
+        cars=car_arrays(
+            inputs,
+            fit,
+            x_evt if root_evt is None else x_evt * root_evt[:, :, None],
+            ar,
+            normal,
+            r_evt,
+            u_evt,
+            None if root_evt is None else span_evt,
+        ),
+        u_evt=u_evt,
+        est_present=est_present,
+        sar_sorted=sar_sorted,
+        sar_rank2=sar_rank2,
+    )
+
+
+def _dense_design(inputs, data: _Gathered, rows, pos0, c, r):
+    """Regressors, offset, usable days and benchmark returns over the combined windows
+    of a chunk (the general path).
+    """
+    n_sessions = data.values.shape[0]
+    pos = pos0[rows, None] + inputs.relative_days[None, :]
+    inside = (pos >= 0) & (pos < n_sessions)
+    posc = np.clip(pos, 0, n_sessions - 1)
+    bench = benchmark_at_shifts(inputs.model.shifts, posc, inside, data.bench)
+    span = root = None
+    if data.span_win is not None:
+        span = data.span_win[c, pos0[rows] + data.start]
+        if data.bench_log_sums is not None:
+            bench = _span_benchmarks(data, posc, inside, span, bench, inputs.return_kind)
+    usable = np.isfinite(r)
+    if data.excluded is not None:
+        usable &= ~data.excluded[posc, c[:, None]]
+    if data.other is not None:
+        usable &= ~data.other[rows]
+    x, offset = models.design(inputs.model, bench)
+    if span is not None:
+        # trade-to-trade (Maynes & Rumsey 1993): a return over n sessions has n times the
+        # constant and n times a session's variance, so every term is divided by n^(1/2)
+        if inputs.model.intercept:
+            x[:, :, 0] = span
+        root = np.sqrt(span)
+        x /= root[:, :, None]
+        offset = offset / root
+    return x, offset, usable, bench, root
+
+
+def _span_benchmarks(data: _Gathered, posc, inside, span, bench, kind: str) -> np.ndarray:
+    """(rows, T, q, 1) benchmark returns over the sessions each security return spans
+    (compounded; missing when the benchmark misses one of them); a one-session span keeps
+    the benchmark's own return exactly.
+    """
+    n = np.where(np.isfinite(span), span, 1.0).astype(np.int64)
+    hi = posc + 1
+    lo = hi - n
+    ok = inside & (lo >= 0)
+    lo = np.clip(lo, 0, None)
+    sums = data.bench_log_sums[hi] - data.bench_log_sums[lo]
+    holes = data.bench_holes[hi] - data.bench_holes[lo]
+    over = np.expm1(sums) if kind == "simple" else sums
+    over = np.where(ok[:, :, None] & (holes == 0), over, np.nan)
+    return np.where((n == 1)[:, :, None, None], bench, over[:, :, :, None])
+
+
+def residuals(
+    inputs: EngineInputs,
+    pos0: np.ndarray,
+    cols: np.ndarray,
+    fit: models.Fit,
+    chunk_cells: int = 250_000,
+) -> np.ndarray:
+    """(K, T) estimation-window residuals from the fitted coefficients (NaN on days that
+    did not enter the fit and for firm-events that could not be fitted): no
+    re-estimation, the estimation windows are gathered again and the fitted values
+    subtracted (:func:`research.estimation.models.residuals`).
+    """
+    e0, e1 = inputs.estimation
+    t = e1 - e0 + 1
+    data = _gather(inputs, pos0, cols)
+    out = np.empty((len(pos0), t))
+    step = max(1, chunk_cells // len(inputs.relative_days))
+    for a in range(0, len(pos0), step):
+        rows = slice(a, a + step)
+        r = _window_returns(data, pos0, cols, rows)
+        x, offset, usable, _, root = _dense_design(inputs, data, rows, pos0, cols[rows], r)
+        out[rows] = models.residuals(
+            _coefficients(fit, rows),
+            r[:, :t] if root is None else r[:, :t] / root[:, :t],
+            x[:, :t],
+            offset[:, :t],
+            usable[:, :t],
+            demean=inputs.model.n_params == 0,
+        )
+    return out
+
+
+def event_returns(
+    inputs: EngineInputs,
+    pos0: np.ndarray,
+    cols: np.ndarray,
+    fit: models.Fit,
+    chunk_cells: int = 250_000,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(K, L) returns and normal returns on the event days, from the fitted coefficients
+    (the fit keeps neither: a study of a whole market needs only the abnormal returns);
+    the same gathering and :func:`research.estimation.models.predict` as the fit, so the
+    same values.
+    """
+    e0 = inputs.estimation[0]
+    w0, w1 = inputs.window
+    evt = slice(w0 - e0, w1 - e0 + 1)
+    data = _gather(inputs, pos0, cols)
+    k, length = len(pos0), w1 - w0 + 1
+    r, normal = np.empty((k, length)), np.empty((k, length))
+    step = max(1, chunk_cells // len(inputs.relative_days))
+    for a in range(0, k, step):
+        rows = slice(a, a + step)
+        r_all = _window_returns(data, pos0, cols, rows)
+        r[rows] = r_all[:, evt]
+        if data.span_win is None:
+            bench = _event_benchmarks(inputs, data, pos0, rows)
+            x_evt, off_evt = models.design(inputs.model, bench)
+            normal[rows] = models.predict(_coefficients(fit, rows), x_evt, off_evt)
+        else:  # trade-to-trade: the fit's own design, scaled back to each return's span
+            x, offset, _, _, root = _dense_design(inputs, data, rows, pos0, cols[rows], r_all)
+            per_root = models.predict(_coefficients(fit, rows), x[:, evt], offset[:, evt])
+            normal[rows] = per_root * root[:, evt]
+    return r, normal
+
+
+def _window_returns(data: _Gathered, pos0, cols, rows) -> np.ndarray:
+    """(rows, T + L) returns of firm-events ``rows`` over their combined windows: the one
+    gathering the fit, the residuals and the event returns share, so they agree.
+    """
+    return data.r_win[cols[rows], pos0[rows] + data.start]
+
+
+def _event_benchmarks(inputs: EngineInputs, data: _Gathered, pos0, rows) -> np.ndarray:
+    """The benchmark returns (at the model's shifts) on the event days of ``rows``."""
+    days = pos0[rows, None] + inputs.event_days[None, :]
+    return benchmark_at_shifts(inputs.model.shifts, days, True, data.bench)
+
+
+def _coefficients(fit: models.Fit, rows) -> models.Fit:
+    """The fitted coefficients of ``rows`` alone (what a prediction needs)."""
+    return models.Fit(fit.coef[rows], None, None, None, None, None, None, fit.ok[rows])
+
+
+# ----------------------------------------------------------------------------------------
+def fast_fit(
+    r_est: np.ndarray, m_est: np.ndarray | None, excl: np.ndarray | None
+) -> tuple[models.Fit, np.ndarray]:
+    r"""OLS of the constant-mean or market model in closed form, row by row.
+
+    ``r_est`` and ``m_est`` are the gathered estimation windows (K, T) of the returns
+    and the market (None for the constant mean), ``excl`` the excluded days.  With
+    ``w`` the usable days, centred sums give
+    :math:`\hat\beta = \sum_w (m_t-\bar m) R_t / \sum_w (m_t-\bar m)^2`,
+    :math:`\hat\alpha = \bar R - \hat\beta\bar m` and
+    :math:`(X'X)^{-1} = \begin{pmatrix}1/n + \bar m^2/S & -\bar m/S \\
+    -\bar m/S & 1/S\end{pmatrix}`, :math:`S = \sum_w (m_t - \bar m)^2`: the OLS
+    solution without (K, T, p) design arrays (the dense path,
+    :func:`research.estimation.models.fit_ols`, is the reference the tests hold it to).
+    """
+    usable = np.isfinite(r_est)
+    if m_est is not None:
+        usable &= np.isfinite(m_est)
+    if excl is not None:
+        usable &= ~excl
+    n = numerics.row_counts(usable)
+    nf = np.maximum(n, 1).astype(float)
+    complete = bool((n == usable.shape[1]).all())  # no day to mask: skip the masking
+
+    def masked(a, fill):
+        return a if complete else np.where(usable, a, fill)
+
+    y0 = masked(r_est, 0.0)
+    y_bar = y0.sum(axis=1) / nf
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if m_est is None:  # constant mean
+            p = 1
+            ok = n > 2
+            alpha = y_bar
+            coef = alpha[:, None]
+            xtx_inv = (1.0 / nf)[:, None, None]
+            resid = masked(r_est - alpha[:, None], np.nan)
+            bench_days = np.zeros(len(n), dtype=int)
+        else:
+            p = 2
+            m_bar = masked(m_est, 0.0).sum(axis=1) / nf
+            dm = masked(m_est - m_bar[:, None], 0.0)
+            sxx = np.vecdot(dm, dm)
+            ok = (sxx > 1e-12 * (sxx + n * m_bar**2)) & (n > 3)
+            sxx = np.where(ok, sxx, 1.0)
+            beta = np.vecdot(dm, y0) / sxx
+            alpha = y_bar - beta * m_bar
+            coef = np.stack([alpha, beta], axis=1)
+            off = -m_bar / sxx
+            xtx_inv = np.stack(
+                [np.stack([1.0 / nf + m_bar**2 / sxx, off], 1), np.stack([off, 1.0 / sxx], 1)],
+                1,
+            )
+            resid = r_est - alpha[:, None]
+            resid -= beta[:, None] * m_est  # (r - alpha) - beta m, one temporary fewer
+            resid = masked(resid, np.nan)
+            # every day usable: the market has every day
+            t = m_est.shape[1]
+            bench_days = np.full(len(n), t) if complete else np.isfinite(m_est).sum(axis=1)
+        e = masked(resid, 0.0)
+        ss = np.vecdot(e, e)
+        df = n - p
+        sigma = np.sqrt(ss / df)
+        if p == 2:  # total sum of squares about the mean
+            r2 = 1.0 - ss / (np.vecdot(y0, y0) - n * y_bar**2)
+        else:
+            r2 = np.full(len(n), np.nan)
+    ok &= np.isfinite(sigma) & (sigma > 0)
+    coef = np.where(ok[:, None], coef, np.nan)
+    sigma = np.where(ok, sigma, np.nan)
+    resid[~ok] = np.nan
+    return models.Fit(coef, xtx_inv, sigma, n, df, resid, r2, ok), bench_days
+
+
+def benchmark_at_shifts(
+    shifts: tuple[int, ...], posc: np.ndarray, inside, b: np.ndarray | None
+) -> np.ndarray:
+    """(rows, T, q, S) benchmark returns ``b`` at sessions ``posc`` shifted by each of
+    ``shifts`` (NaN outside the data or where not ``inside``).
+    """
+    k, t = posc.shape
+    if b is None:
+        return np.zeros((k, t, 0, len(shifts)))
+    n = b.shape[0]
+    out = np.empty((k, t, b.shape[1], len(shifts)))
+    for j, s in enumerate(shifts):
+        p = posc + s
+        ok = inside & (p >= 0) & (p < n)
+        out[:, :, :, j] = np.where(ok[:, :, None], b[np.clip(p, 0, n - 1)], np.nan)
+    return out
+
+
+def firm_event_pairs(n_sessions: int, pos0: np.ndarray, cols: np.ndarray, lo: int, hi: int):
+    """Pairs (a, b), a != b, of one security's firm-events with lo <= pos0[b] - pos0[a] <= hi.
+
+    Sorted keys and ``searchsorted``: O(K log K + pairs), no Python loop.
+    """
+    span = int(max(abs(lo), abs(hi))) + n_sessions + 1
+    key = cols.astype(np.int64) * (3 * span) + pos0.astype(np.int64)
+    order = np.argsort(key, kind="stable")
+    skey = key[order]
+    start = np.searchsorted(skey, skey + lo, side="left")
+    end = np.searchsorted(skey, skey + hi, side="right")
+    counts = end - start
+    a_sorted = np.repeat(np.arange(len(skey)), counts)
+    offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    b_sorted = np.repeat(start, counts) + offsets
+    a, b = order[a_sorted], order[b_sorted]
+    keep = a != b
+    a, b = a[keep], b[keep]
+    return a, b, pos0[b] - pos0[a]
+
+
+def overlaps(
+    inputs: EngineInputs, events: pd.DataFrame, pos0: np.ndarray, cols: np.ndarray
+) -> pd.DataFrame:
+    """Pairs of firm-events of one security whose windows touch each other."""
+    ev = events
+    e0, e1 = inputs.estimation
+    w0, w1 = inputs.window
+    a, b, d = firm_event_pairs(len(inputs.returns.index), pos0, cols, e0 - w1, w1 - w0)
+    both = (np.abs(d) <= w1 - w0) & (a < b)
+    inside = (d >= e0 - w1) & (d <= e1 - w0)
+    sel = both | inside
+    kind = np.where(
+        both[sel], "event windows overlap", "other event window inside the estimation window"
+    )
+    return pd.DataFrame(
+        {
+            "security": ev["security"].to_numpy()[a[sel]],
+            "event": ev["event"].to_numpy()[a[sel]],
+            "other_event": ev["event"].to_numpy()[b[sel]],
+            "kind": kind,
+            "offset": d[sel].astype(int),
+        }
+    )
+
+
+def other_event_days(
+    inputs: EngineInputs, k: int, t: int, pos0: np.ndarray, cols: np.ndarray
+) -> np.ndarray:
+    """(K, T) True on days inside another firm-event window of the same security."""
+    e0 = inputs.estimation[0]
+    w0, w1 = inputs.window
+    n = len(inputs.returns.index)
+    a, b, d = firm_event_pairs(n, pos0, cols, e0 - w1, t + e0 - w0)
+    first = np.clip(d + w0 - e0, 0, t)  # columns of a's row covered by b's window
+    last = np.clip(d + w1 - e0 + 1, 0, t)
+    # overlap counts never exceed a security's number of events: int16 when that is
+    # safe (a quarter of int32's cumulative-sum time), else int32
+    most = int(np.bincount(cols).max()) if len(cols) else 0
+    marks = np.zeros((k, t + 1), dtype=np.int16 if most < 32_000 else np.int32)
+    np.add.at(marks, (a, first), 1)
+    np.add.at(marks, (a, last), -1)
+    return np.cumsum(marks[:, :t], axis=1, dtype=marks.dtype) > 0
+
+
+def _windows(a: np.ndarray, pad: int, width: int, fill) -> np.ndarray:
+    """Sliding windows of ``width`` along the last axis of ``a`` after ``pad`` ``fill``
+    values: ``out[i, s]`` is ``a[i, s - pad : s - pad + width]`` (a view of one copy).
+    """
+    padded = np.full((a.shape[0], a.shape[1] + pad), fill, dtype=a.dtype)
+    padded[:, pad:] = a
+    return np.lib.stride_tricks.sliding_window_view(padded, width, axis=1)

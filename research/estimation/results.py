@@ -1,0 +1,692 @@
+"""Results of an event study: per firm-event arrays, pooled tests per cohort, outputs.
+
+:meth:`research.estimation.study.EventStudy.fit` returns an :class:`EventStudyResults`.  What the
+fit computed is stored; everything else (the tables, the pooled tests, the residuals)
+is a :func:`functools.cached_property` computed on first use and never changed after:
+reading an attribute never re-runs the estimation.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, replace
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from research.errors import OptionError
+from research.estimation import cars, cohorts, engine, models
+from research.output.export import json_records
+from research.stats import dependent, inference, pooling, ranks
+from research.stats.numerics import nanmean_columns
+
+if TYPE_CHECKING:
+    from research.estimation.study import EventStudy, StudySettings
+
+__all__ = ["POOLED_BLOCK_ROWS", "EventStudyResults"]
+
+# firm-events per block of the pooled tests (whole cohorts; a larger cohort alone)
+POOLED_BLOCK_ROWS = 16_384
+
+# A window's rank test is flagged when fewer firm-events are ranked on all its days than
+# this share of those ranked on an average estimation day (EventStudyResults.thin_rank_windows).
+RANK_COVERAGE = 0.9
+
+
+@dataclass
+class EventStudyResults:
+    """Results of :meth:`EventStudy.fit`.
+
+    The arrays hold one row per firm-event (in ``events`` order) and one
+    column per event day (``days``) or CAR window.  The frames built from them
+    (:attr:`abnormal`, :attr:`day_tests`, :attr:`window_tests`,
+    :attr:`estimation`) are what outputs use; :meth:`to_frame` is the single
+    table of record.
+
+    The fit keeps what the tests need; the rest is computed on first use and cached:
+    :attr:`t_single` and :attr:`p_single`, :attr:`dates`, ``cars["p"]``, the
+    estimation residuals :attr:`resid` (from the fitted coefficients, without
+    re-estimating) and Corrado's ranks over every day :attr:`u_all`.  Where the inputs
+    came from (:attr:`alignment`, :attr:`quality`, the notes) is the study's
+    :class:`research.estimation.study.StudyContext`.
+    """
+
+    study: EventStudy
+    events: pd.DataFrame
+    keep: np.ndarray
+    days: np.ndarray
+    ar: np.ndarray
+    sd: np.ndarray
+    cars: dict[str, np.ndarray]
+    dropped: pd.DataFrame
+    positions: tuple[np.ndarray, np.ndarray]
+    _params: models.Fit | None = field(default=None, repr=False)
+    _cells: np.ndarray | None = field(default=None, repr=False)
+    _sums: cohorts.EstimationSums | None = field(default=None, repr=False)
+    _u_evt: np.ndarray | None = field(default=None, repr=False)
+    _cell_events: np.ndarray | None = field(default=None, repr=False)
+    _est_present: np.ndarray | None = field(default=None, repr=False)
+    _dependent: dependent.DependentStats | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        """Wrap the CAR arrays so ``p`` and ``u`` are computed on first use."""
+        df = self._params.df
+        self.cars = cars.CarTable(
+            self.cars,
+            {
+                "p": lambda: inference.single_p(self.cars["t"], df),
+                "u": lambda: cars.window_u(self.u_evt, self.days, self.settings.car_windows),
+            },
+        )
+
+    @property
+    def settings(self) -> StudySettings:
+        """What the study was asked to do (:class:`research.estimation.study.StudySettings`)."""
+        return self.study.settings
+
+    # -- where the inputs came from (the study's context) ---------------------------------
+    @property
+    def alignment(self) -> pd.DataFrame | None:
+        """How each event's moment maps to its day-0 session (None for a bare study)."""
+        return self.study.context.alignment
+
+    @property
+    def quality(self) -> pd.DataFrame | None:
+        """Data-quality flags of the study's series that touch its windows."""
+        return self.study.context.quality
+
+    @property
+    def benchmark_alignment(self) -> dict[str, str]:
+        """How each benchmark was aligned to the study's sessions."""
+        return dict(self.study.context.benchmark_alignment)
+
+    @property
+    def market_note(self) -> str:
+        """Which market's sessions the study uses, and why."""
+        return self.study.context.market_note
+
+    @property
+    def data_note(self) -> str:
+        """Where the prices came from."""
+        return self.study.context.data_note
+
+    @cached_property
+    def overlaps(self) -> pd.DataFrame:
+        """Pairs of firm-events of one security whose windows touch."""
+        return engine.overlaps(self.study.inputs, self.events, *self.positions)
+
+    # -- computed on first use -----------------------------------------------------------
+    @cached_property
+    def _event_returns(self) -> tuple[np.ndarray, np.ndarray]:
+        return engine.event_returns(self.study.inputs, *self.positions, self._params)
+
+    @property
+    def r(self) -> np.ndarray:
+        """Returns on the event days (K, L)."""
+        return self._event_returns[0]
+
+    @property
+    def normal(self) -> np.ndarray:
+        """Normal (expected) returns on the event days (K, L)."""
+        return self._event_returns[1]
+
+    @cached_property
+    def resid(self) -> np.ndarray:
+        """Estimation-window residuals (K, T), NaN on days that did not enter the fit:
+        recomputed from the fitted coefficients (:func:`research.estimation.engine.residuals`).
+        """
+        return engine.residuals(self.study.inputs, *self.positions, self._params)
+
+    @cached_property
+    def model_fit(self) -> models.Fit:
+        """The normal-return model's fit of every firm-event: coefficients, ``(X'X)^-1``,
+        sigma, usable days, residual degrees of freedom, residuals, R²
+        (:class:`research.estimation.models.Fit`).
+        """
+        return replace(self._params, resid=self.resid)
+
+    @cached_property
+    def u_all(self) -> np.ndarray:
+        """Corrado's ``U`` over the estimation and event windows (K, T + L)."""
+        return ranks.rank_u(np.hstack([self.resid, self.ar]))
+
+    @property
+    def dates(self) -> np.ndarray:
+        """Session of every firm-event and event day (K, L)."""
+        pos0, _ = self.positions
+        return self.study.returns.index.to_numpy()[pos0[:, None] + self.days[None, :]]
+
+    @property
+    def t_single(self) -> np.ndarray:
+        """``AR / sd`` of every firm-event and event day (K, L)."""
+        return inference.single_t(self.ar, self.sd)
+
+    @cached_property
+    def p_single(self) -> np.ndarray:
+        """Two-sided p-value of :attr:`t_single` on ``m_i - p`` degrees of freedom (K, L)."""
+        return inference.single_p(self.t_single, self._params.df)
+
+    @property
+    def u_evt(self) -> np.ndarray:
+        """Corrado's ``U`` on the event days (K, L)."""
+        if self._u_evt is None:
+            self._estimation_sums()
+        return self._u_evt
+
+    def _estimation_sums(self) -> cohorts.EstimationSums:
+        if self._sums is None:  # fitted with pooled=False: the pass that adds the sums
+            est, self._sums = engine.estimate(
+                self.study.inputs,
+                *self.positions,
+                self._cells,
+                sums=True,
+                cell_events=self._cell_events,
+            )
+            self._est_present, self._dependent = est.est_present, est.dependent
+            if self._u_evt is None:
+                self._u_evt = est.u_evt
+        return self._sums
+
+    # -- per firm-event ----------------------------------------------------------------
+    @property
+    def estimation(self) -> pd.DataFrame:
+        """Estimation details per firm-event: length, coefficients, sigma, R², kept."""
+        f = self._params
+        frame = self.events[["event", "group", "security", "day0"]].copy()
+        frame["n_obs"] = f.n_obs
+        frame["df"] = f.df
+        for j, name in enumerate(self.study.model.coef_names):
+            frame[name] = f.coef[:, j]
+        frame["sigma"] = f.sigma
+        frame["r2"] = f.r2
+        frame["kept"] = self.keep
+        return frame
+
+    def _by_firm_event(self, values: np.ndarray) -> pd.DataFrame:
+        index = pd.MultiIndex.from_frame(self.events[["event", "security"]])
+        return pd.DataFrame(values, index=index, columns=list(self.study.model.coef_names))
+
+    @property
+    def params(self) -> pd.DataFrame:
+        """The normal-return model's coefficients, one row per firm-event (statsmodels'
+        name).
+        """
+        return self._by_firm_event(self._params.coef)
+
+    @property
+    def bse(self) -> pd.DataFrame:
+        r"""Their standard errors, :math:`\hat\sigma\sqrt{[(X'X)^{-1}]_{kk}}`."""
+        diag = np.diagonal(self._params.xtx_inv, axis1=1, axis2=2)
+        with np.errstate(invalid="ignore"):
+            return self._by_firm_event(self._params.sigma[:, None] * np.sqrt(diag))
+
+    @property
+    def tvalues(self) -> pd.DataFrame:
+        """``params / bse``."""
+        return self.params / self.bse
+
+    @cached_property
+    def abnormal(self) -> pd.DataFrame:
+        """One row per firm-event and event day: return, normal return, AR, its s.d., t_single."""
+        k, length = self.ar.shape
+        rep = self.events.loc[np.repeat(np.arange(k), length), ["event", "group", "security"]]
+        frame = rep.reset_index(drop=True)
+        frame["day"] = np.tile(self.days, k)
+        frame["date"] = pd.to_datetime(self.dates.ravel())
+        frame["ret"] = self.r.ravel()
+        frame["normal"] = self.normal.ravel()
+        frame["ar"] = self.ar.ravel()
+        # a CAR over a day without an abnormal return is missing, never carried forward
+        frame["car"] = np.cumsum(self.ar, axis=1).ravel()
+        frame["ar_sd"] = self.sd.ravel()
+        frame["t_single"] = self.t_single.ravel()
+        frame["t_single_p"] = self.p_single.ravel()
+        kept = np.repeat(self.keep, length)
+        return frame.loc[kept].reset_index(drop=True)
+
+    @property
+    def security_windows(self) -> pd.DataFrame:
+        """One row per firm-event and CAR window: CAR, its s.d., t_single, BHAR."""
+        rows = []
+        c = self.cars
+        for j, (a, b) in enumerate(self.settings.car_windows):
+            part = self.events[["event", "group", "security"]].copy()
+            part["window"] = f"({a},{b})"
+            part["start"], part["end"] = a, b
+            part["car"] = c["car"][:, j]
+            part["car_sd"] = c["sd"][:, j]
+            part["t_single"] = c["t"][:, j]
+            part["t_single_p"] = c["p"][:, j]
+            part["bhar"] = c["bhar"][:, j]
+            rows.append(part.loc[self.keep])
+        return pd.concat(rows, ignore_index=True)
+
+    # -- pooled ------------------------------------------------------------------------
+    @cached_property
+    def _layout(self) -> cohorts.CohortLayout:
+        ev_codes, ev_names = pd.factorize(self.events["event"])  # first-appearance order
+        gr_codes, gr_names = pd.factorize(self.events["group"])
+        return cohorts.CohortLayout.build(
+            ev_codes, ev_names, gr_codes, gr_names, self._cells, self.keep
+        )
+
+    def cohorts(self) -> list[tuple[str, str, np.ndarray]]:
+        """(event, group, row indices) for each cohort, plus ``all`` groups when several."""
+        layout = self._layout
+        return [
+            (event, group, layout.segment_rows(kind, seg))
+            for event, group, kind, seg in layout.cohorts
+        ]
+
+    def _pooled(self, level: str) -> tuple[dict[str, np.ndarray], list[np.ndarray]]:
+        """Every test for every cohort (rows of the returned arrays, in cohort order).
+
+        The battery runs on blocks of whole cohorts of about :data:`POOLED_BLOCK_ROWS`
+        firm-events: its temporaries stay small and are reused, where arrays of every
+        firm-event would each be memory touched for the first time (slow on some
+        machines: about 2 ms per MB here).
+        """
+        layout = self._layout
+        opts = inference.TestOptions(self.settings.bmp_prediction_error, self.settings.rank_ddof)
+        cell_sums = self._estimation_sums().take(layout.cell_code)
+        dep = self._dependent
+        partitions = [(layout.cell_start, cell_sums, dep.take("cell", layout.cell_code, level))]
+        if any(kind == "event" for _, _, kind, _ in layout.cohorts):  # their `all` rows
+            events = self._cell_events[layout.cell_code[layout.event_cells]]
+            partitions.append(
+                (
+                    layout.event_start,
+                    cell_sums.combine(layout.event_cells),
+                    dep.take("event", events, level),
+                )
+            )
+        pmf = pooling.signed_rank_null()
+        parts = [
+            self._pooled_partition(level, starts, sums.summaries(opts.rank_ddof), stats, opts, pmf)
+            for starts, sums, stats in partitions
+        ]
+        n_cells = len(layout.cell_start)
+        pick = np.array(
+            [seg if kind == "cell" else n_cells + seg for _, _, kind, seg in layout.cohorts],
+            dtype=np.intp,
+        )
+        out = {key: np.concatenate([p[key] for p in parts])[pick] for key in parts[0]}
+        return out, [rows for _, _, rows in self.cohorts()]
+
+    def _pooled_partition(self, level, starts, est, stats, opts, pmf) -> dict[str, np.ndarray]:
+        """:func:`research.stats.pooling.pooled_battery` over the segments beginning at
+        ``starts`` of the layout's rows, block by block of whole segments.
+        """
+        rows_all = self._layout.rows
+        ends = np.r_[starts[1:], len(rows_all)]
+        f = self._params
+        c = self.cars
+        blocks, first = [], 0
+        while first < len(starts):  # whole segments up to a block (a larger one alone)
+            last = first + 1
+            while last < len(starts) and ends[last] - starts[first] <= POOLED_BLOCK_ROWS:
+                last += 1
+            blocks.append((first, last))
+            first = last
+        parts = []
+        for s0, s1 in blocks:
+            a, b = int(starts[s0]), int(ends[s1 - 1])
+            rows = rows_all[a:b]
+            ar_days = self.ar[rows]
+            if level == "day":
+                arrays, length = (ar_days, self.sd[rows], self.u_evt[rows]), None
+            else:
+                arrays = (c["car"][rows], c["sd"][rows], c["u"][rows])
+                length = c["length"][0]
+            parts.append(
+                pooling.pooled_battery(
+                    arrays[0],
+                    arrays[1],
+                    f.sigma[rows],
+                    f.df[rows].astype(float),
+                    arrays[2],
+                    (starts[s0:s1] - a).astype(np.intp),
+                    {key: value[s0:s1] for key, value in est.items()},
+                    opts,
+                    ar_days=ar_days,
+                    est_present=np.unpackbits(
+                        self._est_present[rows], axis=1, count=est["grank_a"].shape[1]
+                    ).astype(bool),
+                    dependent={key: value[s0:s1] for key, value in stats.items()},
+                    window_days=self.window_days(level, rows),
+                    length=length,
+                    pmf=pmf,
+                )
+            )
+        return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+
+    def _cohort_frame(self, out, labels, n_cols) -> pd.DataFrame:
+        cohorts = self._layout.cohorts
+        frame = pd.DataFrame(
+            {
+                "event": np.repeat([c[0] for c in cohorts], n_cols),
+                "group": np.repeat([c[1] for c in cohorts], n_cols),
+                labels[0]: np.tile(labels[1], len(cohorts)),
+            }
+        )
+        for key, val in inference.without_empty_columns(out).items():
+            if not key.startswith("_"):
+                frame[key] = val.ravel()
+        return frame
+
+    def window_days(self, level: str, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """(K, J) event days with an abnormal return in each column: each day (``day``)
+        or each CAR window (``window``), of every firm-event or of ``rows``.
+        """
+        present = np.isfinite(self.ar[rows])
+        if level == "day":
+            return present.astype(float)
+        return np.column_stack(
+            [
+                present[:, cars.window_columns(self.days, a, b)].sum(axis=1)
+                for a, b in self.settings.car_windows
+            ]
+        ).astype(float)
+
+    @property
+    def incomplete_windows(self) -> pd.DataFrame:
+        """Kept firm-events with no abnormal return on some day of a CAR window: they have
+        no CAR (nor BHAR) for that window and leave its tests; the day tests keep their
+        other days.
+        """
+        rows = []
+        for j, (a, b) in enumerate(self.settings.car_windows):
+            sel = cars.window_columns(self.days, a, b)
+            # a day inside a trade-to-trade return's span is covered: the window has a CAR
+            gap = self.keep & ~np.isfinite(self.cars["car"][:, j])
+            for i in np.flatnonzero(gap):
+                missing = self.days[sel][~np.isfinite(self.ar[i, sel])]
+                rows.append(
+                    (
+                        self.events["event"].iat[i],
+                        self.events["group"].iat[i],
+                        self.events["security"].iat[i],
+                        f"({a},{b})",
+                        ", ".join(f"{d:+d}" for d in missing),
+                    )
+                )
+        return pd.DataFrame(rows, columns=["event", "group", "security", "window", "missing_days"])
+
+    @cached_property
+    def cohort_clustering(self) -> pd.DataFrame:
+        """Per cohort: ``n`` firm-events, ``dates`` distinct day-0 sessions,
+        ``overlapping`` firm-events whose event window overlaps another's in calendar
+        time, and ``clustered`` (any such overlap: the cohort's abnormal returns are
+        cross-correlated).
+        """
+        pos0, _ = self.positions
+        span = self.settings.window[1] - self.settings.window[0]
+        rows = []
+        for event, group, members in self.cohorts():
+            p = np.sort(pos0[members])
+            near = np.diff(p) <= span
+            touching = np.zeros(len(p), dtype=bool)
+            touching[:-1] |= near
+            touching[1:] |= near
+            rows.append((event, group, len(p), len(np.unique(p)), int(touching.sum())))
+        frame = pd.DataFrame(rows, columns=["event", "group", "n", "dates", "overlapping"])
+        frame["clustered"] = frame["overlapping"] > 0
+        # overlapping windows around different day-0 sessions: correlations measured in
+        # event time (Kolari-Pynnönen, the adjusted interval) miss the shared calendar
+        # days, so such cohorts lead with the permutation test and its interval
+        frame["staggered"] = frame["clustered"] & (frame["dates"] > 1)
+        return frame
+
+    @property
+    def clustered(self) -> bool:
+        """Whether any cohort's firm-events share calendar days (see
+        :attr:`cohort_clustering`).
+        """
+        return bool(self.cohort_clustering["clustered"].any())
+
+    @property
+    def staggered(self) -> bool:
+        """Whether a clustered cohort's firm-events have different day-0 sessions (see
+        :attr:`cohort_clustering`).
+        """
+        return bool(self.cohort_clustering["staggered"].any())
+
+    @property
+    def headline_tests(self) -> tuple[str, ...]:
+        """The tests this study leads with (:func:`research.stats.headline.headline_tests`)."""
+        from research.stats.headline import headline_tests
+
+        return headline_tests(self.clustered, self.staggered, self.smallest_cohort)
+
+    @property
+    def smallest_cohort(self) -> int:
+        """The fewest firm-events of a cohort (the day-0 ``n`` of the smallest)."""
+        return int(self.cohort_clustering["n"].min())
+
+    @cached_property
+    def day_tests(self) -> pd.DataFrame:
+        """Per cohort and event day: ``n``, ``aar``, ``caar`` and every test with its p-value."""
+        out, members = self._pooled("day")
+        length = len(self.days)
+        first = np.array([m[0] for m in members], dtype=np.intp)
+        frame = self._cohort_frame(out, ("day", self.days), length)
+        # the calendar span of each event day over the cohort's firm-events (one date when
+        # they share day 0; firm-specific dates pool in event time)
+        dates = self.dates
+        earliest = np.vstack([dates[m].min(axis=0) for m in members])
+        latest = np.vstack([dates[m].max(axis=0) for m in members])
+        frame.insert(3, "date", pd.to_datetime(earliest.ravel()))
+        frame.insert(4, "date_last", pd.to_datetime(latest.ravel()))
+        # a day with no abnormal return (n = 0) has no AAR, and the CAAR from it on is
+        # missing: never carried forward over it
+        caar = np.cumsum(out["aar"], axis=1)
+        frame.insert(7, "caar", caar.ravel())
+        # the CAAR path's band: the dependence-adjusted interval of the mean CAR from the
+        # window's first day to each day (see window_tests)
+        car = np.cumsum(self.ar, axis=1)
+        spreads = [inference.cross_sectional(car[m]) for m in members]
+        half = np.vstack(
+            [
+                inference.dependence_adjusted_half_width(
+                    cs["sd"] / np.sqrt(cs["n"]), cs["n"], out["_r_bar"][k]
+                )
+                for k, cs in enumerate(spreads)
+            ]
+        )
+        # (no band for a staggered cohort: its event-time correlation misses shared days)
+        half = np.where(self.cohort_clustering["staggered"].to_numpy()[:, None], np.nan, half)
+        frame["caar_ci_low"] = (caar - half).ravel()
+        frame["caar_ci_high"] = (caar + half).ravel()
+        # the smallest day AAR the adjusted t detects with 80% power at 5% (one day)
+        sigma = self._params.sigma
+        frame["mde_80"] = np.concatenate(
+            [
+                inference.minimum_detectable(sigma[m], out["n"][k], out["_r_bar"][k], 1.0)
+                for k, m in enumerate(members)
+            ]
+        )
+        one = np.array([len(m) == 1 for m in members])[:, None]
+        t = inference.single_t(self.ar[first], self.sd[first])
+        p = inference.single_p(t, self._params.df[first])
+        frame["t_single"] = np.where(one, t, np.nan).ravel()
+        frame["t_single_p"] = np.where(one, p, np.nan).ravel()
+        return frame
+
+    @cached_property
+    def _window_pooled(self) -> tuple[dict[str, np.ndarray], list[np.ndarray]]:
+        return self._pooled("window")
+
+    @cached_property
+    def thin_rank_windows(self) -> pd.DataFrame:
+        """Cohort-windows whose rank test averages fewer firm-events than its variance
+        assumes: ``n`` firm-events ranked on every day of the window against ``n_est`` on
+        an average estimation day, below :data:`RANK_COVERAGE` of it.  Corrado's S_U is
+        the spread of estimation days' mean ranks, so a window mean over fewer firm-events
+        varies more than it allows: with thin trading the CAR version over-rejects
+        (docs/validation.md, section 5).
+        """
+        out, _ = self._window_pooled
+        labels = [f"({a},{b})" for a, b in self.settings.car_windows]
+        rows = []
+        for k, (event, group, _, _) in enumerate(self._layout.cohorts):
+            for j, label in enumerate(labels):
+                n, n_est = out["_rank_n"][k, j], out["_rank_n_est"][k, j]
+                if n > 0 and n < RANK_COVERAGE * n_est:
+                    rows.append((event, group, label, int(n), float(n_est)))
+        return pd.DataFrame(rows, columns=["event", "group", "window", "n", "n_est"])
+
+    @cached_property
+    def window_tests(self) -> pd.DataFrame:
+        """Per cohort and CAR window: ``n``, ``caar``, ``bhar``, every test, bootstrap CI."""
+        out, members = self._window_pooled
+        out = {("caar" if k == "aar" else k): v for k, v in out.items()}
+        labels = [f"({a},{b})" for a, b in self.settings.car_windows]
+        frame = self._cohort_frame(out, ("window", labels), len(labels))
+        starts, ends = zip(*self.settings.car_windows, strict=True)
+        frame.insert(3, "start", np.tile(starts, len(self._layout.cohorts)))
+        frame.insert(4, "end", np.tile(ends, len(self._layout.cohorts)))
+        bhar = self.cars["bhar"]
+        frame.insert(5, "bhar", np.concatenate([nanmean_columns(bhar[m]) for m in members]))
+        # the CAAR interval: dependence-adjusted when the cohort's firm-events share
+        # calendar days (a firm bootstrap assumes them independent and covers the true
+        # CAAR in about half the trials there; docs/validation.md), else the firm
+        # bootstrap (or, with no bootstrap, the same adjusted interval)
+        half = inference.dependence_adjusted_half_width(out["_se"], out["n"], out["_r_bar"])
+        # what the study could have seen: the smallest CAAR its adjusted t detects with
+        # 80% power at 5%, from the cohort's own residual variances and correlation
+        length = np.asarray([b - a + 1 for a, b in self.settings.car_windows], dtype=float)
+        sigma = self._params.sigma
+        frame["mde_80"] = np.concatenate(
+            [
+                inference.minimum_detectable(sigma[m], out["n"][k], out["_r_bar"][k], length)
+                for k, m in enumerate(members)
+            ]
+        )
+        frame["r_bar"] = np.asarray(out["_r_bar"], dtype=float).ravel()  # the KP correlation
+        clustering = self.cohort_clustering
+        clustered = clustering["clustered"].to_numpy()
+        staggered = clustering["staggered"].to_numpy()[:, None]
+        boot = ~clustered & (self.settings.bootstrap > 0)
+        lo, hi = out["caar"] - half, out["caar"] + half
+        # staggered day 0s: the calendar-time permutation interval, obs - q97.5 .. obs - q2.5
+        lo = np.where(staggered, out["caar"] - out["_perm_hi"], lo)
+        hi = np.where(staggered, out["caar"] - out["_perm_lo"], hi)
+        rng = np.random.default_rng(self.settings.seed)
+        for k in np.flatnonzero(boot):
+            lo[k], hi[k] = inference.bootstrap_mean_ci(
+                self.cars["car"][members[k]], self.settings.bootstrap, rng
+            )
+        frame["caar_ci_low"] = lo.ravel()
+        frame["caar_ci_high"] = hi.ravel()
+        # named by what it inverts: the tables report that statistic beside it
+        method = np.where(boot, "bootstrap", "kp_cross_sectional_t")
+        method = np.where(staggered[:, 0], "permutation", method)
+        frame["ci_method"] = np.repeat(method, len(labels))
+        first = np.array([m[0] for m in members], dtype=np.intp)
+        one = np.array([len(m) == 1 for m in members])[:, None]
+        t = self.cars["t"][first]
+        p = inference.single_p(t, self._params.df[first])
+        frame["t_single"] = np.where(one, t, np.nan).ravel()
+        frame["t_single_p"] = np.where(one, p, np.nan).ravel()
+        return frame
+
+    # -- outputs -----------------------------------------------------------------------
+    def to_frame(self, level: str = "day") -> pd.DataFrame:
+        """The table of record.
+
+        Parameters
+        ----------
+        level
+            ``day``: one row per security and event day (``ar``, ``car``,
+            ``t_single``) followed by the pooled rows (``security`` = ``*``,
+            with ``aar``, ``caar`` and every test).  ``window``: the same per
+            CAR window.
+        """
+        if level == "day":
+            pooled = self.day_tests.assign(security="*")
+            return pd.concat([self.abnormal, pooled], ignore_index=True)
+        if level == "window":
+            pooled = self.window_tests.assign(security="*")
+            return pd.concat([self.security_windows, pooled], ignore_index=True)
+        raise OptionError(f"level must be 'day' or 'window', not {level!r}.")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything as plain data (the JSON output)."""
+        est = self.estimation
+        from research.stats.headline import headline_reason, test_notes
+
+        return {
+            "headline_tests": list(self.headline_tests),
+            "headline_reason": headline_reason(
+                self.clustered, self.staggered, self.smallest_cohort
+            ),
+            "test_notes": test_notes(self.clustered),
+            "cohorts": json_records(self.cohort_clustering),
+            "settings": asdict(self.settings),
+            "alignment": json_records(self.alignment),
+            "market": self.market_note,
+            "data": self.data_note,
+            "benchmark_alignment": self.benchmark_alignment or {},
+            "estimation": json_records(est),
+            "dropped": json_records(self.dropped),
+            "overlaps": json_records(self.overlaps),
+            "incomplete_windows": json_records(self.incomplete_windows),
+            "quality": json_records(self.quality),
+            "days": json_records(self.day_tests),
+            "windows": json_records(self.window_tests),
+            "securities": json_records(self.abnormal),
+            "security_windows": json_records(self.security_windows),
+        }
+
+    def to_json(self, indent: int | None = 1) -> str:
+        """:meth:`to_dict` as JSON (NaN written as null)."""
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False, default=str)
+
+    def summary(
+        self, tests: str | list[str] | tuple[str, ...] | None = None, alignment: bool = True
+    ):
+        """statsmodels-style summary (:class:`research.output.report.Summary`): ``print()`` it for
+        the text tables; ``as_html()``, ``as_latex()``, ``as_csv()``; a notebook shows it.
+
+        Parameters
+        ----------
+        tests
+            ``None`` for the study's headline tests, ``"all"``, or test names.
+        alignment
+            Show the table of day-0 sessions (a second study on the same events may leave
+            it out).
+        """
+        from research.output.report import study_summary
+
+        return study_summary(self, tests, alignment)
+
+    def __repr__(self) -> str:
+        """One screen: model, benchmarks, windows, events, cohorts, firm-events, headline tests."""
+        from research.output.report import short_repr
+
+        return short_repr(self)
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the one-line repr, the compact tables with their notes in a
+        scoped style, and a small CAAR figure inline.
+        """
+        import html
+
+        from research.output.paper import figure_img, summary_html
+
+        try:
+            figure = figure_img(self.plot(), "CAAR paths with their 95% bands")
+        except Exception:  # a figure is a nicety: the tables still show
+            figure = ""
+        head = f'<pre style="white-space:pre-wrap">{html.escape(repr(self))}</pre>'
+        return head + summary_html(self.summary(), figure)
+
+    def plot(self, **kwargs):
+        """CAAR path with its 95% band per cohort (see
+        :func:`research.output.plotting.plot_caar`).
+        """
+        from research.output.plotting import plot_caar
+
+        return plot_caar(self, **kwargs)

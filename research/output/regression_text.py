@@ -1,0 +1,303 @@
+"""The event regressions' results as text tables: the helpers behind
+:meth:`research.analyses.regression.EventRegressionResults.summary`, the panel's, and ``eventstudy
+regress``.
+
+Benchmark coefficients and event effects in separate tables (betas as numbers, effects in
+percent with stars), unsigned standard errors, each beta named after its series, and
+notes pointed to by markers (:class:`NoteMarkers`) from the cells they qualify.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from research.analyses.regression import EventRegressionResults
+
+
+def se_method(kind: str, cov_type: str) -> str:
+    """What a coefficient's standard error is (a sandwich cannot be robust for a one-day
+    dummy, so event terms never get a plain 'HAC' label).
+    """
+    if kind == "event":
+        return (
+            "prediction error, Newey-West components"
+            if cov_type == "hac"
+            else "prediction error, classical"
+        )
+    return "Newey-West (HAC)" if cov_type == "hac" else "OLS (classical)"
+
+
+# -- text ------------------------------------------------------------------------------------
+STARS_LEGEND = "* p < 0.10, ** p < 0.05, *** p < 0.01 (two-sided)"
+PORTFOLIO = " (equal-weighted)"  # the suffix of a group portfolio's name
+
+
+def significance_stars(p: float) -> str:
+    """``***`` below 1%, ``**`` below 5%, ``*`` below 10%, else nothing."""
+    if not np.isfinite(p):
+        return ""
+    return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.10 else ""
+
+
+def number_text(value: float) -> str:
+    """A coefficient or its s.e. as a plain number, 4 decimals."""
+    return f"{value:.4f}" if np.isfinite(value) else ""
+
+
+def signed_percent(value: float) -> str:
+    """A return in percent, two decimals, signed."""
+    return f"{100 * value:+.2f}%" if np.isfinite(value) else ""
+
+
+def percent_text(value: float) -> str:
+    """A standard error in percent, two decimals, unsigned."""
+    return f"{100 * value:.2f}%" if np.isfinite(value) else ""
+
+
+def t_text(value: float) -> str:
+    """A t statistic to two decimals."""
+    return f"{value:.2f}" if np.isfinite(value) else ""
+
+
+def p_text(value: float) -> str:
+    """A p-value to three decimals."""
+    return f"{value:.3f}" if np.isfinite(value) else ""
+
+
+def date_text(value: pd.Timestamp | None) -> str:
+    """A session as YYYY-MM-DD."""
+    return "" if value is None or pd.isna(value) else f"{value:%Y-%m-%d}"
+
+
+def text_table(frame: pd.DataFrame, title: str, keys: int) -> str:
+    """A table of display strings (:func:`research.output.report.table`): the first ``keys``
+    columns aligned left (and repeated by each block of a split table), the others, the
+    formatted numbers, right.
+    """
+    from research.output.report import table
+
+    return table(frame, title, keys=keys, right=tuple(frame.columns[keys:]))
+
+
+class NoteMarkers:
+    """The numbered notes of a text report and the markers that point to them.
+
+    A cell a note qualifies carries the note's marker (``[1]``): :meth:`mark` gives the
+    same marker to the same note, wherever it is asked for, and :meth:`pending` renders
+    the notes marked since its last call, each starting with its marker, so that a note
+    follows the first tables that point to it.
+    """
+
+    def __init__(self) -> None:
+        self.notes: list[str] = []
+        self._shown = 0
+
+    def mark(self, note: str) -> str:
+        """The marker of ``note`` (a new number the first time)."""
+        if note not in self.notes:
+            self.notes.append(note)
+        return f"[{self.notes.index(note) + 1}]"
+
+    def pending(self, width: int | None = None) -> str:
+        """The notes marked since the last call, wrapped to ``width`` (default
+        :func:`research.output.report.terminal_width`); empty when there are none.
+        """
+        from research.output.report import notes_text
+
+        new = self.notes[self._shown :]
+        if not new:
+            return ""
+        text = notes_text(new, width, start=self._shown + 1, indent="")
+        self._shown = len(self.notes)
+        return text
+
+
+def session_note(
+    column: str,
+    when: pd.Timestamp | None,
+    shared: bool,
+    others: list[str] | None = None,
+    stands: str = "one coefficient",
+) -> str:
+    """The note on an event session: shared by two of the model's events (``column``
+    names them, ``a[0] = b[-1]``; ``stands`` for them all), and/or day 0 of catalogue
+    ``others`` outside the model; empty when neither.
+    """
+    parts = []
+    if shared:
+        parts.append(
+            "the events share this session: their effects are not separately identified "
+            f"({stands} stands for them all)"
+        )
+    if others:
+        parts.append(
+            f"also day 0 of {', '.join(others)} (catalogue events not in this model), "
+            "whose effects the coefficient includes"
+        )
+    if not parts:
+        return ""
+    return f"{date_text(when) or 'The session'} ({column}): " + "; ".join(parts) + "."
+
+
+def series_column(names: list[str], markers: NoteMarkers) -> tuple[str, list[str]]:
+    """The header and cells of a ``series`` column: a group portfolio by its group's
+    name, the header marked with a note saying so.
+    """
+    if not any(n.endswith(PORTFOLIO) for n in names):
+        return "series", list(names)
+    mark = markers.mark(
+        f"series: a group stands for the equal-weighted portfolio of its members "
+        f"('<group>{PORTFOLIO}' above)."
+    )
+    return f"series {mark}", [n.removesuffix(PORTFOLIO) for n in names]
+
+
+def benchmark_label(name: str, session: str | None = None) -> str:
+    """``alpha`` for the constant, ``beta <benchmark>`` (with how its returns are aligned)
+    for a benchmark.
+    """
+    if name == "const":
+        return "alpha"
+    return f"beta {name}" + (f" ({session})" if session else "")
+
+
+def benchmark_sessions(benchmarks: list[str], market: str) -> dict[str, str]:
+    """How each benchmark's returns sit on ``market``'s sessions, for its beta's label.
+
+    A benchmark of the same calendar gets nothing; one of another exchange gets
+    ``same-day <exchange> session`` or ``prev. <exchange> session``, the rule of
+    :func:`research.data.inputs.benchmark_returns` (New York is ``NY``).  A benchmark whose
+    exchange the default store, the universe and its suffix do not know is left out.
+
+    Parameters
+    ----------
+    benchmarks
+        Benchmark tickers.
+    market
+        The exchange of the regressed series.
+
+    Returns
+    -------
+    dict
+        Benchmark -> its sessions.
+    """
+    from research.data.identity import series_market
+    from research.data.inputs import overlaps_home_session
+    from research.data.markets import get_market
+    from research.data.store import PriceStore
+    from research.errors import EventStudyError
+
+    try:
+        home = get_market(market)
+    except EventStudyError:
+        return {}
+    store = PriceStore()
+    out = {}
+    for name in benchmarks:
+        try:
+            own = get_market(series_market(name, store))
+        except EventStudyError:
+            continue  # its exchange is not known here: the label stays plain
+        if own.calendar == home.calendar:
+            continue
+        where = "NY" if own.calendar == "XNYS" else own.code
+        same = overlaps_home_session(own, home)
+        out[name] = f"same-day {where} session" if same else f"prev. {where} session"
+    return out
+
+
+def windows_text(
+    results: list[EventRegressionResults], markers: NoteMarkers, legend: bool = True
+) -> str:
+    """The regression CAR of each event window of ``results`` as one table.
+
+    Parameters
+    ----------
+    results
+        The regressions (a ``series`` column when there are several).
+    markers
+        Give the markers of the notes on the standard errors and on windows that share
+        sessions.
+    legend
+        Whether the legend of the stars follows the table.
+
+    Returns
+    -------
+    str
+        A row per series and event: CAR in signed percent, unsigned s.e. in percent, t,
+        p, stars.
+    """
+    many = len(results) > 1
+    rows, notes = [], []
+    for r in results:
+        notes.append(markers.mark(r._se_note("event")))
+        for w in r.windows.itertuples(index=False):
+            event = w.event
+            if w.shares_sessions_with:
+                together = sorted({w.event, *w.shares_sessions_with.split(", ")})
+                event += " " + markers.mark(
+                    f"The windows of {', '.join(together)} share sessions: their CARs overlap."
+                )
+            rows.append(
+                {
+                    "series": r.series,
+                    "event": event,
+                    "CAR": signed_percent(w.car),
+                    "s.e.": percent_text(w.se),
+                    "t": t_text(w.t),
+                    "p": p_text(w.p),
+                    "": significance_stars(w.p),
+                }
+            )
+    frame = _series_key(pd.DataFrame(rows), many, markers)
+    frame = frame.rename(columns={"s.e.": "s.e. " + " ".join(dict.fromkeys(notes))})
+    windows = ", ".join(dict.fromkeys(w for r in results for w in r.windows["window"]))
+    title = f"Regression CAR, event window {windows} (H0: sum = 0)"
+    return text_table(frame, title, keys=1 + many) + ("\n" + STARS_LEGEND if legend else "")
+
+
+def _series_key(frame: pd.DataFrame, many: bool, markers: NoteMarkers) -> pd.DataFrame:
+    """The ``series`` column as the tables' key (named with the note on portfolio names)
+    when there are several series, else dropped.
+    """
+    if not many:
+        return frame.drop(columns="series")
+    head, frame["series"] = series_column(list(frame["series"]), markers)
+    return frame.rename(columns={"series": head})
+
+
+def wald_text(results: list[EventRegressionResults], markers: NoteMarkers) -> str:
+    """The joint Wald tests of ``results`` as one table.
+
+    Parameters
+    ----------
+    results
+        The regressions (a ``series`` column when there are several).
+    markers
+        Give the marker of the note on the series' names.
+
+    Returns
+    -------
+    str
+        A row per series and hypothesis: k, chi2 and F to 2 decimals, their p-values to 3.
+    """
+    many = len(results) > 1
+    rows = [
+        {
+            "series": r.series,
+            "hypothesis": w.hypothesis,
+            "k": str(w.k),
+            "chi2": f"{w.chi2:.2f}",
+            "p(chi2)": p_text(w.chi2_p),
+            "F": f"{w.F:.2f}",
+            "p(F)": p_text(w.F_p),
+        }
+        for r in results
+        for w in r.wald.itertuples(index=False)
+    ]
+    frame = _series_key(pd.DataFrame(rows), many, markers)
+    return text_table(frame, "Joint Wald tests (H0: effects = 0)", keys=1 + many)
