@@ -57,29 +57,13 @@ import pandas as pd
 from research.analyses.event_design import EventDesign, build_design
 from research.errors import EventStudyError, WindowError
 from research.estimation.windows import min_usable_days
-from research.output.regression_text import (
-    STARS_LEGEND,
-    NoteMarkers,
-    benchmark_label,
-    date_text,
-    number_text,
-    p_text,
-    percent_text,
-    se_method,
-    session_note,
-    signed_percent,
-    significance_stars,
-    t_text,
-    text_table,
-    wald_text,
-    windows_text,
-)
 from research.stats.covariance import (
     ImputedEventClusters,
     bartlett_autocovariances,
     event_prediction_covariance,
     newey_west_covariance,
     newey_west_lags,
+    se_method,
 )
 from research.stats.ols import OLS, chi2_sf, f_sf, t_ppf, t_sf
 
@@ -172,119 +156,13 @@ class EventRegressionResults:
             "identification": self.identification,
         }
 
-    def text(
-        self,
-        markers: NoteMarkers,
-        sessions: dict[str, str] | None = None,
-        legend: bool = True,
-    ) -> str:
-        """The two coefficient tables as text, their notes left to ``markers``.
-
-        Parameters
-        ----------
-        markers
-            The notes of the report the tables belong to: a cell a note qualifies carries
-            its marker (``[1]``).
-        sessions
-            Benchmark -> how its returns sit on the series' sessions (``prev. NY
-            session``), shown beside its beta (:func:`benchmark_sessions`).
-        legend
-            Whether the legend of the stars follows the event effects.
-
-        Returns
-        -------
-        str
-            The benchmark coefficients (plain numbers) and the event effects (abnormal
-            returns in percent, with stars), each titled with the series.
+    def text(self, markers, sessions: dict[str, str] | None = None, legend: bool = True) -> str:
+        """The two coefficient tables as text, their notes left to ``markers``
+        (:func:`research.output.regression_text.single_text`).
         """
-        fit = f"n={self.nobs}, R²={self.rsquared:.3f}"
-        benchmarks = text_table(
-            self.benchmark_frame(markers, sessions),
-            f"{self.series}: benchmark coefficients ({fit})",
-            keys=1,
-        )
-        effects = text_table(
-            self.effects_frame(markers), f"{self.series}: event effects (percent)", keys=2
-        )
-        return benchmarks + "\n\n" + effects + ("\n" + STARS_LEGEND if legend else "")
+        from research.output.regression_text import single_text
 
-    def benchmark_frame(
-        self, markers: NoteMarkers, sessions: dict[str, str] | None = None
-    ) -> pd.DataFrame:
-        """The intercept and the betas as display strings.
-
-        Parameters
-        ----------
-        markers
-            Give the marker of the note on the standard errors (in the header).
-        sessions
-            Benchmark -> how its returns sit on the series' sessions.
-
-        Returns
-        -------
-        pandas.DataFrame
-            A row per term (``alpha``, ``beta <benchmark>``): coefficient and unsigned
-            s.e. to 4 decimals, t to 2, p to 3, stars.
-        """
-        sessions = sessions or {}
-        names = [n for n in self.params.index if n not in self.design.labels]
-        se = "s.e. " + markers.mark(self._se_note("benchmark"))
-        return pd.DataFrame(
-            {
-                "term": [benchmark_label(n, sessions.get(n)) for n in names],
-                "coef": [number_text(self.params[n]) for n in names],
-                se: [number_text(self.bse[n]) for n in names],
-                "t": [t_text(self.tvalues[n]) for n in names],
-                "p": [p_text(self.pvalues[n]) for n in names],
-                "": [significance_stars(self.pvalues[n]) for n in names],
-            }
-        )
-
-    def effects_frame(self, markers: NoteMarkers) -> pd.DataFrame:
-        """The event dummies as display strings.
-
-        Parameters
-        ----------
-        markers
-            Give the markers of the notes on a session (shared by two of the model's
-            events, or day 0 of catalogue events outside it) and on the standard errors.
-
-        Returns
-        -------
-        pandas.DataFrame
-            A row per dummy: its event(s) with the marker of a note on its session, the
-            session, the abnormal return in signed percent, its unsigned s.e. in percent,
-            t to 2 decimals, p to 3, stars.
-        """
-        cols = [c for c in self.params.index if c in self.design.labels]
-        shared = set(self.design.shared)
-        events = []
-        for col in cols:
-            note = session_note(col, self.dates.get(col), col in shared, self.confounders.get(col))
-            events.append(f"{col} {markers.mark(note)}" if note else col)
-        se = "s.e. " + markers.mark(self._se_note("event"))
-        return pd.DataFrame(
-            {
-                "event": events,
-                "session": [date_text(self.dates.get(c)) for c in cols],
-                "AR": [signed_percent(self.params[c]) for c in cols],
-                se: [percent_text(self.bse[c]) for c in cols],
-                "t": [t_text(self.tvalues[c]) for c in cols],
-                "p": [p_text(self.pvalues[c]) for c in cols],
-                "": [significance_stars(self.pvalues[c]) for c in cols],
-            }
-        )
-
-    def _se_note(self, kind: str) -> str:
-        """The note on how the standard errors of ``kind`` terms were computed."""
-        lags = f", {self.maxlags} lags" if self.cov_type == "hac" else ""
-        if kind == "benchmark":
-            return f"s.e. of the benchmark coefficients: {se_method(kind, self.cov_type)}{lags}."
-        return (
-            f"s.e. of the event effects and CARs, in percent: {se_method(kind, self.cov_type)}"
-            f"{lags} (Campbell, Lo & MacKinlay 1997, §4.4; a sandwich estimator is degenerate "
-            "for a one-day dummy)."
-        )
+        return single_text(self, markers, sessions, legend)
 
     def summary(self, sessions: dict[str, str] | None = None) -> str:
         """The regression as text: benchmark coefficients, event effects, the CAR of each
@@ -301,6 +179,8 @@ class EventRegressionResults:
         str
             The tables, each marker's note below them.
         """
+        from research.output.regression_text import NoteMarkers, wald_text, windows_text
+
         markers = NoteMarkers()
         parts = [
             self.text(markers, sessions),
@@ -559,59 +439,18 @@ class PanelEventResults:
             "identification": self.identification,
         }
 
-    def text(self, markers: NoteMarkers, legend: bool = True) -> str:
-        """The terms as one table, their notes left to ``markers``.
-
-        Parameters
-        ----------
-        markers
-            Give the markers of the notes on the terms, shared sessions and the standard
-            errors.
-        legend
-            Whether the legend of the stars follows the table.
-
-        Returns
-        -------
-        str
-            A row per event session (marked when two events share it), then one per term
-            of that session: what it measures, coef in signed percent, unsigned s.e. in
-            percent, t, p, stars.
+    def text(self, markers, legend: bool = True) -> str:
+        """The terms as one table, their notes left to ``markers``
+        (:func:`research.output.regression_text.panel_text`).
         """
-        term = "term " + markers.mark(
-            f"'<group> - {self.base_group}': the difference of the groups' mean abnormal "
-            f"returns on that session; '{self.base_group} mean AR': the base group's mean."
-        )
-        se = "s.e. " + markers.mark(
-            "s.e. of the panel terms, in percent: clustered by date, with the event date's own "
-            "cluster imputed from the non-event dates (research/analyses/regression.py); p-values "
-            f"from t with {self.df_resid} degrees of freedom (clusters less one)."
-        )
-        rows = []
-        for (col, when), part in self.table.groupby(["session_of", "date"], sort=False):
-            # a session two events share is named "a[0] = b[-1]"
-            note = session_note(col, when, " = " in col, stands="one set of terms")
-            label = f"{col} ({date_text(when)})" + (f" {markers.mark(note)}" if note else "")
-            rows.append({term: label, "coef": "", se: "", "t": "", "p": "", "": ""})
-            rows += [
-                {
-                    term: f"  {r.comparison}",
-                    "coef": signed_percent(r.coef),
-                    se: percent_text(r.se),
-                    "t": t_text(r.t),
-                    "p": p_text(r.p),
-                    "": significance_stars(r.p),
-                }
-                for r in part.itertuples(index=False)
-            ]
-        frame = pd.DataFrame(rows)
-        head = (
-            f"Panel event regression: groups {', '.join(self.groups)} (base "
-            f"{self.base_group}); n = {self.nobs}, {self.n_clusters} date clusters"
-        )
-        return text_table(frame, head, keys=1) + ("\n" + STARS_LEGEND if legend else "")
+        from research.output.regression_text import panel_text
+
+        return panel_text(self, markers, legend)
 
     def summary(self) -> str:
         """The terms and the notes their markers point to, as text."""
+        from research.output.regression_text import NoteMarkers
+
         markers = NoteMarkers()
         return self.text(markers) + "\n\n" + markers.pending()
 

@@ -302,7 +302,7 @@ def _calendar_sessions(market: Market, start: pd.Timestamp, end: pd.Timestamp) -
         try:
             import io
 
-            from research.data.store import atomic_write
+            from research.files import atomic_write
 
             buffer = io.BytesIO()
             np.savez(

@@ -24,7 +24,6 @@ import hashlib
 import io
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +33,7 @@ import pandas as pd
 from research import config
 from research.data.prices import PRICE_COLUMNS, ParsedPrices, check_ticker, return_price
 from research.errors import DataError, StoreCorruptedError
+from research.files import atomic_write
 
 FORMAT_VERSION = 1
 
@@ -291,21 +291,6 @@ class PriceStore:
                     changes.update(market=stored.market, market_source=stored.market_source)
             parsed = dataclasses.replace(parsed, **changes)
         return self.save(parsed, source)
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temp file in the same folder and ``os.replace``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def merge_frames(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:

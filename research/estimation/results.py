@@ -18,7 +18,6 @@ import pandas as pd
 
 from research.errors import OptionError
 from research.estimation import cars, cohorts, engine, models
-from research.output.export import json_records
 from research.stats import dependent, inference, pooling, ranks
 from research.stats.numerics import nanmean_columns
 
@@ -614,6 +613,8 @@ class EventStudyResults:
 
     def to_dict(self) -> dict[str, Any]:
         """Everything as plain data (the JSON output)."""
+        from research.output.export import json_records
+
         est = self.estimation
         from research.stats.headline import headline_reason, test_notes
 

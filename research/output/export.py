@@ -532,7 +532,7 @@ def write_output(data: str | bytes, output: Path) -> None:
     """Write ``data`` to ``output`` atomically (a temp file in the same folder, then a
     rename), with the permissions a new file normally gets (0666 less the umask).
     """
-    from research.data.store import atomic_write
+    from research.files import atomic_write
 
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:

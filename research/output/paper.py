@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from research.output.cells import cell_text
 from research.output.export import latex_float
 
 if TYPE_CHECKING:
@@ -24,9 +25,7 @@ MAX_LATEX_COLUMNS = 10
 
 
 def _cells(frame: pd.DataFrame) -> pd.DataFrame:
-    """Every cell as the text the terminal shows (:func:`research.output.report.cell_text`)."""
-    from research.output.report import cell_text
-
+    """Every cell as the text the terminal shows (:func:`research.output.cells.cell_text`)."""
     return frame.map(cell_text) if len(frame) else frame.astype(str)
 
 

@@ -14,21 +14,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from research.stats.covariance import se_method
+
 if TYPE_CHECKING:
-    from research.analyses.regression import EventRegressionResults
-
-
-def se_method(kind: str, cov_type: str) -> str:
-    """What a coefficient's standard error is (a sandwich cannot be robust for a one-day
-    dummy, so event terms never get a plain 'HAC' label).
-    """
-    if kind == "event":
-        return (
-            "prediction error, Newey-West components"
-            if cov_type == "hac"
-            else "prediction error, classical"
-        )
-    return "Newey-West (HAC)" if cov_type == "hac" else "OLS (classical)"
+    from research.analyses.regression import EventRegressionResults, PanelEventResults
 
 
 # -- text ------------------------------------------------------------------------------------
@@ -234,7 +223,7 @@ def windows_text(
     many = len(results) > 1
     rows, notes = [], []
     for r in results:
-        notes.append(markers.mark(r._se_note("event")))
+        notes.append(markers.mark(se_note(r, "event")))
         for w in r.windows.itertuples(index=False):
             event = w.event
             if w.shares_sessions_with:
@@ -301,3 +290,173 @@ def wald_text(results: list[EventRegressionResults], markers: NoteMarkers) -> st
     ]
     frame = _series_key(pd.DataFrame(rows), many, markers)
     return text_table(frame, "Joint Wald tests (H0: effects = 0)", keys=1 + many)
+
+
+def single_text(
+    res: EventRegressionResults,
+    markers: NoteMarkers,
+    sessions: dict[str, str] | None = None,
+    legend: bool = True,
+) -> str:
+    """The two coefficient tables as text, their notes left to ``markers``.
+
+    Parameters
+    ----------
+    markers
+        The notes of the report the tables belong to: a cell a note qualifies carries
+        its marker (``[1]``).
+    sessions
+        Benchmark -> how its returns sit on the series' sessions (``prev. NY
+        session``), shown beside its beta (:func:`benchmark_sessions`).
+    legend
+        Whether the legend of the stars follows the event effects.
+
+    Returns
+    -------
+    str
+        The benchmark coefficients (plain numbers) and the event effects (abnormal
+        returns in percent, with stars), each titled with the series.
+    """
+    fit = f"n={res.nobs}, R²={res.rsquared:.3f}"
+    benchmarks = text_table(
+        benchmark_frame(res, markers, sessions),
+        f"{res.series}: benchmark coefficients ({fit})",
+        keys=1,
+    )
+    effects = text_table(
+        effects_frame(res, markers), f"{res.series}: event effects (percent)", keys=2
+    )
+    return benchmarks + "\n\n" + effects + ("\n" + STARS_LEGEND if legend else "")
+
+
+def benchmark_frame(
+    res: EventRegressionResults, markers: NoteMarkers, sessions: dict[str, str] | None = None
+) -> pd.DataFrame:
+    """The intercept and the betas as display strings.
+
+    Parameters
+    ----------
+    markers
+        Give the marker of the note on the standard errors (in the header).
+    sessions
+        Benchmark -> how its returns sit on the series' sessions.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A row per term (``alpha``, ``beta <benchmark>``): coefficient and unsigned
+        s.e. to 4 decimals, t to 2, p to 3, stars.
+    """
+    sessions = sessions or {}
+    names = [n for n in res.params.index if n not in res.design.labels]
+    se = "s.e. " + markers.mark(se_note(res, "benchmark"))
+    return pd.DataFrame(
+        {
+            "term": [benchmark_label(n, sessions.get(n)) for n in names],
+            "coef": [number_text(res.params[n]) for n in names],
+            se: [number_text(res.bse[n]) for n in names],
+            "t": [t_text(res.tvalues[n]) for n in names],
+            "p": [p_text(res.pvalues[n]) for n in names],
+            "": [significance_stars(res.pvalues[n]) for n in names],
+        }
+    )
+
+
+def effects_frame(res: EventRegressionResults, markers: NoteMarkers) -> pd.DataFrame:
+    """The event dummies as display strings.
+
+    Parameters
+    ----------
+    markers
+        Give the markers of the notes on a session (shared by two of the model's
+        events, or day 0 of catalogue events outside it) and on the standard errors.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A row per dummy: its event(s) with the marker of a note on its session, the
+        session, the abnormal return in signed percent, its unsigned s.e. in percent,
+        t to 2 decimals, p to 3, stars.
+    """
+    cols = [c for c in res.params.index if c in res.design.labels]
+    shared = set(res.design.shared)
+    events = []
+    for col in cols:
+        note = session_note(col, res.dates.get(col), col in shared, res.confounders.get(col))
+        events.append(f"{col} {markers.mark(note)}" if note else col)
+    se = "s.e. " + markers.mark(se_note(res, "event"))
+    return pd.DataFrame(
+        {
+            "event": events,
+            "session": [date_text(res.dates.get(c)) for c in cols],
+            "AR": [signed_percent(res.params[c]) for c in cols],
+            se: [percent_text(res.bse[c]) for c in cols],
+            "t": [t_text(res.tvalues[c]) for c in cols],
+            "p": [p_text(res.pvalues[c]) for c in cols],
+            "": [significance_stars(res.pvalues[c]) for c in cols],
+        }
+    )
+
+
+def se_note(res: EventRegressionResults, kind: str) -> str:
+    """The note on how the standard errors of ``kind`` terms were computed."""
+    lags = f", {res.maxlags} lags" if res.cov_type == "hac" else ""
+    if kind == "benchmark":
+        return f"s.e. of the benchmark coefficients: {se_method(kind, res.cov_type)}{lags}."
+    return (
+        f"s.e. of the event effects and CARs, in percent: {se_method(kind, res.cov_type)}"
+        f"{lags} (Campbell, Lo & MacKinlay 1997, §4.4; a sandwich estimator is degenerate "
+        "for a one-day dummy)."
+    )
+
+
+def panel_text(res: PanelEventResults, markers: NoteMarkers, legend: bool = True) -> str:
+    """The terms as one table, their notes left to ``markers``.
+
+    Parameters
+    ----------
+    markers
+        Give the markers of the notes on the terms, shared sessions and the standard
+        errors.
+    legend
+        Whether the legend of the stars follows the table.
+
+    Returns
+    -------
+    str
+        A row per event session (marked when two events share it), then one per term
+        of that session: what it measures, coef in signed percent, unsigned s.e. in
+        percent, t, p, stars.
+    """
+    term = "term " + markers.mark(
+        f"'<group> - {res.base_group}': the difference of the groups' mean abnormal "
+        f"returns on that session; '{res.base_group} mean AR': the base group's mean."
+    )
+    se = "s.e. " + markers.mark(
+        "s.e. of the panel terms, in percent: clustered by date, with the event date's own "
+        "cluster imputed from the non-event dates (research/analyses/regression.py); p-values "
+        f"from t with {res.df_resid} degrees of freedom (clusters less one)."
+    )
+    rows = []
+    for (col, when), part in res.table.groupby(["session_of", "date"], sort=False):
+        # a session two events share is named "a[0] = b[-1]"
+        note = session_note(col, when, " = " in col, stands="one set of terms")
+        label = f"{col} ({date_text(when)})" + (f" {markers.mark(note)}" if note else "")
+        rows.append({term: label, "coef": "", se: "", "t": "", "p": "", "": ""})
+        rows += [
+            {
+                term: f"  {r.comparison}",
+                "coef": signed_percent(r.coef),
+                se: percent_text(r.se),
+                "t": t_text(r.t),
+                "p": p_text(r.p),
+                "": significance_stars(r.p),
+            }
+            for r in part.itertuples(index=False)
+        ]
+    frame = pd.DataFrame(rows)
+    head = (
+        f"Panel event regression: groups {', '.join(res.groups)} (base "
+        f"{res.base_group}); n = {res.nobs}, {res.n_clusters} date clusters"
+    )
+    return text_table(frame, head, keys=1) + ("\n" + STARS_LEGEND if legend else "")

@@ -33,6 +33,7 @@ __all__ = [
     "event_prediction_covariance",
     "newey_west_covariance",
     "newey_west_lags",
+    "se_method",
 ]
 
 
@@ -169,3 +170,16 @@ class ImputedEventClusters:
             weights[idx] = a[rows_t]
             var += float(np.mean((self.non_event @ weights) ** 2))
         return float(np.sqrt(var * self.factor))
+
+
+def se_method(kind: str, cov_type: str) -> str:
+    """What a coefficient's standard error is (a sandwich cannot be robust for a one-day
+    dummy, so event terms never get a plain 'HAC' label).
+    """
+    if kind == "event":
+        return (
+            "prediction error, Newey-West components"
+            if cov_type == "hac"
+            else "prediction error, classical"
+        )
+    return "Newey-West (HAC)" if cov_type == "hac" else "OLS (classical)"

@@ -19,11 +19,21 @@ from dataclasses import dataclass
 import numpy as np
 
 from research.stats.inference import pairwise_correlations
-from research.stats.numerics import column_counts, p_value_t, p_value_z, safe_divide, segment_sum
-from research.stats.pooling import GRANK_KEYS, cross_sectional_moments
+from research.stats.numerics import (
+    column_counts,
+    cross_sectional_moments,
+    p_value_t,
+    p_value_z,
+    safe_divide,
+    segment_sum,
+)
 from research.stats.ranks import rank_u
 
+# the generalized rank tests' outputs (Kolari & Pynnönen 2011)
+GRANK_KEYS = ("grank_t", "grank_t_p", "grank_z", "grank_z_p")
+
 __all__ = [
+    "GRANK_KEYS",
     "DependentStats",
     "EventBlocks",
     "dependent_statistics",
