@@ -30,7 +30,7 @@ _PUBLIC = {
     "compute_returns": "research.data.returns",
     "EventStudyError": "research.errors",
     "run_study": "research.analyses.analysis",
-    "run_regressions": "research.analyses.analysis",
+    "run_regressions": "research.analyses.regressions",
 }
 
 __all__ = [*_PUBLIC, "__version__"]

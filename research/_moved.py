@@ -14,6 +14,7 @@ import importlib
 import importlib.abc
 import importlib.util
 import sys
+import types
 import warnings
 
 MOVED = {
@@ -48,6 +49,16 @@ MOVED = {
     "cli_data": "research.cli.data",
     "cli_options": "research.cli.options",
 }
+# modules split in 0.2: the old name finds each of its names in one of these
+SPLIT = {
+    "analysis": (
+        "research.analyses.analysis",
+        "research.analyses.regressions",
+        "research.analyses.correlation",
+    ),
+    "inference": ("research.stats.inference", "research.stats.intervals"),
+    "engine": ("research.estimation.engine", "research.estimation.overlaps"),
+}
 
 
 class _Alias(importlib.abc.Loader):
@@ -56,16 +67,34 @@ class _Alias(importlib.abc.Loader):
 
     def create_module(self, spec):
         old = spec.name
+        parts = SPLIT.get(old.partition(".")[2], (self.target,))
         warnings.warn(
-            f"{old} moved to {self.target} in version 0.2; the old path is deprecated and "
-            "goes in 0.3 (or use the top-level API: import research as rs).",
+            f"{old} moved to {' and '.join(parts)} in version 0.2; the old path is "
+            "deprecated and goes in 0.3 (or use the top-level API: import research as rs).",
             FutureWarning,
             stacklevel=2,
         )
-        return importlib.import_module(self.target)
+        if len(parts) == 1:
+            return importlib.import_module(self.target)
+        return _Union(old, parts)
 
     def exec_module(self, module) -> None:
         """Nothing to run: the module is the moved one, already imported."""
+
+
+class _Union(types.ModuleType):
+    """An old module split in two or three: each name from the module that now holds it."""
+
+    def __init__(self, name: str, parts: tuple[str, ...]) -> None:
+        super().__init__(name, f"The old {name}: " + ", ".join(parts) + ".")
+        self._parts = parts
+
+    def __getattr__(self, attr: str):
+        for part in self._parts:
+            module = importlib.import_module(part)
+            if hasattr(module, attr):
+                return getattr(module, attr)
+        raise AttributeError(f"{self.__name__} has no attribute {attr!r}")
 
 
 class MovedFinder(importlib.abc.MetaPathFinder):

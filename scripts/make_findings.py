@@ -54,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Write docs/findings.md")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "findings.md")
     args = parser.parse_args(argv)
-    from research.analyses.analysis import run_regressions, run_study
+    from research.analyses.analysis import run_study
+    from research.analyses.regressions import run_regressions
     from research.analyses.requests import RegressionRequest
 
     lines: list[str] = []
@@ -343,7 +344,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     add("")
     # -- correlations and the cross-market table ------------------------------------------------
-    from research.analyses.analysis import correlate, cross_market_reactions
+    from research.analyses.correlation import correlate
+    from research.analyses.regressions import cross_market_reactions
     from research.cases.hk2023 import CROSS_MARKETS
 
     cm_cmd = (

@@ -106,7 +106,7 @@ def test_correlation_change_detects_a_real_break_and_not_a_null():
 
 
 def test_cross_market_table_uses_each_market_own_session(market_store):
-    from research.analyses.analysis import cross_market_reactions
+    from research.analyses.regressions import cross_market_reactions
     from research.cases.hk2023 import CROSS_MARKETS
 
     res = cross_market_reactions("lpr-cut", CROSS_MARKETS).to_frame().set_index("ticker")

@@ -212,7 +212,8 @@ def test_a_group_named_all_is_refused_beside_others():
 
 
 def test_an_impossible_mean_correlation_gives_no_adjusted_statistic():
-    from research.stats.inference import correlation_adjustment, dependence_adjusted_half_width
+    from research.stats.inference import correlation_adjustment
+    from research.stats.intervals import dependence_adjusted_half_width
 
     assert np.isnan(correlation_adjustment(-0.9, 3))  # below -1/(N-1)
     assert correlation_adjustment(-0.4, 3) == pytest.approx(np.sqrt(1.4 / 0.2))

@@ -173,6 +173,15 @@ def test_the_old_flat_paths_still_import_with_a_warning():
     with pytest.warns(FutureWarning, match=r"research\.analysis moved to research\.analyses"):
         old = importlib.import_module("research.analysis")
     assert old.run_study is research.run_study
+    # split in 0.2: its names are found where they went
+    assert old.run_regressions is research.run_regressions
     sys.modules.pop("research.study", None)
     with pytest.warns(FutureWarning, match=r"research\.estimation\.study"):
         from research.study import EventStudy  # noqa: F401
+
+
+@pytest.mark.parametrize("path", sorted(ROOT.rglob("*.py")), ids=lambda p: module_name(p))
+def test_every_module_says_what_it_holds_in_at_most_about_600_lines(path):
+    text = path.read_text(encoding="utf-8")
+    assert ast.get_docstring(ast.parse(text)), f"{path.name} has no opening docstring"
+    assert len(text.splitlines()) <= 620, f"{module_name(path)}: {len(text.splitlines())} lines"

@@ -339,7 +339,7 @@ def test_correlate_puts_two_us_series_on_new_york_sessions_both_ways(market_dir,
     """Before this change correlate put both series on Hong Kong sessions (the default for
     tickers without a suffix) and aligned the second as a foreign benchmark, so the answer
     depended on the order: r_pre was -0.0865 for (EEM, ^GSPC) and 0.1329 for (^GSPC, EEM)."""
-    from research.analyses.analysis import correlate
+    from research.analyses.correlation import correlate
 
     ab = correlate("EEM", "^GSPC", "lpr-cut", window=60, n_placebo=20)
     ba = correlate("^GSPC", "EEM", "lpr-cut", window=60, n_placebo=20)
@@ -442,7 +442,8 @@ def test_a_suspended_stock_has_no_return_and_leaves_the_portfolio(market_dir, ma
     """Before this change 2007.HK's flat, untraded price counted as a 0% return in the event
     window: its day-0 AR was 0 minus its normal return (-6.9%), the group's day-0 AAR 20.6%
     instead of 22.3%, and its portfolio held it at 0% (26.1% instead of 27.8%)."""
-    from research.analyses.analysis import run_regressions, run_study
+    from research.analyses.analysis import run_study
+    from research.analyses.regressions import run_regressions
     from research.analyses.requests import RegressionRequest
     from research.data.inputs import build_inputs, group_portfolio
 

@@ -10,7 +10,7 @@ import statsmodels.api as sm
 from research.analyses.analysis import run_study
 from research.data.universe import group_tickers, load_universe
 from research.errors import EventError, EventStudyError, ModelError, OptionError, WindowError
-from research.estimation import engine
+from research.estimation import engine, models, overlap
 from research.estimation.study import EventStudy
 
 from .synthetic import market_model_panel
@@ -257,14 +257,14 @@ def test_vectorised_overlap_mask_equals_a_brute_force_loop():
     cols = returns.columns.get_indexer(study.events["security"])
     rel = np.arange(-120, 4)
     pos = pos0[:, None] + rel[None, :]
-    fast = engine.other_event_days(study.inputs, pos.shape[0], pos.shape[1], pos0, cols)
+    fast = overlap.other_event_days(study.inputs, pos.shape[0], pos.shape[1], pos0, cols)
     slow = np.zeros_like(fast)
     for a in range(len(pos0)):
         for b in range(len(pos0)):
             if a != b and cols[a] == cols[b]:
                 slow[a] |= (pos[a] >= pos0[b] - 2) & (pos[a] <= pos0[b] + 3)
     np.testing.assert_array_equal(fast, slow)
-    table = engine.overlaps(study.inputs, study.events, pos0, cols)
+    table = overlap.overlaps(study.inputs, study.events, pos0, cols)
     n_both = sum(
         1
         for a in range(60)
@@ -450,7 +450,7 @@ def test_reading_results_never_re_estimates(small, monkeypatch):
         raise AssertionError("re-estimated")
 
     monkeypatch.setattr(engine, "estimate", refuse)
-    monkeypatch.setattr(engine, "fast_fit", refuse)
+    monkeypatch.setattr(models, "fast_fit", refuse)
     res.day_tests, res.window_tests, res.u_all  # noqa: B018
     assert res.model_fit.resid is res.resid
     # returns and normal returns on the event days are recomputed, to the same values

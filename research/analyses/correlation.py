@@ -20,7 +20,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from research.analyses.analysis import resolve_market
 from research.config import DEFAULT_SEED
+from research.data.events import align_events, load_catalogue, select_events
+from research.data.identity import series_market
+from research.data.inputs import build_inputs
+from research.data.sample import choose_store
+from research.data.store import PriceStore
+from research.data.universe import group_tickers, load_universe
+from research.errors import EventStudyError
 from research.stats.numerics import p_value_z
 
 
@@ -312,3 +320,87 @@ class CrossMarketResults:
             "own day-0 session (constant-mean model, estimation -250..-11)",
             percent=("return", "abnormal_return"),
         )
+
+
+# -- from what a user asked ------------------------------------------------------------
+def _group_members(name: str, universe: pd.DataFrame) -> list[str] | None:
+    """The tickers of ``name`` when it names a group of the universe (or ``property``)."""
+    if name in set(universe["group"]) or name == "property":
+        return group_tickers(name, universe)
+    return None
+
+
+def series_for(name: str, store: PriceStore | None = None, market: str = "HKEX") -> pd.Series:
+    """A group's equal-weighted portfolio or one ticker's returns, on ``market`` sessions."""
+    from research.data.inputs import group_portfolio
+
+    store = store or PriceStore()
+    members = _group_members(name, load_universe())
+    if members is not None:
+        panel = build_inputs(members, [], market, store)
+        return group_portfolio(panel.returns, members, panel.exclude, name)
+    store.require([name])
+    panel = build_inputs([name], [], market, store)
+    return panel.returns[name].where(~panel.exclude[name]).rename(name)
+
+
+def correlate(
+    a: str,
+    b: str,
+    event: str,
+    window: int = 60,
+    n_placebo: int = 500,
+    store: PriceStore | None = None,
+    market: str | None = None,
+    catalogue: str | None = None,
+    mixed_markets: bool = False,
+):
+    """Correlation and beta change of ``a`` with ``b`` around a catalogue event.
+
+    Both series are put on one exchange's sessions exactly as a study's are: their own
+    exchange when they share one (whatever the order of ``a`` and ``b``), else the
+    exchange named by ``market`` with ``mixed_markets=True``, a series of another exchange
+    then aligned by session as a study's benchmark is (the alignment is in
+    ``results.alignment``).
+
+    Raises
+    ------
+    EventStudyError
+        When the series trade on different exchanges and no ``market`` with
+        ``mixed_markets`` makes the choice explicit.
+    """
+    from research.data.inputs import benchmark_returns
+    from research.data.markets import get_market
+    from research.data.prices import return_price
+
+    universe = load_universe()
+    members = {name: _group_members(name, universe) or [name] for name in (a, b)}
+    needed = [t for name in (a, b) for t in members[name]]
+    store, _ = choose_store(store, needed)
+    store.require(needed)
+    home, market_note = resolve_market(needed, market, mixed_markets, store)
+    calendar = get_market(home).calendar
+    series, notes = [], [market_note]
+    for name in (a, b):
+        codes = {series_market(t, store, universe) for t in members[name]}
+        if all(get_market(c).calendar == calendar for c in codes):
+            series.append(series_for(name, store, home))
+            continue
+        if len(members[name]) > 1:
+            raise EventStudyError(
+                f"The group {name} trades outside {home}; correlate one of its tickers, or "
+                "put the other series on its exchange with market= (--market)."
+            )
+        (code,) = codes
+        grid = pd.DatetimeIndex(series[0].index if series else series_for(b, store, home).index)
+        y, how = benchmark_returns(
+            name, return_price(store.load(name)), grid, get_market(home), "simple", code
+        )
+        series.append(y.rename(name))
+        notes.append(f"{name}: {how}")
+    ya, yb = series
+    (ev,) = select_events([event], load_catalogue(catalogue))
+    day0 = align_events([ev], home, ya.dropna().index)["session"].iat[0]
+    res = correlation_change(ya, yb, day0, event, window, n_placebo)
+    res.notes = notes
+    return res

@@ -54,7 +54,7 @@ class StudyRequest(Request):
 
 @dataclass
 class RegressionRequest(Request):
-    """The ``eventstudy regress`` inputs (:func:`research.analyses.analysis.run_regressions`)."""
+    """The ``eventstudy regress`` inputs (:func:`research.analyses.regressions.run_regressions`)."""
 
     cov_type: str = "classical"
     maxlags: int | None = None

@@ -18,7 +18,7 @@ import pandas as pd
 from scipy import special
 
 from research.estimation.study import EventStudy
-from research.stats import inference
+from research.stats import intervals
 from research.stats.inference import TEST_NAMES
 
 
@@ -335,7 +335,8 @@ def clustered_size_power(
     shock's size random across stocks).  The true CAAR of every CAR window containing
     day 0 is :math:`\mu`.  Monte Carlo s.e. of a rate r: :math:`\sqrt{r(1-r)/T}`.
     """
-    from research.stats.inference import TEST_NAMES, bootstrap_mean_ci
+    from research.stats.inference import TEST_NAMES
+    from research.stats.intervals import bootstrap_mean_ci
 
     scenarios = {
         "size": (0.0, False),
@@ -393,7 +394,7 @@ def clustered_size_power(
                                 (
                                     (int(w["start"]), int(w["end"])),
                                     float(
-                                        inference.detection_power(
+                                        intervals.detection_power(
                                             truth,
                                             sig[m],
                                             w["n"],

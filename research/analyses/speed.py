@@ -340,8 +340,8 @@ PROFILED_STEPS = (
     "quality.scan",
     "markets.market_sessions",
     "study.fit",
-    "analysis.run_regressions",
-    "analysis.correlate",
+    "regressions.run_regressions",
+    "correlation.correlate",
     "results.summary",
     "report.study_summary",
 )

@@ -201,7 +201,7 @@ def fig_placebo(data: FigureData):
 
 def fig_coefficients(data: FigureData):
     """The rate-cut dummy across benchmarks, estimation windows and standard errors."""
-    from research.analyses.analysis import run_regressions
+    from research.analyses.regressions import run_regressions
     from research.analyses.requests import RegressionRequest
     from research.output.plotting import OKABE_ITO, plot_coefficients
 

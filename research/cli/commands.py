@@ -13,6 +13,15 @@ from typing import Annotated
 
 import typer
 
+from research.cli.analyses import bench, correlate
+from research.cli.common import (
+    emit,
+    export_tables,
+    split_ids,
+    study_requests,
+    study_tables,
+    window_option,
+)
 from research.cli.data import data_app
 from research.cli.options import (
     BenchmarkOpt,
@@ -110,59 +119,6 @@ def _options(
     progress.QUIET = quiet
 
 
-def _emit(text: str, output: Path | None) -> None:
-    if output is None:
-        typer.echo(text)
-        return
-    from research.output.export import write_output
-
-    write_output(text, output)
-    typer.echo(f"wrote {output}", err=True)
-
-
-def _export(
-    tables: dict,
-    fmt: ExportFormat,
-    level: str,
-    json_text: str | None,
-    output: Path | None,
-    title: str,
-    *,
-    settings=None,
-    notes: list[str] | None = None,
-) -> None:
-    """Write the tables of a command in a data format (not ``table``).
-
-    ``settings`` (a mapping, or a frame with one row per study) and ``notes`` are what
-    produced the tables and the notes on them: xlsx puts them on its first and last sheets
-    (:func:`research.output.export.to_xlsx`), the other formats leave them out.
-    """
-    from research.errors import EventStudyError
-    from research.output.export import BINARY_FORMATS, render, write_output
-
-    if fmt.value in BINARY_FORMATS and output is None:
-        raise EventStudyError(f"--format {fmt.value} writes a file: give --output FILE.")
-    data = render(tables, fmt.value, level, json_text, title, settings=settings, notes=notes)
-    if output is None:
-        typer.echo(data, nl=not str(data).endswith("\n"))
-        return
-    write_output(data, output)
-    typer.echo(f"wrote {output}", err=True)
-
-
-def _split(values: list[str] | None) -> tuple[str, ...]:
-    out: list[str] = []
-    for v in values or []:
-        out += [x.strip() for x in v.split(",") if x.strip()]
-    return tuple(out)
-
-
-def _window(text: str, what: str) -> tuple:
-    from research.analyses.requests import parse_window
-
-    return parse_window(text, what)
-
-
 # ------------------------------------------------------------------------------------------
 @app.command()
 def events(
@@ -197,16 +153,16 @@ def events(
     table["session"] = table["session"].dt.strftime("%Y-%m-%d")
     cols = ["event", "timestamp", "session", "category", "precision", "rule", "title"]
     if fmt is Format.json:
-        _emit(table[cols].to_json(orient="records", indent=1), output)
+        emit(table[cols].to_json(orient="records", indent=1), output)
     elif fmt is Format.csv:
         from research.output.export import to_csv
 
-        _emit(to_csv(table[cols]), output)
+        emit(to_csv(table[cols]), output)
     else:
         from research.output.report import table as render
 
         source = f"sessions: the {mkt.calendar} calendar less the recorded closures"
-        _emit(
+        emit(
             render(
                 table[["event", "title", "timestamp", "session", "rule"]],
                 f"Event catalogue on {mkt.code} ({source})",
@@ -278,8 +234,10 @@ def run(
     ] = None,
     output: OutputOpt = None,
 ) -> None:
-    """Run an event study. With no events and no securities: the headline study (its
-    events and groups, with the other options as given).
+    """Run an event study (with no events and no securities: the headline study).
+
+    The headline study takes its events and groups from the case study and every other
+    option as given.
 
     Example: eventstudy run --event lpr-cut --group mainland-developer --window -1,1
     (windows are two relative days, or two dates: --window 2024-03-18,2024-03-20).
@@ -289,7 +247,7 @@ def run(
     from research.analyses.analysis import run_study
     from research.stats.inference import TEST_NAMES
 
-    requests = _study_requests(
+    requests = study_requests(
         event,
         date,
         tickers,
@@ -300,7 +258,7 @@ def run(
         estimation,
         market,
         catalogue,
-        car_windows=tuple(_window(c, "CAR window") for c in car_window or ()),
+        car_windows=tuple(window_option(c, "CAR window") for c in car_window or ()),
         returns=returns.value,
         mixed_markets=mixed_markets,
         min_obs=min_obs,
@@ -317,14 +275,14 @@ def run(
             same = r.alignment is not None and seen is not None and r.alignment.equals(seen)
             texts.append(str(r.summary(shown, alignment=not same)))
             seen = r.alignment
-        _emit("\n\n".join(texts), output)
+        emit("\n\n".join(texts), output)
         return
     if fmt.value in ("latex", "markdown", "html") and level is None:
         from research.output.paper import render_summaries
 
         shown = TEST_NAMES if tests is Tests.all else None
         summaries = [r.summary(shown) for r in results]
-        _emit(render_summaries(summaries, fmt.value, "Event study"), output)
+        emit(render_summaries(summaries, fmt.value, "Event study"), output)
         return
     docs = [r.to_dict() for r in results]
     payload = docs[0] if len(docs) == 1 else {"studies": docs}
@@ -334,7 +292,7 @@ def run(
     settings, notes = export_context(
         results, requests, TEST_NAMES if tests is Tests.all else None, tests.value, sys.argv[1:]
     )
-    _export(
+    export_tables(
         study_tables(results),
         fmt,
         level or "security",
@@ -403,25 +361,25 @@ def regress(
     """
     import json
 
-    from research.analyses.analysis import run_regressions
+    from research.analyses.regressions import run_regressions
     from research.analyses.requests import RegressionRequest
     from research.cases.hk2023 import HEADLINE_EVENTS
     from research.errors import EventStudyError
 
     pair = None
     if long_short:
-        parts = _split([long_short])
+        parts = split_ids([long_short])
         if len(parts) != 2:
             raise EventStudyError("--long-short takes two groups separated by a comma.")
         pair = (parts[0], parts[1])
     request = RegressionRequest(
-        events=_split(event) if (event or date) else HEADLINE_EVENTS,
+        events=split_ids(event) if (event or date) else HEADLINE_EVENTS,
         dates=tuple(date or ()),
-        tickers=_split(tickers),
-        groups=_split(group),
-        benchmarks=_split(benchmark) if benchmark else None,
-        window=_window(window, "event window"),
-        estimation=_window(estimation, "estimation window"),
+        tickers=split_ids(tickers),
+        groups=split_ids(group),
+        benchmarks=split_ids(benchmark) if benchmark else None,
+        window=window_option(window, "event window"),
+        estimation=window_option(estimation, "estimation window"),
         cov_type="hac" if hac else "classical",
         maxlags=maxlags,
         long_short=pair,
@@ -436,7 +394,7 @@ def regress(
     )
     report = run_regressions(request)
     if fmt is ExportFormat.table:
-        _emit(report.summary(), output)
+        emit(report.summary(), output)
         return
     text = json.dumps(report.to_dict(), indent=1, allow_nan=False, default=str)
     import shlex
@@ -453,7 +411,7 @@ def regress(
         "command": shlex.join(["eventstudy", *sys.argv[1:]]),
         "version": __version__,
     }
-    _export(
+    export_tables(
         report.tables(),
         fmt,
         level,
@@ -481,8 +439,10 @@ def report(
     thin_trading: ThinTradingOpt = ThinTrading.exclude,
     title: Annotated[str, typer.Option(help="The page's title.")] = "Event study report",
 ) -> None:
-    """Write one self-contained HTML page (alignment, estimation, headline tables, CAAR
-    figure with bands, each stock's abnormal returns, notes); no network needed to open it.
+    """Write a study as one self-contained HTML page (no network needed to open it).
+
+    The page holds the findings, the alignment, the CAAR figures with their bands, each
+    stock's abnormal returns, the estimation and the notes.
 
     Example: eventstudy report --event lpr-cut --group mainland-developer --out report.html
     (with no events and no securities: the headline study).
@@ -491,7 +451,7 @@ def report(
     from research.output.export import write_output
     from research.output.html_report import report_page
 
-    requests = _study_requests(
+    requests = study_requests(
         event,
         date,
         tickers,
@@ -534,7 +494,7 @@ def plot(
 
     if out.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise EventStudyError(f"--out {out} must end in .png, .svg or .pdf.")
-    requests = _study_requests(
+    requests = study_requests(
         event,
         date,
         tickers,
@@ -583,103 +543,8 @@ def figures(
         typer.echo(line, err=True)
 
 
-@app.command()
-def correlate(
-    a: Annotated[
-        str, typer.Option("--a", help="Group (equal-weighted) or ticker.")
-    ] = "mainland-developer",
-    b: Annotated[str, typer.Option("--b", help="Group or ticker to correlate with.")] = "^HSI",
-    window: Annotated[
-        int, typer.Option(help="Sessions before and after day 0 (and rolling window).")
-    ] = 60,
-    event: Annotated[str, typer.Option("--event", help="Catalogue event id.")] = "lpr-cut",
-    cross_market: Annotated[
-        bool,
-        typer.Option(
-            "--cross-market", help="Also each market's reaction on its own day-0 session."
-        ),
-    ] = False,
-    placebo: Annotated[int, typer.Option(help="Random break dates for placebo p-values.")] = 500,
-    catalogue: CatalogueOpt = None,
-    market: MarketOpt = None,
-    mixed_markets: MixedOpt = False,
-    fmt: ExportFormatOpt = ExportFormat.table,
-    level: Annotated[
-        str,
-        typer.Option(help="The table csv and parquet hold: change, rolling or cross_market."),
-    ] = "change",
-    output: OutputOpt = None,
-) -> None:
-    """Correlation and beta of a with b before and after an event; cross-market reactions.
-
-    Example: eventstudy correlate --a mainland-developer --b ^HSI --event lpr-cut --window 60
-    """
-    import json
-
-    from research.analyses.analysis import correlate as run_correlate
-    from research.analyses.analysis import cross_market_reactions
-    from research.cases.hk2023 import CROSS_MARKETS
-    from research.errors import EventStudyError
-
-    if window < 10:
-        raise EventStudyError(f"--window {window} is too short; use at least 10 sessions.")
-    cat = str(catalogue) if catalogue else None
-    res = run_correlate(
-        a, b, event, window, placebo, catalogue=cat, market=market, mixed_markets=mixed_markets
-    )
-    cross = cross_market_reactions(event, CROSS_MARKETS, catalogue=cat) if cross_market else None
-    if fmt is ExportFormat.table:
-        _emit("\n\n".join([res.summary(), *([cross.summary()] if cross else [])]), output)
-        return
-    doc = {"change": res.to_dict(), "cross_market": cross.to_dict() if cross else None}
-    tables = {"change": res.to_frame(), "rolling": res.rolling_frame()}
-    if cross is not None:
-        tables["cross_market"] = cross.table
-    text = json.dumps(doc, indent=1, allow_nan=False, default=str)
-    import shlex
-
-    from research import __version__
-
-    settings = {
-        "a": a,
-        "b": b,
-        "event": event,
-        "window": window,
-        "market": market or "the series' own exchange (notes)",
-        "mixed_markets": mixed_markets,
-        "placebo": placebo,
-        "cross_market": cross_market,
-        "catalogue": cat,
-        "command": shlex.join(["eventstudy", *sys.argv[1:]]),
-        "version": __version__,
-    }
-    _export(
-        tables,
-        fmt,
-        level,
-        text,
-        output,
-        "Correlation around an event",
-        settings=settings,
-        notes=list(res.notes),
-    )
-
-
-@app.command()
-def bench(
-    small: Annotated[bool, typer.Option("--small", help="Only 100 and 1,000 firm-events.")] = False,
-) -> None:
-    """Time the engine against a statsmodels loop and the PyPI peer; one JSON line per size.
-
-    Example: eventstudy bench --small
-    """
-    import json
-
-    from research.analyses.speed import SIZES, bench_placebo, main_lines, startup_times
-
-    main_lines(SIZES[:2] if small else SIZES)
-    typer.echo(json.dumps(bench_placebo(2000 if small else 10_000)))
-    typer.echo(json.dumps(startup_times()))
+app.command()(correlate)
+app.command()(bench)
 
 
 def main() -> None:
@@ -691,82 +556,3 @@ def main() -> None:
     except EventStudyError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
-
-
-def study_tables(results) -> dict:
-    """The tables of one or more studies (a ``model`` column tells them apart)."""
-    import pandas as pd
-
-    def stack(name):
-        frames = [
-            getattr(r, name).assign(model=r.settings.model)
-            for r in results
-            if getattr(r, name) is not None and len(getattr(r, name))
-        ]
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-    names = {
-        "day": "day_tests",
-        "window": "window_tests",
-        "security": "abnormal",
-        "security_windows": "security_windows",
-        "estimation": "estimation",
-        "alignment": "alignment",
-        "dropped": "dropped",
-        "quality": "quality",
-        "incomplete_windows": "incomplete_windows",
-    }
-    tables = {key: stack(attr) for key, attr in names.items()}
-    keep = ("day", "window", "security")  # always there (csv --level), even when empty
-    return {k: v for k, v in tables.items() if k in keep or not v.empty}
-
-
-def _study_requests(
-    event, date, tickers, group, benchmark, model, window, estimation, market, catalogue, **extra
-) -> list:
-    """The studies a command asks for: the headline study when it names no event and no
-    security, else one study from its options.
-    """
-    from dataclasses import replace
-
-    from research.analyses.requests import StudyRequest
-    from research.cases.hk2023 import headline_requests
-
-    pairs = extra.pop("pairs", None)
-    if pairs is not None:
-        extra["pairs"] = str(pairs)
-    if not (event or date or tickers or group or pairs is not None):
-        # the headline's events and securities, with every other option as given (the
-        # defaults reproduce the headline exactly); the index's own study keeps its model
-        options = dict(
-            window=_window(window, "event window"),
-            estimation=_window(estimation, "estimation window"),
-            market=market,
-            **extra,
-        )
-        first, index = headline_requests()
-        first = replace(
-            first,
-            model=model.value,
-            benchmarks=_split(benchmark) if benchmark else first.benchmarks,
-            **options,
-        )
-        requests = [first, replace(index, **options)]
-    else:
-        requests = [
-            StudyRequest(
-                events=_split(event),
-                dates=tuple(date or ()),
-                tickers=_split(tickers),
-                groups=_split(group),
-                benchmarks=_split(benchmark) if benchmark else None,
-                model=model.value,
-                window=_window(window, "event window"),
-                estimation=_window(estimation, "estimation window"),
-                market=market,
-                **extra,
-            )
-        ]
-    if catalogue is not None:
-        requests = [replace(r, catalogue=str(catalogue)) for r in requests]
-    return requests

@@ -11,8 +11,9 @@ when a user asks for them.
 Every firm-event's combined window (estimation and event) is one contiguous run of a
 security's sessions, so sliding-window views over one padded copy of the returns gather
 a chunk's windows row by row.  The market and constant-mean models without row-specific
-masks are fitted in closed form (:func:`fast_fit`); every other model by the dense
-batched OLS of :func:`research.estimation.models.fit_ols`, which the tests hold the closed form to.
+masks are fitted in closed form (:func:`research.estimation.models.fast_fit`); every
+other model by the dense batched OLS of :func:`research.estimation.models.fit_ols`,
+which the tests hold the closed form to.
 """
 
 from __future__ import annotations
@@ -22,20 +23,16 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 import pandas as pd
 
-from research.estimation import cohorts, models
+from research.estimation import cohorts, models, overlap
 from research.estimation.cars import car_arrays
 from research.estimation.windows import Window
-from research.stats import dependent, numerics, ranks
+from research.stats import dependent, ranks
 
 __all__ = [
     "EngineInputs",
     "Estimates",
     "estimate",
     "event_returns",
-    "fast_fit",
-    "firm_event_pairs",
-    "other_event_days",
-    "overlaps",
     "residuals",
 ]
 
@@ -135,8 +132,9 @@ def masks_other_events(inputs: EngineInputs, cols: np.ndarray) -> bool:
 
 
 def takes_closed_form(inputs: EngineInputs, cols: np.ndarray) -> bool:
-    """Whether the estimation runs in closed form (:func:`fast_fit`): the market and
-    constant-mean models without row-specific masks.
+    """Whether the estimation runs in closed form
+    (:func:`research.estimation.models.fast_fit`): the market and constant-mean models
+    without row-specific masks.
     """
     return (
         inputs.spans is None
@@ -151,7 +149,7 @@ def _gather(inputs: EngineInputs, pos0: np.ndarray, cols: np.ndarray) -> _Gather
     e0 = inputs.estimation[0]
     other = None
     if masks_other_events(inputs, cols):
-        other = other_event_days(inputs, len(pos0), len(rel), pos0, cols)
+        other = overlap.other_event_days(inputs, len(pos0), len(rel), pos0, cols)
     values = inputs.returns.to_numpy(dtype=float)
     excluded = None
     if inputs.exclude is not None:
@@ -291,7 +289,7 @@ def _fit_rows(inputs, data: _Gathered, rows, pos0, cols, acc, cells) -> Estimate
     if data.fast:
         m = data.m_win[start, est_sel] if model.name == "market" else None
         excl = data.excl_win[c, start][:, est_sel] if data.excl_win is not None else None
-        fit, bench_days = fast_fit(r[:, est_sel], m, excl)
+        fit, bench_days = models.fast_fit(r[:, est_sel], m, excl)
         x_evt, off_evt = models.design(model, bench_evt)
     else:
         x, offset, usable, bench, root = _dense_design(inputs, data, rows, pos0, c, r)
@@ -505,80 +503,6 @@ def _coefficients(fit: models.Fit, rows) -> models.Fit:
 
 
 # ----------------------------------------------------------------------------------------
-def fast_fit(
-    r_est: np.ndarray, m_est: np.ndarray | None, excl: np.ndarray | None
-) -> tuple[models.Fit, np.ndarray]:
-    r"""OLS of the constant-mean or market model in closed form, row by row.
-
-    ``r_est`` and ``m_est`` are the gathered estimation windows (K, T) of the returns
-    and the market (None for the constant mean), ``excl`` the excluded days.  With
-    ``w`` the usable days, centred sums give
-    :math:`\hat\beta = \sum_w (m_t-\bar m) R_t / \sum_w (m_t-\bar m)^2`,
-    :math:`\hat\alpha = \bar R - \hat\beta\bar m` and
-    :math:`(X'X)^{-1} = \begin{pmatrix}1/n + \bar m^2/S & -\bar m/S \\
-    -\bar m/S & 1/S\end{pmatrix}`, :math:`S = \sum_w (m_t - \bar m)^2`: the OLS
-    solution without (K, T, p) design arrays (the dense path,
-    :func:`research.estimation.models.fit_ols`, is the reference the tests hold it to).
-    """
-    usable = np.isfinite(r_est)
-    if m_est is not None:
-        usable &= np.isfinite(m_est)
-    if excl is not None:
-        usable &= ~excl
-    n = numerics.row_counts(usable)
-    nf = np.maximum(n, 1).astype(float)
-    complete = bool((n == usable.shape[1]).all())  # no day to mask: skip the masking
-
-    def masked(a, fill):
-        return a if complete else np.where(usable, a, fill)
-
-    y0 = masked(r_est, 0.0)
-    y_bar = y0.sum(axis=1) / nf
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if m_est is None:  # constant mean
-            p = 1
-            ok = n > 2
-            alpha = y_bar
-            coef = alpha[:, None]
-            xtx_inv = (1.0 / nf)[:, None, None]
-            resid = masked(r_est - alpha[:, None], np.nan)
-            bench_days = np.zeros(len(n), dtype=int)
-        else:
-            p = 2
-            m_bar = masked(m_est, 0.0).sum(axis=1) / nf
-            dm = masked(m_est - m_bar[:, None], 0.0)
-            sxx = np.vecdot(dm, dm)
-            ok = (sxx > 1e-12 * (sxx + n * m_bar**2)) & (n > 3)
-            sxx = np.where(ok, sxx, 1.0)
-            beta = np.vecdot(dm, y0) / sxx
-            alpha = y_bar - beta * m_bar
-            coef = np.stack([alpha, beta], axis=1)
-            off = -m_bar / sxx
-            xtx_inv = np.stack(
-                [np.stack([1.0 / nf + m_bar**2 / sxx, off], 1), np.stack([off, 1.0 / sxx], 1)],
-                1,
-            )
-            resid = r_est - alpha[:, None]
-            resid -= beta[:, None] * m_est  # (r - alpha) - beta m, one temporary fewer
-            resid = masked(resid, np.nan)
-            # every day usable: the market has every day
-            t = m_est.shape[1]
-            bench_days = np.full(len(n), t) if complete else np.isfinite(m_est).sum(axis=1)
-        e = masked(resid, 0.0)
-        ss = np.vecdot(e, e)
-        df = n - p
-        sigma = np.sqrt(ss / df)
-        if p == 2:  # total sum of squares about the mean
-            r2 = 1.0 - ss / (np.vecdot(y0, y0) - n * y_bar**2)
-        else:
-            r2 = np.full(len(n), np.nan)
-    ok &= np.isfinite(sigma) & (sigma > 0)
-    coef = np.where(ok[:, None], coef, np.nan)
-    sigma = np.where(ok, sigma, np.nan)
-    resid[~ok] = np.nan
-    return models.Fit(coef, xtx_inv, sigma, n, df, resid, r2, ok), bench_days
-
-
 def benchmark_at_shifts(
     shifts: tuple[int, ...], posc: np.ndarray, inside, b: np.ndarray | None
 ) -> np.ndarray:
@@ -595,71 +519,6 @@ def benchmark_at_shifts(
         ok = inside & (p >= 0) & (p < n)
         out[:, :, :, j] = np.where(ok[:, :, None], b[np.clip(p, 0, n - 1)], np.nan)
     return out
-
-
-def firm_event_pairs(n_sessions: int, pos0: np.ndarray, cols: np.ndarray, lo: int, hi: int):
-    """Pairs (a, b), a != b, of one security's firm-events with lo <= pos0[b] - pos0[a] <= hi.
-
-    Sorted keys and ``searchsorted``: O(K log K + pairs), no Python loop.
-    """
-    span = int(max(abs(lo), abs(hi))) + n_sessions + 1
-    key = cols.astype(np.int64) * (3 * span) + pos0.astype(np.int64)
-    order = np.argsort(key, kind="stable")
-    skey = key[order]
-    start = np.searchsorted(skey, skey + lo, side="left")
-    end = np.searchsorted(skey, skey + hi, side="right")
-    counts = end - start
-    a_sorted = np.repeat(np.arange(len(skey)), counts)
-    offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    b_sorted = np.repeat(start, counts) + offsets
-    a, b = order[a_sorted], order[b_sorted]
-    keep = a != b
-    a, b = a[keep], b[keep]
-    return a, b, pos0[b] - pos0[a]
-
-
-def overlaps(
-    inputs: EngineInputs, events: pd.DataFrame, pos0: np.ndarray, cols: np.ndarray
-) -> pd.DataFrame:
-    """Pairs of firm-events of one security whose windows touch each other."""
-    ev = events
-    e0, e1 = inputs.estimation
-    w0, w1 = inputs.window
-    a, b, d = firm_event_pairs(len(inputs.returns.index), pos0, cols, e0 - w1, w1 - w0)
-    both = (np.abs(d) <= w1 - w0) & (a < b)
-    inside = (d >= e0 - w1) & (d <= e1 - w0)
-    sel = both | inside
-    kind = np.where(
-        both[sel], "event windows overlap", "other event window inside the estimation window"
-    )
-    return pd.DataFrame(
-        {
-            "security": ev["security"].to_numpy()[a[sel]],
-            "event": ev["event"].to_numpy()[a[sel]],
-            "other_event": ev["event"].to_numpy()[b[sel]],
-            "kind": kind,
-            "offset": d[sel].astype(int),
-        }
-    )
-
-
-def other_event_days(
-    inputs: EngineInputs, k: int, t: int, pos0: np.ndarray, cols: np.ndarray
-) -> np.ndarray:
-    """(K, T) True on days inside another firm-event window of the same security."""
-    e0 = inputs.estimation[0]
-    w0, w1 = inputs.window
-    n = len(inputs.returns.index)
-    a, b, d = firm_event_pairs(n, pos0, cols, e0 - w1, t + e0 - w0)
-    first = np.clip(d + w0 - e0, 0, t)  # columns of a's row covered by b's window
-    last = np.clip(d + w1 - e0 + 1, 0, t)
-    # overlap counts never exceed a security's number of events: int16 when that is
-    # safe (a quarter of int32's cumulative-sum time), else int32
-    most = int(np.bincount(cols).max()) if len(cols) else 0
-    marks = np.zeros((k, t + 1), dtype=np.int16 if most < 32_000 else np.int32)
-    np.add.at(marks, (a, first), 1)
-    np.add.at(marks, (a, last), -1)
-    return np.cumsum(marks[:, :t], axis=1, dtype=marks.dtype) > 0
 
 
 def _windows(a: np.ndarray, pad: int, width: int, fill) -> np.ndarray:

@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from research.errors import ModelError
+from research.stats.numerics import row_counts
 
 
 @dataclass(frozen=True)
@@ -298,3 +299,77 @@ def car_variance_factor(
     # the middle axis of (K, L, p) is ten times slower
     s = np.matmul(present.astype(float)[:, None, :], x)[:, 0, :]
     return length + _quadratic_form(s, fit.xtx_inv)
+
+
+def fast_fit(
+    r_est: np.ndarray, m_est: np.ndarray | None, excl: np.ndarray | None
+) -> tuple[Fit, np.ndarray]:
+    r"""OLS of the constant-mean or market model in closed form, row by row.
+
+    ``r_est`` and ``m_est`` are the gathered estimation windows (K, T) of the returns
+    and the market (None for the constant mean), ``excl`` the excluded days.  With
+    ``w`` the usable days, centred sums give
+    :math:`\hat\beta = \sum_w (m_t-\bar m) R_t / \sum_w (m_t-\bar m)^2`,
+    :math:`\hat\alpha = \bar R - \hat\beta\bar m` and
+    :math:`(X'X)^{-1} = \begin{pmatrix}1/n + \bar m^2/S & -\bar m/S \\
+    -\bar m/S & 1/S\end{pmatrix}`, :math:`S = \sum_w (m_t - \bar m)^2`: the OLS
+    solution without (K, T, p) design arrays (the dense path,
+    :func:`research.estimation.models.fit_ols`, is the reference the tests hold it to).
+    """
+    usable = np.isfinite(r_est)
+    if m_est is not None:
+        usable &= np.isfinite(m_est)
+    if excl is not None:
+        usable &= ~excl
+    n = row_counts(usable)
+    nf = np.maximum(n, 1).astype(float)
+    complete = bool((n == usable.shape[1]).all())  # no day to mask: skip the masking
+
+    def masked(a, fill):
+        return a if complete else np.where(usable, a, fill)
+
+    y0 = masked(r_est, 0.0)
+    y_bar = y0.sum(axis=1) / nf
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if m_est is None:  # constant mean
+            p = 1
+            ok = n > 2
+            alpha = y_bar
+            coef = alpha[:, None]
+            xtx_inv = (1.0 / nf)[:, None, None]
+            resid = masked(r_est - alpha[:, None], np.nan)
+            bench_days = np.zeros(len(n), dtype=int)
+        else:
+            p = 2
+            m_bar = masked(m_est, 0.0).sum(axis=1) / nf
+            dm = masked(m_est - m_bar[:, None], 0.0)
+            sxx = np.vecdot(dm, dm)
+            ok = (sxx > 1e-12 * (sxx + n * m_bar**2)) & (n > 3)
+            sxx = np.where(ok, sxx, 1.0)
+            beta = np.vecdot(dm, y0) / sxx
+            alpha = y_bar - beta * m_bar
+            coef = np.stack([alpha, beta], axis=1)
+            off = -m_bar / sxx
+            xtx_inv = np.stack(
+                [np.stack([1.0 / nf + m_bar**2 / sxx, off], 1), np.stack([off, 1.0 / sxx], 1)],
+                1,
+            )
+            resid = r_est - alpha[:, None]
+            resid -= beta[:, None] * m_est  # (r - alpha) - beta m, one temporary fewer
+            resid = masked(resid, np.nan)
+            # every day usable: the market has every day
+            t = m_est.shape[1]
+            bench_days = np.full(len(n), t) if complete else np.isfinite(m_est).sum(axis=1)
+        e = masked(resid, 0.0)
+        ss = np.vecdot(e, e)
+        df = n - p
+        sigma = np.sqrt(ss / df)
+        if p == 2:  # total sum of squares about the mean
+            r2 = 1.0 - ss / (np.vecdot(y0, y0) - n * y_bar**2)
+        else:
+            r2 = np.full(len(n), np.nan)
+    ok &= np.isfinite(sigma) & (sigma > 0)
+    coef = np.where(ok[:, None], coef, np.nan)
+    sigma = np.where(ok, sigma, np.nan)
+    resid[~ok] = np.nan
+    return Fit(coef, xtx_inv, sigma, n, df, resid, r2, ok), bench_days

@@ -9,7 +9,7 @@ reading an attribute never re-runs the estimation.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from research.errors import OptionError
-from research.estimation import cars, cohorts, engine, models
-from research.stats import dependent, inference, pooling, ranks
+from research.estimation import cars, cohorts, diagnostics, engine, models, overlap
+from research.stats import dependent, inference, intervals, pooling, ranks
 from research.stats.numerics import nanmean_columns
 
 if TYPE_CHECKING:
@@ -28,10 +28,6 @@ __all__ = ["POOLED_BLOCK_ROWS", "EventStudyResults"]
 
 # firm-events per block of the pooled tests (whole cohorts; a larger cohort alone)
 POOLED_BLOCK_ROWS = 16_384
-
-# A window's rank test is flagged when fewer firm-events are ranked on all its days than
-# this share of those ranked on an average estimation day (EventStudyResults.thin_rank_windows).
-RANK_COVERAGE = 0.9
 
 
 @dataclass
@@ -114,7 +110,7 @@ class EventStudyResults:
     @cached_property
     def overlaps(self) -> pd.DataFrame:
         """Pairs of firm-events of one security whose windows touch."""
-        return engine.overlaps(self.study.inputs, self.events, *self.positions)
+        return overlap.overlaps(self.study.inputs, self.events, *self.positions)
 
     # -- computed on first use -----------------------------------------------------------
     @cached_property
@@ -391,52 +387,17 @@ class EventStudyResults:
 
     @property
     def incomplete_windows(self) -> pd.DataFrame:
-        """Kept firm-events with no abnormal return on some day of a CAR window: they have
-        no CAR (nor BHAR) for that window and leave its tests; the day tests keep their
-        other days.
+        """Kept firm-events with no abnormal return on some day of a CAR window
+        (:func:`research.estimation.diagnostics.incomplete_windows`).
         """
-        rows = []
-        for j, (a, b) in enumerate(self.settings.car_windows):
-            sel = cars.window_columns(self.days, a, b)
-            # a day inside a trade-to-trade return's span is covered: the window has a CAR
-            gap = self.keep & ~np.isfinite(self.cars["car"][:, j])
-            for i in np.flatnonzero(gap):
-                missing = self.days[sel][~np.isfinite(self.ar[i, sel])]
-                rows.append(
-                    (
-                        self.events["event"].iat[i],
-                        self.events["group"].iat[i],
-                        self.events["security"].iat[i],
-                        f"({a},{b})",
-                        ", ".join(f"{d:+d}" for d in missing),
-                    )
-                )
-        return pd.DataFrame(rows, columns=["event", "group", "security", "window", "missing_days"])
+        return diagnostics.incomplete_windows(self)
 
     @cached_property
     def cohort_clustering(self) -> pd.DataFrame:
-        """Per cohort: ``n`` firm-events, ``dates`` distinct day-0 sessions,
-        ``overlapping`` firm-events whose event window overlaps another's in calendar
-        time, and ``clustered`` (any such overlap: the cohort's abnormal returns are
-        cross-correlated).
+        """Per cohort: firm-events, day-0 dates, overlapping windows, clustered and staggered
+        (:func:`research.estimation.diagnostics.cohort_clustering`).
         """
-        pos0, _ = self.positions
-        span = self.settings.window[1] - self.settings.window[0]
-        rows = []
-        for event, group, members in self.cohorts():
-            p = np.sort(pos0[members])
-            near = np.diff(p) <= span
-            touching = np.zeros(len(p), dtype=bool)
-            touching[:-1] |= near
-            touching[1:] |= near
-            rows.append((event, group, len(p), len(np.unique(p)), int(touching.sum())))
-        frame = pd.DataFrame(rows, columns=["event", "group", "n", "dates", "overlapping"])
-        frame["clustered"] = frame["overlapping"] > 0
-        # overlapping windows around different day-0 sessions: correlations measured in
-        # event time (Kolari-Pynnönen, the adjusted interval) miss the shared calendar
-        # days, so such cohorts lead with the permutation test and its interval
-        frame["staggered"] = frame["clustered"] & (frame["dates"] > 1)
-        return frame
+        return diagnostics.cohort_clustering(self)
 
     @property
     def clustered(self) -> bool:
@@ -488,7 +449,7 @@ class EventStudyResults:
         spreads = [inference.cross_sectional(car[m]) for m in members]
         half = np.vstack(
             [
-                inference.dependence_adjusted_half_width(
+                intervals.dependence_adjusted_half_width(
                     cs["sd"] / np.sqrt(cs["n"]), cs["n"], out["_r_bar"][k]
                 )
                 for k, cs in enumerate(spreads)
@@ -502,7 +463,7 @@ class EventStudyResults:
         sigma = self._params.sigma
         frame["mde_80"] = np.concatenate(
             [
-                inference.minimum_detectable(sigma[m], out["n"][k], out["_r_bar"][k], 1.0)
+                intervals.minimum_detectable(sigma[m], out["n"][k], out["_r_bar"][k], 1.0)
                 for k, m in enumerate(members)
             ]
         )
@@ -520,21 +481,10 @@ class EventStudyResults:
     @cached_property
     def thin_rank_windows(self) -> pd.DataFrame:
         """Cohort-windows whose rank test averages fewer firm-events than its variance
-        assumes: ``n`` firm-events ranked on every day of the window against ``n_est`` on
-        an average estimation day, below :data:`RANK_COVERAGE` of it.  Corrado's S_U is
-        the spread of estimation days' mean ranks, so a window mean over fewer firm-events
-        varies more than it allows: with thin trading the CAR version over-rejects
-        (docs/validation.md, section 5).
+        assumes (:func:`research.estimation.diagnostics.thin_rank_windows`).
         """
         out, _ = self._window_pooled
-        labels = [f"({a},{b})" for a, b in self.settings.car_windows]
-        rows = []
-        for k, (event, group, _, _) in enumerate(self._layout.cohorts):
-            for j, label in enumerate(labels):
-                n, n_est = out["_rank_n"][k, j], out["_rank_n_est"][k, j]
-                if n > 0 and n < RANK_COVERAGE * n_est:
-                    rows.append((event, group, label, int(n), float(n_est)))
-        return pd.DataFrame(rows, columns=["event", "group", "window", "n", "n_est"])
+        return diagnostics.thin_rank_windows(out, self._layout.cohorts, self.settings.car_windows)
 
     @cached_property
     def window_tests(self) -> pd.DataFrame:
@@ -552,14 +502,14 @@ class EventStudyResults:
         # calendar days (a firm bootstrap assumes them independent and covers the true
         # CAAR in about half the trials there; docs/validation.md), else the firm
         # bootstrap (or, with no bootstrap, the same adjusted interval)
-        half = inference.dependence_adjusted_half_width(out["_se"], out["n"], out["_r_bar"])
+        half = intervals.dependence_adjusted_half_width(out["_se"], out["n"], out["_r_bar"])
         # what the study could have seen: the smallest CAAR its adjusted t detects with
         # 80% power at 5%, from the cohort's own residual variances and correlation
         length = np.asarray([b - a + 1 for a, b in self.settings.car_windows], dtype=float)
         sigma = self._params.sigma
         frame["mde_80"] = np.concatenate(
             [
-                inference.minimum_detectable(sigma[m], out["n"][k], out["_r_bar"][k], length)
+                intervals.minimum_detectable(sigma[m], out["n"][k], out["_r_bar"][k], length)
                 for k, m in enumerate(members)
             ]
         )
@@ -574,7 +524,7 @@ class EventStudyResults:
         hi = np.where(staggered, out["caar"] - out["_perm_lo"], hi)
         rng = np.random.default_rng(self.settings.seed)
         for k in np.flatnonzero(boot):
-            lo[k], hi[k] = inference.bootstrap_mean_ci(
+            lo[k], hi[k] = intervals.bootstrap_mean_ci(
                 self.cars["car"][members[k]], self.settings.bootstrap, rng
             )
         frame["caar_ci_low"] = lo.ravel()
@@ -612,34 +562,12 @@ class EventStudyResults:
         raise OptionError(f"level must be 'day' or 'window', not {level!r}.")
 
     def to_dict(self) -> dict[str, Any]:
-        """Everything as plain data (the JSON output)."""
-        from research.output.export import json_records
+        """Everything as plain data (the JSON output;
+        :func:`research.output.records.study_record`).
+        """
+        from research.output.records import study_record
 
-        est = self.estimation
-        from research.stats.headline import headline_reason, test_notes
-
-        return {
-            "headline_tests": list(self.headline_tests),
-            "headline_reason": headline_reason(
-                self.clustered, self.staggered, self.smallest_cohort
-            ),
-            "test_notes": test_notes(self.clustered),
-            "cohorts": json_records(self.cohort_clustering),
-            "settings": asdict(self.settings),
-            "alignment": json_records(self.alignment),
-            "market": self.market_note,
-            "data": self.data_note,
-            "benchmark_alignment": self.benchmark_alignment or {},
-            "estimation": json_records(est),
-            "dropped": json_records(self.dropped),
-            "overlaps": json_records(self.overlaps),
-            "incomplete_windows": json_records(self.incomplete_windows),
-            "quality": json_records(self.quality),
-            "days": json_records(self.day_tests),
-            "windows": json_records(self.window_tests),
-            "securities": json_records(self.abnormal),
-            "security_windows": json_records(self.security_windows),
-        }
+        return study_record(self)
 
     def to_json(self, indent: int | None = 1) -> str:
         """:meth:`to_dict` as JSON (NaN written as null)."""
@@ -670,19 +598,10 @@ class EventStudyResults:
         return short_repr(self)
 
     def _repr_html_(self) -> str:
-        """A notebook's view: the one-line repr, the compact tables with their notes in a
-        scoped style, and a small CAAR figure inline.
-        """
-        import html
+        """A notebook's view (:func:`research.output.paper.notebook_html`)."""
+        from research.output.paper import notebook_html
 
-        from research.output.paper import figure_img, summary_html
-
-        try:
-            figure = figure_img(self.plot(), "CAAR paths with their 95% bands")
-        except Exception:  # a figure is a nicety: the tables still show
-            figure = ""
-        head = f'<pre style="white-space:pre-wrap">{html.escape(repr(self))}</pre>'
-        return head + summary_html(self.summary(), figure)
+        return notebook_html(self)
 
     def plot(self, **kwargs):
         """CAAR path with its 95% band per cohort (see

@@ -196,3 +196,15 @@ def render_summaries(summaries: list[Summary], fmt: str, title: str = "Event stu
     if fmt == "markdown":
         return "\n".join(summary_markdown(s) for s in summaries)
     return summaries_page(summaries, title)
+
+
+def notebook_html(res) -> str:
+    """A notebook's view of a study: the one-line repr, the compact tables with their notes
+    in a scoped style, and a small CAAR figure inline.
+    """
+    try:
+        figure = figure_img(res.plot(), "CAAR paths with their 95% bands")
+    except Exception:  # a figure is a nicety: the tables still show
+        figure = ""
+    head = f'<pre style="white-space:pre-wrap">{html.escape(repr(res))}</pre>'
+    return head + summary_html(res.summary(), figure)
