@@ -149,69 +149,95 @@ def relative_window(
     return offsets.pop()
 
 
-def prepare(
-    request: StudyRequest, store: PriceStore | None = None
-) -> tuple[EventStudy, StudyInputs, pd.DataFrame]:
-    """Align the events, build the panel and set up the study (not yet fitted)."""
-    pairs = None
-    if request.pairs is not None:
-        from research.data.pairs import load_pairs, pair_benchmark
+def _firm_events(request: StudyRequest) -> tuple[StudyRequest, pd.DataFrame, pd.DataFrame | None]:
+    """The request (with the pairs' benchmark when pairs name one), its securities and
+    groups, and its pairs (or None).
+    """
+    if request.pairs is None:
+        return request, resolve_securities(request), None
+    from dataclasses import replace
 
-        if request.events or request.dates or request.tickers or request.groups:
-            raise EventStudyError(
-                "Give the firm-events either as pairs (pairs=, --pairs FILE) or as events and "
-                "securities (events=/dates= with tickers=/groups=), not both."
-            )
-        pairs = load_pairs(request.pairs)
-        from dataclasses import replace
+    from research.data.pairs import load_pairs, pair_benchmark
 
-        request = replace(request, benchmarks=pair_benchmark(pairs, request.benchmarks))
-        secs = pairs[["ticker", "group"]].rename(columns={"ticker": "security"})
-    else:
-        secs = resolve_securities(request)
-    given = [b for b in request.benchmarks or () if b]
-    secs = secs.loc[~secs["security"].isin(given)].reset_index(drop=True)
-    if secs.empty:
-        raise EventStudyError("Every security given is also the benchmark; pick other securities.")
-    known_store, _ = choose_store(store, [*secs["security"], *given])
-    market, market_note = resolve_market(
-        list(secs["security"]), request.market, request.mixed_markets, known_store
-    )
-    benchmarks = given if request.benchmarks is not None else [market_index(market)]
-    if request.model == "constant-mean":
-        benchmarks = []
+    if request.events or request.dates or request.tickers or request.groups:
+        raise EventStudyError(
+            "Give the firm-events either as pairs (pairs=, --pairs FILE) or as events and "
+            "securities (events=/dates= with tickers=/groups=), not both."
+        )
+    pairs = load_pairs(request.pairs)
+    request = replace(request, benchmarks=pair_benchmark(pairs, request.benchmarks))
+    return request, pairs[["ticker", "group"]].rename(columns={"ticker": "security"}), pairs
+
+
+def _without(secs: pd.DataFrame, benchmarks: list[str]) -> pd.DataFrame:
+    """The securities less the benchmarks; refused when none is left."""
     secs = secs.loc[~secs["security"].isin(benchmarks)].reset_index(drop=True)
     if secs.empty:
         raise EventStudyError("Every security given is also the benchmark; pick other securities.")
-    tickers = list(dict.fromkeys(secs["security"]))
-    store, data_note = choose_store(store, [*tickers, *benchmarks])
-    _require_all(store, [*tickers, *benchmarks], "pairs" if pairs is not None else "")
-    panel = build_inputs(
-        tickers, benchmarks, market, store, request.returns, thin_trading=request.thin_trading
-    )
-    panel.market_note = market_note
-    panel.data_note = data_note
+    return secs
+
+
+def _event_table(request, secs, pairs, tickers, market, panel) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every firm-event (event, group, security, day-0 session on the panel's grid) and the
+    events' alignment.
+    """
     if pairs is None:
         events = resolve_events(request, market)
         alignment = align_events(events, panel.market, panel.trading_days)
         table = secs.merge(alignment[["event", "session"]], how="cross").rename(
             columns={"session": "day0"}
         )
-    else:
-        pairs = pairs.loc[pairs["ticker"].isin(tickers)].reset_index(drop=True)
-        events = [
-            adhoc_event(d, market, event_id=f"{e} {t} {d}")
-            for t, d, e in zip(pairs["ticker"], pairs["date"], pairs["event"], strict=True)
-        ]
-        alignment = align_events(events, panel.market, panel.trading_days)
-        table = pd.DataFrame(
-            {
-                "security": pairs["ticker"],
-                "group": pairs["group"],
-                "event": pairs["event"],
-                "day0": pd.DatetimeIndex(alignment["session"]),
-            }
-        )
+        return table, alignment
+    pairs = pairs.loc[pairs["ticker"].isin(tickers)].reset_index(drop=True)
+    events = [
+        adhoc_event(d, market, event_id=f"{e} {t} {d}")
+        for t, d, e in zip(pairs["ticker"], pairs["date"], pairs["event"], strict=True)
+    ]
+    alignment = align_events(events, panel.market, panel.trading_days)
+    table = pd.DataFrame(
+        {
+            "security": pairs["ticker"],
+            "group": pairs["group"],
+            "event": pairs["event"],
+            "day0": pd.DatetimeIndex(alignment["session"]),
+        }
+    )
+    return table, alignment
+
+
+def prepare(
+    request: StudyRequest, store: PriceStore | None = None
+) -> tuple[EventStudy, StudyInputs, pd.DataFrame]:
+    """Set up the study a request describes (not yet fitted), one step after the other.
+
+    1. the firm-events' securities and groups (:func:`resolve_securities`, or the pairs);
+    2. the store that holds them (:func:`research.data.sample.choose_store`: the price store,
+       or the embedded sample when the store holds none of them);
+    3. their exchange, from what the store recorded (:func:`resolve_market`), and the
+       benchmarks (those given, else the exchange's index);
+    4. prices, quality, returns on the exchange's session grid
+       (:func:`research.data.inputs.build_inputs`);
+    5. each event's day-0 session on that grid and the windows in sessions.
+    """
+    request, secs, pairs = _firm_events(request)
+    given = [b for b in request.benchmarks or () if b]
+    secs = _without(secs, given)  # a benchmark given is not also studied
+    store, data_note = choose_store(store, [*secs["security"], *given])
+    market, market_note = resolve_market(
+        list(secs["security"]), request.market, request.mixed_markets, store
+    )
+    benchmarks = given if request.benchmarks is not None else [market_index(market)]
+    if request.model == "constant-mean":
+        benchmarks = []
+    secs = _without(secs, benchmarks)  # nor is the market's index, when it is the benchmark
+    tickers = list(dict.fromkeys(secs["security"]))
+    _require_all(store, [*tickers, *benchmarks], "pairs" if pairs is not None else "")
+    panel = build_inputs(
+        tickers, benchmarks, market, store, request.returns, thin_trading=request.thin_trading
+    )
+    panel.market_note = market_note
+    panel.data_note = data_note
+    table, alignment = _event_table(request, secs, pairs, tickers, market, panel)
     window = relative_window(
         tuple(request.window), table["day0"], panel.trading_days, "event window"
     )
