@@ -185,3 +185,25 @@ def test_every_module_says_what_it_holds_in_at_most_about_600_lines(path):
     text = path.read_text(encoding="utf-8")
     assert ast.get_docstring(ast.parse(text)), f"{path.name} has no opening docstring"
     assert len(text.splitlines()) <= 620, f"{module_name(path)}: {len(text.splitlines())} lines"
+
+
+def test_the_public_api_is_at_the_top():
+    """``import research as rs`` reaches every public name, each the object of its module,
+    without importing the heavy libraries until one is used.
+    """
+    import importlib
+    import subprocess
+    import sys
+
+    import research as rs
+
+    for name, module in rs._PUBLIC.items():
+        assert getattr(rs, name) is getattr(importlib.import_module(module), name), name
+        assert name in dir(rs)
+    cold = subprocess.run(
+        [sys.executable, "-c", "import research, sys; print('pandas' in sys.modules)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert cold.stdout.strip() == "False"
