@@ -169,6 +169,36 @@ def _firm_events(request: StudyRequest) -> tuple[StudyRequest, pd.DataFrame, pd.
     return request, pairs[["ticker", "group"]].rename(columns={"ticker": "security"}), pairs
 
 
+MEASURES = ("returns", "volume")
+
+
+def _with_model(request: StudyRequest) -> StudyRequest:
+    """The request with its model settled: the market model for returns, the mean-adjusted
+    (constant-mean) model for volume unless another is named; a measure's impossible
+    options refused.
+    """
+    from dataclasses import replace
+
+    if request.measure not in MEASURES:
+        raise EventStudyError(
+            f"measure must be one of {', '.join(MEASURES)}, not {request.measure!r}."
+        )
+    if request.measure == "returns":
+        return replace(request, model=request.model or "market")
+    model = request.model or "constant-mean"
+    if model not in ("constant-mean", "market"):
+        raise EventStudyError(
+            f"An abnormal-volume study takes the mean-adjusted (constant-mean) or the market "
+            f"model on the market's log volume, not {model}."
+        )
+    if request.thin_trading != "exclude":
+        raise EventStudyError(
+            "Trade-to-trade spans apply to returns; a volume study has no return to span "
+            "(a day without trading has no log volume)."
+        )
+    return replace(request, model=model, returns="log")
+
+
 def _without(secs: pd.DataFrame, benchmarks: list[str]) -> pd.DataFrame:
     """The securities less the benchmarks; refused when none is left."""
     secs = secs.loc[~secs["security"].isin(benchmarks)].reset_index(drop=True)
@@ -220,6 +250,7 @@ def prepare(
     5. each event's day-0 session on that grid and the windows in sessions.
     """
     request, secs, pairs = _firm_events(request)
+    request = _with_model(request)
     given = [b for b in request.benchmarks or () if b]
     secs = _without(secs, given)  # a benchmark given is not also studied
     store, data_note = choose_store(store, [*secs["security"], *given])
@@ -232,9 +263,18 @@ def prepare(
     secs = _without(secs, benchmarks)  # nor is the market's index, when it is the benchmark
     tickers = list(dict.fromkeys(secs["security"]))
     _require_all(store, [*tickers, *benchmarks], "pairs" if pairs is not None else "")
-    panel = build_inputs(
-        tickers, benchmarks, market, store, request.returns, thin_trading=request.thin_trading
-    )
+    if request.measure == "volume":
+        from research.data.volume import MARKET_VOLUME, volume_inputs
+
+        market_model = request.model == "market"
+        panel = volume_inputs(
+            tickers, market, store, load_universe(), market_model, (benchmarks or [None])[0]
+        )
+        benchmarks = [MARKET_VOLUME] if market_model else []
+    else:
+        panel = build_inputs(
+            tickers, benchmarks, market, store, request.returns, thin_trading=request.thin_trading
+        )
     panel.market_note = market_note
     panel.data_note = data_note
     table, alignment = _event_table(request, secs, pairs, tickers, market, panel)
@@ -267,6 +307,7 @@ def prepare(
         bootstrap=request.bootstrap,
         seed=request.seed,
         spans=panel.spans,
+        measure=request.measure,
         context=context,
     )
     return study, panel, alignment

@@ -44,7 +44,8 @@ class StudyRequest(Request):
     :func:`research.analyses.analysis.run_study`).
     """
 
-    model: str = "market"
+    model: str | None = None  # None: market (returns), constant-mean (volume)
+    measure: str = "returns"  # or volume: abnormal log volume (research.data.volume)
     car_windows: tuple = ()
     pairs: object = None  # firm-event pairs: a CSV/xlsx path or a frame (research.data.pairs)
     other_events: str = "mask"

@@ -139,6 +139,7 @@ def size_power(
     seed: int = 1980,
     exclude: pd.DataFrame | None = None,
     model: str = "market",
+    measure: str = "returns",
 ) -> SizePowerResults:
     r"""Rejection rates of every test at day 0 and over the event window.
 
@@ -180,6 +181,7 @@ def size_power(
             exclude=exclude,
             bootstrap=0,
             other_events="keep",
+            measure=measure,
         ).fit()
         day = res.day_tests
         day0 = day[day["day"] == 0]
@@ -314,6 +316,9 @@ def clustered_size_power(
     seed: int = 2023,
     exclude: pd.DataFrame | None = None,
     bootstrap: int = 200,
+    model: str = "market",
+    scenarios: dict[str, tuple[float, bool]] | None = None,
+    measure: str = "returns",
 ) -> ClusteredResults:
     r"""Size, power and interval coverage of every test when a group shares day 0.
 
@@ -326,6 +331,12 @@ def clustered_size_power(
         common session (:func:`draw_common_dates`).
     sigma
         Each security's residual s.d., the scale of the event-induced variance.
+    model, measure
+        The normal-return model (``constant-mean`` for abnormal log volume) and what
+        ``returns`` hold (``volume``: log volumes).
+    scenarios
+        Name -> (shock added to every member's day-0 value, event-induced variance);
+        default the five below.
 
     Notes
     -----
@@ -338,7 +349,7 @@ def clustered_size_power(
     from research.stats.inference import TEST_NAMES
     from research.stats.intervals import bootstrap_mean_ci
 
-    scenarios = {
+    scenarios = scenarios or {
         "size": (0.0, False),
         "power -1%": (-0.01, False),
         "power -2%": (-0.02, False),
@@ -380,6 +391,8 @@ def clustered_size_power(
                     exclude=exclude,
                     bootstrap=0,
                     other_events="keep",
+                    model=model,
+                    measure=measure,
                 ).fit()
                 wins.append(res.window_tests)
                 members_of += [res.cars["car"][m] for *_, m in res.cohorts()]

@@ -34,9 +34,10 @@ from research.cli.options import (
     Format,
     GroupOpt,
     MarketOpt,
+    Measure,
+    MeasureOpt,
     MinObsOpt,
     MixedOpt,
-    ModelName,
     ModelOpt,
     OtherEvents,
     OutputOpt,
@@ -186,7 +187,7 @@ def run(
         ),
     ] = None,
     benchmark: BenchmarkOpt = None,
-    model: ModelOpt = ModelName.market,
+    model: ModelOpt = None,
     window: WindowOpt = "-1,1",
     estimation: EstimationOpt = "-250,-11",
     car_window: Annotated[
@@ -209,6 +210,7 @@ def run(
             help="'mask' keeps other events' windows out of estimation; 'keep' leaves them in."
         ),
     ] = OtherEvents.mask,
+    measure: MeasureOpt = Measure.returns,
     thin_trading: ThinTradingOpt = ThinTrading.exclude,
     tests: Annotated[
         Tests, typer.Option(help="Tests shown in the table (JSON and CSV carry all).")
@@ -266,6 +268,7 @@ def run(
         bootstrap=bootstrap,
         pairs=pairs,
         thin_trading=thin_trading.value,
+        measure=measure.value,
     )
     results = [run_study(r) for r in requests]
     if fmt is ExportFormat.table:
@@ -432,10 +435,11 @@ def report(
     tickers: TickersOpt = None,
     group: GroupOpt = None,
     benchmark: BenchmarkOpt = None,
-    model: ModelOpt = ModelName.market,
+    model: ModelOpt = None,
     window: WindowOpt = "-1,1",
     estimation: EstimationOpt = "-250,-11",
     market: MarketOpt = None,
+    measure: MeasureOpt = Measure.returns,
     thin_trading: ThinTradingOpt = ThinTrading.exclude,
     title: Annotated[str, typer.Option(help="The page's title.")] = "Event study report",
 ) -> None:
@@ -464,6 +468,7 @@ def report(
         None,
         pairs=pairs,
         thin_trading=thin_trading.value,
+        measure=measure.value,
     )
     results = [run_study(r) for r in requests]
     write_output(report_page(results, title), out)
@@ -479,10 +484,11 @@ def plot(
     tickers: TickersOpt = None,
     group: GroupOpt = None,
     benchmark: BenchmarkOpt = None,
-    model: ModelOpt = ModelName.market,
+    model: ModelOpt = None,
     window: WindowOpt = "-1,1",
     estimation: EstimationOpt = "-250,-11",
     market: MarketOpt = None,
+    measure: MeasureOpt = Measure.returns,
     thin_trading: ThinTradingOpt = ThinTrading.exclude,
 ) -> None:
     """Draw a study's CAAR paths with their 95% bands, one line per cohort.
@@ -507,6 +513,7 @@ def plot(
         None,
         pairs=pairs,
         thin_trading=thin_trading.value,
+        measure=measure.value,
     )
     if len(requests) != 1:
         raise EventStudyError("Name the study to plot: --event, --date or --pairs.")

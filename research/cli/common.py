@@ -82,9 +82,11 @@ def study_tables(results) -> dict:
     """The tables of one or more studies (a ``model`` column tells them apart)."""
     import pandas as pd
 
+    from research.output.records import measure_columns
+
     def stack(name):
         frames = [
-            getattr(r, name).assign(model=r.settings.model)
+            measure_columns(getattr(r, name), r.settings.measure).assign(model=r.settings.model)
             for r in results
             if getattr(r, name) is not None and len(getattr(r, name))
         ]
@@ -132,7 +134,7 @@ def study_requests(
         first, index = headline_requests()
         first = replace(
             first,
-            model=model.value,
+            model=model.value if model else first.model,
             benchmarks=split_ids(benchmark) if benchmark else first.benchmarks,
             **options,
         )
@@ -145,7 +147,7 @@ def study_requests(
                 tickers=split_ids(tickers),
                 groups=split_ids(group),
                 benchmarks=split_ids(benchmark) if benchmark else None,
-                model=model.value,
+                model=model.value if model else None,
                 window=window_option(window, "event window"),
                 estimation=window_option(estimation, "estimation window"),
                 market=market,

@@ -131,7 +131,31 @@ class ModelName(StrEnum):
     dimson = "dimson"
 
 
-ModelOpt = Annotated[ModelName, typer.Option(help="Normal-return model.")]
+ModelOpt = Annotated[
+    ModelName | None,
+    typer.Option(
+        help="Normal-return model (default: market for returns, constant-mean, i.e. "
+        "mean-adjusted, for volume)."
+    ),
+]
+
+
+class Measure(StrEnum):
+    """What a study measures: returns, or trading volume."""
+
+    returns = "returns"
+    volume = "volume"
+
+
+MeasureOpt = Annotated[
+    Measure,
+    typer.Option(
+        "--measure",
+        help="returns (default), or volume: abnormal log volume (a day without trading has "
+        "none), mean-adjusted over the estimation window or a market model on the market's "
+        "log volume.",
+    ),
+]
 
 
 class Tests(StrEnum):

@@ -418,7 +418,9 @@ class EventStudyResults:
         """The tests this study leads with (:func:`research.stats.headline.headline_tests`)."""
         from research.stats.headline import headline_tests
 
-        return headline_tests(self.clustered, self.staggered, self.smallest_cohort)
+        return headline_tests(
+            self.clustered, self.staggered, self.smallest_cohort, self.settings.measure
+        )
 
     @property
     def smallest_cohort(self) -> int:

@@ -66,6 +66,7 @@ class StudySettings:
     seed: int
     other_events: str
     thin_trading: str = "exclude"
+    measure: str = "returns"  # or volume: the "returns" are log volumes
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,10 @@ class EventStudy:
         Bootstrap replications for CAAR intervals and their seed.
     dimson_lags
         Leads and lags of the Dimson model.
+    measure
+        ``returns`` (default) or ``volume``: ``returns`` then holds log volumes and the
+        abnormal values are abnormal log volumes (:mod:`research.data.volume`); outputs
+        name them ``av``, ``aav`` and ``caav``.
     spans
         Trade-to-trade returns (Maynes & Rumsey 1993): sessions x securities, the
         sessions each return spans (NaN where there is none;
@@ -176,10 +181,14 @@ class EventStudy:
         seed: int = DEFAULT_SEED,
         dimson_lags: int = 1,
         spans: pd.DataFrame | None = None,
+        measure: str = "returns",
         context: StudyContext | None = None,
     ) -> None:
         self.returns = returns
-        _warn_if_price_levels(returns, "returns")
+        if measure not in ("returns", "volume"):
+            raise OptionError(f"measure must be 'returns' or 'volume', not {measure!r}.")
+        if measure == "returns":  # log volumes are levels of ln V, around 10-20
+            _warn_if_price_levels(returns, "returns")
         if isinstance(benchmarks, pd.Series):
             benchmarks = benchmarks.to_frame()
         for name, frame in (("benchmarks", benchmarks), ("exclude", exclude), ("spans", spans)):
@@ -233,6 +242,7 @@ class EventStudy:
             seed=seed,
             other_events=other_events,
             thin_trading="exclude" if spans is None else "trade-to-trade",
+            measure=measure,
         )
         self.context = context or StudyContext()
         self.inputs = engine.EngineInputs(

@@ -89,9 +89,10 @@ def day_label(day: int) -> str:
     return f"day {day:+d}" if day else "day 0"
 
 
-def window_label(a: int, b: int) -> str:
-    """``CAR(-1,+1)``."""
-    return f"CAR({a:+d},{b:+d})".replace("+0", "0")
+def window_label(a: int, b: int, measure: str = "returns") -> str:
+    """``CAR(-1,+1)`` (``CAV(-1,+1)``: cumulative abnormal log volume)."""
+    cumulative = "CAV" if measure == "volume" else "CAR"
+    return f"{cumulative}({a:+d},{b:+d})".replace("+0", "0")
 
 
 @dataclass
@@ -135,6 +136,7 @@ def compact_tables(res: EventStudyResults, tests: tuple[str, ...]) -> list[Compa
     multi = event_window_rows(res)  # the days, then the whole event window
     single_windows = wins[wins["start"] == wins["end"]].set_index(["event", "group", "start"])
     method = wins.groupby(["event", "group"], sort=False)["ci_method"].first()
+    label_of = estimate_label(res.settings.measure)
     tables = []
     for event in pd.unique(days["event"]):
         rows = []
@@ -149,12 +151,21 @@ def compact_tables(res: EventStudyResults, tests: tuple[str, ...]) -> list[Compa
                     lo, hi = w["caar_ci_low"], w["caar_ci_high"]
                 else:
                     lo, hi = _day_interval(row, how)
-                rows.append(_row(group, day_label(day), row, row["aar"], lo, hi, tests))
+                rows.append(_row(group, day_label(day), row, row["aar"], lo, hi, tests, label_of))
             g_win = multi[(multi["event"] == event) & (multi["group"] == group)]
             for w in g_win.to_dict("records"):
-                label = window_label(int(w["start"]), int(w["end"]))
+                label = window_label(int(w["start"]), int(w["end"]), res.settings.measure)
                 rows.append(
-                    _row(group, label, w, w["caar"], w["caar_ci_low"], w["caar_ci_high"], tests)
+                    _row(
+                        group,
+                        label,
+                        w,
+                        w["caar"],
+                        w["caar_ci_low"],
+                        w["caar_ci_high"],
+                        tests,
+                        label_of,
+                    )
                 )
         frame = pd.DataFrame(rows)
         first, last = part["date"].min(), part["date_last"].max()
@@ -196,9 +207,8 @@ def other_tests_tables(
                         row.get(name, np.nan), row.get(f"{name}_p", np.nan)
                     )
                 for w in g_win.to_dict("records"):
-                    out[window_label(int(w["start"]), int(w["end"]))] = stat_cell(
-                        w.get(name, np.nan), w.get(f"{name}_p", np.nan)
-                    )
+                    span = window_label(int(w["start"]), int(w["end"]), res.settings.measure)
+                    out[span] = stat_cell(w.get(name, np.nan), w.get(f"{name}_p", np.nan))
                 if any(v for k, v in out.items() if k not in ("group", "test")):
                     rows.append(out)
         if not rows:
@@ -210,12 +220,12 @@ def other_tests_tables(
     return tables
 
 
-def _row(group, label, row, estimate, lo, hi, tests) -> dict[str, str]:
+def _row(group, label, row, estimate, lo, hi, tests, estimate_name) -> dict[str, str]:
     out = {
         "group": str(group),
         "": label,
         "n": f"{int(row['n'])}" if np.isfinite(row["n"]) else "",
-        "AAR/CAAR": percent(estimate),
+        estimate_name: percent(estimate),
         "95% CI": interval(lo, hi),
     }
     for name in tests:
@@ -223,10 +233,24 @@ def _row(group, label, row, estimate, lo, hi, tests) -> dict[str, str]:
     return out
 
 
-def legend(tests: tuple[str, ...]) -> str:
+def estimate_label(measure: str = "returns") -> str:
+    """The header of the estimate column: AAR/CAAR, or AAV/CAAV for volume."""
+    return "AAV/CAAV" if measure == "volume" else "AAR/CAAR"
+
+
+ESTIMATE_LABELS = ("AAR/CAAR", "AAV/CAAV")
+
+
+def legend(tests: tuple[str, ...], measure: str = "returns") -> str:
     """What the cells mean and which test each header names."""
     names = "; ".join(f"{LABELS.get(t, t)} = {t}" for t in tests)
+    what = (
+        "AAV (average abnormal log volume, x100: about the percent above normal volume) on "
+        "a day, CAAV over a window"
+        if measure == "volume"
+        else "AAR on a day, CAAR over a window, in percent"
+    )
     return (
-        f"Cells: statistic (two-sided p-value); {STAR_LEGEND}. AAR on a day, CAAR over a "
-        f"window, in percent; 95% CI: the interval of the test ci_method names. {names}."
+        f"Cells: statistic (two-sided p-value); {STAR_LEGEND}. {what}; 95% CI: the interval "
+        f"of the test ci_method names. {names}."
     )

@@ -167,7 +167,14 @@ def study_section(res, title: str) -> str:
     s = res.settings
     single = bool(len(res.day_tests)) and bool((res.day_tests["n"] <= 1).all())
     tests = ("t_single",) if single else tuple(res.headline_tests)
-    right = ("n", "AAR/CAAR", "95% CI", "detectable (80%)", *(c for c in _labels(tests)))
+    right = (
+        "n",
+        "AAR/CAAR",
+        "AAV/CAAV",
+        "95% CI",
+        "detectable (80%)",
+        *(c for c in _labels(tests)),
+    )
     parts = [f"<h2>{html.escape(title)}</h2>"]
     parts.append(
         '<p class="lead">'
@@ -175,7 +182,10 @@ def study_section(res, title: str) -> str:
             f"{s.model} model on {', '.join(s.benchmarks) or 'its own mean'}; window "
             f"{s.window}, estimation {s.estimation}; {int(res.keep.sum())} firm-events, "
             f"{len(res.dropped)} dropped. Shown: {', '.join(tests)}, because "
-            f"{headline_reason(res.clustered, res.staggered, res.smallest_cohort)}."
+            + headline_reason(
+                res.clustered, res.staggered, res.smallest_cohort, res.settings.measure
+            )
+            + "."
         )
         + "</p>"
     )

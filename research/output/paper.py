@@ -48,7 +48,10 @@ def _right(t: SummaryTable) -> set:
 
 def _is_result(t: SummaryTable) -> bool:
     """A compact results table (its notes travel with it into a paper)."""
-    return "AAR/CAAR" in t.frame.columns or t.keys == 2 and "test" in t.frame.columns
+    from research.output.compact import ESTIMATE_LABELS
+
+    estimates = any(label in t.frame.columns for label in ESTIMATE_LABELS)
+    return estimates or t.keys == 2 and "test" in t.frame.columns
 
 
 def summary_latex(summary: Summary) -> str:

@@ -329,7 +329,13 @@ def study_summary(res: EventStudyResults, tests=None, alignment: bool = True) ->
     headline tests (or those asked); with every test asked, a second table per event holds
     the others, one row per group and test.
     """
-    from research.output.compact import LABEL_WIDTH, compact_tables, legend, other_tests_tables
+    from research.output.compact import (
+        LABEL_WIDTH,
+        compact_tables,
+        estimate_label,
+        legend,
+        other_tests_tables,
+    )
 
     s = res.settings
     single = bool(len(res.day_tests)) and bool((res.day_tests["n"] <= 1).all())
@@ -355,7 +361,7 @@ def study_summary(res: EventStudyResults, tests=None, alignment: bool = True) ->
         ]
         shown_est = est.loc[est["kept"], cols].rename(columns=beta_names(res))
         tables.append(SummaryTable("Estimation (per firm-event)", shown_est))
-    value_cols = ("n", "AAR/CAAR", "95% CI")
+    value_cols = ("n", estimate_label(s.measure), "95% CI")
     for ct in compact_tables(res, shown):
         right = (*value_cols, *(c for c in ct.frame.columns[5:]))
         tables.append(
@@ -368,15 +374,29 @@ def study_summary(res: EventStudyResults, tests=None, alignment: bool = True) ->
             tables.append(
                 SummaryTable(ct.title, ct.frame, keys=2, right=right, wrap=False, cut=LABEL_WIDTH)
             )
+    if s.measure == "volume":
+        how = (
+            "mean-adjusted model (each stock's mean log volume over its estimation window)"
+            if s.model == "constant-mean"
+            else f"market model on the {', '.join(s.benchmarks)}"
+        )
+        what = f"abnormal log volume, {how}"
+    else:
+        trade = "trade-to-trade " if s.thin_trading == "trade-to-trade" else ""
+        what = (
+            f"{s.model} model on {', '.join(s.benchmarks) or 'its own mean'}, "
+            f"{s.return_kind} {trade}returns"
+        )
     head = (
-        f"{s.model} model on {', '.join(s.benchmarks) or 'its own mean'}, {s.return_kind} "
-        f"{'trade-to-trade ' if s.thin_trading == 'trade-to-trade' else ''}"
-        f"returns; window {s.window}, estimation {s.estimation} with at least {s.min_obs} "
+        f"{what}; window {s.window}, estimation {s.estimation} with at least {s.min_obs} "
         f"usable days; {int(res.keep.sum())} firm-events, {len(res.dropped)} dropped."
     )
     return Summary(
         tables,
-        [legend(tuple(dict.fromkeys((*shown, *rest)))), *study_notes(res, tests, single)],
+        [
+            legend(tuple(dict.fromkeys((*shown, *rest))), s.measure),
+            *study_notes(res, tests, single),
+        ],
         head=head,
     )
 
@@ -401,15 +421,16 @@ def beta_names(res: EventStudyResults) -> dict[str, str]:
     return out
 
 
-def size_note(tests: list[str]) -> str:
+def size_note(tests: list[str], measure: str = "returns") -> str:
     """One note with the largest clustered-date size of each of ``tests`` (the evidence
     :func:`research.stats.headline.test_notes` words one test at a time).
     """
     from research.output.compact import LABELS
-    from research.stats.headline import size_evidence
+    from research.stats.headline import size_evidence, volume_evidence
     from research.stats.inference import INDEPENDENCE_TESTS
 
-    worst = size_evidence().get("worst_size", {})
+    ev = volume_evidence() if measure == "volume" else size_evidence()
+    worst = ev.get("worst_size", {})
     cells = [
         f"{LABELS.get(t, t)} {worst[t]:.1%}" + (" (ind.)" if t in INDEPENDENCE_TESTS else "")
         for t in tests
@@ -471,14 +492,26 @@ def study_notes(res: EventStudyResults, tests, single: bool = False) -> list[str
         from research.stats.headline import headline_reason
 
         notes.insert(0, "few firm-events: " + headline_reason(False, False, res.smallest_cohort))
+    m = res.settings.measure
+    if m == "volume" and not single and not res.clustered:  # volume: scattered dates too
+        from research.stats.headline import headline_reason, test_notes
+
+        marked = test_notes(False, m)
+        flagged = [f"{name}: {marked[name]}" for name in tests if name in marked]
+        if len(flagged) > 3:
+            flagged = [size_note([name for name in tests if name in marked], m)]
+        notes[:0] = [
+            "scattered dates: " + headline_reason(False, False, res.smallest_cohort, m),
+            *flagged,
+        ]
     if res.clustered and not single:
         from research.stats.headline import headline_reason, test_notes
 
         cl = res.cohort_clustering
-        marked = test_notes(True)
+        marked = test_notes(True, m)
         flagged = [f"{name}: {marked[name]}" for name in tests if name in marked]
         if len(flagged) > 3:  # every test asked for: one note, not one per test
-            flagged = [size_note([name for name in tests if name in marked])]
+            flagged = [size_note([name for name in tests if name in marked], m)]
         if cl["clustered"].all() and (cl["overlapping"] == cl["n"]).all():
             which = "in every cohort all firm-events share event days"
         else:
@@ -488,7 +521,7 @@ def study_notes(res: EventStudyResults, tests, single: bool = False) -> list[str
             which = ", ".join(listed[:4]) + more + " firm-events share event days"
         notes[:0] = [
             f"clustered dates ({which}): "
-            + headline_reason(True, res.staggered, res.smallest_cohort)
+            + headline_reason(True, res.staggered, res.smallest_cohort, m)
             + (
                 "; the CAAR interval comes from the permutation distribution (ci_method "
                 "permutation)."

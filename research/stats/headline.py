@@ -33,6 +33,22 @@ SCATTERED_HEADLINE = (
 )
 
 
+VOLUME_EVIDENCE = Path(__file__).with_name("volume_evidence.json")
+# When the volume evidence is missing: the rank and permutation tests, which assume
+# neither normal nor independent abnormal log volumes.
+VOLUME_FALLBACK = ("corrado_rank_z", "permutation")
+
+
+@cache
+def volume_evidence() -> dict:
+    """The abnormal-volume tests' size evidence (``{}`` if the file is absent), written by
+    ``python scripts/volume_size.py``.
+    """
+    if not VOLUME_EVIDENCE.exists():
+        return {}
+    return json.loads(VOLUME_EVIDENCE.read_text())
+
+
 @cache
 def size_evidence() -> dict:
     """The clustered-date rejection rates at 5% per test (``{}`` if the file is absent)."""
@@ -75,7 +91,10 @@ def min_cross_section() -> int:
 
 
 def headline_tests(
-    clustered: bool, staggered: bool = False, smallest: int | None = None
+    clustered: bool,
+    staggered: bool = False,
+    smallest: int | None = None,
+    measure: str = "returns",
 ) -> tuple[str, ...]:
     """The tests a study shows first: :data:`SMALL_HEADLINE` when its smallest cohort has
     fewer firm-events than :func:`min_cross_section`, :data:`STAGGERED_HEADLINE` when a
@@ -86,12 +105,21 @@ def headline_tests(
         return SMALL_HEADLINE
     if staggered:
         return STAGGERED_HEADLINE
+    if measure == "volume":
+        ev = volume_evidence()
+        key = "clustered_headline" if clustered else "scattered_headline"
+        return tuple(ev.get(key, ())) or VOLUME_FALLBACK
     if clustered:
         return clustered_headline() or CLUSTERED_FALLBACK
     return SCATTERED_HEADLINE
 
 
-def headline_reason(clustered: bool, staggered: bool = False, smallest: int | None = None) -> str:
+def headline_reason(
+    clustered: bool,
+    staggered: bool = False,
+    smallest: int | None = None,
+    measure: str = "returns",
+) -> str:
     """One sentence saying why these tests lead."""
     if smallest is not None and smallest < min_cross_section():
         return (
@@ -107,6 +135,14 @@ def headline_reason(clustered: bool, staggered: bool = False, smallest: int | No
             "calendar days the firm-events share, so the calendar-time permutation test and "
             "its interval lead"
         )
+    if measure == "volume":
+        return (
+            "abnormal log volume is autocorrelated and, when firm-events share calendar "
+            "days, cross-correlated: these tests held their size for volume in "
+            "docs/validation.md (section 6), with "
+            + ("clustered" if clustered else "scattered")
+            + " dates"
+        )
     if clustered:
         return (
             "firm-events of a cohort share calendar days, so their abnormal returns are "
@@ -119,29 +155,37 @@ def headline_reason(clustered: bool, staggered: bool = False, smallest: int | No
     )
 
 
-def test_notes(clustered: bool) -> dict[str, str]:
+def test_notes(clustered: bool, measure: str = "returns") -> dict[str, str]:
     """For a clustered study: each test that is not a headline test, with the largest
     rejection rate of a true null at 5% it showed with clustered dates (and whether it
     assumes independent firm-events).
     """
-    if not clustered:
+    kind, where = "clustered-date", "docs/validation.md"
+    if measure == "volume":  # the volume evidence covers clustered and scattered dates
+        ev = volume_evidence()
+        worst = ev.get("worst_size" if clustered else "worst_size_scattered", {})
+        key = "clustered_headline" if clustered else "scattered_headline"
+        headline = set(ev.get(key, ()))
+        kind = "clustered-date" if clustered else "scattered-date"
+        where = "docs/validation.md, section 6: abnormal volume"
+    elif not clustered:
         return {}
-    ev = size_evidence()
-    worst, headline = ev.get("worst_size", {}), set(ev.get("headline", ()))
+    else:
+        ev = size_evidence()
+        worst, headline = ev.get("worst_size", {}), set(ev.get("headline", ()))
     band = ev.get("band", [0.03, 0.07])
     notes = {}
     for name, rate in worst.items():
         if name in headline:
             if rate > band[1]:  # held at day 0 and CAR(-1,1), not at every window
                 notes[name] = (
-                    f"held its size at day 0 and over CAR(-1,1) with clustered dates, but "
-                    f"rejected a true null in up to {rate:.1%} of trials over another window "
-                    "(docs/validation.md)"
+                    f"held its size at day 0 and over CAR(-1,1) with {kind.split('-')[0]} "
+                    f"dates, but rejected a true null in up to {rate:.1%} of trials over "
+                    f"another window ({where})"
                 )
             continue
         why = "assumes independent firm-events; " if name in INDEPENDENCE_TESTS else ""
         notes[name] = (
-            f"{why}rejected a true null in up to {rate:.1%} of clustered-date trials at 5% "
-            "(docs/validation.md)"
+            f"{why}rejected a true null in up to {rate:.1%} of {kind} trials at 5% ({where})"
         )
     return notes
