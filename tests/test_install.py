@@ -32,7 +32,7 @@ def test_catalogue_and_universe_are_package_data():
     for name in ("events.csv", "universe.csv", "markets.json", "hk2023.csv.gz"):
         assert name in shipped and (ROOT / "research" / "data" / name).is_file(), name
     evidence = project()["tool"]["setuptools"]["package-data"]["research.stats"]
-    assert evidence == ["size_evidence.json", "volume_evidence.json"]
+    assert evidence == ["size_evidence.json", "volume_evidence.json", "volatility_evidence.json"]
     assert (ROOT / "research" / "stats" / "size_evidence.json").is_file()
     # the repository's data/ is the documented place: it holds the same files
     for name in ("events.csv", "universe.csv"):

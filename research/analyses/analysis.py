@@ -169,7 +169,7 @@ def _firm_events(request: StudyRequest) -> tuple[StudyRequest, pd.DataFrame, pd.
     return request, pairs[["ticker", "group"]].rename(columns={"ticker": "security"}), pairs
 
 
-MEASURES = ("returns", "volume")
+MEASURES = ("returns", "volume", "volatility")
 
 
 def _with_model(request: StudyRequest) -> StudyRequest:
@@ -183,7 +183,7 @@ def _with_model(request: StudyRequest) -> StudyRequest:
         raise EventStudyError(
             f"measure must be one of {', '.join(MEASURES)}, not {request.measure!r}."
         )
-    if request.measure == "returns":
+    if request.measure in ("returns", "volatility"):  # volatility: of the returns' ARs
         return replace(request, model=request.model or "market")
     model = request.model or "constant-mean"
     if model not in ("constant-mean", "market"):

@@ -145,15 +145,17 @@ class Measure(StrEnum):
 
     returns = "returns"
     volume = "volume"
+    volatility = "volatility"
 
 
 MeasureOpt = Annotated[
     Measure,
     typer.Option(
         "--measure",
-        help="returns (default), or volume: abnormal log volume (a day without trading has "
+        help="returns (default); volume: abnormal log volume (a day without trading has "
         "none), mean-adjusted over the estimation window or a market model on the market's "
-        "log volume.",
+        "log volume; volatility: the abnormal returns' variance ratios AR^2/s^2 and their "
+        "tests.",
     ),
 ]
 

@@ -17,7 +17,16 @@ import numpy as np
 import pandas as pd
 
 from research.errors import OptionError
-from research.estimation import cars, cohorts, diagnostics, engine, models, overlap
+from research.estimation import (
+    cars,
+    cohorts,
+    diagnostics,
+    engine,
+    models,
+    overlap,
+    security_tables,
+    volatility_tables,
+)
 from research.stats import dependent, inference, intervals, pooling, ranks
 from research.stats.numerics import nanmean_columns
 
@@ -224,39 +233,29 @@ class EventStudyResults:
 
     @cached_property
     def abnormal(self) -> pd.DataFrame:
-        """One row per firm-event and event day: return, normal return, AR, its s.d., t_single."""
-        k, length = self.ar.shape
-        rep = self.events.loc[np.repeat(np.arange(k), length), ["event", "group", "security"]]
-        frame = rep.reset_index(drop=True)
-        frame["day"] = np.tile(self.days, k)
-        frame["date"] = pd.to_datetime(self.dates.ravel())
-        frame["ret"] = self.r.ravel()
-        frame["normal"] = self.normal.ravel()
-        frame["ar"] = self.ar.ravel()
-        # a CAR over a day without an abnormal return is missing, never carried forward
-        frame["car"] = np.cumsum(self.ar, axis=1).ravel()
-        frame["ar_sd"] = self.sd.ravel()
-        frame["t_single"] = self.t_single.ravel()
-        frame["t_single_p"] = self.p_single.ravel()
-        kept = np.repeat(self.keep, length)
-        return frame.loc[kept].reset_index(drop=True)
+        """One row per firm-event and event day: return, normal return, AR, its s.d., t_single
+        (:func:`research.estimation.security_tables.abnormal_table`).
+        """
+        return security_tables.abnormal_table(self)
 
     @property
     def security_windows(self) -> pd.DataFrame:
-        """One row per firm-event and CAR window: CAR, its s.d., t_single, BHAR."""
-        rows = []
-        c = self.cars
-        for j, (a, b) in enumerate(self.settings.car_windows):
-            part = self.events[["event", "group", "security"]].copy()
-            part["window"] = f"({a},{b})"
-            part["start"], part["end"] = a, b
-            part["car"] = c["car"][:, j]
-            part["car_sd"] = c["sd"][:, j]
-            part["t_single"] = c["t"][:, j]
-            part["t_single_p"] = c["p"][:, j]
-            part["bhar"] = c["bhar"][:, j]
-            rows.append(part.loc[self.keep])
-        return pd.concat(rows, ignore_index=True)
+        """One row per firm-event and CAR window: CAR, its s.d., t_single, BHAR
+        (:func:`research.estimation.security_tables.window_table`).
+        """
+        return security_tables.window_table(self)
+
+    @cached_property
+    def volatility(self) -> pd.DataFrame:
+        """Per cohort and level (event day, CAR window): the mean variance ratio and the
+        volatility tests (:func:`research.estimation.volatility_tables.cohort_volatility`).
+        """
+        return volatility_tables.cohort_volatility(self)
+
+    @property
+    def variance_ratios(self) -> pd.DataFrame:
+        """Per kept firm-event and level: its variance ratio ``AR^2/s^2``."""
+        return volatility_tables.security_variance_ratios(self)
 
     # -- pooled ------------------------------------------------------------------------
     @cached_property

@@ -147,9 +147,11 @@ class EventStudy:
     dimson_lags
         Leads and lags of the Dimson model.
     measure
-        ``returns`` (default) or ``volume``: ``returns`` then holds log volumes and the
-        abnormal values are abnormal log volumes (:mod:`research.data.volume`); outputs
-        name them ``av``, ``aav`` and ``caav``.
+        ``returns`` (default), ``volume`` (``returns`` then holds log volumes and the
+        abnormal values are abnormal log volumes, :mod:`research.data.volume`; outputs
+        name them ``av``, ``aav`` and ``caav``) or ``volatility`` (the returns' abnormal
+        returns, summarized by their variance ratios and the volatility tests,
+        :mod:`research.stats.volatility`).
     spans
         Trade-to-trade returns (Maynes & Rumsey 1993): sessions x securities, the
         sessions each return spans (NaN where there is none;
@@ -185,9 +187,11 @@ class EventStudy:
         context: StudyContext | None = None,
     ) -> None:
         self.returns = returns
-        if measure not in ("returns", "volume"):
-            raise OptionError(f"measure must be 'returns' or 'volume', not {measure!r}.")
-        if measure == "returns":  # log volumes are levels of ln V, around 10-20
+        if measure not in ("returns", "volume", "volatility"):
+            raise OptionError(
+                f"measure must be 'returns', 'volume' or 'volatility', not {measure!r}."
+            )
+        if measure != "volume":  # log volumes are levels of ln V, around 10-20
             _warn_if_price_levels(returns, "returns")
         if isinstance(benchmarks, pd.Series):
             benchmarks = benchmarks.to_frame()

@@ -66,6 +66,13 @@ def stat_cell(stat: float, p: float) -> str:
     return f"{stat:.2f} ({shown}){stars(p)}" if shown else f"{stat:.2f}"
 
 
+def p_cell(p: float) -> str:
+    """``0.033**``: a p-value on its own (a test whose statistic is its p-value), stars."""
+    if p is None or not np.isfinite(p):
+        return ""
+    return ("<0.001" if p < 0.001 else f"{p:.3f}") + stars(p)
+
+
 def percent(value: float) -> str:
     """``+1.23%`` (two decimals, signed); empty for a missing value."""
     return "" if value is None or not np.isfinite(value) else f"{100 * value:+.2f}%"
@@ -254,3 +261,34 @@ def legend(tests: tuple[str, ...], measure: str = "returns") -> str:
         f"Cells: statistic (two-sided p-value); {STAR_LEGEND}. {what}; 95% CI: the interval "
         f"of the test ci_method names. {names}."
     )
+
+
+def volatility_tables(res: EventStudyResults, every: bool = False) -> list[CompactTable]:
+    """The volatility tests of a study, one table per event: a row per group and level
+    (event day, CAR window) with ``n``, the mean variance ratio and the time-series tests
+    (with ``every``, the cross-sectional t too; docs/validation.md, section 7, says why
+    it does not lead).
+    """
+    vol = res.volatility
+    tables = []
+    for event in pd.unique(vol["event"]):
+        rows = []
+        for r in vol[vol["event"] == event].to_dict("records"):
+            level = r["level"]
+            if level.startswith("("):
+                a, b = (int(x) for x in level.strip("()").split(","))
+                level = f"VR({a:+d},{b:+d})".replace("+0", "0")
+            row = {
+                "group": str(r["group"]),
+                "": level,
+                "n": f"{int(r['n'])}",
+                "VR": "" if not np.isfinite(r["mean_vr"]) else f"{r['mean_vr']:.2f}",
+                "time z": stat_cell(r["var_time_z"], r["var_time_z_p"]),
+                "rank p": p_cell(r["var_rank_p"]),
+            }
+            if every:
+                row["CS t"] = stat_cell(r["var_cs_t"], r["var_cs_t_p"])
+            rows.append(row)
+        title = f"{event}: volatility (variance ratio AR^2/s^2)"
+        tables.append(CompactTable(title, pd.DataFrame(rows)))
+    return tables

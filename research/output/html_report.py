@@ -161,7 +161,7 @@ def findings(res, tests: tuple[str, ...], tables: list) -> tuple[pd.DataFrame, s
 def study_section(res, title: str) -> str:
     """The section of one study: what it found first, then the figure, then the details."""
     from research.output.compact import compact_tables, legend
-    from research.output.report import study_notes
+    from research.output.notes import study_notes
     from research.stats.headline import headline_reason
 
     s = res.settings

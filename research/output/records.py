@@ -45,6 +45,12 @@ def study_record(res: EventStudyResults) -> dict[str, Any]:
     """
     est = res.estimation
     m = res.settings.measure
+    extra = {}
+    if m == "volatility":
+        extra = {
+            "volatility": json_records(res.volatility),
+            "variance_ratios": json_records(res.variance_ratios),
+        }
 
     return {
         "headline_tests": list(res.headline_tests),
@@ -68,4 +74,5 @@ def study_record(res: EventStudyResults) -> dict[str, Any]:
         "windows": json_records(measure_columns(res.window_tests, m)),
         "securities": json_records(measure_columns(res.abnormal, m)),
         "security_windows": json_records(measure_columns(res.security_windows, m)),
+        **extra,
     }
