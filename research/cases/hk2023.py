@@ -155,6 +155,44 @@ def fig_caar(data: FigureData):
     return fig
 
 
+def fig_volume(data: FigureData):
+    """Cumulative abnormal log volume paths per property group around the two events."""
+    from research.analyses.analysis import run_study
+    from research.output.plotting import caar_paths, new_figure, plot_caar_paths
+
+    window = (-5, 10)
+    res = run_study(
+        events=HEADLINE_EVENTS,
+        groups=("property",),
+        window=window,
+        measure="volume",
+        store=data.store,
+        bootstrap=0,
+    )
+    fig = new_figure((10.0, 4.4))
+    axes = fig.subplots(1, 2, sharey=True)
+    titles = {
+        "blinken-arrives": "Blinken visit (day 0 = Mon 19 Jun 2023)",
+        "lpr-cut": "Loan-prime-rate cut (day 0 = Tue 20 Jun 2023)",
+    }
+    for ax, event in zip(axes, HEADLINE_EVENTS, strict=True):
+        paths = [p for p in caar_paths(res) if p["event"] == event and p["group"] != "all"]
+        plot_caar_paths(
+            paths,
+            ax=ax,
+            title=titles[event],
+            ylabel="cumulative abnormal log volume (x100)",
+        )
+    axes[1].set_ylabel("")
+    axes[0].legend(fontsize=7.5, frameon=False, loc="upper left")
+    fig.suptitle(
+        "Cumulative abnormal log volume with 95% bands (Kolari-Pynnönen); mean-adjusted "
+        "log volume, estimation days -250..-11",
+        fontsize=10,
+    )
+    return fig
+
+
 def fig_day0(data: FigureData):
     """Every property stock's abnormal return on the rate-cut day."""
     from research.analyses.analysis import run_study
@@ -303,6 +341,11 @@ def specs(data: FigureData) -> list[FigureSpec]:
             lambda: fig_caar(data),
         ),
         FigureSpec(
+            "volume_visit_and_cut",
+            "Cumulative abnormal log volume paths with 95% bands per property group",
+            lambda: fig_volume(data),
+        ),
+        FigureSpec(
             "day0_ar_lpr_cut",
             "Day-0 abnormal return of every property stock on the "
             "rate-cut day, sorted, significance marked",
@@ -355,6 +398,7 @@ def build_all(
 FIGURE_NAMES = (
     "hsi_property_indices",
     "caar_visit_and_cut",
+    "volume_visit_and_cut",
     "day0_ar_lpr_cut",
     "placebo_mainland_lpr_cut",
     "coefficients_across_specs",
