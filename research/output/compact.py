@@ -292,3 +292,28 @@ def volatility_tables(res: EventStudyResults, every: bool = False) -> list[Compa
         title = f"{event}: volatility (variance ratio AR^2/s^2)"
         tables.append(CompactTable(title, pd.DataFrame(rows)))
     return tables
+
+
+def garch_tables(res: EventStudyResults) -> list[CompactTable]:
+    """The GARCH(1,1) variance dummies of a study, one table per event: a row per group with
+    the fits used (of all), the mean variance change and both tests
+    (:mod:`research.estimation.garch_tables`).
+    """
+    from research.estimation.garch_tables import cohort_garch
+
+    table = cohort_garch(res)
+    tables = []
+    for event in pd.unique(table["event"]):
+        rows = [
+            {
+                "group": str(r["group"]),
+                "fits": f"{int(r['n'])}/{int(r['n'] + r['not_used'])}",
+                "var. change": percent(r["mean_variance_change"]),
+                "CS t": stat_cell(r["garch_cs_t"], r["garch_cs_t_p"]),
+                "z": stat_cell(r["garch_z"], r["garch_z_p"]),
+            }
+            for r in table[table["event"] == event].to_dict("records")
+        ]
+        title = f"{event}: GARCH(1,1) market model, event dummy in the variance"
+        tables.append(CompactTable(title, pd.DataFrame(rows)))
+    return tables

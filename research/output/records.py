@@ -47,9 +47,14 @@ def study_record(res: EventStudyResults) -> dict[str, Any]:
     m = res.settings.measure
     extra = {}
     if m == "volatility":
+        from research.estimation.garch_tables import cohort_garch, security_garch
+
+        fits = security_garch(res)
         extra = {
             "volatility": json_records(res.volatility),
             "variance_ratios": json_records(res.variance_ratios),
+            "garch": json_records(cohort_garch(res, fits)),
+            "garch_securities": json_records(fits),
         }
 
     return {

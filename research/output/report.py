@@ -392,14 +392,20 @@ def study_summary(res: EventStudyResults, tests=None, alignment: bool = True) ->
         shown_est = est.loc[est["kept"], cols].rename(columns=beta_names(res))
         tables.append(SummaryTable("Estimation (per firm-event)", shown_est))
     if s.measure == "volatility":
-        from research.output.compact import volatility_tables
+        from research.output.compact import garch_tables, volatility_tables
         from research.output.volatility_text import volatility_legend, volatility_notes
         from research.stats.inference import TEST_NAMES
 
-        for ct in volatility_tables(res, every=tuple(tests) == tuple(TEST_NAMES)):
+        every = tuple(tests) == tuple(TEST_NAMES)
+        for ct in volatility_tables(res, every):
             right = tuple(ct.frame.columns[2:])
             tables.append(
                 SummaryTable(ct.title, ct.frame, keys=2, right=right, wrap=False, cut=LABEL_WIDTH)
+            )
+        for ct in garch_tables(res):
+            right = tuple(ct.frame.columns[1:])
+            tables.append(
+                SummaryTable(ct.title, ct.frame, keys=1, right=right, wrap=False, cut=LABEL_WIDTH)
             )
         return Summary(
             tables,

@@ -23,12 +23,23 @@ def volatility_notes(res: EventStudyResults) -> list[str]:
         return []
     kind = "clustered" if res.clustered else "scattered"
     w = worst.get(kind, {})
-    return [
+    notes = [
         f"{kind} dates: with no change in variance the time z rejected at 5% in up to "
         f"{w.get('var_time_z', float('nan')):.1%} of the simulated cohorts, the rank p in up "
         f"to {w.get('var_rank', float('nan')):.1%}, the cross-sectional t in up to "
         f"{w.get('var_cs_t', float('nan')):.1%} (docs/validation.md, section 7)"
     ]
+    g = size_evidence().get("garch_size", {}).get(kind)
+    if g:
+        notes.append(
+            "GARCH variance dummies: fitted by maximum likelihood per firm-event over its "
+            "estimation and event windows; 'fits' counts those that converged with a standard "
+            "error for the dummy (a dummy at its bound, a variance cut of 90%, has none). With "
+            f"{kind} dates and no change their CS t rejected at 5% in up to "
+            f"{g['garch_cs_t']:.1%} of simulated cohorts and their z in up to "
+            f"{g['garch_z']:.1%} (docs/validation.md, section 7): read them with care"
+        )
+    return notes
 
 
 def volatility_legend() -> str:
