@@ -94,3 +94,53 @@ def test_cli_volatility_carries_the_garch_dummies(cli, market_store):
     assert {"variance_change", "delta_t", "converged"} <= set(fits)
     text = cli("run", "--measure", "volatility", "--event", "lpr-cut", "--group", "reit").out
     assert "GARCH(1,1) market model, event dummy in the variance" in " ".join(text.split())
+
+
+def test_garch_market_model_is_feasible_gls_long_hand():
+    """model="garch-market": each day's return and regressors divided by the root of its
+    GARCH conditional variance (over the unconditional one), then the market model by
+    least squares; ARs and their s.d. from it.  Recomputed here from fit_garch_x and numpy.
+    """
+    from research.estimation.study import EventStudy
+
+    rng = np.random.default_rng(7)
+    n = 420
+    idx = pd.bdate_range("2020-01-01", periods=n)
+    m = rng.normal(0, 0.01, n)
+    e = np.empty(n)
+    h = np.empty(n)
+    prev_e2 = prev_h = 1e-4
+    for t in range(n):
+        h[t] = 1e-5 + 0.1 * prev_e2 + 0.85 * prev_h
+        e[t] = np.sqrt(h[t]) * rng.standard_normal()
+        prev_e2, prev_h = e[t] ** 2, h[t]
+    rets = pd.DataFrame({"A": 0.0002 + 1.1 * m + e}, index=idx)
+    day0 = idx[400]
+    events = pd.DataFrame({"event": ["e"], "group": ["g"], "security": ["A"], "day0": [day0]})
+    res = EventStudy(rets, events, pd.Series(m, index=idx, name="M"), model="garch-market").fit()
+    assert res.settings.model == "garch-market"
+    # long hand: GARCH on the estimation days (returns in percent), recursion through the
+    # event window with the market-model residuals, the scale over the unconditional variance
+    est = np.arange(400 - 250, 400 - 10)
+    y, x = 100 * rets["A"].to_numpy(), 100 * m
+    fit = fit_garch_x(y[est], np.column_stack([np.ones(len(est)), x[est]]))
+    b0, b1, omega, alpha, beta = fit.params
+    span = np.arange(400 - 250, 402)
+    resid = y[span] - b0 - b1 * x[span]
+    scale = garch_variance(resid, omega, alpha, beta, backcast(fit.resid))
+    scale = scale / (omega / (1 - alpha - beta))
+    root = np.sqrt(scale)
+    xs = np.column_stack([np.ones(len(span)), m[span]]) / root[:, None]
+    ys = rets["A"].to_numpy()[span] / root
+    n_est = len(est)
+    coef, *_ = np.linalg.lstsq(xs[:n_est], ys[:n_est], rcond=None)
+    res_est = ys[:n_est] - xs[:n_est] @ coef
+    sigma2 = res_est @ res_est / (n_est - 2)
+    v = np.linalg.inv(xs[:n_est].T @ xs[:n_est])
+    np.testing.assert_allclose(res.model_fit.coef[0], coef, rtol=1e-6)
+    for k, t in enumerate(range(399 - 150, 402 - 150)):  # days -1..+1 within the span
+        xt = np.array([1.0, m[span[t]]])
+        ar = rets["A"].to_numpy()[span[t]] - xt @ coef
+        sd = np.sqrt(sigma2 * (scale[t] + xt @ v @ xt))
+        assert res.ar[0, k] == pytest.approx(ar, rel=1e-6)
+        assert res.sd[0, k] == pytest.approx(sd, rel=1e-6)

@@ -129,6 +129,7 @@ class ModelName(StrEnum):
     market = "market"
     multi_index = "multi-index"
     dimson = "dimson"
+    garch_market = "garch-market"
 
 
 ModelOpt = Annotated[

@@ -22,7 +22,7 @@ __all__ = ["CarTable", "car_arrays", "window_u"]
 
 
 def car_arrays(
-    inputs: EngineInputs, fit, x_evt, ar, normal, r_evt, u_evt, spans=None
+    inputs: EngineInputs, fit, x_evt, ar, normal, r_evt, u_evt, spans=None, weights=None
 ) -> dict[str, np.ndarray]:
     """Per firm-event and CAR window: ``car``, its ``sd`` and ``t``, ``bhar``, ``length``
     and, with Corrado's U on the event days, ``u`` (:func:`window_u`).
@@ -30,7 +30,9 @@ def car_arrays(
     With trade-to-trade returns, ``spans`` (K, L) holds the sessions each event-day return
     spans and ``x_evt`` the regressors summed over them: a window is whole when its
     returns' spans tile it exactly (its last day has a return and the spans add up to its
-    length), and the CAR's variance is ``sigma^2 (sum n_t + s'(X'X)^-1 s)``.
+    length), and the CAR's variance is ``sigma^2 (sum n_t + s'(X'X)^-1 s)``.  With GARCH
+    errors ``weights`` holds each event day's conditional variance scale ``h_t``, and the
+    variance is ``sigma^2 (sum h_t + s'(X'X)^-1 s)``.
     """
     kind = inputs.return_kind
     days = inputs.event_days
@@ -43,12 +45,12 @@ def car_arrays(
         # (the firm-event is reported in `incomplete_windows`)
         if spans is None:
             whole = present.all(axis=1)
-            weights = None
         else:  # a day inside a later return's span is covered by it
-            weights = np.where(present, spans[:, sel], 0.0)
-            whole = present[:, -1] & (weights.sum(axis=1) == sel.stop - sel.start)
+            covered = np.where(present, spans[:, sel], 0.0)
+            whole = present[:, -1] & (covered.sum(axis=1) == sel.stop - sel.start)
+        var_w = None if weights is None else np.where(present, weights[:, sel], 0.0)
         car = np.where(whole, np.nansum(ar[:, sel], axis=1), np.nan)
-        var = fit.sigma**2 * models.car_variance_factor(fit, x_evt[:, sel], present, weights)
+        var = fit.sigma**2 * models.car_variance_factor(fit, x_evt[:, sel], present, var_w)
         sd = np.where(whole, np.sqrt(var), np.nan)
         t = inference.single_t(car, sd)
         # a day inside a return's span has no return of its own: it adds nothing

@@ -52,6 +52,7 @@ class EngineInputs:
     return_kind: str
     other_events: str
     spans: pd.DataFrame | None = None  # trade-to-trade: sessions each return spans
+    scale: pd.DataFrame | None = None  # GARCH: each return's conditional variance (relative)
 
     @property
     def relative_days(self) -> np.ndarray:
@@ -122,6 +123,7 @@ class _Gathered:
     excl_win: np.ndarray | None = None
     m_win: np.ndarray | None = None
     span_win: np.ndarray | None = None
+    scale_win: np.ndarray | None = None
     bench_log_sums: np.ndarray | None = None
     bench_holes: np.ndarray | None = None
 
@@ -138,6 +140,7 @@ def takes_closed_form(inputs: EngineInputs, cols: np.ndarray) -> bool:
     """
     return (
         inputs.spans is None
+        and inputs.scale is None
         and not masks_other_events(inputs, cols)
         and inputs.model.name in ("market", "constant-mean")
     )
@@ -163,7 +166,9 @@ def _gather(inputs: EngineInputs, pos0: np.ndarray, cols: np.ndarray) -> _Gather
     # sessions: sliding-window views over (securities x sessions) copies, padded
     # with missing days before the first session, gather them row by row
     pad = max(0, -(int(pos0.min()) + e0))
-    span_win = log_sums = holes = None
+    span_win = log_sums = holes = scale_win = None
+    if inputs.scale is not None:
+        scale_win = _windows(inputs.scale.to_numpy(dtype=float).T, pad, len(rel), np.nan)
     if inputs.spans is not None:
         spans = inputs.spans.to_numpy(dtype=float)
         span_win = _windows(spans.T, pad, len(rel), np.nan)
@@ -184,6 +189,7 @@ def _gather(inputs: EngineInputs, pos0: np.ndarray, cols: np.ndarray) -> _Gather
             else _windows(bench_values[:, :1].T, pad, len(rel), np.nan)[0]
         ),
         span_win=span_win,
+        scale_win=scale_win,
         bench_log_sums=log_sums,
         bench_holes=holes,
     )
@@ -306,14 +312,18 @@ def _fit_rows(inputs, data: _Gathered, rows, pos0, cols, acc, cells) -> Estimate
     r_evt = r[:, evt_sel]
     normal = models.predict(fit, x_evt, off_evt)
     pf = models.prediction_factor(fit, x_evt)
-    root_evt = None
+    root_evt = span_evt = weight_evt = None
     if root is not None:
-        # trade-to-trade: the fit is of the returns per root session; an abnormal return
-        # over n sessions is n^(1/2) times its standardized one, and so is its s.d.
+        # trade-to-trade or GARCH: the fit is of the returns over the root of their
+        # variance scale (the sessions a return spans, or its conditional variance); an
+        # abnormal return is root times its standardized one, and so is its s.d.
         root_evt = root[:, evt_sel]
         normal *= root_evt
-        span_evt = np.rint(root_evt**2)  # whole sessions again
-        pf *= span_evt
+        weight_evt = root_evt**2
+        if data.span_win is not None:
+            span_evt = np.rint(weight_evt)  # whole sessions again
+            weight_evt = span_evt
+        pf *= weight_evt
     ar = r_evt - normal
     sd = fit.sigma[:, None] * np.sqrt(pf)
     ar[~keep] = np.nan
@@ -361,7 +371,8 @@ def _fit_rows(inputs, data: _Gathered, rows, pos0, cols, acc, cells) -> Estimate
             normal,
             r_evt,
             u_evt,
-            None if root_evt is None else span_evt,
+            span_evt,
+            weight_evt,
         ),
         u_evt=u_evt,
         est_present=est_present,
@@ -396,6 +407,10 @@ def _dense_design(inputs, data: _Gathered, rows, pos0, c, r):
         if inputs.model.intercept:
             x[:, :, 0] = span
         root = np.sqrt(span)
+    if data.scale_win is not None:
+        # GARCH errors (feasible GLS): every term over the conditional s.d.
+        root = np.sqrt(data.scale_win[c, pos0[rows] + data.start])
+    if root is not None:
         x /= root[:, :, None]
         offset = offset / root
     return x, offset, usable, bench, root
@@ -473,11 +488,11 @@ def event_returns(
         rows = slice(a, a + step)
         r_all = _window_returns(data, pos0, cols, rows)
         r[rows] = r_all[:, evt]
-        if data.span_win is None:
+        if data.span_win is None and data.scale_win is None:
             bench = _event_benchmarks(inputs, data, pos0, rows)
             x_evt, off_evt = models.design(inputs.model, bench)
             normal[rows] = models.predict(_coefficients(fit, rows), x_evt, off_evt)
-        else:  # trade-to-trade: the fit's own design, scaled back to each return's span
+        else:  # trade-to-trade or GARCH: the fit's own design, scaled back
             x, offset, _, _, root = _dense_design(inputs, data, rows, pos0, cols[rows], r_all)
             per_root = models.predict(_coefficients(fit, rows), x[:, evt], offset[:, evt])
             normal[rows] = per_root * root[:, evt]

@@ -87,7 +87,14 @@ class ReturnModel:
         return tuple(sorted({s for _, s in self.regressors} | {0}))
 
 
-MODEL_NAMES = ("constant-mean", "market-adjusted", "market", "multi-index", "dimson")
+MODEL_NAMES = (
+    "constant-mean",
+    "market-adjusted",
+    "market",
+    "multi-index",
+    "dimson",
+    "garch-market",
+)
 
 
 def make_model(name: str, n_benchmarks: int = 1, dimson_lags: int = 1) -> ReturnModel:
@@ -107,7 +114,7 @@ def make_model(name: str, n_benchmarks: int = 1, dimson_lags: int = 1) -> Return
         return ReturnModel(name, True, (), None, ("alpha",))
     if name == "market-adjusted":
         return ReturnModel(name, False, (), 0, ())
-    if name == "market":
+    if name in ("market", "garch-market"):  # garch-market: weighted by the GARCH variance
         return ReturnModel(name, True, ((0, 0),), None, ("alpha", "beta"))
     if name == "multi-index":
         if n_benchmarks < 1:

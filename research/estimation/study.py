@@ -218,6 +218,11 @@ class EventStudy:
             )
         if spans is not None:
             _check_spans(spans, returns, self.model)
+            if self.model.name == "garch-market":
+                raise ModelError(
+                    "The GARCH market model weights each day by its conditional variance; "
+                    "trade-to-trade spans cannot be combined with it."
+                )
         self.window = check_window(window, "event window")
         self.estimation = check_window(estimation, "estimation window")
         check_estimation(self.estimation, self.window)
@@ -261,6 +266,21 @@ class EventStudy:
             return_kind=return_kind,
             other_events=other_events,
             spans=spans,
+            scale=self._garch_scale(),
+        )
+
+    def _garch_scale(self) -> pd.DataFrame | None:
+        """Each return's GARCH variance scale for the ``garch-market`` model, else None
+        (:func:`research.estimation.garch_scale.garch_variance_scale`).
+        """
+        if self.model.name != "garch-market":
+            return None
+        from research.estimation.garch_scale import garch_variance_scale
+
+        pos0 = self.returns.index.get_indexer(self.events["day0"])
+        cols = self.returns.columns.get_indexer(self.events["security"])
+        return garch_variance_scale(
+            self.returns, self.benchmarks.iloc[:, 0], pos0, cols, self.estimation, self.window
         )
 
     # ------------------------------------------------------------------------------------
