@@ -177,9 +177,8 @@ PREFERENCE = (
 
 def run_clustered(args, universe):
     """The clustered-date simulation on the property stocks."""
-    import pandas as pd
 
-    from research.analyses.simulation import clustered_size_power
+    from research.analyses.simulation import clustered_size_power, market_model_sd
     from research.data.inputs import build_inputs
     from research.data.universe import group_tickers
 
@@ -193,17 +192,12 @@ def run_clustered(args, universe):
     groups[f"thin (>= {THIN_SHARE:.0%} zero returns)"] = thin
     # each stock's market-model residual s.d. over the whole span: the scale of the
     # event-induced variance scenarios
-    x = np.column_stack([np.ones(len(market)), market.to_numpy()])
-    sigma = {}
-    for t in clean:
-        ok = (clean[t].notna() & market.notna()).to_numpy()
-        coef = np.linalg.lstsq(x[ok], clean[t].to_numpy()[ok], rcond=None)[0]
-        sigma[t] = float(np.std(clean[t].to_numpy()[ok] - x[ok] @ coef, ddof=2))
+    sigma = market_model_sd(clean, market)
     res = clustered_size_power(
         returns,
         market,
         groups,
-        pd.Series(sigma),
+        sigma,
         n_trials=args.clustered_trials,
         seed=args.clustered_seed,
         exclude=panel.exclude,

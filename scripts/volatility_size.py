@@ -100,7 +100,8 @@ def garch_rates(returns, bench, events, sigma, seed, exclude) -> list[dict]:
                 bootstrap=0,
             ).fit()
             fits = security_garch(res)
-            usable.append(float((fits["converged"] & np.isfinite(fits["delta_t"])).mean()))
+            ok = fits["converged"] & np.isfinite(fits["delta_t"])
+            usable.append(float((ok & np.isfinite(fits["variance_change"])).mean()))
             table = cohort_garch(res, fits)
             groups = table["group"] != "all"  # per-group rows when there are groups
             frames.append(table[groups] if groups.any() else table)
@@ -125,7 +126,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--evidence", type=Path, default=evidence)
     args = parser.parse_args(argv)
 
-    from research.analyses.simulation import draw_common_dates, draw_pseudo_events
+    from research.analyses.simulation import (
+        draw_common_dates,
+        draw_pseudo_events,
+        market_model_sd,
+    )
     from research.data.inputs import build_inputs
     from research.data.universe import group_tickers, load_universe
 
@@ -134,14 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     panel = build_inputs(hk, ["^HSI"], "HKEX", start="2012-01-01", end="2025-10-30")
     returns, bench = panel.returns, panel.benchmarks
     market = bench["^HSI"]
-    clean = returns.where(~panel.exclude)
-    x = np.column_stack([np.ones(len(market)), market.to_numpy()])
-    sigma = {}
-    for t in clean:
-        ok = (clean[t].notna() & market.notna()).to_numpy()
-        coef = np.linalg.lstsq(x[ok], clean[t].to_numpy()[ok], rcond=None)[0]
-        sigma[t] = float(np.std(clean[t].to_numpy()[ok] - x[ok] @ coef, ddof=2))
-    sigma = pd.Series(sigma)
+    sigma = market_model_sd(returns.where(~panel.exclude), market)
     rng = np.random.default_rng(args.seed)
     rows = []
     scattered = draw_pseudo_events(returns, args.trials, 20, (-1, 1), (-250, -11), 200, rng, market)

@@ -144,3 +144,29 @@ def test_garch_market_model_is_feasible_gls_long_hand():
         sd = np.sqrt(sigma2 * (scale[t] + xt @ v @ xt))
         assert res.ar[0, k] == pytest.approx(ar, rel=1e-6)
         assert res.sd[0, k] == pytest.approx(sd, rel=1e-6)
+
+
+def test_cohort_tests_of_the_variance_dummies_long_hand(market_store):
+    """garch_cs_t is the cross-sectional t of the usable fits' variance changes and garch_z
+    the sum of their dummies' t over sqrt(N) (research/estimation/garch_tables.py).
+    """
+    from scipy import stats
+
+    from research.analyses.analysis import run_study
+    from research.estimation.garch_tables import cohort_garch, security_garch
+
+    res = run_study(events="lpr-cut", groups="hk-developer", measure="volatility")
+    fits = security_garch(res)
+    row = cohort_garch(res, fits).set_index("group").loc["hk-developer"]
+    good = fits[
+        fits["converged"] & np.isfinite(fits["delta_t"]) & np.isfinite(fits["variance_change"])
+    ]
+    change = good["variance_change"].to_numpy()
+    n = len(change)
+    assert row["n"] == n and row["not_used"] == len(fits) - n
+    t = change.mean() / (change.std(ddof=1) / np.sqrt(n))
+    assert row["garch_cs_t"] == pytest.approx(t, rel=1e-12)
+    assert row["garch_cs_t_p"] == pytest.approx(2 * stats.t.sf(abs(t), n - 1), rel=1e-9)
+    z = good["delta_t"].sum() / np.sqrt(n)
+    assert row["garch_z"] == pytest.approx(z, rel=1e-12)
+    assert row["garch_z_p"] == pytest.approx(2 * stats.norm.sf(abs(z)), rel=1e-9)

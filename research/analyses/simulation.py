@@ -53,6 +53,19 @@ class SizePowerResults:
         )
 
 
+def market_model_sd(returns: pd.DataFrame, market: pd.Series) -> pd.Series:
+    """Each security's market-model residual s.d. over its whole span (OLS, ddof 2): the
+    scale of the simulations' event-induced variance scenarios.
+    """
+    x = np.column_stack([np.ones(len(market)), market.to_numpy()])
+    sigma = {}
+    for t in returns:
+        ok = (returns[t].notna() & market.notna()).to_numpy()
+        coef = np.linalg.lstsq(x[ok], returns[t].to_numpy()[ok], rcond=None)[0]
+        sigma[t] = float(np.std(returns[t].to_numpy()[ok] - x[ok] @ coef, ddof=2))
+    return pd.Series(sigma)
+
+
 def valid_event_days(
     returns: pd.DataFrame,
     window: tuple[int, int],

@@ -110,6 +110,12 @@ def fig_price_paths(data: FigureData):
     )
 
 
+EVENT_TITLES = {
+    "blinken-arrives": "Blinken visit (day 0 = Mon 19 Jun 2023)",
+    "lpr-cut": "Loan-prime-rate cut (day 0 = Tue 20 Jun 2023)",
+}
+
+
 def fig_caar(data: FigureData):
     """CAAR paths with their bands around the visit and the rate cut."""
     from research.analyses.analysis import run_study
@@ -135,10 +141,7 @@ def fig_caar(data: FigureData):
     )
     fig = new_figure((10.0, 4.4))
     axes = fig.subplots(1, 2, sharey=True)
-    titles = {
-        "blinken-arrives": "Blinken visit (day 0 = Mon 19 Jun 2023)",
-        "lpr-cut": "Loan-prime-rate cut (day 0 = Tue 20 Jun 2023)",
-    }
+    titles = EVENT_TITLES
     for ax, event in zip(axes, HEADLINE_EVENTS, strict=True):
         paths = [p for p in caar_paths(groups) if p["event"] == event and p["group"] != "all"]
         for p in caar_paths(hsi):
@@ -171,10 +174,7 @@ def fig_volume(data: FigureData):
     )
     fig = new_figure((10.0, 4.4))
     axes = fig.subplots(1, 2, sharey=True)
-    titles = {
-        "blinken-arrives": "Blinken visit (day 0 = Mon 19 Jun 2023)",
-        "lpr-cut": "Loan-prime-rate cut (day 0 = Tue 20 Jun 2023)",
-    }
+    titles = EVENT_TITLES
     for ax, event in zip(axes, HEADLINE_EVENTS, strict=True):
         paths = [p for p in caar_paths(res) if p["event"] == event and p["group"] != "all"]
         plot_caar_paths(

@@ -88,9 +88,11 @@ def cohort_garch(res: EventStudyResults, securities: pd.DataFrame | None = None)
         part = sec[(sec["event"] == event) & sec["security"].isin(names)]
         if group != "all":
             part = part[part["group"] == group]
-        good = part[part["converged"] & np.isfinite(part["delta_t"])]
+        # usable: converged, with a standard error for the dummy and a finite usual variance
+        good = part[
+            part["converged"] & np.isfinite(part["delta_t"]) & np.isfinite(part["variance_change"])
+        ]
         change = good["variance_change"].to_numpy(float)
-        change = change[np.isfinite(change)]
         n = len(change)
         row = {"event": event, "group": group, "n": n, "not_used": len(part) - n}
         row["mean_variance_change"] = float(change.mean()) if n else np.nan
