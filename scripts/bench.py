@@ -268,8 +268,47 @@ def write_report(out: Path, lines, placebo, startup, profile, commands, command_
         "loop now runs one untimed firm-event first.",
         "",
     ]
+    text += market_scale_section(out)
     (out / "performance.md").write_text("\n".join(text))
     print(f"wrote {out / 'performance.md'}")
+
+
+def market_scale_section(out: Path) -> list[str]:
+    """Whole-market studies, from ``docs/results/market_scale.json`` (scripts/bench_market.py)."""
+    path = out / "results" / "market_scale.json"
+    lines = ["## Whole-market studies (issue 27)", ""]
+    if not path.exists():
+        return [*lines, "Run `python scripts/bench_market.py` to fill this section.", ""]
+    rows = json.loads(path.read_text())
+    lines += [
+        "`python scripts/bench_market.py` (run separately: it writes gigabytes of CSV) builds a",
+        "seeded synthetic market of N tickers x 3,600 sessions in Yahoo's CSV layout, imports",
+        "it into a fresh store and runs one four-event study over every ticker, each in a",
+        "fresh process; the engine's own time on the same firm-events and the import floor",
+        "are measured beside it. The targets: the study within 2.5x (engine + floor) and 1 GB.",
+        "",
+        "| tickers | import s | import MB | study s | study MB | firm-events | engine s | "
+        "floor s | study / (engine + floor) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['tickers']:,} | {r['import_seconds']:.1f} | {r['import_peak_mb']} | "
+            f"{r['study_seconds']:.2f} | {r['study_peak_mb']} | {r['firm_events']:,} | "
+            f"{r['engine_seconds']:.2f} | {r['import_floor_seconds']:.2f} | {r['ratio']:.2f}x |"
+        )
+    lines += [
+        "",
+        "Reading: the study's time is the reading of one price file per ticker (about 2.5 ms",
+        "each: its metadata, checksum and CSV parse) and the per-ticker quality scan, not the",
+        "statistics. Per-ticker Parquet files were measured and do not help (pyarrow reads a",
+        "3,600-row file in 1.7 ms, pandas' CSV parser in 1.4 ms, on this machine); what would",
+        "is one columnar file for the whole panel and the quality scan over the panel at once,",
+        "issue 27's open work. Imports save the dates in one vectorized pass (the same bytes,",
+        "a quarter less time per file than before).",
+        "",
+    ]
+    return lines
 
 
 if __name__ == "__main__":

@@ -24,11 +24,17 @@ ROOT = Path(__file__).resolve().parent.parent
 CODE = """
 import json, resource, sys
 sys.path.insert(0, '.')
-import research.estimation.study  # imports are not part of the timing
+try:  # imports are not part of the timing
+    import research.estimation.study
+except ImportError:  # revisions before the layered package (0.2)
+    import research.study
 try:
     from research.analyses.speed import engine_seconds
-except ImportError:  # revisions before research/benchmark.py was renamed
-    from research.benchmark import engine_seconds
+except ImportError:  # revisions before the layered package, or before the rename
+    try:
+        from research.speed import engine_seconds
+    except ImportError:
+        from research.benchmark import engine_seconds
 seconds = engine_seconds({secs}, {events}, True)
 print(json.dumps({{"seconds": seconds,
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))

@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from research import config
@@ -213,7 +214,10 @@ class PriceStore:
             ISO timestamp; default now (UTC).
         """
         frame = parsed.frame.loc[:, list(PRICE_COLUMNS)]
-        payload = frame.to_csv(index_label="date", date_format="%Y-%m-%d")
+        # the dates as text in one vectorized pass: the same bytes as to_csv's date_format,
+        # which formats them one by one (half the time of a save)
+        days = np.datetime_as_string(frame.index.values.astype("datetime64[D]"))
+        payload = frame.set_axis(pd.Index(days, name="date")).to_csv(index_label="date")
         data = payload.encode("utf-8")
         digest = hashlib.sha256(data).hexdigest()
         info = StoredInfo(
