@@ -164,7 +164,7 @@ def write_report(out: Path, lines, placebo, startup, profile, commands, command_
             against, target = "-", f"{row['target_seconds']:.0f} s"
             name = {
                 "data import": "`eventstudy data import` (48 snapshot files)",
-                "figures": "`eventstudy figures` (all seven)",
+                "figures": "`eventstudy figures` (all eight)",
                 "test suite": "the test suite (`python -m pytest`)",
             }[row["figure"]]
         command_rows.append(

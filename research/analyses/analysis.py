@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
@@ -25,8 +27,10 @@ from research.data.universe import (
     ticker_group,
 )
 from research.errors import EventStudyError, WindowError
-from research.estimation.results import EventStudyResults
-from research.estimation.study import EventStudy, StudyContext
+
+if TYPE_CHECKING:  # the estimation is imported when a study is set up, not by regress
+    from research.estimation.results import EventStudyResults
+    from research.estimation.study import EventStudy
 
 
 def resolve_market(
@@ -285,6 +289,8 @@ def prepare(
         tuple(request.estimation), table["day0"], panel.trading_days, "estimation window"
     )
     quality = flags_in_span(panel.quality, panel.returns.index, table["day0"], estimation, window)
+    from research.estimation.study import EventStudy, StudyContext
+
     context = StudyContext(
         alignment=alignment,
         quality=quality,

@@ -29,7 +29,6 @@ from research.data.sample import choose_store
 from research.data.store import PriceStore
 from research.data.universe import expand_group, group_tickers, load_universe
 from research.errors import EventStudyError
-from research.estimation.study import EventStudy
 
 
 @dataclass
@@ -366,6 +365,7 @@ def cross_market_reactions(
 ):
     """Return and constant-mean abnormal return of each market on its own day-0 session."""
     from research.analyses.correlation import CrossMarketResults
+    from research.estimation.study import EventStudy
 
     store, _ = choose_store(store, tickers)
     universe = load_universe()

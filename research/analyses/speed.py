@@ -241,7 +241,7 @@ def command_times(
     """Each command of :data:`COMMANDS` against the import floor, side by side in fresh
     processes (rounds alternate floor and commands; the median and the spread of each),
     ``data import`` of the market snapshot (or the embedded sample) into an empty store,
-    and ``figures`` (all seven).
+    and ``figures`` (every figure of docs/figures).
 
     The store and its calendar cache are warm for the commands (one untimed run of each
     first), as they are for a user's second command.  Returns the figures and, for each

@@ -1,7 +1,7 @@
 """The Hong Kong 2023 case: Blinken's visit to Beijing and the loan-prime-rate cut.
 
 The package's first case study, and one client of the library: the events it leads
-with, the markets it compares, the headline study and the seven figures of
+with, the markets it compares, the headline study and the eight figures of
 docs/figures (:func:`build_all`, ``eventstudy figures``).  Everything specific to the
 case lives here; the library modules know no case.
 """
