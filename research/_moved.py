@@ -57,7 +57,11 @@ SPLIT = {
         "research.analyses.correlation",
     ),
     "inference": ("research.stats.inference", "research.stats.intervals"),
-    "engine": ("research.estimation.engine", "research.estimation.overlaps"),
+    "engine": (
+        "research.estimation.engine",
+        "research.estimation.overlap",
+        "research.estimation.models",
+    ),
 }
 
 
@@ -88,6 +92,12 @@ class _Union(types.ModuleType):
     def __init__(self, name: str, parts: tuple[str, ...]) -> None:
         super().__init__(name, f"The old {name}: " + ", ".join(parts) + ".")
         self._parts = parts
+        names: set[str] = set()
+        for part in parts:  # `from research.analysis import *` finds every public name
+            module = importlib.import_module(part)
+            public = getattr(module, "__all__", None)
+            names |= set(public if public is not None else (n for n in vars(module) if n[0] != "_"))
+        self.__all__ = sorted(names)
 
     def __getattr__(self, attr: str):
         for part in self._parts:

@@ -700,8 +700,9 @@ def volatility_section() -> list[str]:
             "",
             "Reading: with a three-day event window the variance dummy is weakly identified:",
             f"only {g['usable_fits'].min():.0%}-{g['usable_fits'].max():.0%} of the fits are "
-            "usable (the rest put the dummy at its bound, a 90% cut of the variance intercept,",
-            "or fail to converge). With no change the z rejects in up to "
+            "usable (the rest put the dummy at its bound, a 90% cut of the usual variance, or on",
+            "the edge of positive variances, or fail to converge). With no change the z rejects "
+            "in up to "
             f"{size['garch_z'].max():.1%} of cohorts (it also assumes independent firm-events),",
             f"the CS t in {size['garch_cs_t'].min():.1%}-{size['garch_cs_t'].max():.1%}; a "
             "fourfold day-0 variance is found by the CS t in "

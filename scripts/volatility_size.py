@@ -100,7 +100,7 @@ def garch_rates(returns, bench, events, sigma, seed, exclude) -> list[dict]:
                 bootstrap=0,
             ).fit()
             fits = security_garch(res)
-            ok = fits["converged"] & np.isfinite(fits["delta_t"])
+            ok = fits["converged"] & ~fits["at_floor"] & np.isfinite(fits["delta_t"])
             usable.append(float((ok & np.isfinite(fits["variance_change"])).mean()))
             table = cohort_garch(res, fits)
             groups = table["group"] != "all"  # per-group rows when there are groups

@@ -170,3 +170,16 @@ def test_cohort_tests_of_the_variance_dummies_long_hand(market_store):
     z = good["delta_t"].sum() / np.sqrt(n)
     assert row["garch_z"] == pytest.approx(z, rel=1e-12)
     assert row["garch_z_p"] == pytest.approx(2 * stats.norm.sf(abs(z)), rel=1e-9)
+
+
+def test_garch_market_refuses_what_it_cannot_fit(cli, market_store):
+    two = cli(
+        *("run", "--event", "lpr-cut", "--group", "reit", "--model", "garch-market"),
+        *("--benchmark", "^HSI", "--benchmark", "^HSCE"),
+    )
+    assert two.code == 2 and "uses one benchmark" in two.err
+    short = cli(
+        *("run", "--event", "lpr-cut", "--group", "reit", "--model", "garch-market"),
+        *("--estimation", "-35,-11", "--min-obs", "20"),
+    )
+    assert short.code == 2 and "at least 60" in short.err

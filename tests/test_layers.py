@@ -207,3 +207,23 @@ def test_the_public_api_is_at_the_top():
         check=True,
     )
     assert cold.stdout.strip() == "False"
+
+
+def test_split_old_paths_find_every_name():
+    """research.engine and research.analysis were split in 0.2: their names, star-imports
+    included, come from where they went."""
+    import importlib
+    import sys
+    import warnings
+
+    for old in ("research.engine", "research.analysis"):
+        sys.modules.pop(old, None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        engine = importlib.import_module("research.engine")
+        analysis = importlib.import_module("research.analysis")
+    from research.estimation.models import fast_fit
+    from research.estimation.overlap import overlaps
+
+    assert engine.overlaps is overlaps and engine.fast_fit is fast_fit
+    assert {"run_study", "run_regressions", "correlate"} <= set(analysis.__all__)

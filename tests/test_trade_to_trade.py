@@ -241,3 +241,16 @@ def test_a_rank_test_over_thinly_covered_windows_is_flagged():
     # a fully traded panel raises no such note
     full = EventStudy(compute_returns(prices.ffill(), idx), events, bench).fit()
     assert full.thin_rank_windows.empty
+
+
+def test_no_trade_to_trade_return_across_a_suspension(market_store):
+    """1918.HK was suspended 2022-04-01..2023-04-12 (251 sessions): the first trade after it
+    is not a thin-trading return (a span longer than a suspension's five sessions) and stays
+    missing, trade to trade too.
+    """
+    from research.data.inputs import build_inputs
+
+    panel = build_inputs(["1918.HK"], ["^HSI"], "HKEX", market_store, thin_trading="trade-to-trade")
+    day = pd.Timestamp("2023-04-13")
+    assert np.isnan(panel.returns.at[day, "1918.HK"]) and np.isnan(panel.spans.at[day, "1918.HK"])
+    assert np.nanmax(panel.spans["1918.HK"].to_numpy()) <= 5

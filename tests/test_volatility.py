@@ -100,3 +100,27 @@ def test_cli_volatility_json_and_table(cli, market_store):
     said = " ".join(text.split())
     assert "volatility of the abnormal returns" in said and "rank p" in said
     assert "docs/validation.md, section 7" in said
+
+
+def test_referee_cases(cli, market_store):
+    """Cases a referee tried: one stock's time-series tests, trade-to-trade refused, and
+    the GARCH variance change on a day a fit put omega near 0 stays a plausible share.
+    """
+    from research.analyses.analysis import run_study
+    from research.errors import EventStudyError, OptionError
+    from research.estimation.garch_tables import security_garch
+
+    one = run_study(events="lpr-cut", tickers="0016.HK", measure="volatility")
+    row = one.volatility.set_index("level").loc["day 0"]
+    assert row["n"] == 1 and np.isfinite(row["var_time_z"]) and np.isfinite(row["var_rank_p"])
+    assert np.isnan(row["var_cs_t"])  # a cross-sectional t needs two firm-events
+    with pytest.raises(EventStudyError, match="trade-to-trade returns over several sessions"):
+        run_study(
+            events="lpr-cut", groups="reit", measure="volatility", thin_trading="trade-to-trade"
+        )
+    volume = run_study(events="lpr-cut", groups="reit", measure="volume")
+    with pytest.raises(OptionError, match="this is a volume study"):
+        volume.volatility  # noqa: B018
+    res = run_study(dates="2022-09-14", groups="hk-developer", measure="volatility")
+    fits = security_garch(res)
+    assert fits["variance_change"].abs().max() < 10  # was 1.6e8 from omega ~ 1e-16

@@ -187,6 +187,11 @@ def _with_model(request: StudyRequest) -> StudyRequest:
         raise EventStudyError(
             f"measure must be one of {', '.join(MEASURES)}, not {request.measure!r}."
         )
+    if request.measure == "volatility" and request.thin_trading != "exclude":
+        raise EventStudyError(
+            "The volatility tests and GARCH fits take daily returns; trade-to-trade returns "
+            "over several sessions cannot be used with --measure volatility."
+        )
     if request.measure in ("returns", "volatility"):  # volatility: of the returns' ARs
         return replace(request, model=request.model or "market")
     model = request.model or "constant-mean"

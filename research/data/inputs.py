@@ -195,7 +195,9 @@ def build_inputs(
     flag_frame = pd.concat([flag_frame, *gaps], ignore_index=True)
     spans = None
     if thin_trading == "trade-to-trade":
-        returns, spans = trade_to_trade_returns(closes, grid, kind)
+        # a gap of a suspension's length or more is not thin trading: no return across it
+        longest = (rules or quality.QualityRules()).suspension_days
+        returns, spans = trade_to_trade_returns(closes, grid, kind, max_span=longest)
     else:
         returns = compute_returns(closes, grid, kind)
     bench_cols = {}

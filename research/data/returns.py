@@ -58,7 +58,10 @@ def compute_returns(
 
 
 def trade_to_trade_returns(
-    prices: pd.DataFrame, sessions: pd.DatetimeIndex, kind: ReturnKind = "simple"
+    prices: pd.DataFrame,
+    sessions: pd.DatetimeIndex,
+    kind: ReturnKind = "simple",
+    max_span: int | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Returns from each traded session to the next, and the sessions each one spans.
 
@@ -75,6 +78,9 @@ def trade_to_trade_returns(
         The session grid.
     kind
         ``"simple"`` or ``"log"``.
+    max_span
+        The most sessions a return may span: a longer gap is a suspension, not thin
+        trading, and the return across it stays missing (None: no limit).
 
     Returns
     -------
@@ -91,6 +97,8 @@ def trade_to_trade_returns(
     ratio = grid / grid.ffill().shift(1)
     returns = np.log(ratio) if kind == "log" else ratio - 1.0
     spans = np.where(traded.to_numpy() & returns.notna().to_numpy(), position - last, np.nan)
+    if max_span is not None:
+        spans = np.where(spans <= max_span, spans, np.nan)
     spans = pd.DataFrame(spans, index=grid.index, columns=grid.columns)
     return returns.where(spans.notna()), spans
 

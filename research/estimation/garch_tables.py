@@ -56,8 +56,10 @@ def security_garch(res: EventStudyResults) -> pd.DataFrame:
         gamma, gamma_se = fit.get("gamma")
         delta, delta_se = fit.get("delta")
         omega, alpha, beta = (fit.get(n)[0] for n in ("omega", "alpha", "beta"))
-        persistence = alpha + beta
-        usual = omega / (1 - persistence) if persistence < 1 else np.nan
+        # the usual variance: the mean conditional variance of the days outside the event
+        # window (the unconditional omega/(1 - alpha - beta) explodes when a fit puts omega
+        # near 0 and alpha + beta near 1)
+        usual = float(np.mean(fit.h[event[ok] == 0]))
         rows.append(
             {
                 "event": res.events["event"].iat[i],
@@ -72,6 +74,7 @@ def security_garch(res: EventStudyResults) -> pd.DataFrame:
                 "beta": beta,
                 "n_obs": int(ok.sum()),
                 "converged": fit.converged,
+                "at_floor": fit.at_floor,
             }
         )
     return pd.DataFrame(rows)
@@ -88,9 +91,13 @@ def cohort_garch(res: EventStudyResults, securities: pd.DataFrame | None = None)
         part = sec[(sec["event"] == event) & sec["security"].isin(names)]
         if group != "all":
             part = part[part["group"] == group]
-        # usable: converged, with a standard error for the dummy and a finite usual variance
+        # usable: converged, the dummy off its bound, with a standard error and a finite
+        # usual variance
         good = part[
-            part["converged"] & np.isfinite(part["delta_t"]) & np.isfinite(part["variance_change"])
+            part["converged"]
+            & ~part["at_floor"]
+            & np.isfinite(part["delta_t"])
+            & np.isfinite(part["variance_change"])
         ]
         change = good["variance_change"].to_numpy(float)
         n = len(change)

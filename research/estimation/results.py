@@ -250,6 +250,11 @@ class EventStudyResults:
         """Per cohort and level (event day, CAR window): the mean variance ratio and the
         volatility tests (:func:`research.estimation.volatility_tables.cohort_volatility`).
         """
+        if self.settings.measure == "volume":
+            raise OptionError(
+                "Variance ratios are of abnormal returns; this is a volume study (run it "
+                "with measure='returns' or 'volatility')."
+            )
         return volatility_tables.cohort_volatility(self)
 
     @property
@@ -544,23 +549,11 @@ class EventStudyResults:
 
     # -- outputs -----------------------------------------------------------------------
     def to_frame(self, level: str = "day") -> pd.DataFrame:
-        """The table of record.
-
-        Parameters
-        ----------
-        level
-            ``day``: one row per security and event day (``ar``, ``car``,
-            ``t_single``) followed by the pooled rows (``security`` = ``*``,
-            with ``aar``, ``caar`` and every test).  ``window``: the same per
-            CAR window.
+        """The table of record: per-security rows, then the pooled rows (``security`` =
+        ``*``), by event day (``level="day"``) or CAR window (``"window"``;
+        :func:`research.estimation.security_tables.record_table`).
         """
-        if level == "day":
-            pooled = self.day_tests.assign(security="*")
-            return pd.concat([self.abnormal, pooled], ignore_index=True)
-        if level == "window":
-            pooled = self.window_tests.assign(security="*")
-            return pd.concat([self.security_windows, pooled], ignore_index=True)
-        raise OptionError(f"level must be 'day' or 'window', not {level!r}.")
+        return security_tables.record_table(self, level)
 
     def to_dict(self) -> dict[str, Any]:
         """Everything as plain data (the JSON output;
@@ -610,4 +603,9 @@ class EventStudyResults:
         """
         from research.output.plotting import plot_caar
 
+        if self.settings.measure == "volatility":
+            raise OptionError(
+                "A volatility study has variance ratios, not CAAR paths; see res.volatility "
+                "(or plot the returns study)."
+            )
         return plot_caar(self, **kwargs)

@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from research.errors import OptionError
+
 if TYPE_CHECKING:
     from research.estimation.results import EventStudyResults
 
-__all__ = ["abnormal_table", "window_table"]
+__all__ = ["abnormal_table", "record_table", "window_table"]
 
 
 def abnormal_table(res: EventStudyResults) -> pd.DataFrame:
@@ -50,3 +52,23 @@ def window_table(res: EventStudyResults) -> pd.DataFrame:
         part["bhar"] = c["bhar"][:, j]
         rows.append(part.loc[res.keep])
     return pd.concat(rows, ignore_index=True)
+
+
+def record_table(res: EventStudyResults, level: str = "day") -> pd.DataFrame:
+    """The table of record.
+
+    Parameters
+    ----------
+    level
+        ``day``: one row per security and event day (``ar``, ``car``,
+        ``t_single``) followed by the pooled rows (``security`` = ``*``,
+        with ``aar``, ``caar`` and every test).  ``window``: the same per
+        CAR window.
+    """
+    if level == "day":
+        pooled = res.day_tests.assign(security="*")
+        return pd.concat([res.abnormal, pooled], ignore_index=True)
+    if level == "window":
+        pooled = res.window_tests.assign(security="*")
+        return pd.concat([res.security_windows, pooled], ignore_index=True)
+    raise OptionError(f"level must be 'day' or 'window', not {level!r}.")

@@ -216,6 +216,8 @@ class EventStudy:
                 f"The {self.model.name} model needs {self.model.needs_benchmark} benchmark(s); "
                 "give benchmarks= (--benchmark on the command line)."
             )
+        if self.model.name == "garch-market":
+            _check_garch(self.model, benchmarks, estimation)
         if spans is not None:
             _check_spans(spans, returns, self.model)
             if self.model.name == "garch-market":
@@ -417,6 +419,26 @@ def _warn_if_price_levels(frame: pd.DataFrame, what: str) -> None:
             "returns; compute returns first (research.data.returns.compute_returns).",
             UserWarning,
             stacklevel=3,
+        )
+
+
+GARCH_MIN_DAYS = 60  # the fewest estimation sessions a GARCH(1,1) fit is asked to use
+
+
+def _check_garch(model: models.ReturnModel, benchmarks, estimation) -> None:
+    """Refuse a GARCH market model it cannot fit as asked: one benchmark (the market),
+    and an estimation window of at least :data:`GARCH_MIN_DAYS` sessions.
+    """
+    if benchmarks is not None and benchmarks.shape[1] > 1:
+        raise ModelError(
+            f"The GARCH market model uses one benchmark, the market; {benchmarks.shape[1]} "
+            "were given (use multi-index for several)."
+        )
+    length = estimation[1] - estimation[0] + 1
+    if length < GARCH_MIN_DAYS:
+        raise ModelError(
+            f"The GARCH market model needs an estimation window of at least {GARCH_MIN_DAYS} "
+            f"sessions to fit its variance, not {length}; lengthen --estimation."
         )
 
 

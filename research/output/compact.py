@@ -78,11 +78,20 @@ def percent(value: float) -> str:
     return "" if value is None or not np.isfinite(value) else f"{100 * value:+.2f}%"
 
 
-def interval(low: float, high: float) -> str:
-    """``[-5.43, +3.35]`` in percent; empty where either end is missing."""
+def interval(low: float, high: float, scale: float = 100.0) -> str:
+    """``[-5.43, +3.35]`` in percent (``scale`` 1: in the values' own units); empty where
+    either end is missing.
+    """
     if not (np.isfinite(low) and np.isfinite(high)):
         return ""
-    return f"[{100 * low:+.2f}, {100 * high:+.2f}]"
+    return f"[{scale * low:+.2f}, {scale * high:+.2f}]"
+
+
+def log_points(value: float) -> str:
+    """``-0.27``: an abnormal log volume, two decimals, signed (``exp`` of it less 1 is the
+    change in volume: -0.27 is 24% below normal); empty for a missing value.
+    """
+    return f"{value:+.2f}" if value is not None and np.isfinite(value) else ""
 
 
 def cut(label: str, width: int = LABEL_WIDTH) -> str:
@@ -228,12 +237,13 @@ def other_tests_tables(
 
 
 def _row(group, label, row, estimate, lo, hi, tests, estimate_name) -> dict[str, str]:
+    volume = estimate_name == estimate_label("volume")
     out = {
         "group": str(group),
         "": label,
         "n": f"{int(row['n'])}" if np.isfinite(row["n"]) else "",
-        estimate_name: percent(estimate),
-        "95% CI": interval(lo, hi),
+        estimate_name: log_points(estimate) if volume else percent(estimate),
+        "95% CI": interval(lo, hi, 1.0 if volume else 100.0),
     }
     for name in tests:
         out[LABELS.get(name, name)] = stat_cell(row.get(name, np.nan), row.get(f"{name}_p", np.nan))
@@ -252,8 +262,8 @@ def legend(tests: tuple[str, ...], measure: str = "returns") -> str:
     """What the cells mean and which test each header names."""
     names = "; ".join(f"{LABELS.get(t, t)} = {t}" for t in tests)
     what = (
-        "AAV (average abnormal log volume, x100: about the percent above normal volume) on "
-        "a day, CAAV over a window"
+        "AAV (average abnormal log volume; exp(AAV) - 1 is the change in volume, -0.27 about "
+        "24% below normal) on a day, CAAV over a window, in log units"
         if measure == "volume"
         else "AAR on a day, CAAR over a window, in percent"
     )
@@ -310,7 +320,6 @@ def garch_tables(res: EventStudyResults) -> list[CompactTable]:
                 "fits": f"{int(r['n'])}/{int(r['n'] + r['not_used'])}",
                 "var. change": percent(r["mean_variance_change"]),
                 "CS t": stat_cell(r["garch_cs_t"], r["garch_cs_t_p"]),
-                "z": stat_cell(r["garch_z"], r["garch_z_p"]),
             }
             for r in table[table["event"] == event].to_dict("records")
         ]

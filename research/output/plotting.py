@@ -105,14 +105,14 @@ def plot_caar(
         for p in paths:
             p["label"] = f"{p['event']}: {p['group']} (N={p['n']})"
             p["style"] = "-" if p["event"] == events[0] else "--"
+    volume = res.settings.measure == "volume"
+    what = "abnormal log volume" if volume else "average abnormal return"
     fig = plot_caar_paths(
         paths,
         ax=ax,
-        title=title
-        or f"Cumulative average abnormal return, {res.settings.model} model, "
-        f"{int(level * 100)}% bands",
+        title=title or f"Cumulative {what}, {res.settings.model} model, {int(level * 100)}% bands",
         xlabel="event day (sessions relative to day 0)",
-        ylabel="CAAR (%)",
+        ylabel="CAAV (log volume x100)" if volume else "CAAR (%)",
     )
     axis = fig.axes[0] if ax is None else ax
     axis.set_xticks(res.days)

@@ -33,8 +33,9 @@ def volatility_notes(res: EventStudyResults) -> list[str]:
     if g:
         notes.append(
             "GARCH variance dummies: fitted by maximum likelihood per firm-event over its "
-            "estimation and event windows; 'fits' counts those that converged with a standard "
-            "error for the dummy (a dummy at its bound, a variance cut of 90%, has none). With "
+            "estimation and event windows; 'fits' counts those usable: converged, the dummy off "
+            "its bound (a 90% cut of the usual variance) and not on the edge of positive "
+            "variances, with a standard error. With "
             f"{kind} dates and no change their CS t rejected at 5% in up to "
             f"{g['garch_cs_t']:.1%} of simulated cohorts and their z in up to "
             f"{g['garch_z']:.1%} (docs/validation.md, section 7): read them with care"

@@ -18,9 +18,11 @@ without the variance dummy the fit is ``arch_model(y, x, mean="LS", vol="GARCH")
 (``tests/test_garch.py`` holds the two equal).  Standard errors come from the inverse
 of the numerical Hessian of the log-likelihood (``arch``'s ``cov_type="classic"``).
 ``arch`` cannot put a regressor in the variance equation, hence this likelihood.  The
-variance dummy is held to ``delta >= -0.9 omega`` (:data:`FLOOR`): with a short event
-window and a mean dummy the likelihood is otherwise unbounded (a residual made ~0 by the
-mean dummy on a day whose variance the dummy drives to 0).
+variance dummy is held to ``delta >= -0.9 omega/(1 - alpha - beta)`` (:data:`FLOOR`: the
+event may cut the usual variance by at most 90%): with a short event window and a mean
+dummy the likelihood is otherwise unbounded (a residual made ~0 by the mean dummy on a day
+whose variance the dummy drives to 0).  A fit whose dummy ends at that bound is marked
+(``at_floor``): its estimate is the constraint's, not the data's.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ import numpy as np
 __all__ = ["GarchFit", "backcast", "fit_garch_x", "garch_variance"]
 
 BACKCAST_DAYS = 75
-FLOOR = 0.9  # delta >= -FLOOR * omega: the event day's variance keeps 10% of omega
+PENALTY = 1e10  # the negative log-likelihood outside the region of positive variances
+FLOOR = 0.9  # delta >= -FLOOR * the unconditional variance: an event day keeps ~10% of it
 BACKCAST_DECAY = 0.94
 
 
@@ -50,6 +53,7 @@ class GarchFit:
     h: np.ndarray
     resid: np.ndarray
     converged: bool
+    at_floor: bool = False
 
     def get(self, name: str) -> tuple[float, float]:
         """A parameter and its standard error."""
@@ -86,6 +90,11 @@ def garch_variance(
     return h
 
 
+def _usual(theta, k: int) -> float:
+    """The unconditional variance ``omega/(1 - alpha - beta)`` (persistence kept below 1)."""
+    return theta[k] / max(1e-6, 1.0 - theta[k + 1] - theta[k + 2])
+
+
 def _negloglik(theta, y, x, d_var, k, start):
     b = theta[:k]
     omega, alpha, beta = theta[k : k + 3]
@@ -93,12 +102,15 @@ def _negloglik(theta, y, x, d_var, k, start):
     e = y - x @ b
     h = garch_variance(e, omega, alpha, beta, start, None if d_var is None else delta * d_var)
     if not np.all(np.isfinite(h)) or np.any(h <= 0):
-        return 1e10
+        return PENALTY
     return 0.5 * float(np.sum(np.log(2 * np.pi) + np.log(h) + e * e / h))
 
 
 def _hessian(f, theta: np.ndarray) -> np.ndarray:
-    """Central-difference Hessian of ``f`` at ``theta``."""
+    """Central-difference Hessian of ``f`` at ``theta``; NaN when a step leaves the region
+    where every variance is positive (the estimate sits on that boundary: no standard
+    error can be read from the curvature there).
+    """
     p = len(theta)
     step = 1e-4 * np.maximum(np.abs(theta), 1e-3)
     hess = np.empty((p, p))
@@ -106,9 +118,15 @@ def _hessian(f, theta: np.ndarray) -> np.ndarray:
         for j in range(i, p):
             ei, ej = np.zeros(p), np.zeros(p)
             ei[i], ej[j] = step[i], step[j]
-            val = (
-                f(theta + ei + ej) - f(theta + ei - ej) - f(theta - ei + ej) + f(theta - ei - ej)
-            ) / (4 * step[i] * step[j])
+            values = [
+                f(theta + ei + ej),
+                f(theta + ei - ej),
+                f(theta - ei + ej),
+                f(theta - ei - ej),
+            ]
+            if max(values) >= PENALTY:
+                return np.full((p, p), np.nan)
+            val = (values[0] - values[1] - values[2] + values[3]) / (4 * step[i] * step[j])
             hess[i, j] = hess[j, i] = val
     return hess
 
@@ -159,7 +177,9 @@ def fit_garch_x(
             # the event may cut the variance's intercept by at most 90%: without a floor the
             # likelihood is unbounded (h_t -> 0 on an event day whose residual the mean
             # dummy has made ~0)
-            constraints.append({"type": "ineq", "fun": lambda th: th[k + 3] + FLOOR * th[k]})
+            constraints.append(
+                {"type": "ineq", "fun": lambda th: th[k + 3] + FLOOR * _usual(th, k)}
+            )
         res = minimize(
             _negloglik,
             theta0,
@@ -177,12 +197,16 @@ def fit_garch_x(
         return _negloglik(th, y, x, d_var, k, start)
 
     with np.errstate(invalid="ignore"):
+        hess = _hessian(f, theta)
         try:
-            cov = np.linalg.inv(_hessian(f, theta))
+            cov = np.linalg.inv(hess) if np.isfinite(hess).all() else np.full(hess.shape, np.nan)
             se = np.sqrt(np.where(np.diag(cov) > 0, np.diag(cov), np.nan))
         except np.linalg.LinAlgError:
             se = np.full(len(theta), np.nan)
     e = y - x @ theta[:k]
     shift = None if d_var is None else theta[k + 3] * d_var
     h = garch_variance(e, *theta[k : k + 3], start, shift)
-    return GarchFit(theta, se, tuple(names), -float(best.fun), h, e, bool(best.success))
+    at_floor = d_var is not None and theta[k + 3] + FLOOR * _usual(theta, k) < 1e-6 * _usual(
+        theta, k
+    )
+    return GarchFit(theta, se, tuple(names), -float(best.fun), h, e, bool(best.success), at_floor)

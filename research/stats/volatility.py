@@ -117,12 +117,13 @@ def volatility_battery(
     out = {"n": n, "mean_vr": float(np.mean(vr[ok])) if n else np.nan}
     out.update({k: np.nan for k in ("var_cs_t", "var_cs_t_p", "var_time_z", "var_time_z_p")})
     out["var_rank_p"] = np.nan
-    if n < 2:
+    if n == 0:
         return out
-    excess = vr[ok] - df[ok] / (df[ok] - 2)
-    t = float(safe_divide(np.mean(excess), np.std(excess, ddof=1) / np.sqrt(n)))
-    out["var_cs_t"] = t
-    out["var_cs_t_p"] = float(p_value_t(np.array(t), np.array(n - 1.0)))
+    if n >= 2:  # a cross-sectional t needs two firm-events; the time-series tests one
+        excess = vr[ok] - df[ok] / (df[ok] - 2)
+        t = float(safe_divide(np.mean(excess), np.std(excess, ddof=1) / np.sqrt(n)))
+        out["var_cs_t"] = t
+        out["var_cs_t_p"] = float(p_value_t(np.array(t), np.array(n - 1.0)))
     with np.errstate(invalid="ignore", divide="ignore"):
         u_est = (resid[ok] / sigma[ok, None]) ** 2
     counts = np.isfinite(u_est).sum(axis=0)
