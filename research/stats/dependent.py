@@ -80,7 +80,12 @@ def incomplete_pair_sums(
         with np.errstate(invalid="ignore", divide="ignore"):
             u = rank_u(np.hstack([sar, ar_days[rows] / sigma[rows][:, None]]))[:, :t]
         for k, values in enumerate((sar, u)):
-            r = pairwise_correlations(values[inc], values)
+            # every firm-event incomplete (common with any missing day): one symmetric pass
+            r = (
+                pairwise_correlations(values, values)
+                if len(inc) == len(values)
+                else (pairwise_correlations(values[inc], values))
+            )
             ok = pair & np.isfinite(r)
             out[seg, 2 * k] += r[ok].sum()
             out[seg, 2 * k + 1] += ok.sum()

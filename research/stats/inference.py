@@ -193,16 +193,23 @@ def pairwise_correlations(x: np.ndarray, y: np.ndarray, min_common: int = 3) -> 
     :math:`S_{xy,ij} = x_i\cdot y_j`, ..., and
     :math:`r_{ij} = (S_{xy} - S_xS_y/n)/\sqrt{(S_{xx} - S_x^2/n)(S_{yy} - S_y^2/n)}`.
     """
-    mx, my = np.isfinite(x), np.isfinite(y)
-    fx, fy = mx.astype(float), my.astype(float)
+    same = y is x  # every row with every row: the products' transposes, not recomputed
+    mx = np.isfinite(x)
+    fx = mx.astype(float)
     x0 = np.where(mx, x - nanmean_columns(x.T)[:, None], 0.0)
-    y0 = np.where(my, y - nanmean_columns(y.T)[:, None], 0.0)
+    if same:
+        fy, y0 = fx, x0
+    else:
+        my = np.isfinite(y)
+        fy = my.astype(float)
+        y0 = np.where(my, y - nanmean_columns(y.T)[:, None], 0.0)
     n = fx @ fy.T
-    sx, sy = x0 @ fy.T, fx @ y0.T
+    sx = x0 @ fy.T
+    sy = sx.T if same else fx @ y0.T
     with np.errstate(invalid="ignore", divide="ignore"):
         cov = x0 @ y0.T - sx * sy / n
         vx = (x0**2) @ fy.T - sx**2 / n
-        vy = fx @ (y0**2).T - sy**2 / n
+        vy = vx.T if same else fx @ (y0**2).T - sy**2 / n
         r = cov / np.sqrt(vx * vy)
     return np.where((n >= min_common) & (vx > 0) & (vy > 0), r, np.nan)
 
