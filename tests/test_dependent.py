@@ -218,3 +218,19 @@ def test_an_impossible_mean_correlation_gives_no_adjusted_statistic():
     assert np.isnan(correlation_adjustment(-0.9, 3))  # below -1/(N-1)
     assert correlation_adjustment(-0.4, 3) == pytest.approx(np.sqrt(1.4 / 0.2))
     assert np.isnan(dependence_adjusted_half_width(0.01, 3, -0.9))
+
+
+def test_symmetric_pairwise_correlations_equal_the_general_path_and_a_loop():
+    """Every row with every row (y is x) reuses the sums' transposes: the same values as
+    the general path, and as numpy's correlation over each pair's common days."""
+    from research.stats.inference import pairwise_correlations
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(40, 120))
+    x[rng.random(x.shape) < 0.05] = np.nan
+    same = pairwise_correlations(x, x)
+    np.testing.assert_array_equal(same, pairwise_correlations(x, x.copy()))
+    for i, j in ((0, 1), (5, 17), (39, 2)):
+        both = np.isfinite(x[i]) & np.isfinite(x[j])
+        want = np.corrcoef(x[i, both], x[j, both])[0, 1]
+        assert same[i, j] == pytest.approx(want, rel=1e-12)
