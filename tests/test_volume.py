@@ -118,3 +118,25 @@ def test_volume_headline_comes_from_the_volume_evidence():
         assert ev["worst_size"][name] <= ev["band"][1]
     notes = test_notes(True, "volume")
     assert "section 6" in notes["corrado_rank_z"]
+
+
+def test_errors_say_why_there_is_nothing_to_estimate(cli, market_store):
+    """A suspended stock and an index without volume are refused with their real cause,
+    not with advice to import prices or lengthen the window (a referee's cases)."""
+    suspended = cli("run", "--date", "2022-09-01", "--tickers", "1918.HK")
+    assert suspended.code == 2
+    said = " ".join(suspended.err.split())
+    assert "did not trade then: suspension 2022-04-01..2023-04-12" in said
+    assert "choose another date or security" in said
+    no_volume = cli("run", "--measure", "volume", "--date", "1998-08-14", "--tickers", "^HSI")
+    assert no_volume.code == 2
+    said = " ".join(no_volume.err.split())
+    assert "has no log volume there" in said and "lengthen" not in said
+
+
+def test_the_table_of_record_names_the_volume_columns(market_store):
+    from research.analyses.analysis import run_study
+
+    frame = run_study(events="lpr-cut", groups="reit", measure="volume").to_frame()
+    assert {"log_volume", "av", "cav", "aav", "caav"} <= set(frame.columns)
+    assert not {"ret", "ar", "aar"} & set(frame.columns)

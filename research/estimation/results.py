@@ -553,7 +553,9 @@ class EventStudyResults:
         ``*``), by event day (``level="day"``) or CAR window (``"window"``;
         :func:`research.estimation.security_tables.record_table`).
         """
-        return security_tables.record_table(self, level)
+        from research.output.records import measure_columns  # volume: av, aav, caav
+
+        return measure_columns(security_tables.record_table(self, level), self.settings.measure)
 
     def to_dict(self) -> dict[str, Any]:
         """Everything as plain data (the JSON output;

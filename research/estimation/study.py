@@ -295,14 +295,38 @@ class EventStudy:
         rows = np.arange(pos0[i] + w0, pos0[i] + w1 + 1)
         ev = self.events
         said = None
+        remedy = "import prices that cover the event window"
         if self.benchmarks is not None and self.model.needs_benchmark:
             said = _missing_sentence(self.benchmarks, rows, "the benchmark")
         if said is None:
             said = _missing_sentence(self.returns.iloc[:, [cols[i]]], rows, "the security")
+            untraded = self._untraded(self.returns.columns[cols[i]], rows)
+            if said is not None and untraded:
+                said += f" (it did not trade then: {untraded})"
+                remedy = "choose another date or security"
         said = said or "no firm-event has a return on any day of its event window"
         return (
             f"No abnormal return can be computed in the event window of {ev['event'].iat[i]}: "
-            f"{said}; import prices that cover the event window."
+            f"{said}; {remedy}."
+        )
+
+    def _untraded(self, ticker: str, rows: np.ndarray) -> str:
+        """The quality flag (suspension, stale day, gap) of ``ticker`` over the sessions
+        ``rows``, as words, or "" (the data were simply not stored there).
+        """
+        flags = self.context.quality
+        if flags is None or not len(flags):
+            return ""
+        first, last = self.returns.index[rows[0]], self.returns.index[rows[-1]]
+        hits = flags[
+            (flags["ticker"] == ticker)
+            & flags["kind"].isin(["suspension", "stale", "gap"])
+            & (pd.to_datetime(flags["start"]) <= last)
+            & (pd.to_datetime(flags["end"]) >= first)
+        ]
+        return "; ".join(
+            f"{r.kind} {pd.Timestamp(r.start):%Y-%m-%d}..{pd.Timestamp(r.end):%Y-%m-%d}"
+            for r in hits.itertuples()
         )
 
     def fit(self, chunk_cells: int = 250_000, pooled: bool = True) -> EventStudyResults:
@@ -341,11 +365,14 @@ class EventStudy:
         keep = est.keep
         params = est.params()
         names = ", ".join(s.benchmarks)
+        held = "log volume" if s.measure == "volume" else "return"
         reasons = [  # only for the dropped firm-events
             f"{params.n_obs[i]} usable estimation days, fewer than the {self.min_obs} required"
             + (
                 f" (the benchmark {names} has no returns in the estimation window)"
                 if est.bench_days[i] == 0 and self.model.needs_benchmark
+                else f" (the security has no {held} there: no data, or no trading)"
+                if params.n_obs[i] == 0
                 else ""
             )
             if params.n_obs[i] < self.min_obs
@@ -355,10 +382,14 @@ class EventStudy:
         dropped = ev.loc[~keep, ["event", "group", "security"]].assign(reason=reasons)
         if not keep.any():
             first = dropped.iloc[0]
+            remedy = (
+                "choose another date or security, or import its data for those dates"
+                if (params.n_obs[~keep] == 0).all()
+                else "lengthen the estimation window or lower min_obs (--min-obs)"
+            )
             raise WindowError(
                 f"No firm-event can be estimated: {first['security']} ({first['event']}) has "
-                f"{first['reason']}; lengthen the estimation window or lower min_obs "
-                "(--min-obs)."
+                f"{first['reason']}; {remedy}."
             )
         if not np.isfinite(est.ar[keep]).any():
             raise DataError(self._no_abnormal_return(pos0, cols, keep))
