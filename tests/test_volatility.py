@@ -124,3 +124,19 @@ def test_referee_cases(cli, market_store):
     res = run_study(dates="2022-09-14", groups="hk-developer", measure="volatility")
     fits = security_garch(res)
     assert fits["variance_change"].abs().max() < 10  # was 1.6e8 from omega ~ 1e-16
+
+
+def test_csv_of_a_volatility_study_holds_its_tables(cli, market_store):
+    """--format csv writes the volatility tests by default; --level picks the variance
+    ratios or the GARCH table (it wrote the returns' ARs before)."""
+    import io
+
+    base = ("run", "--measure", "volatility", "--event", "lpr-cut", "--group", "reit")
+    table = pd.read_csv(io.StringIO(cli(*base, "--format", "csv").out))
+    assert {"mean_vr", "var_time_z_p", "var_rank_p"} <= set(table.columns)
+    ratios = pd.read_csv(
+        io.StringIO(cli(*base, "--format", "csv", "--level", "variance_ratios").out)
+    )
+    assert "variance_ratio" in ratios.columns
+    garch = pd.read_csv(io.StringIO(cli(*base, "--format", "csv", "--level", "garch").out))
+    assert "garch_cs_t_p" in garch.columns

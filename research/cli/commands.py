@@ -15,6 +15,7 @@ import typer
 
 from research.cli.analyses import bench, correlate
 from research.cli.common import (
+    default_level,
     emit,
     export_tables,
     split_ids,
@@ -230,8 +231,9 @@ def run(
         typer.Option(
             help="The raw table to write: security (per stock and event day; the default of "
             "csv and parquet), day (per cohort and event day: AAR, CAAR, tests, band), window "
-            "(per cohort and CAR window: CAAR, BHAR, interval, tests) or estimation. Without it "
-            "latex, markdown and html hold the compact tables with their notes."
+            "(per cohort and CAR window: CAAR, BHAR, interval, tests) or estimation; a "
+            "volatility study adds volatility (its default), variance_ratios and garch. Without "
+            "it latex, markdown and html hold the compact tables with their notes."
         ),
     ] = None,
     output: OutputOpt = None,
@@ -298,7 +300,7 @@ def run(
     export_tables(
         study_tables(results),
         fmt,
-        level or "security",
+        level or default_level(results),
         text,
         output,
         "Event study",

@@ -11,6 +11,7 @@ import typer
 from research.cli.options import ExportFormat
 
 __all__ = [
+    "default_level",
     "emit",
     "export_tables",
     "split_ids",
@@ -105,7 +106,26 @@ def study_tables(results) -> dict:
     }
     tables = {key: stack(attr) for key, attr in names.items()}
     keep = ("day", "window", "security")  # always there (csv --level), even when empty
+    volatility = [r for r in results if r.settings.measure == "volatility"]
+    if volatility:  # the volatility study's own tables
+        from research.estimation.garch_tables import cohort_garch
+
+        tables["volatility"] = pd.concat([r.volatility for r in volatility], ignore_index=True)
+        tables["variance_ratios"] = pd.concat(
+            [r.variance_ratios for r in volatility], ignore_index=True
+        )
+        tables["garch"] = pd.concat([cohort_garch(r) for r in volatility], ignore_index=True)
+        keep += ("volatility",)
     return {k: v for k, v in tables.items() if k in keep or not v.empty}
+
+
+def default_level(results) -> str:
+    """The raw table a data format writes when ``--level`` names none: each stock's
+    abnormal returns, or a volatility study's cohort tests.
+    """
+    if any(r.settings.measure == "volatility" for r in results):
+        return "volatility"
+    return "security"
 
 
 def study_requests(
