@@ -140,3 +140,16 @@ def test_the_table_of_record_names_the_volume_columns(market_store):
     frame = run_study(events="lpr-cut", groups="reit", measure="volume").to_frame()
     assert {"log_volume", "av", "cav", "aav", "caav"} <= set(frame.columns)
     assert not {"ret", "ar", "aar"} & set(frame.columns)
+
+
+def test_volume_benchmarks_that_would_be_ignored_are_refused(cli, market_store):
+    base = ("run", "--measure", "volume", "--event", "lpr-cut", "--group", "reit")
+    two = cli(*base, "--model", "market", "--benchmark", "^HSI", "--benchmark", "^HSCE")
+    assert two.code == 2 and "at most one index" in two.err
+    mean = cli(*base, "--benchmark", "^HSI")  # the mean-adjusted model has no regressor
+    assert mean.code == 2 and "the mean-adjusted model takes none" in " ".join(mean.err.split())
+    one = cli(*base, "--model", "market", "--benchmark", "^HSI")
+    assert one.code == 0, one.err
+    headline = cli("run", "--measure", "volume")  # the headline study's groups, by volume
+    assert headline.code == 0, headline.err
+    assert "abnormal log volume, mean-adjusted model" in " ".join(headline.out.split())

@@ -205,6 +205,13 @@ def _with_model(request: StudyRequest) -> StudyRequest:
             "Trade-to-trade spans apply to returns; a volume study has no return to span "
             "(a day without trading has no log volume)."
         )
+    given = [b for b in request.benchmarks or () if b]
+    if len(given) > 1 or (given and model == "constant-mean"):
+        raise EventStudyError(
+            "A volume study's benchmark is the market's log volume: name at most one index "
+            "whose volume may serve (--benchmark), with --model market; the mean-adjusted "
+            "model takes none."
+        )
     return replace(request, model=model, returns="log")
 
 

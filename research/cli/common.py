@@ -155,7 +155,10 @@ def study_requests(
         first = replace(
             first,
             model=model.value if model else first.model,
-            benchmarks=split_ids(benchmark) if benchmark else first.benchmarks,
+            # a volume study's benchmark is the market's log volume, not the HSI's returns
+            benchmarks=split_ids(benchmark)
+            if benchmark
+            else (None if extra.get("measure") == "volume" else first.benchmarks),
             **options,
         )
         requests = [first, replace(index, **options)]
