@@ -33,20 +33,27 @@ LEVELS = ("day 0", "(-1,1)")
 TESTS = ("var_cs_t_p", "var_time_z_p", "var_rank_p")
 
 
-def rates(returns, bench, events, sigma, seed, exclude) -> list[dict]:
-    """Rejection rates of each volatility test for every variance multiplier."""
-    from research.estimation.study import EventStudy
-
+def shocked_returns(returns, events, sigma, seed, multipliers):
+    """``(m, returns)`` for each variance multiplier ``m``: each firm-event's day-0 return
+    plus ``sqrt(m - 1)`` times one N(0, sigma_i^2) draw (the same draws for every ``m``).
+    """
     rng = np.random.default_rng(seed)
     noise = rng.standard_normal(len(events)) * sigma.reindex(events["security"]).to_numpy()
     rows = returns.index.get_indexer(events["day0"])
     cols = returns.columns.get_indexer(events["security"])
-    out = []
-    for m in MULTIPLIERS:
+    for m in multipliers:
         arr = returns.to_numpy(copy=True)
         if m > 1:
             np.add.at(arr, (rows, cols), np.sqrt(m - 1) * noise)
-        shocked = pd.DataFrame(arr, index=returns.index, columns=returns.columns)
+        yield m, pd.DataFrame(arr, index=returns.index, columns=returns.columns)
+
+
+def rates(returns, bench, events, sigma, seed, exclude) -> list[dict]:
+    """Rejection rates of each volatility test for every variance multiplier."""
+    from research.estimation.study import EventStudy
+
+    out = []
+    for m, shocked in shocked_returns(returns, events, sigma, seed, MULTIPLIERS):
         frames = []
         for _, part in events.groupby("batch", sort=True):
             res = EventStudy(
@@ -78,16 +85,8 @@ def garch_rates(returns, bench, events, sigma, seed, exclude) -> list[dict]:
     from research.estimation.garch_tables import cohort_garch, security_garch
     from research.estimation.study import EventStudy
 
-    rng = np.random.default_rng(seed)
-    noise = rng.standard_normal(len(events)) * sigma.reindex(events["security"]).to_numpy()
-    rows = returns.index.get_indexer(events["day0"])
-    cols = returns.columns.get_indexer(events["security"])
     out = []
-    for m in (1.0, 4.0):
-        arr = returns.to_numpy(copy=True)
-        if m > 1:
-            np.add.at(arr, (rows, cols), np.sqrt(m - 1) * noise)
-        shocked = pd.DataFrame(arr, index=returns.index, columns=returns.columns)
+    for m, shocked in shocked_returns(returns, events, sigma, seed, (1.0, 4.0)):
         frames, usable = [], []
         for _, part in events.groupby("batch", sort=True):
             res = EventStudy(

@@ -116,10 +116,28 @@ EVENT_TITLES = {
 }
 
 
+def _event_panels(paths, suptitle: str, legend: str, ylabel: str | None = None):
+    """The two headline events side by side, each panel the ``paths`` of its event with
+    their bands; the legend in the first panel.
+    """
+    from research.output.plotting import new_figure, plot_caar_paths
+
+    fig = new_figure((10.0, 4.4))
+    axes = fig.subplots(1, 2, sharey=True)
+    label = {} if ylabel is None else {"ylabel": ylabel}
+    for ax, event in zip(axes, HEADLINE_EVENTS, strict=True):
+        shown = [p for p in paths if p["event"] == event]
+        plot_caar_paths(shown, ax=ax, title=EVENT_TITLES[event], **label)
+    axes[1].set_ylabel("")
+    axes[0].legend(fontsize=7.5, frameon=False, loc=legend)
+    fig.suptitle(suptitle, fontsize=10)
+    return fig
+
+
 def fig_caar(data: FigureData):
     """CAAR paths with their bands around the visit and the rate cut."""
     from research.analyses.analysis import run_study
-    from research.output.plotting import caar_paths, new_figure, plot_caar_paths
+    from research.output.plotting import caar_paths
 
     window = (-5, 10)
     groups = run_study(
@@ -139,29 +157,21 @@ def fig_caar(data: FigureData):
         store=data.store,
         bootstrap=0,
     )
-    fig = new_figure((10.0, 4.4))
-    axes = fig.subplots(1, 2, sharey=True)
-    titles = EVENT_TITLES
-    for ax, event in zip(axes, HEADLINE_EVENTS, strict=True):
-        paths = [p for p in caar_paths(groups) if p["event"] == event and p["group"] != "all"]
-        for p in caar_paths(hsi):
-            if p["event"] == event:
-                paths.append({**p, "label": "Hang Seng Index (own mean)", "colour": "#000000"})
-        plot_caar_paths(paths, ax=ax, title=titles[event])
-    axes[1].set_ylabel("")
-    axes[0].legend(fontsize=7.5, frameon=False, loc="lower left")
-    fig.suptitle(
+    index = [
+        {**p, "label": "Hang Seng Index (own mean)", "colour": "#000000"} for p in caar_paths(hsi)
+    ]
+    return _event_panels(
+        [*(p for p in caar_paths(groups) if p["group"] != "all"), *index],
         "CAAR with 95% bands widened for the stocks' residual correlation (Kolari-Pynnönen); "
         "market model on the HSI, estimation days -250..-11",
-        fontsize=10,
+        legend="lower left",
     )
-    return fig
 
 
 def fig_volume(data: FigureData):
     """Cumulative abnormal log volume paths per property group around the two events."""
     from research.analyses.analysis import run_study
-    from research.output.plotting import caar_paths, new_figure, plot_caar_paths
+    from research.output.plotting import caar_paths
 
     window = (-5, 10)
     res = run_study(
@@ -172,25 +182,13 @@ def fig_volume(data: FigureData):
         store=data.store,
         bootstrap=0,
     )
-    fig = new_figure((10.0, 4.4))
-    axes = fig.subplots(1, 2, sharey=True)
-    titles = EVENT_TITLES
-    for ax, event in zip(axes, HEADLINE_EVENTS, strict=True):
-        paths = [p for p in caar_paths(res) if p["event"] == event and p["group"] != "all"]
-        plot_caar_paths(
-            paths,
-            ax=ax,
-            title=titles[event],
-            ylabel="cumulative abnormal log volume (x100)",
-        )
-    axes[1].set_ylabel("")
-    axes[0].legend(fontsize=7.5, frameon=False, loc="upper left")
-    fig.suptitle(
+    return _event_panels(
+        [p for p in caar_paths(res) if p["group"] != "all"],
         "Cumulative abnormal log volume with 95% bands (Kolari-Pynnönen); mean-adjusted "
         "log volume, estimation days -250..-11",
-        fontsize=10,
+        legend="upper left",
+        ylabel="cumulative abnormal log volume (x100)",
     )
-    return fig
 
 
 def fig_day0(data: FigureData):
