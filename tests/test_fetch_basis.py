@@ -10,6 +10,7 @@ a dividend of 3% of the price.  The true return across the seam is the snapshot'
 from __future__ import annotations
 
 import hashlib
+import json
 
 import numpy as np
 import pandas as pd
@@ -88,7 +89,8 @@ def returns(series: pd.Series) -> pd.Series:
 def fingerprint(store: PriceStore, ticker: str) -> tuple[str, str]:
     info = store.info(ticker)
     data = (store.prices_dir / info.file).read_bytes()
-    meta = (store.prices_dir / f"{ticker}.json").read_bytes()
+    entry = json.loads(store.manifest_path.read_bytes())["tickers"][ticker]
+    meta = json.dumps(entry, sort_keys=True).encode()
     return hashlib.sha256(data).hexdigest(), hashlib.sha256(meta).hexdigest()
 
 

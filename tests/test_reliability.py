@@ -9,6 +9,7 @@ import pytest
 
 from research.data.prices import parse_price_text
 from research.data.store import PriceStore
+from tests.store_faults import corrupt_prices
 
 GOOD = (
     "Date,Open,High,Low,Close,Adj Close,Volume\n"
@@ -74,8 +75,7 @@ def test_ticker_name_that_cannot_be_a_file_name(cli, seeded):
 
 def test_corrupted_store_file_says_how_to_repair(cli, seeded):
     store, _ = seeded
-    data_file = store.prices_dir / store.info("ABC").file
-    data_file.write_bytes(data_file.read_bytes().replace(b"10.5", b"99.5"))
+    corrupt_prices(store, "ABC")
     result = cli(
         "run",
         "--date",

@@ -22,7 +22,6 @@ more than 1e-3 in every case below).
 
 from __future__ import annotations
 
-import json
 import shutil
 from functools import cache
 from pathlib import Path
@@ -30,6 +29,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
+from tests.store_faults import copy_store
 
 ROOT = Path(__file__).resolve().parent.parent
 CLOSURES = pd.DatetimeIndex(["2023-07-17", "2023-09-01", "2023-09-08"])  # HKEX, not in XHKG
@@ -103,18 +104,9 @@ def universe_group(name: str) -> list[str]:
 
 # -- stores ---------------------------------------------------------------------------------
 def store_with(market_store, root: Path, tickers: list[str]):
-    """A fresh store holding the snapshot's stored series ``tickers`` (copied as stored:
-    ``prices/<ticker>.json`` and the price file it names), so that nothing a test imports
-    reaches the session's shared store."""
-    from research.data.store import PriceStore
-
-    (root / "prices").mkdir(parents=True)
-    for t in tickers:
-        meta = market_store.prices_dir / f"{t}.json"
-        shutil.copy2(meta, root / "prices" / meta.name)
-        name = json.loads(meta.read_text(encoding="utf-8"))["file"]
-        shutil.copy2(market_store.prices_dir / name, root / "prices" / name)
-    return PriceStore(root)
+    """A fresh store holding the snapshot's stored series ``tickers`` as stored, so that
+    nothing a test imports reaches the session's shared store."""
+    return copy_store(market_store, root, tickers)
 
 
 def day_row(res, day: int) -> pd.Series:

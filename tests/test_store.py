@@ -1,4 +1,5 @@
-"""The price store: exact round trips, atomic replacement, checksums, locking, read-only."""
+"""The price store: exact round trips, atomic replacement, checksums, locking, read-only,
+columnar segments and their compaction, the conversion of a 0.2 CSV store."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import multiprocessing as mp
 import os
 import stat
 
+import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from research.data.prices import parse_price_text
@@ -37,8 +40,9 @@ def test_round_trip_is_exact(tmp_path):
     loaded = store.load("ABC")
     pd.testing.assert_frame_equal(loaded, parsed.frame, check_freq=False)
     assert store.tickers() == ["ABC"]
-    meta = json.loads((tmp_path / "prices" / "ABC.json").read_text())
+    meta = json.loads((tmp_path / "prices" / "manifest.json").read_text())["tickers"]["ABC"]
     assert meta["source"] == "test" and len(meta["sha256"]) == 64
+    assert meta["file"].startswith("seg-") and meta["row_group"] == 0
 
 
 def test_replacing_removes_the_old_file_and_keeps_one_version(tmp_path):
@@ -46,7 +50,7 @@ def test_replacing_removes_the_old_file_and_keeps_one_version(tmp_path):
     store.save(parse_price_text(TEXT, "ABC"), "one")
     store.save(parse_price_text(NEWER, "ABC"), "two")
     files = sorted(p.name for p in (tmp_path / "prices").iterdir())
-    assert len(files) == 2 and "ABC.json" in files
+    assert len(files) == 2 and "manifest.json" in files  # the first segment was removed
     assert store.load("ABC")["close"].iat[-1] == 19.0
 
 
@@ -54,10 +58,22 @@ def test_corruption_is_detected_with_how_to_repair(tmp_path):
     store = PriceStore(tmp_path)
     info = store.save(parse_price_text(TEXT, "ABC"), "test")
     path = tmp_path / "prices" / info.file
-    path.write_bytes(path.read_bytes().replace(b"20.2", b"29.2"))
+    good = path.read_bytes()
+    # a byte inside the close column's data page: its CRC-32 no longer matches
+    chunk = pq.ParquetFile(path).metadata.row_group(0).column(5)  # ticker, date, open, ..., close
+    assert chunk.path_in_schema == "close"
+    at = chunk.data_page_offset + chunk.total_compressed_size - 3
+    path.write_bytes(good[:at] + bytes([good[at] ^ 0xFF]) + good[at + 1 :])
     with pytest.raises(StoreCorruptedError, match="re-import"):
         store.load("ABC")
-    (tmp_path / "prices" / "ABC.json").write_text("{not json")
+    assert any("ABC" in problem for problem in store.verify())
+    # a byte of the footer (the row groups' offsets): its SHA-256 no longer matches
+    path.write_bytes(good[:-20] + bytes([good[-20] ^ 0xFF]) + good[-19:])
+    with pytest.raises(StoreCorruptedError, match="re-import"):
+        store.load("ABC")
+    path.write_bytes(good)
+    assert store.verify() == []
+    (tmp_path / "prices" / "manifest.json").write_text("{not json")
     with pytest.raises(StoreCorruptedError, match="metadata"):
         store.load("ABC")
 
@@ -71,7 +87,7 @@ def test_crash_during_replace_keeps_the_previous_version(tmp_path, monkeypatch):
 
     def crash(src, dst):
         calls.append(dst)
-        if str(dst).endswith(".json"):  # data file landed, metadata swap "crashes"
+        if str(dst).endswith("manifest.json"):  # the segment landed, the manifest swap "crashes"
             raise OSError(28, "No space left on device")
         real_replace(src, dst)
 
@@ -158,4 +174,109 @@ def test_concurrent_writers_never_leave_a_torn_file(tmp_path):
         assert p.exitcode == 0
     final = store.load("RACE")["close"].tolist()
     assert final in ([114.0, 114.5], [214.0, 214.5])
-    assert len(list((tmp_path / "prices").glob("RACE.*.csv"))) == 1
+    assert len(list((tmp_path / "prices").glob("seg-*.parquet"))) == 1
+
+
+def test_a_batch_is_one_segment_read_back_by_column(tmp_path):
+    store = PriceStore(tmp_path)
+    items = [(parse_price_text(TEXT, t), f"file {t}") for t in ("AAA", "BBB", "CCC")]
+    infos = store.save_many(items)
+    assert len({i.file for i in infos}) == 1
+    assert len(list((tmp_path / "prices").glob("seg-*.parquet"))) == 1
+    panel = store.load_panel(["CCC", "AAA"], ["close"])
+    assert panel.tickers == ["CCC", "AAA"] and list(panel.values) == ["close"]
+    assert list(panel.bounds) == [0, 2, 4]
+    np.testing.assert_array_equal(panel.values["close"][2:], items[0][0].frame["close"])
+    assert panel.frame("AAA")["volume"].isna().all()  # a column not read is NaN
+
+
+def test_superseded_segments_are_compacted(tmp_path, monkeypatch):
+    import research.data.store as module
+
+    monkeypatch.setattr(module, "MAX_SEGMENTS", 3)
+    store = PriceStore(tmp_path)
+    store.save_many([(parse_price_text(TEXT, t), "batch") for t in ("AAA", "BBB", "CCC", "DDD")])
+    for i, t in enumerate(("AAA", "BBB", "CCC")):  # each replaces a ticker: one segment more
+        text = f"Date,Close,Volume\n2023-06-16,{30 + i},5\n2023-06-19,{31 + i},5\n"
+        store.save(parse_price_text(text, t), "one")
+    segments = list((tmp_path / "prices").glob("seg-*.parquet"))
+    assert len(segments) == 1  # 4 segments > 3: compacted into one
+    assert store.load("CCC")["close"].tolist() == [32.0, 33.0]
+    pd.testing.assert_frame_equal(
+        store.load("DDD"), parse_price_text(TEXT, "DDD").frame, check_freq=False
+    )
+    assert store.info("DDD").source == "batch" and store.verify() == []
+
+
+def _legacy_store(root, tickers=("ABC", "XYZ")):
+    """A store in the CSV form of version 0.2, written as 0.2 wrote it."""
+    import hashlib
+
+    prices = root / "prices"
+    prices.mkdir(parents=True)
+    for ticker in tickers:
+        frame = parse_price_text(TEXT, ticker).frame
+        data = frame.to_csv(index_label="date", date_format="%Y-%m-%d").encode()
+        digest = hashlib.sha256(data).hexdigest()
+        name = f"{ticker}.{digest[:12]}.csv"
+        (prices / name).write_bytes(data)
+        meta = {
+            "ticker": ticker,
+            "source": f"/data/{ticker}.csv",
+            "retrieved_at": "2026-01-01T00:00:00+00:00",
+            "first": "2023-06-16",
+            "last": "2023-06-19",
+            "rows": 2,
+            "adjusted": "adj-close-column",
+            "sha256": digest,
+            "file": name,
+            "notes": ["a note"],
+            "market": "HKEX",
+            "market_source": "--market",
+            "format": 1,
+        }
+        (prices / f"{ticker}.json").write_text(json.dumps(meta))
+    return prices
+
+
+def test_a_csv_store_is_converted_on_first_use_with_one_line(tmp_path, capsys):
+    prices = _legacy_store(tmp_path)
+    store = PriceStore(tmp_path)
+    assert store.tickers() == ["ABC", "XYZ"]
+    said = capsys.readouterr().err.strip().splitlines()
+    assert len(said) == 1 and "converted" in said[0] and "2 tickers" in said[0]
+    assert sorted(p.name for p in prices.iterdir())[0] == "manifest.json"
+    assert not list(prices.glob("*.csv")) and len(list(prices.glob("*.parquet"))) == 1
+    info = store.info("ABC")
+    assert (info.source, info.notes, info.market) == ("/data/ABC.csv", ("a note",), "HKEX")
+    pd.testing.assert_frame_equal(
+        store.load("ABC"), parse_price_text(TEXT, "ABC").frame, check_freq=False
+    )
+    PriceStore(tmp_path).tickers()
+    assert capsys.readouterr().err == ""  # once
+
+
+def test_a_corrupted_csv_store_is_not_converted_and_loses_nothing(tmp_path):
+    prices = _legacy_store(tmp_path)
+    victim = next(prices.glob("XYZ.*.csv"))
+    victim.write_bytes(victim.read_bytes().replace(b"20.2", b"29.2"))
+    before = snapshot(tmp_path)
+    with pytest.raises(StoreCorruptedError, match="XYZ do not match their checksum"):
+        PriceStore(tmp_path).tickers()
+    assert snapshot(tmp_path) == before
+
+
+def test_the_manifest_is_read_once_per_change(tmp_path, monkeypatch):
+    store = PriceStore(tmp_path)
+    store.save_many([(parse_price_text(TEXT, t), "batch") for t in ("AAA", "BBB")])
+    reads = []
+    real = type(store.manifest_path).read_bytes
+
+    def counting(path):
+        reads.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(type(store.manifest_path), "read_bytes", counting)
+    for _ in range(3):
+        store.info("AAA"), store.info("BBB"), store.load_panel(["AAA", "BBB"], ["close"])
+    assert reads.count("manifest.json") == 1

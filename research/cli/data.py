@@ -56,10 +56,12 @@ def data_import(
 
         store, embedded = PriceStore(), SampleStore()
         first, last = manifest()["span"]
+        items = []
         for ticker in embedded.tickers():
             item = embedded.parsed(ticker)
             item.notes.extend(quality.import_notes(item.frame, ticker))
-            info = store.save(item, source=f"embedded sample {first}..{last}")
+            items.append((item, f"embedded sample {first}..{last}"))
+        for info in store.save_many(items):
             typer.echo(f"{info.ticker:<10} {info.rows:>6} rows {info.first}..{info.last}")
         typer.echo(f"imported the embedded sample into {store.root}", err=True)
         return
@@ -89,8 +91,10 @@ def data_import(
     store = PriceStore()
     from research.output.report import bullets
 
-    for f, item in zip(files, parsed, strict=True):
-        info = store.save(item, source=str(f.resolve()))
+    infos = store.save_many(
+        [(item, str(f.resolve())) for f, item in zip(files, parsed, strict=True)]
+    )
+    for info in infos:
         line = f"{info.ticker:<10} {info.rows:>6} rows {info.first}..{info.last}"
         typer.echo(bullets(line, list(info.notes)) if info.notes else line)
     typer.echo(f"imported {len(parsed)} file(s) into {store.root}", err=True)
@@ -183,13 +187,14 @@ def data_fetch(
         except yahoo.ServiceUnreachableError as exc:
             unreachable, done, failed_now = exc, exc.downloaded, {}
     failed.update(failed_now)
+    merged = []
     for ticker, parsed in done.items():
         try:
-            info = store.merge_save(parsed, source=f"yfinance {start}..{end} (end exclusive)")
+            merged.append((store.merged(parsed), f"yfinance {start}..{end} (end exclusive)"))
         except DataError as exc:  # no overlap with the stored prices: that ticker only
             failed[ticker] = str(exc)
-            continue
-        typer.echo(f"{ticker:<10} {info.rows:>6} rows {info.first}..{info.last}")
+    for info in store.save_many(merged):  # one segment for the whole download
+        typer.echo(f"{info.ticker:<10} {info.rows:>6} rows {info.first}..{info.last}")
     for ticker, message in failed.items():
         typer.echo(f"{ticker}: {message}", err=True)
     if unreachable is not None:
@@ -240,3 +245,55 @@ def data_list(
 
 
 # ------------------------------------------------------------------------------------------
+
+
+@data_app.command("verify")
+def data_verify() -> None:
+    """Check every stored byte against its SHA-256 (each file, each ticker's prices).
+
+    Reading already checks each page's CRC and each file's footer; this reads everything.
+    Example: eventstudy data verify
+    """
+    from research.data.store import PriceStore
+    from research.errors import StoreCorruptedError
+
+    store = PriceStore()
+    problems = store.verify()
+    if problems:
+        for problem in problems:
+            typer.echo(problem, err=True)
+        raise StoreCorruptedError(
+            f"{len(problems)} problem(s) in the store {store.root}; re-import the tickers "
+            "named with `eventstudy data import FILE` or `eventstudy data fetch`."
+        )
+    typer.echo(f"{len(store.tickers())} ticker(s) in {store.root}: every checksum matches")
+
+
+@data_app.command("export")
+def data_export(
+    tickers: Annotated[
+        list[str] | None, typer.Argument(metavar="TICKER", help="Stored tickers (default: all).")
+    ] = None,
+    out: Annotated[
+        Path, typer.Option("--out", metavar="DIR", help="Folder for the CSV files.")
+    ] = Path("."),
+) -> None:
+    """Write stored prices as CSV files (one per ticker, Yahoo's single-header layout:
+    Date,Open,High,Low,Close,Adj Close,Volume) that `eventstudy data import` reads back
+    unchanged, with the exchange given by --market where the ticker does not name it.
+
+    Example: eventstudy data export 0016.HK ^HSI --out prices/
+    """
+    from research.data.prices import price_csv
+    from research.data.store import PriceStore
+
+    store = PriceStore()
+    chosen = list(dict.fromkeys(tickers or store.tickers()))
+    store.require(chosen)
+    out.mkdir(parents=True, exist_ok=True)
+    panel = store.load_panel(chosen)
+    from research.files import atomic_write
+
+    for ticker in chosen:
+        atomic_write(out / f"{ticker}.csv", price_csv(panel.frame(ticker)).encode("utf-8"))
+    typer.echo(f"exported {len(chosen)} ticker(s) to {out}", err=True)

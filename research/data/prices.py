@@ -408,6 +408,29 @@ def validate_prices(frame: pd.DataFrame, where: str) -> None:
         raise MalformedFileError(f"{where}: volume is negative on {index[i]:%Y-%m-%d}.")
 
 
+# the header each stored column is exported under (Yahoo's single-header layout)
+_EXPORT_NAMES = {
+    "open": "Open",
+    "high": "High",
+    "low": "Low",
+    "close": "Close",
+    "adj_close": "Adj Close",
+    "volume": "Volume",
+}
+
+
+def price_csv(frame: pd.DataFrame) -> str:
+    """A validated price frame as CSV text in Yahoo's single-header layout, which
+    :func:`parse_price_text` reads back to the same frame: dates as ``YYYY-MM-DD``, every
+    float in its shortest exact form, columns with no value at all left out (a column the
+    source never had).
+    """
+    kept = [c for c in PRICE_COLUMNS if frame[c].notna().any()]
+    days = np.datetime_as_string(frame.index.values.astype("datetime64[D]"))
+    out = frame.loc[:, kept].set_axis(pd.Index(days, name="Date"))
+    return out.rename(columns=_EXPORT_NAMES).to_csv(index_label="Date")
+
+
 def return_price(frame: pd.DataFrame) -> pd.Series:
     """The price series returns are computed from: ``adj_close`` where present, else ``close``."""
     if frame["adj_close"].notna().any():

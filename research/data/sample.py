@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from research.data.columnar import PricePanel
 from research.data.prices import PRICE_COLUMNS, ParsedPrices
 from research.data.store import PriceStore, StoredInfo
 from research.errors import DataError
@@ -86,6 +87,14 @@ class SampleStore:
         for col in PRICE_COLUMNS:
             frame[col] = part[col].to_numpy(dtype=float) if col in part else float("nan")
         return frame
+
+    def load_panel(self, tickers, columns=PRICE_COLUMNS) -> PricePanel:
+        """Several tickers as the store's :meth:`~research.data.store.PriceStore.load_panel`
+        gives them.
+        """
+        tickers = list(dict.fromkeys(tickers))
+        wanted = [c for c in PRICE_COLUMNS if c in set(columns)]
+        return PricePanel.from_frames({t: self.load(t) for t in tickers}, wanted)
 
     def parsed(self, ticker: str) -> ParsedPrices:
         """One ticker as an import would give it (for ``eventstudy data import --sample``)."""

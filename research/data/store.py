@@ -1,18 +1,29 @@
-"""The local price store: one validated price file per ticker, written atomically.
+"""The local price store: every ticker's validated daily prices in columnar files, written
+atomically, with one manifest of what is stored.
 
 Layout of the store folder (``EVENTSTUDY_DATA_DIR``, default ``data/cache``)::
 
-    prices/<ticker>.<sha12>.csv   the prices, named by the first 12 hex digits of their SHA-256
-    prices/<ticker>.json          metadata: source, retrieved_at, first, last, rows,
-                                  adjusted, sha256, file, notes
+    prices/manifest.json          per ticker: source, retrieved_at, first, last, rows,
+                                  adjusted, sha256 (of its prices), file, row group, notes,
+                                  exchange; per segment: its SHA-256, its footer's, its size
+    prices/seg-<sha12>.parquet    segments: one row group per ticker (research.data.columnar)
     .lock                         taken (fcntl) by every writer
 
-Writing a ticker writes the new price file under a new content-addressed name,
-then atomically replaces the metadata (temp file + ``os.replace``), then
-removes the old price file.  A crash at any point leaves either the old or the
-new version complete; a failed download or a bad file never touches what was
-stored.  Reading verifies the checksum and says how to repair a corrupted file.
-(Pattern after scikit-learn's ``get_data_home`` download-once cache.)
+Writing a batch of tickers (an import, a fetch) writes one new segment under a
+content-addressed name, then atomically replaces the manifest (temp file + ``os.replace``),
+then removes the segments no ticker points to any more; when superseded rows outnumber live
+ones or segments pile up, the live row groups are compacted into one.  A crash at any
+point leaves either the old or the new manifest complete, and every segment it names; a
+failed download or a bad file never touches what was stored.  Reading checks each page's
+CRC-32 and the footer's SHA-256 and says how to repair a corrupted file; ``eventstudy data
+verify`` checks every byte.  A study reads its tickers' row groups and only the columns it
+needs (:meth:`PriceStore.load_panel`); the manifest is read once per command.
+
+A store in the CSV form of version 0.2 (``prices/<ticker>.<sha12>.csv`` with
+``<ticker>.json``) is converted on first use, its checksums verified, with one line on
+standard error; CSV remains an import (``eventstudy data import``) and export
+(``eventstudy data export``) format.  (Pattern after scikit-learn's ``get_data_home``
+download-once cache.)
 """
 
 from __future__ import annotations
@@ -24,19 +35,31 @@ import hashlib
 import io
 import json
 import os
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from research import config
+from research.data.columnar import (
+    PricePanel,
+    SegmentCorrupted,
+    content_digest,
+    read_frames,
+    read_segment,
+    whole_file_digest,
+    write_segment,
+)
 from research.data.prices import PRICE_COLUMNS, ParsedPrices, check_ticker, return_price
 from research.errors import DataError, StoreCorruptedError
 from research.files import atomic_write
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+MANIFEST = "manifest.json"
+# compaction: more segments than this, or more superseded rows than live ones
+MAX_SEGMENTS = 16
 
 
 @dataclass(frozen=True)
@@ -61,8 +84,12 @@ class StoredInfo:
         return {**self.__dict__, "notes": list(self.notes), "format": FORMAT_VERSION}
 
 
+def _empty_manifest() -> dict:
+    return {"format": FORMAT_VERSION, "segments": {}, "tickers": {}}
+
+
 class PriceStore:
-    """Validated daily prices on disk, one ticker per file.
+    """Validated daily prices on disk, in columnar segments listed by one manifest.
 
     Parameters
     ----------
@@ -72,6 +99,7 @@ class PriceStore:
 
     def __init__(self, root: str | os.PathLike[str] | None = None) -> None:
         self.root = config.data_home(root)
+        self._cached: tuple[tuple[int, int, int], dict] | None = None
 
     # -- paths ---------------------------------------------------------------------------
     @property
@@ -79,19 +107,48 @@ class PriceStore:
         """Folder of the stored price files."""
         return self.root / "prices"
 
-    def _meta_path(self, ticker: str) -> Path:
-        return self.prices_dir / f"{check_ticker(ticker)}.json"
+    @property
+    def manifest_path(self) -> Path:
+        """The manifest: every ticker's metadata and where its prices are."""
+        return self.prices_dir / MANIFEST
+
+    # -- the manifest ----------------------------------------------------------------------
+    def _manifest(self) -> dict:
+        """The manifest, read once per change of the file (cached by its stat)."""
+        path = self.manifest_path
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            if self._legacy_metadata():
+                self._convert()
+                return self._manifest()
+            return _empty_manifest()
+        key = (st.st_mtime_ns, st.st_size, st.st_ino)
+        if self._cached is not None and self._cached[0] == key:
+            return self._cached[1]
+        try:
+            manifest = json.loads(path.read_bytes())
+            manifest["tickers"], manifest["segments"]  # the keys must be there
+        except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError):
+            raise StoreCorruptedError(
+                f"The metadata of the store {self.prices_dir} ({MANIFEST}) is corrupted; "
+                "re-import the prices into a fresh store with `eventstudy data import FILE` "
+                "or `eventstudy data fetch`."
+            ) from None
+        self._cached = (key, manifest)
+        return manifest
 
     # -- reading -------------------------------------------------------------------------
     def tickers(self) -> list[str]:
         """Stored tickers, sorted."""
         if not self.prices_dir.is_dir():
             return []
-        return sorted(p.name[:-5] for p in self.prices_dir.glob("*.json"))
+        return sorted(self._manifest()["tickers"])
 
     def __contains__(self, ticker: str) -> bool:
         """Whether ``ticker`` is stored."""
-        return self._meta_path(ticker).is_file()
+        check_ticker(ticker)
+        return self.prices_dir.is_dir() and ticker in self._manifest()["tickers"]
 
     def info(self, ticker: str) -> StoredInfo:
         """Metadata of a stored ticker.
@@ -101,19 +158,11 @@ class PriceStore:
         DataError
             If the ticker is not stored.
         """
-        path = self._meta_path(ticker)
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise DataError(self._missing_message(ticker)) from None
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise StoreCorruptedError(
-                f"The metadata of {ticker} in {self.prices_dir} is corrupted; re-import the "
-                f"ticker with `eventstudy data import FILE` or `eventstudy data fetch {ticker}`."
-            ) from None
-        raw.pop("format", None)
-        raw["notes"] = tuple(raw.get("notes", ()))
-        return StoredInfo(**raw)
+        check_ticker(ticker)
+        entry = self._manifest()["tickers"].get(ticker) if self.prices_dir.is_dir() else None
+        if entry is None:
+            raise DataError(self._missing_message(ticker))
+        return _info(entry)
 
     def require(self, tickers: list[str] | tuple[str, ...]) -> None:
         """Raise :class:`DataError` naming the first ticker that is not stored."""
@@ -144,29 +193,64 @@ class PriceStore:
         DataError
             If the ticker is not stored.
         StoreCorruptedError
-            If the file does not match the checksum recorded when it was written.
+            If its file does not match the checksums recorded when it was written.
         """
-        for _attempt in range(3):  # a concurrent writer may replace the file between reads
-            info = self.info(ticker)
-            path = self.prices_dir / info.file
+        return self.load_panel([ticker]).frame(ticker)
+
+    def load_panel(
+        self, tickers: Iterable[str], columns: Iterable[str] = PRICE_COLUMNS
+    ) -> PricePanel:
+        """Several tickers' prices, only ``columns`` of them, read segment by segment.
+
+        Raises
+        ------
+        DataError
+            If a ticker is not stored.
+        StoreCorruptedError
+            If a file does not match the checksums recorded when it was written.
+        """
+        tickers = list(dict.fromkeys(tickers))
+        columns = [c for c in PRICE_COLUMNS if c in set(columns)]
+        for _attempt in range(3):  # a concurrent writer may compact segments between reads
+            manifest = self._manifest()
+            entries = {}
+            for ticker in tickers:
+                entry = manifest["tickers"].get(check_ticker(ticker))
+                if entry is None:
+                    raise DataError(self._missing_message(ticker))
+                entries[ticker] = entry
+            by_file: dict[str, list[str]] = {}
+            for ticker, entry in entries.items():
+                by_file.setdefault(entry["file"], []).append(ticker)
+            parts: dict[str, tuple] = {}
             try:
-                data = path.read_bytes()
+                for name, members in by_file.items():
+                    groups = [int(entries[t]["row_group"]) for t in members]
+                    order = sorted(range(len(groups)), key=groups.__getitem__)
+                    record = manifest["segments"].get(name, {})
+                    counts, dates, values = read_segment(
+                        self.prices_dir / name,
+                        record.get("footer_sha256", ""),
+                        [groups[i] for i in order],
+                        columns,
+                    )
+                    start = 0
+                    for i, n in zip(order, counts, strict=True):
+                        rows = slice(start, start + int(n))
+                        parts[members[i]] = (dates[rows], {c: v[rows] for c, v in values.items()})
+                        start += int(n)
             except FileNotFoundError:
+                self._cached = None
                 continue
-            if hashlib.sha256(data).hexdigest() != info.sha256:
+            except SegmentCorrupted:
+                shown = ", ".join(by_file[name][:3]) + (" ..." if len(by_file[name]) > 3 else "")
                 raise StoreCorruptedError(
-                    f"The stored prices of {ticker} ({path}) do not match their checksum; "
-                    f"re-import the ticker with `eventstudy data import FILE` or "
-                    f"`eventstudy data fetch {ticker}`."
-                )
-            # parse the very bytes that were verified, not the path (a writer may replace it)
-            return pd.read_csv(
-                io.BytesIO(data),
-                index_col="date",
-                parse_dates=["date"],
-                dtype={c: float for c in PRICE_COLUMNS},
-            )
-        raise DataError(f"The stored prices of {ticker} kept changing while being read; try again.")
+                    f"The stored prices of {shown} ({self.prices_dir / name}) do not match "
+                    "their checksum; re-import the ticker(s) with `eventstudy data import "
+                    "FILE` or `eventstudy data fetch`."
+                ) from None
+            return _assemble(tickers, parts, columns)
+        raise DataError("The stored prices kept changing while being read; try again.")
 
     def closes(self, tickers: list[str]) -> pd.DataFrame:
         """Return prices (adjusted where the source says so), one column per ticker.
@@ -174,10 +258,42 @@ class PriceStore:
         The index is the union of the tickers' trading dates; a ticker has NaN on
         dates it did not trade.
         """
-        series = {t: return_price(self.load(t)) for t in tickers}
+        panel = self.load_panel(tickers, ("close", "adj_close"))
+        series = {t: return_price(panel.frame(t)) for t in tickers}
         frame = pd.DataFrame(series)
         frame.index.name = "date"
         return frame
+
+    def verify(self) -> list[str]:
+        """Check every stored byte: each segment's SHA-256 and each ticker's prices
+        (:func:`research.data.columnar.content_digest`).  One sentence per problem; none
+        when the store is sound.
+        """
+        manifest = self._manifest()
+        problems = []
+        for name, record in manifest["segments"].items():
+            path = self.prices_dir / name
+            members = sorted(
+                (e["row_group"], t) for t, e in manifest["tickers"].items() if e["file"] == name
+            )
+            held = ", ".join(t for _g, t in members[:5]) + (" ..." if len(members) > 5 else "")
+            try:
+                whole = whole_file_digest(path)
+            except FileNotFoundError:
+                problems.append(f"{name}, holding {held}, is missing.")
+                continue
+            if whole != record["sha256"]:
+                problems.append(f"{name}, holding {held}, does not match its SHA-256.")
+                continue
+            try:
+                frames = read_frames(path, [g for g, _ in members])
+            except SegmentCorrupted as exc:
+                problems.append(f"{name}, holding {held}, cannot be read ({exc}).")
+                continue
+            for (_g, ticker), frame in zip(members, frames, strict=True):
+                if content_digest(frame) != manifest["tickers"][ticker]["sha256"]:
+                    problems.append(f"The prices of {ticker} do not match their SHA-256.")
+        return problems
 
     # -- writing -------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -213,47 +329,121 @@ class PriceStore:
         retrieved_at
             ISO timestamp; default now (UTC).
         """
-        frame = parsed.frame.loc[:, list(PRICE_COLUMNS)]
-        # the dates as text in one vectorized pass: the same bytes as to_csv's date_format,
-        # which formats them one by one (half the time of a save)
-        days = np.datetime_as_string(frame.index.values.astype("datetime64[D]"))
-        payload = frame.set_axis(pd.Index(days, name="date")).to_csv(index_label="date")
-        data = payload.encode("utf-8")
-        digest = hashlib.sha256(data).hexdigest()
-        info = StoredInfo(
-            ticker=parsed.ticker,
-            source=source,
-            retrieved_at=retrieved_at or dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            first=f"{frame.index[0]:%Y-%m-%d}",
-            last=f"{frame.index[-1]:%Y-%m-%d}",
-            rows=len(frame),
-            adjusted=parsed.adjusted,
-            sha256=digest,
-            file=f"{parsed.ticker}.{digest[:12]}.csv",
-            notes=tuple(parsed.notes),
-            market=parsed.market,
-            market_source=parsed.market_source,
-        )
+        return self.save_many([(parsed, source)], retrieved_at)[0]
+
+    def save_many(
+        self,
+        items: list[tuple[ParsedPrices, str]],
+        retrieved_at: str | None = None,
+    ) -> list[StoredInfo]:
+        """Store several validated price frames in one segment and one manifest update
+        (an import of many files writes once); see :meth:`save`.
+        """
+        if not items:
+            return []
+        stamp = retrieved_at or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        latest = {parsed.ticker: (parsed, source) for parsed, source in items}
         with self._locked():
-            old = None
-            if parsed.ticker in self:
-                with contextlib.suppress(DataError):
-                    old = self.info(parsed.ticker).file
+            manifest = self._fresh_manifest()
             try:
-                atomic_write(self.prices_dir / info.file, data)
-                atomic_write(
-                    self._meta_path(parsed.ticker),
-                    json.dumps(info.as_dict(), indent=1).encode("utf-8"),
+                name, record = write_segment(
+                    self.prices_dir,
+                    ((t, p.frame.loc[:, list(PRICE_COLUMNS)]) for t, (p, _s) in latest.items()),
                 )
             except OSError as exc:
                 raise DataError(
-                    f"Cannot write {parsed.ticker} to the store {self.root} ({exc.strerror}); "
-                    "nothing stored was changed."
+                    f"Cannot write to the store {self.root} ({exc.strerror}); nothing stored "
+                    "was changed."
                 ) from None
-            if old and old != info.file:
-                with contextlib.suppress(OSError):
-                    (self.prices_dir / old).unlink()
-        return info
+            infos = {}
+            for ticker, (parsed, source) in latest.items():
+                frame = parsed.frame
+                infos[ticker] = StoredInfo(
+                    ticker=ticker,
+                    source=source,
+                    retrieved_at=stamp,
+                    first=f"{frame.index[0]:%Y-%m-%d}",
+                    last=f"{frame.index[-1]:%Y-%m-%d}",
+                    rows=len(frame),
+                    adjusted=parsed.adjusted,
+                    sha256=record["tickers"][ticker]["sha256"],
+                    file=name,
+                    notes=tuple(parsed.notes),
+                    market=parsed.market,
+                    market_source=parsed.market_source,
+                )
+            self._commit(manifest, name, record, infos)
+        return [infos[parsed.ticker] for parsed, _source in items]
+
+    def _fresh_manifest(self) -> dict:
+        self._cached = None
+        manifest = self._manifest()
+        return {
+            "format": FORMAT_VERSION,
+            "segments": dict(manifest["segments"]),
+            "tickers": dict(manifest["tickers"]),
+        }
+
+    def _commit(self, manifest: dict, name: str, record: dict, infos: dict) -> None:
+        """Point the manifest at a new segment, drop the segments nobody uses, compact."""
+        groups = record.pop("tickers")
+        record["rows"] = sum(i.rows for i in infos.values())
+        manifest["segments"][name] = record
+        for ticker, info in infos.items():
+            manifest["tickers"][ticker] = _entry(info, groups[ticker]["row_group"])
+        try:
+            self._write_manifest(manifest)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                (self.prices_dir / name).unlink()
+            raise DataError(
+                f"Cannot write to the store {self.root} ({exc.strerror}); nothing stored was "
+                "changed."
+            ) from None
+        self._collect(manifest)
+        live = sum(e["rows"] for e in manifest["tickers"].values())
+        total = sum(s.get("rows", 0) for s in manifest["segments"].values())
+        if len(manifest["segments"]) > MAX_SEGMENTS or total - live > live:
+            self._compact(manifest)
+
+    def _write_manifest(self, manifest: dict) -> None:
+        atomic_write(self.manifest_path, json.dumps(manifest, separators=(",", ":")).encode())
+        self._cached = None
+
+    def _collect(self, manifest: dict) -> None:
+        """Remove the segments no ticker points to (from the manifest, then from disk)."""
+        used = {e["file"] for e in manifest["tickers"].values()}
+        unused = [n for n in manifest["segments"] if n not in used]
+        if unused:
+            for n in unused:
+                del manifest["segments"][n]
+            with contextlib.suppress(OSError):
+                self._write_manifest(manifest)
+                for n in unused:
+                    (self.prices_dir / n).unlink(missing_ok=True)
+
+    def _compact(self, manifest: dict) -> None:
+        """Rewrite every live row group into one segment (under the writer's lock)."""
+        by_file: dict[str, list[tuple[int, str]]] = {}
+        for ticker, entry in manifest["tickers"].items():
+            by_file.setdefault(entry["file"], []).append((int(entry["row_group"]), ticker))
+
+        def frames():
+            for name, members in by_file.items():
+                members.sort()
+                read = read_frames(self.prices_dir / name, [g for g, _ in members])
+                yield from zip((t for _g, t in members), read, strict=True)
+
+        try:
+            name, record = write_segment(self.prices_dir, frames())
+        except (OSError, SegmentCorrupted):
+            return  # compaction is housekeeping: the store stays as it is
+        infos = {
+            t: dataclasses.replace(_info(manifest["tickers"][t]), file=name)
+            for t in record["tickers"]
+        }
+        with contextlib.suppress(DataError):
+            self._commit(manifest, name, record, infos)
 
     def merge_save(self, parsed: ParsedPrices, source: str) -> StoredInfo:
         """Store a download, keeping stored rows outside its dates on its adjustment basis.
@@ -283,6 +473,12 @@ class PriceStore:
             When stored rows lie outside the download but it shares no date with them
             (their adjustment bases cannot be matched); nothing stored is changed.
         """
+        return self.save(self.merged(parsed), source)
+
+    def merged(self, parsed: ParsedPrices) -> ParsedPrices:
+        """A download reconciled with what is stored of its ticker (see :meth:`merge_save`),
+        not yet saved.
+        """
         from research.data.adjustment import reconcile
 
         if parsed.ticker in self:
@@ -294,7 +490,91 @@ class PriceStore:
                     stored = self.info(parsed.ticker)
                     changes.update(market=stored.market, market_source=stored.market_source)
             parsed = dataclasses.replace(parsed, **changes)
-        return self.save(parsed, source)
+        return parsed
+
+    # -- the CSV store of version 0.2 ----------------------------------------------------
+    def _legacy_metadata(self) -> list[Path]:
+        if not self.prices_dir.is_dir():
+            return []
+        return sorted(p for p in self.prices_dir.glob("*.json") if p.name != MANIFEST)
+
+    def _convert(self) -> None:
+        """Convert a CSV store (one ``<ticker>.<sha12>.csv`` and ``<ticker>.json`` per
+        ticker) to segments, every checksum verified first; one line on standard error.
+        """
+        with self._locked():
+            if self.manifest_path.exists():
+                return
+            metas = self._legacy_metadata()
+            frames, infos = {}, {}
+            for meta in metas:
+                ticker = meta.name[:-5]
+                try:
+                    raw = json.loads(meta.read_text(encoding="utf-8"))
+                    data = (self.prices_dir / raw["file"]).read_bytes()
+                except (json.JSONDecodeError, UnicodeDecodeError, KeyError, OSError):
+                    raise StoreCorruptedError(
+                        f"The CSV store {self.prices_dir} cannot be converted: the metadata "
+                        f"or prices of {ticker} are unreadable; re-import the ticker with "
+                        "`eventstudy data import FILE` (nothing was changed)."
+                    ) from None
+                if hashlib.sha256(data).hexdigest() != raw.get("sha256"):
+                    raise StoreCorruptedError(
+                        f"The CSV store {self.prices_dir} cannot be converted: the stored "
+                        f"prices of {ticker} do not match their checksum; re-import the "
+                        "ticker with `eventstudy data import FILE` (nothing was changed)."
+                    )
+                frames[ticker] = pd.read_csv(
+                    io.BytesIO(data),
+                    index_col="date",
+                    parse_dates=["date"],
+                    dtype={c: float for c in PRICE_COLUMNS},
+                )
+                raw.pop("format", None)
+                raw["notes"] = tuple(raw.get("notes", ()))
+                infos[ticker] = StoredInfo(**raw)
+            name, record = write_segment(self.prices_dir, frames.items())
+            infos = {
+                t: dataclasses.replace(i, file=name, sha256=record["tickers"][t]["sha256"])
+                for t, i in infos.items()
+            }
+            self._commit(_empty_manifest(), name, record, infos)
+            for meta in metas:
+                with contextlib.suppress(OSError, json.JSONDecodeError):
+                    old = json.loads(meta.read_text(encoding="utf-8"))["file"]
+                    (self.prices_dir / old).unlink(missing_ok=True)
+                    meta.unlink()
+        print(
+            f"converted the price store {self.root} ({len(infos)} tickers) from CSV files to "
+            "its columnar form (prices/manifest.json), once",
+            file=sys.stderr,
+        )
+
+
+def _entry(info: StoredInfo, row_group: int) -> dict:
+    entry = info.as_dict()
+    del entry["format"]
+    entry["row_group"] = int(row_group)
+    return entry
+
+
+def _info(entry: dict) -> StoredInfo:
+    raw = {k: v for k, v in entry.items() if k not in ("row_group", "format")}
+    raw["notes"] = tuple(raw.get("notes", ()))
+    return StoredInfo(**raw)
+
+
+def _assemble(tickers: list[str], parts: dict[str, tuple], columns: list[str]) -> PricePanel:
+    import numpy as np
+
+    sizes = [len(parts[t][0]) for t in tickers]
+    bounds = np.r_[0, np.cumsum(sizes)].astype(np.int64)
+    if len(tickers) == 1:
+        dates, values = parts[tickers[0]]
+        return PricePanel(tickers, bounds, dates, dict(values))
+    dates = np.concatenate([parts[t][0] for t in tickers])
+    values = {c: np.concatenate([parts[t][1][c] for t in tickers]) for c in columns}
+    return PricePanel(tickers, bounds, dates, values)
 
 
 def merge_frames(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
