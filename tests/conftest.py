@@ -58,12 +58,11 @@ def market_store_path(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("market-store")
     store = PriceStore(root)
     if MARKET_DIR.is_dir():
-        for f in sorted(MARKET_DIR.glob("*.csv")):
-            store.save(read_price_csv(f), source=str(f))
+        files = sorted(MARKET_DIR.glob("*.csv"))
+        store.save_many([(read_price_csv(f), str(f)) for f in files])
     else:
         sample = SampleStore()
-        for ticker in sample.tickers():
-            store.save(sample.parsed(ticker), source="embedded sample")
+        store.save_many([(sample.parsed(t), "embedded sample") for t in sample.tickers()])
     return root
 
 

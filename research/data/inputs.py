@@ -22,12 +22,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
+import numpy as np
 import pandas as pd
 
 from research.data import quality
+from research.data.columnar import PricePanel
 from research.data.identity import series_market
 from research.data.markets import Market, get_market, market_sessions
-from research.data.prices import return_price
 from research.data.returns import (
     ReturnKind,
     align_foreign_returns,
@@ -167,32 +168,42 @@ def build_inputs(
         )
     store = store or PriceStore()
     market = get_market(market) if isinstance(market, str) else market
-    flags = []
-    prices = {}
-    rows = {}  # the stored rows: a session without one is a gap (an untraded row is a flag)
-    for ticker in dict.fromkeys([*securities, *benchmarks]):
-        frame = store.load(ticker)
-        found = quality.scan(frame, ticker, rules)
-        snapshots = quality.dropped_rows(found).get(ticker, [])
-        if snapshots:
-            frame = frame.drop(index=snapshots)
-        flags.append(found)
-        price = return_price(frame)
-        rows[ticker] = price.index[price.notna().to_numpy()]
-        prices[ticker] = quality.without_untraded(price, found)
-    flag_frame = pd.concat(flags, ignore_index=True) if flags else pd.DataFrame()
-    closes = pd.DataFrame({t: prices[t] for t in securities})
-    closes = closes.loc[closes.notna().any(axis=1)]
+    securities = list(dict.fromkeys(securities))
+    tickers = list(dict.fromkeys([*securities, *benchmarks]))
+    panel = load_panel(store, tickers, ("close", "adj_close", "volume"))
+    flag_frame = quality.scan_panel(panel, rules)
+    prices = _checked_prices(panel, flag_frame)
+    # the stored rows (a session without one is a gap; an untraded row is a flag) and the
+    # prices with none on the untraded days, each long: ticker after ticker
+    owner, dates, price, traded = prices
+    n_sec = len(securities)
+    of_security = owner < n_sec
+    priced = of_security & ~np.isnan(traded)
+    when = dates.astype("datetime64[us]")
     if start is not None:
-        closes = closes.loc[closes.index >= pd.Timestamp(start)]
+        priced &= when >= np.datetime64(pd.Timestamp(start), "us")
     if end is not None:
-        closes = closes.loc[closes.index <= pd.Timestamp(end)]
-    if closes.empty:
+        priced &= when <= np.datetime64(pd.Timestamp(end), "us")
+    if not priced.any():
         raise DataError(f"No stored prices of {', '.join(securities)} fall in the requested dates.")
-    sessions = market_sessions(market, closes.index[0], closes.index[-1])
+    sessions = market_sessions(
+        market, pd.Timestamp(when[priced].min()), pd.Timestamp(when[priced].max())
+    )
     grid = pd.DatetimeIndex(sessions.index)
-    gaps = [quality.session_gaps(rows[t], grid, t, rules) for t in securities]
-    flag_frame = pd.concat([flag_frame, *gaps], ignore_index=True)
+    has_row = of_security & ~np.isnan(price)
+    gaps = quality.session_gaps_panel(
+        securities,
+        np.r_[0, np.cumsum(np.bincount(owner[has_row], minlength=n_sec))],
+        when[has_row],
+        grid,
+        rules,
+    )
+    flag_frame = pd.concat([flag_frame, gaps], ignore_index=True)
+    closes = pd.DataFrame(
+        _on_grid(owner[of_security], when[of_security], traded[of_security], grid, n_sec),
+        index=grid,
+        columns=securities,
+    )
     spans = None
     if thin_trading == "trade-to-trade":
         # a gap of a suspension's length or more is not thin trading: no return across it
@@ -200,12 +211,19 @@ def build_inputs(
         returns, spans = trade_to_trade_returns(closes, grid, kind, max_span=longest)
     else:
         returns = compute_returns(closes, grid, kind)
+    series = {
+        t: pd.Series(
+            traded[owner == k], index=pd.DatetimeIndex(when[owner == k], name="date"), name=t
+        )
+        for k, t in enumerate(tickers)
+        if t in benchmarks
+    }
     bench_cols = {}
     notes = {}
     for ticker in benchmarks:
         code = series_market(ticker, store, universe)
         bench_cols[ticker], notes[ticker] = benchmark_returns(
-            ticker, prices[ticker], grid, market, kind, code
+            ticker, series[ticker], grid, market, kind, code
         )
         if bench_cols[ticker].notna().sum() == 0:
             raise DataError(
@@ -219,6 +237,57 @@ def build_inputs(
     return StudyInputs(
         market, sessions, returns, bench_frame, exclude, flag_frame, notes, kind, spans=spans
     )
+
+
+def load_panel(store, tickers: list[str], columns) -> PricePanel:
+    """The tickers' prices from a store with a panel reader (the price store, the embedded
+    sample), else ticker by ticker through ``store.load``.
+    """
+    if hasattr(store, "load_panel"):
+        return store.load_panel(tickers, columns)
+    return PricePanel.from_frames({t: store.load(t) for t in tickers}, columns)
+
+
+def _checked_prices(panel: PricePanel, flags: pd.DataFrame):
+    """The panel's rows without snapshot rows, long: each row's ticker (its position),
+    date, return price (:func:`research.data.prices.return_price`: ``adj_close`` where the
+    ticker has one, else ``close``) and that price with none on untraded days
+    (:func:`research.data.quality.without_untraded`).
+    """
+    bounds = np.asarray(panel.bounds, dtype=np.int64)
+    n = len(panel.dates)
+    owner = np.repeat(np.arange(len(panel.tickers)), np.diff(bounds))
+    keep = np.ones(n, dtype=bool)
+    if len(flags):
+        snapped = set(flags["ticker"].to_numpy()[flags["kind"].to_numpy() == "snapshot"])
+        for k, t in enumerate(panel.tickers):
+            if t in snapped:  # a snapshot is always a ticker's last row
+                keep[bounds[k + 1] - 1] = False
+    close = panel.values["close"]
+    adj = panel.values["adj_close"]
+    has_adj = keep & ~np.isnan(adj)
+    any_adj = np.bincount(owner[has_adj], minlength=len(panel.tickers)) > 0
+    price = np.where(any_adj[owner] & ~np.isnan(adj), adj, close)
+    untraded = quality.untraded_rows(close, panel.values["volume"], bounds)
+    traded = np.where(untraded, np.nan, price)
+    return owner[keep], panel.dates[keep], price[keep], traded[keep]
+
+
+def _on_grid(
+    owner: np.ndarray, dates: np.ndarray, values: np.ndarray, grid: pd.DatetimeIndex, n: int
+) -> np.ndarray:
+    """A (sessions x tickers) array of long values; rows off the grid are left out, a
+    session without a row is NaN.
+    """
+    stamps = pd.DatetimeIndex(dates).as_unit("ns").asi8
+    sessions = grid.as_unit("ns").asi8
+    out = np.full((len(sessions), n), np.nan)
+    if not len(sessions):
+        return out
+    pos = np.minimum(np.searchsorted(sessions, stamps), len(sessions) - 1)
+    on = sessions[pos] == stamps
+    out[pos[on], owner[on]] = values[on]
+    return out
 
 
 def group_portfolio(

@@ -55,6 +55,9 @@ class QualityRules:
     gap_sessions: int = 1
 
 
+FLAG_COLUMNS = ["ticker", "kind", "start", "end", "days", "action"]
+
+
 def scan(frame: pd.DataFrame, ticker: str, rules: QualityRules | None = None) -> pd.DataFrame:
     """Flag stale, snapshot and jump days of one stored price frame.
 
@@ -68,53 +71,106 @@ def scan(frame: pd.DataFrame, ticker: str, rules: QualityRules | None = None) ->
     Returns
     -------
     pandas.DataFrame
-        One row per flagged stretch: ``ticker, kind, start, end, days, action``.
+        One row per flagged stretch: ``ticker, kind, start, end, days, action``
+        (:func:`scan_panel` on a panel of one).
+    """
+    from research.data.columnar import PricePanel
+
+    return scan_panel(PricePanel.from_frames({ticker: frame}, ("close", "volume")), rules)
+
+
+def first_rows(bounds: np.ndarray, n: int) -> np.ndarray:
+    """Boolean mask of each ticker's first row in a panel's long arrays."""
+    bounds = np.asarray(bounds, dtype=np.int64)
+    first = np.zeros(n, dtype=bool)
+    first[bounds[:-1][np.diff(bounds) > 0]] = True
+    return first
+
+
+def untraded_rows(close: np.ndarray, volume: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """Rows of a panel's long arrays with no trade: the close equals the ticker's previous
+    close and the volume is zero (the ``stale`` rule; runs of them are ``stale`` or
+    ``suspension`` flags).
+    """
+    flat = np.r_[False, close[1:] == close[:-1]] & ~first_rows(bounds, len(close))
+    return flat & ~np.isnan(volume) & (volume == 0)
+
+
+def scan_panel(panel, rules: QualityRules | None = None) -> pd.DataFrame:
+    """Flag stale, snapshot and jump days of every ticker of a price panel at once.
+
+    The rules of the module docstring, on the panel's long arrays in a few vectorized
+    passes (the rare large moves are classified one by one); equal, row for row, to
+    scanning each ticker's frame on its own (``tests/test_panel_inputs.py`` holds the
+    per-ticker loop of version 0.2 as the reference).
+
+    Parameters
+    ----------
+    panel : research.data.columnar.PricePanel
+        With the ``close`` and ``volume`` columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per flagged stretch (``ticker, kind, start, end, days, action``), ticker
+        by ticker in the panel's order; within a ticker its stale stretches, its snapshot,
+        then its large moves.
     """
     rules = rules or QualityRules()
-    close = frame["close"].to_numpy()
-    volume = frame["volume"].to_numpy()
-    dates = frame.index
-    rows = []
-    flat = np.r_[False, close[1:] == close[:-1]]
-    has_volume = ~np.isnan(volume)
-    stale = flat & has_volume & (volume == 0)
+    close = panel.values["close"]
+    volume = panel.values["volume"]
+    bounds = np.asarray(panel.bounds, dtype=np.int64)
+    n = len(close)
+    owner = np.repeat(np.arange(len(panel.tickers)), np.diff(bounds))
+    first = first_rows(bounds, n)
+    stale = untraded_rows(close, volume, bounds)
+    found: list[tuple[int, int, int, tuple]] = []  # (ticker, part, row, flag)
+    stamps = pd.DatetimeIndex(panel.dates)
+
+    def flag(k, kind, a, b, days, action):
+        return (panel.tickers[k], kind, stamps[a], stamps[b], days, action)
+
+    # a stale run never crosses tickers: a ticker's first row is never flat
     for start, end in _runs(stale):
         days = end - start + 1
         kind = "suspension" if days >= rules.suspension_days else "stale"
-        rows.append(
-            (
-                ticker,
-                kind,
-                dates[start],
-                dates[end],
-                days,
-                "no trade (flat price, zero volume): no returns",
-            )
-        )
-    if len(frame) > 20 and has_volume[-1] and volume[-1] == 0:
-        before = volume[-21:-1]
-        if np.nanmedian(before) > 0:
-            rows.append(
-                (
-                    ticker,
-                    "snapshot",
-                    dates[-1],
-                    dates[-1],
-                    1,
-                    "row excluded (zero volume on the last row: an intraday snapshot)",
-                )
-            )
+        k = int(owner[start])
+        action = "no trade (flat price, zero volume): no returns"
+        found.append((k, 0, start, flag(k, kind, start, end, days, action)))
+    sizes = np.diff(bounds)
+    last = bounds[1:] - 1
+    for k in np.flatnonzero((sizes > 20) & (volume[np.maximum(last, 0)] == 0)):
+        end = int(last[k])
+        if np.nanmedian(volume[end - 20 : end]) > 0:
+            action = "row excluded (zero volume on the last row: an intraday snapshot)"
+            found.append((int(k), 1, end, flag(int(k), "snapshot", end, end, 1, action)))
     with np.errstate(divide="ignore", invalid="ignore"):
-        signed = np.diff(np.log(close))
-    logret = np.abs(signed)
+        logs = np.log(close)
+    moved = np.zeros(n, dtype=bool)
+    moved[1:] = np.abs(logs[1:] - logs[:-1]) > rules.jump_threshold
+    moved &= ~first
     covered = -1  # the day after a bad tick is part of that flag, not a move of its own
-    for i in np.flatnonzero(logret > rules.jump_threshold) + 1:
-        if i <= covered:
+    for row in np.flatnonzero(moved):
+        if row <= covered:
             continue
-        row = _classify_jump(i, signed, close, volume, stale, dates, rules, ticker.startswith("^"))
-        rows.append((ticker, *row))
-        covered = i + row[3] - 1
-    return pd.DataFrame(rows, columns=["ticker", "kind", "start", "end", "days", "action"])
+        k = int(owner[row])
+        a, b = int(bounds[k]), int(bounds[k + 1])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            signed = np.diff(logs[a:b])
+        got = _classify_jump(
+            row - a,
+            signed,
+            close[a:b],
+            volume[a:b],
+            stale[a:b],
+            stamps[a:b],
+            rules,
+            panel.tickers[k].startswith("^"),
+        )
+        found.append((k, 2, row, (panel.tickers[k], *got)))
+        covered = row + got[3] - 1
+    found.sort(key=lambda item: item[:3])
+    return pd.DataFrame([item[3] for item in found], columns=FLAG_COLUMNS)
 
 
 # splits and consolidations, and the bonus issues common in Hong Kong (1 for 2: 1.5)
@@ -282,33 +338,65 @@ def session_gaps(
     """Runs of ``gap_sessions`` or more exchange sessions with no row, inside a security's span.
 
     The returns across such a gap are not computed (the session grid has no price on the
-    missing days), so nothing is excluded here: the gap is reported.
+    missing days), so nothing is excluded here: the gap is reported
+    (:func:`session_gaps_panel` for one security).
+    """
+    dates = pd.DatetimeIndex(dates)
+    return session_gaps_panel([ticker], np.array([0, len(dates)]), dates.values, sessions, rules)
+
+
+def session_gaps_panel(
+    tickers: list[str],
+    bounds: np.ndarray,
+    dates: np.ndarray,
+    sessions: pd.DatetimeIndex,
+    rules: QualityRules | None = None,
+) -> pd.DataFrame:
+    """The session gaps (:func:`session_gaps`) of every security at once.
+
+    Parameters
+    ----------
+    tickers, bounds, dates
+        The securities' row dates, long (ticker ``k`` holds ``dates[bounds[k]:bounds[k+1]]``,
+        sorted): the rows with a price.
+    sessions
+        The exchange sessions.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per gap (``ticker, kind, start, end, days, action``), ticker by ticker.
     """
     rules = rules or QualityRules()
-    dates = pd.DatetimeIndex(dates).as_unit("ns")
-    sessions = pd.DatetimeIndex(sessions).as_unit("ns")
-    if len(dates):
-        a = sessions.searchsorted(dates.min(), side="left")
-        b = sessions.searchsorted(dates.max(), side="right")
-        inside = sessions[a:b]
-    else:
-        inside = sessions[:0]
-    missing = ~np.isin(inside.asi8, dates.asi8, assume_unique=True)
-    if not missing.any():  # every session has a row: nothing to report
-        return pd.DataFrame(columns=["ticker", "kind", "start", "end", "days", "action"])
+    grid = pd.DatetimeIndex(sessions).as_unit("ns").asi8
+    stamps = pd.DatetimeIndex(dates).as_unit("ns").asi8
+    bounds = np.asarray(bounds, dtype=np.int64)
+    sizes = np.diff(bounds)
+    m = len(grid)
+    if not m or not len(tickers):
+        return pd.DataFrame(columns=FLAG_COLUMNS)
+    pos = np.minimum(np.searchsorted(grid, stamps), m - 1)
+    on_grid = grid[pos] == stamps
+    owner = np.repeat(np.arange(len(tickers)), sizes)
+    missing = np.ones((len(tickers), m + 1), dtype=bool)  # a False column ends each row
+    missing[owner[on_grid], pos[on_grid]] = False
+    missing[:, m] = False
+    has = sizes > 0
+    lo = np.zeros(len(tickers), dtype=np.int64)
+    hi = np.zeros(len(tickers), dtype=np.int64)
+    lo[has] = np.searchsorted(grid, stamps[bounds[:-1][has]], side="left")
+    hi[has] = np.searchsorted(grid, stamps[bounds[1:][has] - 1], side="right")
+    column = np.arange(m + 1)
+    missing &= (column[None, :] >= lo[:, None]) & (column[None, :] < hi[:, None])
     rows = []
-    for start, end in _runs(np.asarray(missing)):
-        days = end - start + 1
+    action = (
+        "no prices on these sessions: no return on them nor on the session after (it spans the gap)"
+    )
+    days_of = pd.DatetimeIndex(sessions).as_unit("ns")  # as the per-ticker code gave them
+    for start, end in _runs(missing.ravel()):
+        k, a = divmod(int(start), m + 1)
+        b = int(end) - k * (m + 1)
+        days = b - a + 1
         if days >= rules.gap_sessions:
-            rows.append(
-                (
-                    ticker,
-                    "gap",
-                    inside[start],
-                    inside[end],
-                    days,
-                    "no prices on these sessions: no return on them nor on the session "
-                    "after (it spans the gap)",
-                )
-            )
-    return pd.DataFrame(rows, columns=["ticker", "kind", "start", "end", "days", "action"])
+            rows.append((tickers[k], "gap", days_of[a], days_of[b], days, action))
+    return pd.DataFrame(rows, columns=FLAG_COLUMNS)

@@ -2,9 +2,9 @@
 
 Every command that outputs data (``run``, ``regress``, ``correlate``) hands its tables here
 as named frames.  Text formats (csv, json, markdown, latex, html) are returned as text;
-binary formats (xlsx through openpyxl, parquet through pyarrow, both optional extras:
-``pip install "research[export]"``) are written to a file.  csv and parquet hold one table
-(the caller picks it: ``--level``); the others hold every table.
+binary formats (xlsx through openpyxl, an optional extra: ``pip install
+"market-event-study[export]"``; parquet through pyarrow) are written to a file.  csv and
+parquet hold one table (the caller picks it: ``--level``); the others hold every table.
 
 Whatever comes from a user's files (an event title, a ticker, a group name) is escaped
 for the format it lands in: HTML entities, LaTeX specials, Markdown pipes, and cells that
