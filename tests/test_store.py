@@ -184,9 +184,10 @@ def test_a_batch_is_one_segment_read_back_by_column(tmp_path):
     assert len({i.file for i in infos}) == 1
     assert len(list((tmp_path / "prices").glob("seg-*.parquet"))) == 1
     panel = store.load_panel(["CCC", "AAA"], ["close"])
-    assert panel.tickers == ["CCC", "AAA"] and list(panel.values) == ["close"]
-    assert list(panel.bounds) == [0, 2, 4]
-    np.testing.assert_array_equal(panel.values["close"][2:], items[0][0].frame["close"])
+    assert panel.tickers == ["AAA", "CCC"]  # the store's order: read with no reordering
+    assert list(panel.values) == ["close"] and list(panel.bounds) == [0, 2, 4]
+    np.testing.assert_array_equal(panel.values["close"][:2], items[0][0].frame["close"])
+    np.testing.assert_array_equal(panel.frame("CCC")["close"], items[2][0].frame["close"])
     assert panel.frame("AAA")["volume"].isna().all()  # a column not read is NaN
 
 

@@ -70,7 +70,9 @@ class PricePanel:
 
     def position(self, ticker: str) -> int:
         """The index of ``ticker`` in :attr:`tickers`."""
-        return self.tickers.index(ticker)
+        if len(getattr(self, "_where", ())) != len(self.tickers):
+            self._where = {t: k for k, t in enumerate(self.tickers)}
+        return self._where[ticker]
 
     def frame(self, ticker: str) -> pd.DataFrame:
         """One ticker as a validated price frame (columns not read are NaN)."""
@@ -206,6 +208,12 @@ def _read_footer(path: Path) -> bytes:
         return handle.read()
 
 
+# row groups read per Arrow call: Arrow's buffers for a batch are copied into the panel's
+# arrays and released, so a read's peak memory is the panel plus one batch, not twice
+# the panel (measured on 2,000 tickers x 3,600 sessions: 590 MB -> see docs/performance.md)
+_BATCH = 128
+
+
 def read_segment(
     path: Path, footer_sha256: str, groups: list[int], columns: list[str]
 ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
@@ -224,14 +232,25 @@ def read_segment(
         raise SegmentCorrupted(str(path))
     try:
         handle = pq.ParquetFile(path, page_checksum_verification=True)
-        counts = np.array([handle.metadata.row_group(g).num_rows for g in groups], dtype=np.int64)
-        table = handle.read_row_groups(groups, columns=["date", *columns], use_threads=True)
+        meta = handle.metadata
+        counts = np.array([meta.row_group(g).num_rows for g in groups], dtype=np.int64)
+        total = int(counts.sum())
+        dates = np.empty(total, dtype="datetime64[us]")
+        values = {c: np.empty(total) for c in columns}
+        at = 0
+        for first in range(0, len(groups), _BATCH):
+            batch = groups[first : first + _BATCH]
+            table = handle.read_row_groups(batch, columns=["date", *columns])
+            n = table.num_rows
+            dates[at : at + n] = table.column("date").to_numpy()
+            for c in columns:
+                values[c][at : at + n] = table.column(c).to_numpy()
+            at += n
+            del table
     except FileNotFoundError:
         raise
     except (OSError, ValueError) as exc:  # pyarrow: CRC mismatch, undecodable page
         raise SegmentCorrupted(f"{path}: {exc}") from None
-    dates = table.column("date").to_numpy().astype("datetime64[us]")
-    values = {c: table.column(c).to_numpy().astype(float, copy=False) for c in columns}
     return counts, dates, values
 
 

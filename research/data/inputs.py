@@ -170,40 +170,41 @@ def build_inputs(
     market = get_market(market) if isinstance(market, str) else market
     securities = list(dict.fromkeys(securities))
     tickers = list(dict.fromkeys([*securities, *benchmarks]))
+    rank = {t: i for i, t in enumerate(tickers)}  # flags and columns in this order
     panel = load_panel(store, tickers, ("close", "adj_close", "volume"))
-    flag_frame = quality.scan_panel(panel, rules)
-    prices = _checked_prices(panel, flag_frame)
-    # the stored rows (a session without one is a gap; an untraded row is a flag) and the
-    # prices with none on the untraded days, each long: ticker after ticker
-    owner, dates, price, traded = prices
-    n_sec = len(securities)
-    of_security = owner < n_sec
+    flag_frame = _ordered(quality.scan_panel(panel, rules), rank)
+    # the rows (snapshots dropped), long in the panel's order: each one's ticker, date,
+    # price (a session without one is a gap) and traded price (none on untraded days)
+    owner, when, price, traded = _checked_prices(panel, flag_frame)
+    column = np.array([rank[t] if rank[t] < len(securities) else -1 for t in panel.tickers])
+    of_security = column[owner] >= 0
     priced = of_security & ~np.isnan(traded)
-    when = dates.astype("datetime64[us]")
     if start is not None:
         priced &= when >= np.datetime64(pd.Timestamp(start), "us")
     if end is not None:
         priced &= when <= np.datetime64(pd.Timestamp(end), "us")
     if not priced.any():
         raise DataError(f"No stored prices of {', '.join(securities)} fall in the requested dates.")
-    sessions = market_sessions(
-        market, pd.Timestamp(when[priced].min()), pd.Timestamp(when[priced].max())
-    )
+    first, last = (pd.Timestamp(x) for x in (when[priced].min(), when[priced].max()))
+    sessions = market_sessions(market, first, last)
     grid = pd.DatetimeIndex(sessions.index)
     has_row = of_security & ~np.isnan(price)
+    held = [k for k in range(len(panel.tickers)) if column[k] >= 0]
+    counts = np.bincount(owner[has_row], minlength=len(panel.tickers))[held]
+    pos, on = quality.grid_positions(when, grid)  # every row's session, once
     gaps = quality.session_gaps_panel(
-        securities,
-        np.r_[0, np.cumsum(np.bincount(owner[has_row], minlength=n_sec))],
+        [panel.tickers[k] for k in held],
+        np.r_[0, np.cumsum(counts)],
         when[has_row],
         grid,
         rules,
+        positions=(pos[has_row], on[has_row]),
     )
-    flag_frame = pd.concat([flag_frame, gaps], ignore_index=True)
-    closes = pd.DataFrame(
-        _on_grid(owner[of_security], when[of_security], traded[of_security], grid, n_sec),
-        index=grid,
-        columns=securities,
-    )
+    flag_frame = pd.concat([flag_frame, _ordered(gaps, rank)], ignore_index=True)
+    placed = of_security & on
+    values = np.full((len(grid), len(securities)), np.nan)
+    values[pos[placed], column[owner[placed]]] = traded[placed]
+    closes = pd.DataFrame(values, index=grid, columns=securities)  # off-grid rows left out
     spans = None
     if thin_trading == "trade-to-trade":
         # a gap of a suspension's length or more is not thin trading: no return across it
@@ -211,13 +212,11 @@ def build_inputs(
         returns, spans = trade_to_trade_returns(closes, grid, kind, max_span=longest)
     else:
         returns = compute_returns(closes, grid, kind)
-    series = {
-        t: pd.Series(
-            traded[owner == k], index=pd.DatetimeIndex(when[owner == k], name="date"), name=t
-        )
-        for k, t in enumerate(tickers)
-        if t in benchmarks
-    }
+    series = {}
+    for t in benchmarks:  # rows are grouped by ticker: each one's a slice
+        k = panel.position(t)
+        rows = slice(*np.searchsorted(owner, [k, k + 1]))
+        series[t] = pd.Series(traded[rows], index=pd.DatetimeIndex(when[rows], name="date"))
     bench_cols = {}
     notes = {}
     for ticker in benchmarks:
@@ -248,46 +247,45 @@ def load_panel(store, tickers: list[str], columns) -> PricePanel:
     return PricePanel.from_frames({t: store.load(t) for t in tickers}, columns)
 
 
+def _ordered(flags: pd.DataFrame, rank: dict[str, int]) -> pd.DataFrame:
+    """Flags ticker by ticker in the study's order (securities, then benchmarks), each
+    ticker's in the order found.
+    """
+    if not len(flags):
+        return flags
+    key = flags["ticker"].map(rank).to_numpy()
+    order = np.argsort(key, kind="stable")
+    if (order == np.arange(len(order))).all():
+        return flags
+    return flags.iloc[order].reset_index(drop=True)
+
+
 def _checked_prices(panel: PricePanel, flags: pd.DataFrame):
-    """The panel's rows without snapshot rows, long: each row's ticker (its position),
-    date, return price (:func:`research.data.prices.return_price`: ``adj_close`` where the
-    ticker has one, else ``close``) and that price with none on untraded days
+    """The panel's rows without snapshot rows, long: each row's ticker (its position in the
+    panel), date, return price (:func:`research.data.prices.return_price`: ``adj_close``
+    where the ticker has one, else ``close``) and that price with none on untraded days
     (:func:`research.data.quality.without_untraded`).
     """
     bounds = np.asarray(panel.bounds, dtype=np.int64)
-    n = len(panel.dates)
-    owner = np.repeat(np.arange(len(panel.tickers)), np.diff(bounds))
-    keep = np.ones(n, dtype=bool)
-    if len(flags):
-        snapped = set(flags["ticker"].to_numpy()[flags["kind"].to_numpy() == "snapshot"])
-        for k, t in enumerate(panel.tickers):
-            if t in snapped:  # a snapshot is always a ticker's last row
-                keep[bounds[k + 1] - 1] = False
+    sizes = np.diff(bounds)
+    owner = np.repeat(np.arange(len(panel.tickers), dtype=np.int32), sizes)
     close = panel.values["close"]
     adj = panel.values["adj_close"]
-    has_adj = keep & ~np.isnan(adj)
-    any_adj = np.bincount(owner[has_adj], minlength=len(panel.tickers)) > 0
-    price = np.where(any_adj[owner] & ~np.isnan(adj), adj, close)
     untraded = quality.untraded_rows(close, panel.values["volume"], bounds)
+    keep = None
+    if len(flags) and (flags["kind"].to_numpy() == "snapshot").any():
+        keep = np.ones(len(close), dtype=bool)
+        snapped = set(flags["ticker"].to_numpy()[flags["kind"].to_numpy() == "snapshot"])
+        for t in snapped:  # a snapshot is always a ticker's last row
+            keep[bounds[panel.position(t) + 1] - 1] = False
+    has_adj = ~np.isnan(adj) if keep is None else keep & ~np.isnan(adj)
+    any_adj = np.bincount(owner[has_adj], minlength=len(panel.tickers)) > 0
+    price = np.where(np.repeat(any_adj, sizes) & ~np.isnan(adj), adj, close)
     traded = np.where(untraded, np.nan, price)
-    return owner[keep], panel.dates[keep], price[keep], traded[keep]
-
-
-def _on_grid(
-    owner: np.ndarray, dates: np.ndarray, values: np.ndarray, grid: pd.DatetimeIndex, n: int
-) -> np.ndarray:
-    """A (sessions x tickers) array of long values; rows off the grid are left out, a
-    session without a row is NaN.
-    """
-    stamps = pd.DatetimeIndex(dates).as_unit("ns").asi8
-    sessions = grid.as_unit("ns").asi8
-    out = np.full((len(sessions), n), np.nan)
-    if not len(sessions):
-        return out
-    pos = np.minimum(np.searchsorted(sessions, stamps), len(sessions) - 1)
-    on = sessions[pos] == stamps
-    out[pos[on], owner[on]] = values[on]
-    return out
+    when = panel.dates.astype("datetime64[us]", copy=False)
+    if keep is None:
+        return owner, when, price, traded
+    return owner[keep], when[keep], price[keep], traded[keep]
 
 
 def group_portfolio(

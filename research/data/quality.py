@@ -120,55 +120,56 @@ def scan_panel(panel, rules: QualityRules | None = None) -> pd.DataFrame:
     close = panel.values["close"]
     volume = panel.values["volume"]
     bounds = np.asarray(panel.bounds, dtype=np.int64)
-    n = len(close)
-    owner = np.repeat(np.arange(len(panel.tickers)), np.diff(bounds))
-    first = first_rows(bounds, n)
-    stale = untraded_rows(close, volume, bounds)
+    dates = panel.dates
+
+    def owner(row: int) -> int:
+        return int(np.searchsorted(bounds, row, side="right")) - 1
+
+    def day(row: int) -> pd.Timestamp:
+        return pd.Timestamp(dates[row])
+
     found: list[tuple[int, int, int, tuple]] = []  # (ticker, part, row, flag)
-    stamps = pd.DatetimeIndex(panel.dates)
-
-    def flag(k, kind, a, b, days, action):
-        return (panel.tickers[k], kind, stamps[a], stamps[b], days, action)
-
+    stale = untraded_rows(close, volume, bounds)
     # a stale run never crosses tickers: a ticker's first row is never flat
     for start, end in _runs(stale):
         days = end - start + 1
         kind = "suspension" if days >= rules.suspension_days else "stale"
-        k = int(owner[start])
+        k = owner(start)
         action = "no trade (flat price, zero volume): no returns"
-        found.append((k, 0, start, flag(k, kind, start, end, days, action)))
+        found.append((k, 0, start, (panel.tickers[k], kind, day(start), day(end), days, action)))
     sizes = np.diff(bounds)
-    last = bounds[1:] - 1
-    for k in np.flatnonzero((sizes > 20) & (volume[np.maximum(last, 0)] == 0)):
+    last = np.maximum(bounds[1:] - 1, 0)
+    for k in np.flatnonzero((sizes > 20) & (volume[last] == 0)):
         end = int(last[k])
         if np.nanmedian(volume[end - 20 : end]) > 0:
             action = "row excluded (zero volume on the last row: an intraday snapshot)"
-            found.append((int(k), 1, end, flag(int(k), "snapshot", end, end, 1, action)))
+            flag = (panel.tickers[k], "snapshot", day(end), day(end), 1, action)
+            found.append((int(k), 1, end, flag))
     with np.errstate(divide="ignore", invalid="ignore"):
         logs = np.log(close)
-    moved = np.zeros(n, dtype=bool)
-    moved[1:] = np.abs(logs[1:] - logs[:-1]) > rules.jump_threshold
-    moved &= ~first
+        step = np.abs(np.diff(logs))
+    moved = np.flatnonzero(step > rules.jump_threshold) + 1
+    moved = moved[~first_rows(bounds, len(close))[moved]]
     covered = -1  # the day after a bad tick is part of that flag, not a move of its own
-    for row in np.flatnonzero(moved):
+    for row in moved:
         if row <= covered:
             continue
-        k = int(owner[row])
+        k = owner(row)
         a, b = int(bounds[k]), int(bounds[k + 1])
         with np.errstate(divide="ignore", invalid="ignore"):
             signed = np.diff(logs[a:b])
         got = _classify_jump(
-            row - a,
+            int(row) - a,
             signed,
             close[a:b],
             volume[a:b],
             stale[a:b],
-            stamps[a:b],
+            pd.DatetimeIndex(dates[a:b]),
             rules,
             panel.tickers[k].startswith("^"),
         )
-        found.append((k, 2, row, (panel.tickers[k], *got)))
-        covered = row + got[3] - 1
+        found.append((k, 2, int(row), (panel.tickers[k], *got)))
+        covered = int(row) + got[3] - 1
     found.sort(key=lambda item: item[:3])
     return pd.DataFrame([item[3] for item in found], columns=FLAG_COLUMNS)
 
@@ -345,14 +346,35 @@ def session_gaps(
     return session_gaps_panel([ticker], np.array([0, len(dates)]), dates.values, sessions, rules)
 
 
+def _us(dates: np.ndarray) -> np.ndarray:
+    return np.asarray(dates).astype("datetime64[us]").view(np.int64)
+
+
+def grid_positions(dates: np.ndarray, sessions: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray]:
+    """Each date's position in the sessions and whether it is one of them (dates and
+    sessions are calendar days): one table lookup per date, not a binary search.
+    """
+    days = np.asarray(dates).astype("datetime64[D]").view(np.int64)
+    grid = pd.DatetimeIndex(sessions).values.astype("datetime64[D]").view(np.int64)
+    if not len(days) or not len(grid):
+        return np.zeros(len(days), dtype=np.int64), np.zeros(len(days), dtype=bool)
+    low = min(int(days.min()), int(grid[0]))
+    table = np.full(max(int(days.max()), int(grid[-1])) - low + 1, -1, dtype=np.int64)
+    table[grid - low] = np.arange(len(grid))
+    pos = table[days - low]
+    on = pos >= 0
+    return np.where(on, pos, 0), on
+
+
 def session_gaps_panel(
     tickers: list[str],
     bounds: np.ndarray,
     dates: np.ndarray,
     sessions: pd.DatetimeIndex,
     rules: QualityRules | None = None,
+    positions: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> pd.DataFrame:
-    """The session gaps (:func:`session_gaps`) of every security at once.
+    r"""The session gaps (:func:`session_gaps`) of every security at once.
 
     Parameters
     ----------
@@ -361,42 +383,60 @@ def session_gaps_panel(
         sorted): the rows with a price.
     sessions
         The exchange sessions.
+    positions
+        The dates' :func:`grid_positions` in ``sessions``, when the caller has them.
 
     Returns
     -------
     pandas.DataFrame
         One row per gap (``ticker, kind, start, end, days, action``), ticker by ticker.
+
+    Notes
+    -----
+    With the grid positions :math:`p_1 < \dots < p_m` of a security's rows that fall on a
+    session, and its span :math:`[l, h)` (the sessions from its first row's date to its
+    last's), the gaps are :math:`[l, p_1)`, every :math:`(p_j, p_{j+1})` that is not empty
+    and :math:`(p_m, h)`: one pass over the rows, no (sessions x securities) array.
     """
     rules = rules or QualityRules()
-    grid = pd.DatetimeIndex(sessions).as_unit("ns").asi8
-    stamps = pd.DatetimeIndex(dates).as_unit("ns").asi8
     bounds = np.asarray(bounds, dtype=np.int64)
     sizes = np.diff(bounds)
-    m = len(grid)
-    if not m or not len(tickers):
+    has = np.flatnonzero(sizes > 0)
+    if not len(sessions) or not len(has):
         return pd.DataFrame(columns=FLAG_COLUMNS)
-    pos = np.minimum(np.searchsorted(grid, stamps), m - 1)
-    on_grid = grid[pos] == stamps
-    owner = np.repeat(np.arange(len(tickers)), sizes)
-    missing = np.ones((len(tickers), m + 1), dtype=bool)  # a False column ends each row
-    missing[owner[on_grid], pos[on_grid]] = False
-    missing[:, m] = False
-    has = sizes > 0
-    lo = np.zeros(len(tickers), dtype=np.int64)
-    hi = np.zeros(len(tickers), dtype=np.int64)
-    lo[has] = np.searchsorted(grid, stamps[bounds[:-1][has]], side="left")
-    hi[has] = np.searchsorted(grid, stamps[bounds[1:][has] - 1], side="right")
-    column = np.arange(m + 1)
-    missing &= (column[None, :] >= lo[:, None]) & (column[None, :] < hi[:, None])
-    rows = []
+    pos, on = grid_positions(dates, sessions) if positions is None else positions
+    grid = pd.DatetimeIndex(sessions).as_unit("us").asi8
+    stamps = np.asarray(dates)
+    lo = np.full(len(tickers), -1, dtype=np.int64)
+    hi = np.full(len(tickers), -1, dtype=np.int64)
+    lo[has] = np.searchsorted(grid, _us(stamps[bounds[:-1][has]]), side="left")
+    hi[has] = np.searchsorted(grid, _us(stamps[bounds[1:][has] - 1]), side="right")
+    owner = np.repeat(np.arange(len(tickers), dtype=np.int32), sizes)[on]
+    at = pos[on]  # each security's sessions with a row, rising
+    inside = np.flatnonzero((owner[1:] == owner[:-1]) & (at[1:] - at[:-1] > 1))
+    firsts = np.searchsorted(owner, has, side="left")
+    lasts = np.searchsorted(owner, has, side="right") - 1
+    some = lasts >= firsts  # a row on a session at all
+    k_all = [
+        has[some],  # before the first session with a row
+        owner[inside],  # between two sessions with rows
+        has[some],  # after the last
+        has[~some],  # a span with no session row at all
+    ]
+    a_all = [lo[has[some]], at[inside] + 1, at[lasts[some]] + 1, lo[has[~some]]]
+    b_all = [at[firsts[some]] - 1, at[inside + 1] - 1, hi[has[some]] - 1, hi[has[~some]] - 1]
+    k, start, end = (np.concatenate(x) for x in (k_all, a_all, b_all))
+    keep = end >= start
+    k, start, end = k[keep], start[keep], end[keep]
+    order = np.lexsort((start, k))
+    whose, start, end = k[order], start[order], end[order]
     action = (
         "no prices on these sessions: no return on them nor on the session after (it spans the gap)"
     )
     days_of = pd.DatetimeIndex(sessions).as_unit("ns")  # as the per-ticker code gave them
-    for start, end in _runs(missing.ravel()):
-        k, a = divmod(int(start), m + 1)
-        b = int(end) - k * (m + 1)
-        days = b - a + 1
+    rows = []
+    for k, a, b in zip(whose, start, end, strict=True):
+        days = int(b - a + 1)
         if days >= rules.gap_sessions:
             rows.append((tickers[k], "gap", days_of[a], days_of[b], days, action))
     return pd.DataFrame(rows, columns=FLAG_COLUMNS)

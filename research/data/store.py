@@ -202,6 +202,10 @@ class PriceStore:
     ) -> PricePanel:
         """Several tickers' prices, only ``columns`` of them, read segment by segment.
 
+        The panel holds the tickers in the store's order (segment by segment, each in its
+        row groups' order), which a panel's readers look up (:meth:`PricePanel.frame`):
+        reading them so needs no copy.
+
         Raises
         ------
         DataError
@@ -213,43 +217,36 @@ class PriceStore:
         columns = [c for c in PRICE_COLUMNS if c in set(columns)]
         for _attempt in range(3):  # a concurrent writer may compact segments between reads
             manifest = self._manifest()
-            entries = {}
+            by_file: dict[str, list[tuple[int, str]]] = {}
             for ticker in tickers:
                 entry = manifest["tickers"].get(check_ticker(ticker))
                 if entry is None:
                     raise DataError(self._missing_message(ticker))
-                entries[ticker] = entry
-            by_file: dict[str, list[str]] = {}
-            for ticker, entry in entries.items():
-                by_file.setdefault(entry["file"], []).append(ticker)
-            parts: dict[str, tuple] = {}
+                by_file.setdefault(entry["file"], []).append((int(entry["row_group"]), ticker))
+            parts = []
             try:
                 for name, members in by_file.items():
-                    groups = [int(entries[t]["row_group"]) for t in members]
-                    order = sorted(range(len(groups)), key=groups.__getitem__)
+                    members.sort()  # the segment's order: read in one pass, no reordering
                     record = manifest["segments"].get(name, {})
                     counts, dates, values = read_segment(
                         self.prices_dir / name,
                         record.get("footer_sha256", ""),
-                        [groups[i] for i in order],
+                        [g for g, _t in members],
                         columns,
                     )
-                    start = 0
-                    for i, n in zip(order, counts, strict=True):
-                        rows = slice(start, start + int(n))
-                        parts[members[i]] = (dates[rows], {c: v[rows] for c, v in values.items()})
-                        start += int(n)
+                    parts.append(([t for _g, t in members], counts, dates, values))
             except FileNotFoundError:
                 self._cached = None
                 continue
             except SegmentCorrupted:
-                shown = ", ".join(by_file[name][:3]) + (" ..." if len(by_file[name]) > 3 else "")
+                held = [t for _g, t in by_file[name]]
+                shown = ", ".join(held[:3]) + (" ..." if len(held) > 3 else "")
                 raise StoreCorruptedError(
                     f"The stored prices of {shown} ({self.prices_dir / name}) do not match "
                     "their checksum; re-import the ticker(s) with `eventstudy data import "
                     "FILE` or `eventstudy data fetch`."
                 ) from None
-            return _assemble(tickers, parts, columns)
+            return _assemble(parts, columns)
         raise DataError("The stored prices kept changing while being read; try again.")
 
     def closes(self, tickers: list[str]) -> pd.DataFrame:
@@ -564,16 +561,19 @@ def _info(entry: dict) -> StoredInfo:
     return StoredInfo(**raw)
 
 
-def _assemble(tickers: list[str], parts: dict[str, tuple], columns: list[str]) -> PricePanel:
+def _assemble(parts: list[tuple], columns: list[str]) -> PricePanel:
+    """One panel of the segments' parts (tickers, row counts, dates, columns), in the order
+    read: a single segment's arrays are used as they are.
+    """
     import numpy as np
 
-    sizes = [len(parts[t][0]) for t in tickers]
-    bounds = np.r_[0, np.cumsum(sizes)].astype(np.int64)
-    if len(tickers) == 1:
-        dates, values = parts[tickers[0]]
-        return PricePanel(tickers, bounds, dates, dict(values))
-    dates = np.concatenate([parts[t][0] for t in tickers])
-    values = {c: np.concatenate([parts[t][1][c] for t in tickers]) for c in columns}
+    tickers = [t for part in parts for t in part[0]]
+    counts = np.concatenate([part[1] for part in parts])
+    bounds = np.r_[0, np.cumsum(counts)].astype(np.int64)
+    if len(parts) == 1:
+        return PricePanel(tickers, bounds, parts[0][2], parts[0][3])
+    dates = np.concatenate([part[2] for part in parts])
+    values = {c: np.concatenate([part[3][c] for part in parts]) for c in columns}
     return PricePanel(tickers, bounds, dates, values)
 
 
