@@ -234,3 +234,53 @@ def test_symmetric_pairwise_correlations_equal_the_general_path_and_a_loop():
         both = np.isfinite(x[i]) & np.isfinite(x[j])
         want = np.corrcoef(x[i, both], x[j, both])[0, 1]
         assert same[i, j] == pytest.approx(want, rel=1e-12)
+
+
+@pytest.mark.parametrize("layout", ["one pattern", "mixed"])
+def test_pair_sums_of_incomplete_firm_events_equal_a_loop_over_pairs(layout):
+    """Firm-events missing the same days are summed in one pass: the sums and counts equal
+    numpy's correlation of every pair over its common days (the pairs with an incomplete
+    firm-event; complete pairs are the estimation sums'), to rounding."""
+    from research.stats.dependent import incomplete_pair_sums, standardized_residuals
+    from research.stats.ranks import rank_u
+
+    rng = np.random.default_rng(11)
+    n, t = 30, 60
+    resid = rng.normal(size=(n, t)) + rng.normal(size=(1, t))  # correlated
+    if layout == "one pattern":
+        resid[:, 20:23] = np.nan  # every firm-event misses another event's window
+    else:
+        resid[:12, 20:23] = np.nan
+        resid[12:15, 40] = np.nan
+        resid[15, 5:9] = np.nan
+        resid[16] = np.nan
+        resid[16, :2] = 1.0  # too few days to correlate
+        resid[17, 30:] = np.nan
+        resid[18, :] = 0.5  # no variation
+        resid[18, 0] = np.nan
+    order = np.argsort(np.where(np.isfinite(resid), resid, np.inf), axis=1)
+    sar_sorted = np.take_along_axis(np.where(np.isfinite(resid), resid, np.nan), order, axis=1)
+    ranks = np.full((n, t), 0.0)
+    for i in range(n):  # doubled average ranks, 0 where missing
+        present = np.isfinite(resid[i])
+        ranks[i, present] = 2 * pd.Series(resid[i, present]).rank().to_numpy()
+    sigma = np.ones(n)
+    ar = rng.normal(size=(n, 3))
+    got = incomplete_pair_sums(sar_sorted, ranks, sigma, ar, np.array([0]), np.array([n]))[0]
+    sar = standardized_residuals(sar_sorted, ranks)
+    u = rank_u(np.hstack([sar, ar / sigma[:, None]]))[:, :t]
+    incomplete = (ranks == 0).any(axis=1)
+    for k, values in enumerate((sar, u)):
+        total, count = 0.0, 0
+        for i in range(n):
+            for j in range(i + 1, n):
+                if not (incomplete[i] or incomplete[j]):
+                    continue
+                both = np.isfinite(values[i]) & np.isfinite(values[j])
+                a, b = values[i, both], values[j, both]
+                if both.sum() < 3 or a.std() == 0 or b.std() == 0:
+                    continue
+                total += np.corrcoef(a, b)[0, 1]
+                count += 1
+        assert got[2 * k + 1] == count
+        assert got[2 * k] == pytest.approx(total, rel=1e-12, abs=1e-12)

@@ -60,36 +60,73 @@ def incomplete_pair_sums(
     starts: np.ndarray,
     sizes: np.ndarray,
 ) -> np.ndarray:
-    """Per segment, the sums and counts of the correlations of every pair with an
+    r"""Per segment, the sums and counts of the correlations of every pair with an
     incomplete firm-event, over its common days: (segments, 4) columns residual total,
     residual count, U total, U count (pairs of complete firm-events come from
     :class:`research.estimation.cohorts.EstimationSums`).
 
     From the standardized residuals (a correlation does not change when a row is scaled;
     the ARs are scaled alike for the ranks).
+
+    Notes
+    -----
+    Incomplete firm-events that miss the same days (every firm-event of an event whose
+    estimation window holds another event's window, say) share their common days, so
+    their pairs' correlations sum without a pairwise pass: with each row centred and
+    scaled to unit length over its days,
+    :math:`\sum_{i<j} r_{ij} = (\lVert\sum_i z_i\rVert^2 - n)/2`, as for complete
+    firm-events.  Only pairs from different patterns go through
+    :func:`research.stats.inference.pairwise_correlations`; the sums equal it to rounding
+    (``tests/test_dependent.py``).
     """
     t = rank2.shape[1]
     out = np.zeros((len(starts), 4))
     incomplete = (rank2 == 0).any(axis=1)
     for seg in np.flatnonzero(np.add.reduceat(incomplete, starts) if len(starts) else []):
         rows = slice(starts[seg], starts[seg] + sizes[seg])
+        missing = rank2[rows] == 0
         inc = np.flatnonzero(incomplete[rows])
-        later = np.arange(sizes[seg])[None, :] > inc[:, None]  # each pair once
-        pair = ~incomplete[rows][None, :] | (incomplete[rows][None, :] & later)
+        # the incomplete firm-events by the days they miss
+        _, pattern = np.unique(np.packbits(missing[inc], axis=1), axis=0, return_inverse=True)
+        pattern = pattern.ravel()
         sar = standardized_residuals(sar_sorted[rows], rank2[rows])
         with np.errstate(invalid="ignore", divide="ignore"):
             u = rank_u(np.hstack([sar, ar_days[rows] / sigma[rows][:, None]]))[:, :t]
+        complete = np.flatnonzero(~incomplete[rows])
         for k, values in enumerate((sar, u)):
-            # every firm-event incomplete (common with any missing day): one symmetric pass
-            r = (
-                pairwise_correlations(values, values)
-                if len(inc) == len(values)
-                else (pairwise_correlations(values[inc], values))
-            )
-            ok = pair & np.isfinite(r)
-            out[seg, 2 * k] += r[ok].sum()
-            out[seg, 2 * k + 1] += ok.sum()
+            total, count = 0.0, 0
+            for g in range(int(pattern.max()) + 1 if len(inc) else 0):
+                members = inc[pattern == g]
+                s, c = _same_days_pair_sum(values[members], ~missing[members[0]])
+                total, count = total + s, count + c
+                # pairs with complete firm-events and with later patterns, each once
+                others = np.r_[complete, inc[pattern > g]]
+                if len(others):
+                    r = pairwise_correlations(values[members], values[others])
+                    ok = np.isfinite(r)
+                    total, count = total + r[ok].sum(), count + int(ok.sum())
+            out[seg, 2 * k] += total
+            out[seg, 2 * k + 1] += count
     return out
+
+
+def _same_days_pair_sum(values: np.ndarray, days: np.ndarray, min_common: int = 3):
+    """Sum and count of the correlations of every pair of rows that are present on the
+    same ``days`` (the :func:`pairwise_correlations` of each pair, summed in one pass).
+    """
+    n = len(values)
+    if n < 2 or days.sum() < min_common:
+        return 0.0, 0
+    x = values[:, days]
+    x0 = x - x.mean(axis=1, keepdims=True)
+    norm = np.sqrt((x0**2).sum(axis=1))
+    ok = norm > 0
+    m = int(ok.sum())
+    if m < 2:
+        return 0.0, 0
+    z = x0[ok] / norm[ok, None]
+    total = z.sum(axis=0)
+    return float((total @ total - (z**2).sum()) / 2), m * (m - 1) // 2
 
 
 def dependent_statistics(
