@@ -16,7 +16,7 @@ def corrupt_prices(store: PriceStore, ticker: str, column: str = "close") -> Pat
     matches); the segment's path."""
     info = store.info(ticker)
     path = store.prices_dir / info.file
-    group = store._manifest()["tickers"][ticker]["row_group"]
+    group = store._manifest()["tickers"][ticker]["blocks"][0][1]  # its first year's
     meta = pq.ParquetFile(path).metadata.row_group(group)
     (chunk,) = [
         meta.column(i) for i in range(meta.num_columns) if meta.column(i).path_in_schema == column

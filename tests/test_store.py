@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from research.data.prices import parse_price_text
+from research.data.prices import ParsedPrices, parse_price_text
 from research.data.store import PriceStore
 from research.errors import DataError, StoreCorruptedError
 
@@ -42,7 +42,7 @@ def test_round_trip_is_exact(tmp_path):
     assert store.tickers() == ["ABC"]
     meta = json.loads((tmp_path / "prices" / "manifest.json").read_text())["tickers"]["ABC"]
     assert meta["source"] == "test" and len(meta["sha256"]) == 64
-    assert meta["file"].startswith("seg-") and meta["row_group"] == 0
+    assert meta["file"].startswith("seg-") and meta["blocks"] == [[2023, 0, 0, 2]]
 
 
 def test_replacing_removes_the_old_file_and_keeps_one_version(tmp_path):
@@ -281,3 +281,40 @@ def test_the_manifest_is_read_once_per_change(tmp_path, monkeypatch):
     for _ in range(3):
         store.info("AAA"), store.info("BBB"), store.load_panel(["AAA", "BBB"], ["close"])
     assert reads.count("manifest.json") == 1
+
+
+def test_some_years_of_some_tickers_are_read_from_chunked_year_blocks(tmp_path, monkeypatch):
+    """Row groups hold a chunk of tickers' rows of one year: a read of some years gives
+    exactly those rows, and says whose series start or end there."""
+    import research.data.columnar as columnar
+
+    monkeypatch.setattr(columnar, "CHUNK", 2)  # three chunks of at most two tickers
+    days = pd.bdate_range("2020-12-28", "2023-01-05")
+    rng = np.random.default_rng(5)
+    frames = {}
+    for i, t in enumerate(("AAA", "BBB", "CCC", "DDD", "EEE")):
+        index = days[i * 40 : len(days) - i * 30]  # each starts and ends elsewhere
+        frame = pd.DataFrame(index=pd.DatetimeIndex(index, name="date"))
+        for col in ("open", "high", "low", "adj_close"):
+            frame[col] = np.nan
+        frame["close"] = rng.uniform(5, 10, len(index))
+        frame["volume"] = rng.integers(0, 9, len(index)).astype(float)
+        frames[t] = frame
+    store = PriceStore(tmp_path)
+    parsed = [
+        ParsedPrices(t, f, "test", "unknown", [], [], "HKEX", "test") for t, f in frames.items()
+    ]
+    store.save_many([(p, "test") for p in parsed])
+    groups = pq.ParquetFile(next((tmp_path / "prices").glob("seg-*"))).metadata.num_row_groups
+    assert groups == 4 + 2 + 2  # AAA's chunk spans 2020..2023, the others 2021..2022
+    panel = store.load_panel(["EEE", "BBB", "AAA"], ["close"], years=(2021, 2022))
+    assert panel.tickers == ["AAA", "BBB", "EEE"]
+    for t in panel.tickers:
+        want = frames[t].loc["2021-01-01":"2022-12-31", "close"]
+        pd.testing.assert_series_equal(panel.frame(t)["close"], want, check_freq=False)
+    assert list(panel.whole_start) == [False, True, True]  # AAA has 2020 rows
+    assert list(panel.whole_end) == [False, True, True]  # and 2023 rows
+    whole = store.load_panel(["CCC"])
+    assert whole.whole_start is None
+    pd.testing.assert_frame_equal(whole.frame("CCC"), frames["CCC"], check_freq=False)
+    assert store.verify() == []

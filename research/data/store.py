@@ -31,8 +31,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import hashlib
-import io
 import json
 import os
 import sys
@@ -47,8 +45,8 @@ from research.data.columnar import (
     PricePanel,
     SegmentCorrupted,
     content_digest,
+    read_blocks,
     read_frames,
-    read_segment,
     whole_file_digest,
     write_segment,
 )
@@ -198,13 +196,22 @@ class PriceStore:
         return self.load_panel([ticker]).frame(ticker)
 
     def load_panel(
-        self, tickers: Iterable[str], columns: Iterable[str] = PRICE_COLUMNS
+        self,
+        tickers: Iterable[str],
+        columns: Iterable[str] = PRICE_COLUMNS,
+        years: tuple[int, int] | None = None,
     ) -> PricePanel:
         """Several tickers' prices, only ``columns`` of them, read segment by segment.
 
         The panel holds the tickers in the store's order (segment by segment, each in its
-        row groups' order), which a panel's readers look up (:meth:`PricePanel.frame`):
-        reading them so needs no copy.
+        chunks' order), which a panel's readers look up (:meth:`PricePanel.frame`).
+
+        Parameters
+        ----------
+        years
+            Read these calendar years only (first, last); the panel then says which
+            tickers' rows start or end with their series' (``whole_start``,
+            ``whole_end``).  Default: every row.
 
         Raises
         ------
@@ -213,40 +220,53 @@ class PriceStore:
         StoreCorruptedError
             If a file does not match the checksums recorded when it was written.
         """
+        import numpy as np
+
         tickers = list(dict.fromkeys(tickers))
         columns = [c for c in PRICE_COLUMNS if c in set(columns)]
         for _attempt in range(3):  # a concurrent writer may compact segments between reads
             manifest = self._manifest()
-            by_file: dict[str, list[tuple[int, str]]] = {}
+            by_file: dict[str, list[tuple[int, str, list]]] = {}
             for ticker in tickers:
                 entry = manifest["tickers"].get(check_ticker(ticker))
                 if entry is None:
                     raise DataError(self._missing_message(ticker))
-                by_file.setdefault(entry["file"], []).append((int(entry["row_group"]), ticker))
+                blocks = entry["blocks"]
+                by_file.setdefault(entry["file"], []).append((blocks[0][1], ticker, blocks))
             parts = []
             try:
                 for name, members in by_file.items():
-                    members.sort()  # the segment's order: read in one pass, no reordering
+                    members.sort()  # the segment's order
+                    chosen, starts, ends = [], [], []
+                    for _g, _t, blocks in members:
+                        kept = [b for b in blocks if years is None or years[0] <= b[0] <= years[1]]
+                        chosen.append(kept)
+                        # no rows before (after) the years read: the series starts (ends)
+                        starts.append(years is None or blocks[0][0] >= years[0])
+                        ends.append(years is None or blocks[-1][0] <= years[1])
+                    flat = [b[1:] for kept in chosen for b in kept]
                     record = manifest["segments"].get(name, {})
-                    counts, dates, values = read_segment(
+                    dates, values = read_blocks(
                         self.prices_dir / name,
                         record.get("footer_sha256", ""),
-                        [g for g, _t in members],
+                        np.array(flat, dtype=np.int64).reshape(-1, 3),
                         columns,
                     )
-                    parts.append(([t for _g, t in members], counts, dates, values))
+                    counts = np.array([sum(b[3] for b in kept) for kept in chosen])
+                    names = [t for _g, t, _b in members]
+                    parts.append((names, counts, dates, values, starts, ends))
             except FileNotFoundError:
                 self._cached = None
                 continue
             except SegmentCorrupted:
-                held = [t for _g, t in by_file[name]]
+                held = [t for _g, t, _b in by_file[name]]
                 shown = ", ".join(held[:3]) + (" ..." if len(held) > 3 else "")
                 raise StoreCorruptedError(
                     f"The stored prices of {shown} ({self.prices_dir / name}) do not match "
                     "their checksum; re-import the ticker(s) with `eventstudy data import "
                     "FILE` or `eventstudy data fetch`."
                 ) from None
-            return _assemble(parts, columns)
+            return _assemble(parts, columns, years is not None)
         raise DataError("The stored prices kept changing while being read; try again.")
 
     def closes(self, tickers: list[str]) -> pd.DataFrame:
@@ -271,9 +291,11 @@ class PriceStore:
         for name, record in manifest["segments"].items():
             path = self.prices_dir / name
             members = sorted(
-                (e["row_group"], t) for t, e in manifest["tickers"].items() if e["file"] == name
+                (e["blocks"][0][1], t, e["blocks"])
+                for t, e in manifest["tickers"].items()
+                if e["file"] == name
             )
-            held = ", ".join(t for _g, t in members[:5]) + (" ..." if len(members) > 5 else "")
+            held = ", ".join(m[1] for m in members[:5]) + (" ..." if len(members) > 5 else "")
             try:
                 whole = whole_file_digest(path)
             except FileNotFoundError:
@@ -283,11 +305,11 @@ class PriceStore:
                 problems.append(f"{name}, holding {held}, does not match its SHA-256.")
                 continue
             try:
-                frames = read_frames(path, [g for g, _ in members])
+                frames = read_frames(path, [m[2] for m in members])
             except SegmentCorrupted as exc:
                 problems.append(f"{name}, holding {held}, cannot be read ({exc}).")
                 continue
-            for (_g, ticker), frame in zip(members, frames, strict=True):
+            for (_g, ticker, _b), frame in zip(members, frames, strict=True):
                 if content_digest(frame) != manifest["tickers"][ticker]["sha256"]:
                     problems.append(f"The prices of {ticker} do not match their SHA-256.")
         return problems
@@ -387,7 +409,7 @@ class PriceStore:
         record["rows"] = sum(i.rows for i in infos.values())
         manifest["segments"][name] = record
         for ticker, info in infos.items():
-            manifest["tickers"][ticker] = _entry(info, groups[ticker]["row_group"])
+            manifest["tickers"][ticker] = _entry(info, groups[ticker]["blocks"])
         try:
             self._write_manifest(manifest)
         except OSError as exc:
@@ -421,15 +443,16 @@ class PriceStore:
 
     def _compact(self, manifest: dict) -> None:
         """Rewrite every live row group into one segment (under the writer's lock)."""
-        by_file: dict[str, list[tuple[int, str]]] = {}
+        by_file: dict[str, list[tuple[int, str, list]]] = {}
         for ticker, entry in manifest["tickers"].items():
-            by_file.setdefault(entry["file"], []).append((int(entry["row_group"]), ticker))
+            blocks = entry["blocks"]
+            by_file.setdefault(entry["file"], []).append((blocks[0][1], ticker, blocks))
 
         def frames():
             for name, members in by_file.items():
                 members.sort()
-                read = read_frames(self.prices_dir / name, [g for g, _ in members])
-                yield from zip((t for _g, t in members), read, strict=True)
+                read = read_frames(self.prices_dir / name, [m[2] for m in members])
+                yield from zip((m[1] for m in members), read, strict=True)
 
         try:
             name, record = write_segment(self.prices_dir, frames())
@@ -502,34 +525,11 @@ class PriceStore:
         with self._locked():
             if self.manifest_path.exists():
                 return
+            from research.data.csv_store import read_csv_store
+
             metas = self._legacy_metadata()
-            frames, infos = {}, {}
-            for meta in metas:
-                ticker = meta.name[:-5]
-                try:
-                    raw = json.loads(meta.read_text(encoding="utf-8"))
-                    data = (self.prices_dir / raw["file"]).read_bytes()
-                except (json.JSONDecodeError, UnicodeDecodeError, KeyError, OSError):
-                    raise StoreCorruptedError(
-                        f"The CSV store {self.prices_dir} cannot be converted: the metadata "
-                        f"or prices of {ticker} are unreadable; re-import the ticker with "
-                        "`eventstudy data import FILE` (nothing was changed)."
-                    ) from None
-                if hashlib.sha256(data).hexdigest() != raw.get("sha256"):
-                    raise StoreCorruptedError(
-                        f"The CSV store {self.prices_dir} cannot be converted: the stored "
-                        f"prices of {ticker} do not match their checksum; re-import the "
-                        "ticker with `eventstudy data import FILE` (nothing was changed)."
-                    )
-                frames[ticker] = pd.read_csv(
-                    io.BytesIO(data),
-                    index_col="date",
-                    parse_dates=["date"],
-                    dtype={c: float for c in PRICE_COLUMNS},
-                )
-                raw.pop("format", None)
-                raw["notes"] = tuple(raw.get("notes", ()))
-                infos[ticker] = StoredInfo(**raw)
+            frames, raws = read_csv_store(self.prices_dir, metas)
+            infos = {t: StoredInfo(**raw) for t, raw in raws.items()}
             name, record = write_segment(self.prices_dir, frames.items())
             infos = {
                 t: dataclasses.replace(i, file=name, sha256=record["tickers"][t]["sha256"])
@@ -548,33 +548,35 @@ class PriceStore:
         )
 
 
-def _entry(info: StoredInfo, row_group: int) -> dict:
+def _entry(info: StoredInfo, blocks: list) -> dict:
     entry = info.as_dict()
     del entry["format"]
-    entry["row_group"] = int(row_group)
+    entry["blocks"] = blocks
     return entry
 
 
 def _info(entry: dict) -> StoredInfo:
-    raw = {k: v for k, v in entry.items() if k not in ("row_group", "format")}
+    raw = {k: v for k, v in entry.items() if k not in ("blocks", "format")}
     raw["notes"] = tuple(raw.get("notes", ()))
     return StoredInfo(**raw)
 
 
-def _assemble(parts: list[tuple], columns: list[str]) -> PricePanel:
-    """One panel of the segments' parts (tickers, row counts, dates, columns), in the order
-    read: a single segment's arrays are used as they are.
+def _assemble(parts: list[tuple], columns: list[str], some_years: bool) -> PricePanel:
+    """One panel of the segments' parts (tickers, row counts, dates, columns, whole starts
+    and ends), in the order read: a single segment's arrays are used as they are.
     """
     import numpy as np
 
     tickers = [t for part in parts for t in part[0]]
-    counts = np.concatenate([part[1] for part in parts])
+    counts = np.concatenate([part[1] for part in parts]).astype(np.int64)
     bounds = np.r_[0, np.cumsum(counts)].astype(np.int64)
+    starts = np.array([x for part in parts for x in part[4]], dtype=bool) if some_years else None
+    ends = np.array([x for part in parts for x in part[5]], dtype=bool) if some_years else None
     if len(parts) == 1:
-        return PricePanel(tickers, bounds, parts[0][2], parts[0][3])
+        return PricePanel(tickers, bounds, parts[0][2], parts[0][3], starts, ends)
     dates = np.concatenate([part[2] for part in parts])
     values = {c: np.concatenate([part[3][c] for part in parts]) for c in columns}
-    return PricePanel(tickers, bounds, dates, values)
+    return PricePanel(tickers, bounds, dates, values, starts, ends)
 
 
 def merge_frames(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
