@@ -156,3 +156,104 @@ def test_study_inputs_equal_the_per_ticker_code_on_the_snapshot(market_store, op
     securities = [t for t in market_store.tickers() if not t.startswith("^")]
     got = assert_same_inputs(securities, ["^HSI", "^GSPC", "^N225"], market_store, **options)
     assert len(got.quality) > 100  # the snapshot's suspensions, moves and gaps
+
+
+def crossing_store(root) -> PriceStore:
+    """Hong Kong series over 2020-2023 whose trouble crosses the start of 2022: a
+    suspension (flat, no volume) from December 2021 to April 2022, a gap in the rows from
+    November 2021 to March 2022, and a series with a row every tenth session only, whose
+    move on the span's first row has no volume: a data error if the 20 rows before it
+    traded (most of them are in 2021)."""
+    days = market_sessions("HKEX", "2020-01-02", "2023-12-29").index
+    n = len(days)
+    rng = np.random.default_rng(9)
+
+    def parsed(ticker, index, close, volume):
+        frame = pd.DataFrame(index=pd.DatetimeIndex(index, name="date"))
+        for col in ("open", "high", "low", "adj_close"):
+            frame[col] = np.nan
+        frame["close"], frame["volume"] = close, volume
+        return ParsedPrices(ticker, frame, "test", "unknown", [], [], "HKEX", "test"), "test"
+
+    def walk(m):
+        return 10 * np.exp(np.cumsum(rng.normal(0, 0.01, m)))
+
+    vol = rng.integers(1_000, 9_000, n).astype(float)
+    halted = (days >= "2021-12-10") & (days <= "2022-04-08")
+    c, v = walk(n), vol.copy()
+    c[halted] = c[np.argmax(halted) - 1]
+    v[halted] = 0
+    keep = ~((days >= "2021-11-15") & (days <= "2022-03-25"))
+    sparse = days[::10]
+    c3, v3 = walk(len(sparse)), vol[::10].copy()
+    v3[(sparse >= "2022-01-01") & (sparse < "2022-03-15")] = 0  # untraded, yet not flat
+    move = np.argmax(sparse >= "2022-03-15")
+    c3[move:] *= 1.6  # a move with no volume: a data error only if the series trades
+    v3[move] = 0
+    items = [
+        parsed("2001.HK", days, c, v),
+        parsed("2002.HK", days[keep], walk(keep.sum()), vol[keep]),
+        parsed("2003.HK", sparse, c3, v3),
+        parsed("2004.HK", days, walk(n), vol),
+        parsed("^HSI", days, walk(n), np.full(n, 1e9)),
+    ]
+    store = PriceStore(root)
+    store.save_many(items)
+    return store
+
+
+def on_span(inputs, span):
+    """What a study on ``span`` sees: its returns, exclusions and the flags touching it."""
+    days = inputs.returns.index
+    inside = (days >= span[0]) & (days <= span[1])
+    flags = inputs.quality
+    touching = flags.loc[
+        (pd.to_datetime(flags["end"]) >= span[0]) & (pd.to_datetime(flags["start"]) <= span[1])
+    ]
+    return (
+        inputs.returns.loc[inside],
+        inputs.benchmarks.loc[inside],
+        inputs.exclude.loc[inside],
+        touching.astype({"start": "datetime64[ns]", "end": "datetime64[ns]"}).reset_index(
+            drop=True
+        ),
+    )
+
+
+@pytest.mark.parametrize("ticker", ["2001.HK", "2002.HK", "2003.HK"])
+def test_a_series_whose_trouble_crosses_the_years_read_is_read_whole(tmp_path, monkeypatch, ticker):
+    """The span's first year is 2022; the suspension, the gap and the sparse rows reach
+    back into 2021, so the years read cannot tell them: the whole history is read, and the
+    span's inputs are the whole history's.  Forcing the short path gets them wrong."""
+    import research.data.inputs as module
+
+    store = crossing_store(tmp_path)
+    span = (pd.Timestamp("2022-03-15"), pd.Timestamp("2022-09-30"))
+    whole = on_span(build_inputs([ticker, "2004.HK"], ["^HSI"], store=store), span)
+    got = on_span(build_inputs([ticker, "2004.HK"], ["^HSI"], store=store, span=span), span)
+    for a, b in zip(got, whole, strict=True):
+        pd.testing.assert_frame_equal(a, b, check_freq=False)
+    monkeypatch.setattr(module, "_span_is_exact", lambda *a, **k: True)
+    forced = on_span(build_inputs([ticker, "2004.HK"], ["^HSI"], store=store, span=span), span)
+    assert any(not a.equals(b) for a, b in zip(forced, whole, strict=True))
+
+
+def test_a_clean_series_takes_the_years_it_needs(tmp_path, monkeypatch):
+    import research.data.inputs as module
+
+    store = crossing_store(tmp_path)
+    span = (pd.Timestamp("2022-06-01"), pd.Timestamp("2022-09-30"))
+    reads = []
+    real = PriceStore.load_panel
+
+    def spy(self, tickers, columns=(), years=None):
+        reads.append(years)
+        return real(self, tickers, columns, years)
+
+    monkeypatch.setattr(PriceStore, "load_panel", spy)
+    got = build_inputs(["2004.HK"], ["^HSI"], store=store, span=span)
+    assert reads == [(2022, 2022)] and got.returns.index[0] >= pd.Timestamp("2022-01-01")
+    whole = build_inputs(["2004.HK"], ["^HSI"], store=store)
+    for a, b in zip(on_span(got, span), on_span(whole, span), strict=True):
+        pd.testing.assert_frame_equal(a, b, check_freq=False)
+    assert module.SPAN_MARGIN_DAYS >= 30

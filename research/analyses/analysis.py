@@ -289,7 +289,13 @@ def prepare(
         benchmarks = [MARKET_VOLUME] if market_model else []
     else:
         panel = build_inputs(
-            tickers, benchmarks, market, store, request.returns, thin_trading=request.thin_trading
+            tickers,
+            benchmarks,
+            market,
+            store,
+            request.returns,
+            thin_trading=request.thin_trading,
+            span=study_span(request, pairs, market),
         )
     panel.market_note = market_note
     panel.data_note = data_note
@@ -329,6 +335,42 @@ def prepare(
         context=context,
     )
     return study, panel, alignment
+
+
+# calendar days per session, an upper bound (weekends and the longest holidays)
+_DAYS_PER_SESSION = 1.6
+
+
+def study_span(request: StudyRequest, pairs, market: str) -> tuple | None:
+    """The first and last dates a study's windows can reach, a bound from its events'
+    dates and windows before any price is read (so that only those years are read:
+    :func:`research.data.inputs.build_inputs`); None when they cannot be told.
+
+    Each event's date (in UTC, a day either way), moved by its windows' offsets in
+    sessions at :data:`_DAYS_PER_SESSION` calendar days each, and the windows given as
+    dates.
+    """
+    try:
+        if pairs is None:
+            stamps = [e.timestamp.tz_convert("UTC") for e in resolve_events(request, market)]
+        else:
+            stamps = [adhoc_event(d, market).timestamp.tz_convert("UTC") for d in pairs["date"]]
+    except Exception:  # the full path says what is wrong, in its own words
+        return None
+    if not stamps:
+        return None
+    first = min(stamps).tz_localize(None).normalize() - pd.Timedelta(days=1)
+    last = max(stamps).tz_localize(None).normalize() + pd.Timedelta(days=1)
+    offsets, dates = [0], []
+    for window in (request.window, request.estimation, *request.car_windows):
+        for bound in window:
+            if isinstance(bound, (int, np.integer)):
+                offsets.append(int(bound))
+            else:
+                dates.append(pd.Timestamp(bound))
+    lo = first + pd.Timedelta(days=int(np.ceil(min(offsets) * _DAYS_PER_SESSION)))
+    hi = last + pd.Timedelta(days=int(np.ceil(max(offsets) * _DAYS_PER_SESSION)))
+    return min([lo, *dates]), max([hi, *dates])
 
 
 def _require_all(store, tickers: list[str], what: str) -> None:

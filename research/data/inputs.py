@@ -139,6 +139,7 @@ def build_inputs(
     universe: pd.DataFrame | None = None,
     rules: quality.QualityRules | None = None,
     thin_trading: str = "exclude",
+    span: tuple[pd.Timestamp, pd.Timestamp] | None = None,
 ) -> StudyInputs:
     """Load, check and align returns for a study.
 
@@ -156,6 +157,14 @@ def build_inputs(
         ``exclude`` (default): the return after a session without a price spans it and
         is not computed; ``trade-to-trade``: it is kept, with the sessions it spans in
         ``spans`` (:func:`research.data.returns.trade_to_trade_returns`).
+    span
+        The first and last dates the study's windows can reach (a bound, wider is fine):
+        the store's years around them are read instead of every row, and the inputs are
+        those of the whole history on every session of the span.  Where the years read
+        cannot tell (a series whose stale run, gap or sparse rows cross their edge, a grid
+        that would not cover the span), the whole history is read instead
+        (:func:`_span_is_exact`); the flags and returns on the span are then the same
+        either way (``tests/test_panel_inputs.py``).
 
     Raises
     ------
@@ -171,7 +180,12 @@ def build_inputs(
     securities = list(dict.fromkeys(securities))
     tickers = list(dict.fromkeys([*securities, *benchmarks]))
     rank = {t: i for i, t in enumerate(tickers)}  # flags and columns in this order
-    panel = load_panel(store, tickers, ("close", "adj_close", "volume"))
+    years = None
+    if span is not None and isinstance(store, PriceStore):
+        span = (pd.Timestamp(span[0]), pd.Timestamp(span[1]))
+        margin = pd.Timedelta(days=SPAN_MARGIN_DAYS)
+        years = ((span[0] - margin).year, (span[1] + margin).year)
+    panel = load_panel(store, tickers, ("close", "adj_close", "volume"), years)
     flag_frame = _ordered(quality.scan_panel(panel, rules), rank)
     # the rows (snapshots dropped), long in the panel's order: each one's ticker, date,
     # price (a session without one is a gap) and traded price (none on untraded days)
@@ -183,6 +197,9 @@ def build_inputs(
         priced &= when >= np.datetime64(pd.Timestamp(start), "us")
     if end is not None:
         priced &= when <= np.datetime64(pd.Timestamp(end), "us")
+    whole = (securities, benchmarks, market, store, kind, start, end, universe, rules)
+    if years is not None and not priced.any():
+        return build_inputs(*whole, thin_trading)  # the years read are not enough
     if not priced.any():
         raise DataError(f"No stored prices of {', '.join(securities)} fall in the requested dates.")
     first, last = (pd.Timestamp(x) for x in (when[priced].min(), when[priced].max()))
@@ -192,6 +209,10 @@ def build_inputs(
     held = [k for k in range(len(panel.tickers)) if column[k] >= 0]
     counts = np.bincount(owner[has_row], minlength=len(panel.tickers))[held]
     pos, on = quality.grid_positions(when, grid)  # every row's session, once
+    if years is not None and not _span_is_exact(
+        panel, span, securities, grid, owner[on], when[on], column
+    ):
+        return build_inputs(*whole, thin_trading)  # the years read are not enough
     gaps = quality.session_gaps_panel(
         [panel.tickers[k] for k in held],
         np.r_[0, np.cumsum(counts)],
@@ -238,10 +259,64 @@ def build_inputs(
     )
 
 
-def load_panel(store, tickers: list[str], columns) -> PricePanel:
-    """The tickers' prices from a store with a panel reader (the price store, the embedded
-    sample), else ticker by ticker through ``store.load``.
+# calendar days read beyond a span, at least: more than the 21 rows before a day that the
+# jump rules look at, and the sessions a trade-to-trade return spans
+SPAN_MARGIN_DAYS = 60
+# rows a series needs before a span when it does not start there (the jump rules' 20 days
+# of volume and the move itself), and after it (the next day's reversal)
+_ROWS_BEFORE, _ROWS_AFTER = 22, 2
+
+
+def _span_is_exact(
+    panel: PricePanel,
+    span: tuple[pd.Timestamp, pd.Timestamp],
+    securities: list[str],
+    grid: pd.DatetimeIndex,
+    owner_on: np.ndarray,
+    when_on: np.ndarray,
+    column: np.ndarray,
+) -> bool:
+    """Whether the years read give every flag, gap and return on ``span`` as the whole
+    history would.
+
+    A series that does not start (end) inside the years read needs, before (after) the
+    span: rows enough for the jump rules (:data:`_ROWS_BEFORE`, :data:`_ROWS_AFTER`), a
+    first (last) row that traded (else a stale run may cross the edge) and, for a
+    security, a row on a session (else a gap may cross it).  The grid must reach both
+    ends of the span unless every security starts (ends) inside.
     """
+    lo, hi = (np.datetime64(x, "us") for x in span)
+    bounds = np.asarray(panel.bounds, dtype=np.int64)
+    sizes = np.diff(bounds)
+    n = len(panel.tickers)
+    owner = np.repeat(np.arange(n), sizes)
+    dates = panel.dates.astype("datetime64[us]", copy=False)
+    volume = panel.values["volume"]
+    before = np.bincount(owner, weights=dates < lo, minlength=n)
+    after = np.bincount(owner, weights=dates > hi, minlength=n)
+    first = np.where(sizes > 0, volume[np.minimum(bounds[:-1], len(volume) - 1)], np.nan)
+    last = np.where(sizes > 0, volume[np.maximum(bounds[1:] - 1, 0)], np.nan)
+    security = column >= 0
+    session_before = np.bincount(owner_on, weights=when_on <= lo, minlength=n) > 0
+    session_after = np.bincount(owner_on, weights=when_on >= hi, minlength=n) > 0
+    ok_start = panel.whole_start | (
+        (before >= _ROWS_BEFORE) & (first != 0) & (~security | session_before)
+    )
+    ok_end = panel.whole_end | ((after >= _ROWS_AFTER) & (last != 0) & (~security | session_after))
+    if not (ok_start.all() and ok_end.all()) or not len(grid):
+        return False
+    starts_inside = panel.whole_start[security].all()
+    ends_inside = panel.whole_end[security].all()
+    return bool((grid[0] <= span[0] or starts_inside) and (grid[-1] >= span[1] or ends_inside))
+
+
+def load_panel(store, tickers: list[str], columns, years=None) -> PricePanel:
+    """The tickers' prices from a store with a panel reader (the price store, the embedded
+    sample), else ticker by ticker through ``store.load``; ``years`` (first, last) from the
+    price store only.
+    """
+    if years is not None:
+        return store.load_panel(tickers, columns, years=years)
     if hasattr(store, "load_panel"):
         return store.load_panel(tickers, columns)
     return PricePanel.from_frames({t: store.load(t) for t in tickers}, columns)

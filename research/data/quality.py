@@ -129,6 +129,8 @@ def scan_panel(panel, rules: QualityRules | None = None) -> pd.DataFrame:
         return pd.Timestamp(dates[row])
 
     found: list[tuple[int, int, int, tuple]] = []  # (ticker, part, row, flag)
+    if not len(close):
+        return pd.DataFrame(found, columns=FLAG_COLUMNS)
     stale = untraded_rows(close, volume, bounds)
     # a stale run never crosses tickers: a ticker's first row is never flat
     for start, end in _runs(stale):

@@ -133,6 +133,12 @@ class PriceStore:
                 "re-import the prices into a fresh store with `eventstudy data import FILE` "
                 "or `eventstudy data fetch`."
             ) from None
+        if manifest.get("format") != FORMAT_VERSION:
+            raise StoreCorruptedError(
+                f"The store {self.prices_dir} was written in format {manifest.get('format')} "
+                f"and this version reads format {FORMAT_VERSION}; re-import the prices into a "
+                "fresh store with `eventstudy data import FILE` or `eventstudy data fetch`."
+            )
         self._cached = (key, manifest)
         return manifest
 
