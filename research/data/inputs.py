@@ -285,20 +285,26 @@ def _span_is_exact(
     security, a row on a session (else a gap may cross it).  The grid must reach both
     ends of the span unless every security starts (ends) inside.
     """
-    lo, hi = (np.datetime64(x, "us") for x in span)
     bounds = np.asarray(panel.bounds, dtype=np.int64)
     sizes = np.diff(bounds)
     n = len(panel.tickers)
-    owner = np.repeat(np.arange(n), sizes)
-    dates = panel.dates.astype("datetime64[us]", copy=False)
+    lo, hi = (np.datetime64(x, "D").astype(np.int64) for x in span)
+    # rows are grouped by ticker and dated within it: one sorted key, binary searches
+    stride = np.int64(1 << 20)  # more days than any calendar holds
+    days = panel.dates.astype("datetime64[D]").view(np.int64)
+    key = np.repeat(np.arange(n, dtype=np.int64) * stride, sizes) + days
+    base = np.arange(n, dtype=np.int64) * stride
+    before = np.searchsorted(key, base + lo, side="left") - bounds[:-1]
+    after = bounds[1:] - np.searchsorted(key, base + hi, side="right")
     volume = panel.values["volume"]
-    before = np.bincount(owner, weights=dates < lo, minlength=n)
-    after = np.bincount(owner, weights=dates > hi, minlength=n)
     first = np.where(sizes > 0, volume[np.minimum(bounds[:-1], len(volume) - 1)], np.nan)
     last = np.where(sizes > 0, volume[np.maximum(bounds[1:] - 1, 0)], np.nan)
     security = column >= 0
-    session_before = np.bincount(owner_on, weights=when_on <= lo, minlength=n) > 0
-    session_after = np.bincount(owner_on, weights=when_on >= hi, minlength=n) > 0
+    on_key = owner_on.astype(np.int64) * stride + when_on.astype("datetime64[D]").view(np.int64)
+    placed = np.searchsorted(on_key, base, side="left")  # each ticker's first session row
+    ends = np.searchsorted(on_key, base + stride, side="left")
+    session_before = np.searchsorted(on_key, base + lo, side="right") > placed
+    session_after = np.searchsorted(on_key, base + hi, side="left") < ends
     ok_start = panel.whole_start | (
         (before >= _ROWS_BEFORE) & (first != 0) & (~security | session_before)
     )

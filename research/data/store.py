@@ -98,6 +98,7 @@ class PriceStore:
     def __init__(self, root: str | os.PathLike[str] | None = None) -> None:
         self.root = config.data_home(root)
         self._cached: tuple[tuple[int, int, int], dict] | None = None
+        self._manifest_name = str(self.manifest_path)
 
     # -- paths ---------------------------------------------------------------------------
     @property
@@ -112,10 +113,12 @@ class PriceStore:
 
     # -- the manifest ----------------------------------------------------------------------
     def _manifest(self) -> dict:
-        """The manifest, read once per change of the file (cached by its stat)."""
+        """The manifest, read once per change of the file (cached by its stat: one
+        ``os.stat`` per call, so that a command asking about 2,000 tickers stays cheap).
+        """
         path = self.manifest_path
         try:
-            st = path.stat()
+            st = os.stat(self._manifest_name)
         except FileNotFoundError:
             if self._legacy_metadata():
                 self._convert()
@@ -152,7 +155,7 @@ class PriceStore:
     def __contains__(self, ticker: str) -> bool:
         """Whether ``ticker`` is stored."""
         check_ticker(ticker)
-        return self.prices_dir.is_dir() and ticker in self._manifest()["tickers"]
+        return ticker in self._manifest()["tickers"]
 
     def info(self, ticker: str) -> StoredInfo:
         """Metadata of a stored ticker.
@@ -163,7 +166,7 @@ class PriceStore:
             If the ticker is not stored.
         """
         check_ticker(ticker)
-        entry = self._manifest()["tickers"].get(ticker) if self.prices_dir.is_dir() else None
+        entry = self._manifest()["tickers"].get(ticker)
         if entry is None:
             raise DataError(self._missing_message(ticker))
         return _info(entry)
