@@ -257,3 +257,12 @@ def test_a_clean_series_takes_the_years_it_needs(tmp_path, monkeypatch):
     for a, b in zip(on_span(got, span), on_span(whole, span), strict=True):
         pd.testing.assert_frame_equal(a, b, check_freq=False)
     assert module.SPAN_MARGIN_DAYS >= 30
+
+
+def test_import_notes_of_a_panel_equal_each_tickers(market_store, tmp_path):
+    frames = {t: market_store.load(t) for t in market_store.tickers()}
+    synthetic = synthetic_store(tmp_path)
+    frames.update({t: synthetic.load(t) for t in SYNTHETIC})
+    got = quality.import_notes_of(frames)
+    assert got == {t: quality.import_notes(f, t) for t, f in frames.items()}
+    assert sum(map(len, got.values())) > 20

@@ -168,3 +168,43 @@ def test_values_round_to_nothing():
 def test_rows_with_the_wrong_number_of_fields_are_refused(text):
     # found by scripts/fuzz_import.py: pandas truncated extra fields with only a warning
     assert "field(s) but the header has 3" in _bad(text)
+
+
+def test_plain_files_read_in_one_pass_equal_the_cell_by_cell_reading(market_dir, monkeypatch):
+    """Every file of the market snapshot, and plain files with empty cells and spelled-out
+    missing values, give bitwise the same frame, notes and exchange by the C parser's one
+    pass as cell by cell (the reading every other file gets)."""
+    import research.data.prices as prices
+    from research.data.prices import read_price_csv
+
+    texts = {f.name: f for f in sorted(market_dir.glob("*.csv"))}
+    fast_taken = []
+    real = prices._clean_columns
+
+    def spy(*args):
+        got = real(*args)
+        fast_taken.append(got is not None)
+        return got
+
+    monkeypatch.setattr(prices, "_clean_columns", spy)
+    fast = {name: read_price_csv(path) for name, path in texts.items()}
+    extra = (
+        "Date,Open,High,Low,Close,Adj Close,Volume\n"
+        "2023-06-16,1.5,,1.4,1.45,nan,100\n"
+        "2023-06-19,null,1.6,none,1.55,1.5,\n"
+        "2023-06-20,1.55,1.7,1.5,0.1234567890123456789,1.6,0\n"
+    )
+    fast["extra"] = parse_price_text(extra, "0016.HK")
+    assert sum(fast_taken) >= len(texts)  # the snapshot is plain: every file, one pass
+    monkeypatch.setattr(prices, "_clean_columns", lambda *a: None)
+    slow = {name: read_price_csv(path) for name, path in texts.items()}
+    slow["extra"] = parse_price_text(extra, "0016.HK")
+    for name in fast:
+        a, b = fast[name], slow[name]
+        pd.testing.assert_frame_equal(a.frame, b.frame, check_exact=True)
+        assert (a.notes, a.market, a.adjusted, a.dropped) == (
+            b.notes,
+            b.market,
+            b.adjusted,
+            b.dropped,
+        )

@@ -86,8 +86,9 @@ def data_import(
             raise MalformedFileError(unknown_market_message(item.ticker, str(f)))
         if not item.market_source.startswith(("the universe", "its suffix")):
             item.notes.insert(0, f"market {item.market}: {item.market_source}")
+    found = quality.import_notes_of({item.ticker: item.frame for item in parsed})
     for item in parsed:
-        item.notes.extend(quality.import_notes(item.frame, item.ticker))
+        item.notes.extend(found[item.ticker])
     store = PriceStore()
     from research.output.report import bullets
 

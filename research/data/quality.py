@@ -319,7 +319,21 @@ def dropped_rows(flags: pd.DataFrame) -> dict[str, list[pd.Timestamp]]:
 
 def import_notes(frame: pd.DataFrame, ticker: str, rules: QualityRules | None = None) -> list[str]:
     """One note per suspension, snapshot or jump, for the import report and the metadata."""
-    flags = scan(frame, ticker, rules)
+    return _notes(scan(frame, ticker, rules))
+
+
+def import_notes_of(
+    frames: dict[str, pd.DataFrame], rules: QualityRules | None = None
+) -> dict[str, list[str]]:
+    """:func:`import_notes` of many tickers, scanned as one panel."""
+    from research.data.columnar import PricePanel
+
+    flags = scan_panel(PricePanel.from_frames(frames, ("close", "volume")), rules)
+    by_ticker = dict(tuple(flags.groupby("ticker", sort=False))) if len(flags) else {}
+    return {t: _notes(by_ticker[t]) if t in by_ticker else [] for t in frames}
+
+
+def _notes(flags: pd.DataFrame) -> list[str]:
     notes = []
     for row in flags.itertuples(index=False):
         if row.kind == "stale":
