@@ -1,15 +1,16 @@
 """Whole-market studies end to end: a seeded synthetic market in Yahoo's CSV layout,
 imported into a fresh store, then one four-event study over every ticker.
 
-    python scripts/bench_market.py                      # 100, 500 and 2,000 tickers
+    python scripts/bench_market.py                      # 100, 500, 2,000 and 5,000 tickers
     python scripts/bench_market.py --sizes 100 500      # a quick look
-    python scripts/bench_market.py --sizes 5000         # the large market (several GB of CSV)
 
 Each size runs in fresh processes: ``eventstudy data import DIR`` (seconds, peak RSS), then
 ``run_study`` over all tickers and four dates (seconds, peak RSS), beside the engine's own
 time on the same firm-events (the synthetic panel of research/analyses/speed.py) and the
-Python import floor (``import pandas, scipy.special, exchange_calendars``, as
-scripts/bench.py measures it).  Prints one JSON line per size and writes
+Python import floor (``FLOOR_IMPORTS`` of research/analyses/speed.py, with what a columnar
+read imports, as scripts/bench.py measures it); the study, the engine and the floor run
+``--repeat`` times, alternating, and their medians are kept (this machine's timings of one
+process vary by a third from run to run).  Prints one JSON line per size and writes
 docs/results/market_scale.json, which scripts/bench.py puts in docs/performance.md.
 The figure that counts is the ratio end-to-end / (engine + import floor): absolute seconds
 depend on the machine.
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -95,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     import os
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 500, 2000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 500, 2000, 5000])
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "results")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
@@ -114,11 +117,20 @@ def main(argv: list[str] | None = None) -> int:
             _, out = timed([py, "-c", IMPORT.format(), str(csvs)], env)
             imported = json.loads(out.strip().splitlines()[-1])
             imp, imp_mb = imported["seconds"], imported["peak_mb"]
-            floor, _ = timed([py, "-c", FLOOR_IMPORTS], env)
-            _, out = timed([py, "-c", STUDY.format(dates=list(DATES)), str(csvs)], env)
-            study = json.loads(out.strip().splitlines()[-1])
-            _, out = timed([py, "-c", ENGINE.format(secs=n, events=len(DATES))], env)
-            engine = json.loads(out.strip().splitlines()[-1])["seconds"]
+            floors, studies, engines = [], [], []
+            for _ in range(args.repeat):
+                floors.append(timed([py, "-c", FLOOR_IMPORTS], env)[0])
+                _, out = timed([py, "-c", STUDY.format(dates=list(DATES)), str(csvs)], env)
+                studies.append(json.loads(out.strip().splitlines()[-1]))
+                _, out = timed([py, "-c", ENGINE.format(secs=n, events=len(DATES))], env)
+                engines.append(json.loads(out.strip().splitlines()[-1])["seconds"])
+            floor = statistics.median(floors)
+            engine = statistics.median(engines)
+            study = {
+                "seconds": statistics.median(x["seconds"] for x in studies),
+                "peak_mb": max(x["peak_mb"] for x in studies),
+                "firm_events": studies[0]["firm_events"],
+            }
         row = {
             "tickers": n,
             "sessions": SESSIONS,

@@ -209,7 +209,7 @@ COMMANDS = {
     "correlate": ["correlate", "--a", "mainland-developer", "--b", "^HSI", "--event", "lpr-cut"],
     "events": ["events"],
 }
-FLOOR_IMPORTS = "import pandas, scipy.special, exchange_calendars"
+FLOOR_IMPORTS = "import pandas, scipy.special, exchange_calendars, pyarrow.parquet"
 COMMAND_RATIO_TARGET = 1.5
 SECONDS_TARGETS = {"figures": 8.0, "data import": 3.0}
 
