@@ -319,3 +319,35 @@ def test_some_years_of_some_tickers_are_read_from_chunked_year_blocks(tmp_path, 
     want = frames["CCC"][list(PRICE_COLUMNS)]
     pd.testing.assert_frame_equal(whole.frame("CCC"), want, check_freq=False)
     assert store.verify() == []
+
+
+def test_export_writes_csvs_that_import_reads_back_unchanged(cli, tmp_path, monkeypatch):
+    source = tmp_path / "in"
+    source.mkdir()
+    (source / "ABC.csv").write_text(TEXT)
+    (source / "XYZ.csv").write_text(NEWER)
+    monkeypatch.setenv("EVENTSTUDY_DATA_DIR", str(tmp_path / "one"))
+    assert cli("data", "import", str(source), "--market", "HKEX").code == 0
+    assert cli("data", "export", "--out", str(tmp_path / "out")).code == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["ABC.csv", "XYZ.csv"]
+    monkeypatch.setenv("EVENTSTUDY_DATA_DIR", str(tmp_path / "two"))
+    assert cli("data", "import", str(tmp_path / "out"), "--market", "HKEX").code == 0
+    one, two = PriceStore(tmp_path / "one"), PriceStore(tmp_path / "two")
+    for t in ("ABC", "XYZ"):
+        pd.testing.assert_frame_equal(one.load(t), two.load(t), check_exact=True)
+        assert (
+            one.info(t).sha256 == two.info(t).sha256
+            and one.info(t).adjusted == two.info(t).adjusted
+        )
+
+
+def test_verify_says_the_store_is_sound_or_names_what_is_not(cli, tmp_path, monkeypatch):
+    from tests.store_faults import corrupt_prices
+
+    monkeypatch.setenv("EVENTSTUDY_DATA_DIR", str(tmp_path / "store"))
+    PriceStore().save(parse_price_text(TEXT, "ABC"), "test")
+    ok = cli("data", "verify")
+    assert ok.code == 0 and "every checksum matches" in ok.out
+    corrupt_prices(PriceStore(), "ABC")
+    bad = cli("data", "verify")
+    assert bad.code != 0 and "ABC" in bad.err and "re-import" in bad.err

@@ -79,13 +79,21 @@ def market_log_volume(
             f"{share:.0%} of the sessions and the store holds no stock of the universe on "
             f"{market}; use the mean-adjusted model (model='constant-mean')."
         )
-    logs = pd.DataFrame({t: log_volume(store.load(t), t, grid) for t in stocks})
+    logs = pd.DataFrame(_log_volumes(store, stocks, grid))
     mean = logs.mean(axis=1, skipna=True).where(logs.notna().any(axis=1))
     why = f"{index} reports volume on {share:.0%} of the sessions" if index else "no index"
     return mean.rename(MARKET_VOLUME), (
         f"the equal-weighted mean log volume of the {len(stocks)} {market} stocks of the "
         f"universe ({why})"
     )
+
+
+def _log_volumes(store, tickers: list[str], grid: pd.DatetimeIndex) -> dict[str, pd.Series]:
+    """:func:`log_volume` of each ticker, their prices read as one panel."""
+    from research.data.inputs import load_panel
+
+    panel = load_panel(store, list(dict.fromkeys(tickers)), ("close", "adj_close", "volume"))
+    return {t: log_volume(panel.frame(t), t, grid) for t in tickers}
 
 
 def volume_inputs(
@@ -109,7 +117,7 @@ def volume_inputs(
     """
     panel = build_inputs(securities, [], market, store)
     grid = panel.trading_days
-    logs = pd.DataFrame({t: log_volume(store.load(t), t, grid) for t in securities}, index=grid)
+    logs = pd.DataFrame(_log_volumes(store, securities, grid), index=grid)
     if logs.notna().sum().sum() == 0:
         raise DataError(
             f"No volume is stored for {', '.join(securities)}; import prices with a volume column."
