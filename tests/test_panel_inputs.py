@@ -263,6 +263,6 @@ def test_import_notes_of_a_panel_equal_each_tickers(market_store, tmp_path):
     frames = {t: market_store.load(t) for t in market_store.tickers()}
     synthetic = synthetic_store(tmp_path)
     frames.update({t: synthetic.load(t) for t in SYNTHETIC})
-    got = quality.import_notes_of(frames)
-    assert got == {t: quality.import_notes(f, t) for t, f in frames.items()}
-    assert sum(map(len, got.values())) > 20
+    got = quality.import_notes_of(list(frames.items()))
+    assert got == [quality.import_notes(f, t) for t, f in frames.items()]
+    assert sum(map(len, got)) > 20

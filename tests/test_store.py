@@ -351,3 +351,26 @@ def test_verify_says_the_store_is_sound_or_names_what_is_not(cli, tmp_path, monk
     corrupt_prices(PriceStore(), "ABC")
     bad = cli("data", "verify")
     assert bad.code != 0 and "ABC" in bad.err and "re-import" in bad.err
+
+
+def test_a_batch_that_fails_half_way_stores_nothing(tmp_path, monkeypatch):
+    """Frames are written as a generator gives them, a chunk at a time; an error in the
+    generator (a bad file among many) leaves the store as it was, with no temp file."""
+    import research.data.columnar as columnar
+
+    monkeypatch.setattr(columnar, "CHUNK", 2)
+    store = PriceStore(tmp_path)
+    store.save(parse_price_text(TEXT, "OLD"), "first")
+    before = snapshot(tmp_path)
+
+    def items():
+        for t in ("AAA", "BBB", "CCC", "DDD", "EEE"):  # two chunks written, then the error
+            yield parse_price_text(TEXT, t), "batch"
+        raise DataError("the sixth file is malformed")
+
+    with pytest.raises(DataError, match="sixth"):
+        store.save_many(items())
+    assert snapshot(tmp_path) == before
+    assert store.tickers() == ["OLD"]
+    infos = store.save_many(iter([(parse_price_text(TEXT, "NEW"), "ok")]))
+    assert [i.ticker for i in infos] == ["NEW"] and store.tickers() == ["NEW", "OLD"]

@@ -55,7 +55,7 @@ def resolve_market(
         try:
             own[t] = series_market(t, store, universe)
         except EventStudyError:
-            from research.data.store import suggest_ticker
+            from research.data.universe import suggest_ticker
 
             guess = suggest_ticker(t, list(universe.index))
             if guess:  # a typo rather than another exchange

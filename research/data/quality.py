@@ -323,14 +323,17 @@ def import_notes(frame: pd.DataFrame, ticker: str, rules: QualityRules | None = 
 
 
 def import_notes_of(
-    frames: dict[str, pd.DataFrame], rules: QualityRules | None = None
-) -> dict[str, list[str]]:
-    """:func:`import_notes` of many tickers, scanned as one panel."""
+    items: list[tuple[str, pd.DataFrame]], rules: QualityRules | None = None
+) -> list[list[str]]:
+    """:func:`import_notes` of many ``(ticker, frame)`` items, scanned as one panel."""
     from research.data.columnar import PricePanel
 
+    frames = dict(items)
+    if len(frames) < len(items):  # a ticker given twice: each scanned on its own
+        return [import_notes(frame, ticker, rules) for ticker, frame in items]
     flags = scan_panel(PricePanel.from_frames(frames, ("close", "volume")), rules)
     by_ticker = dict(tuple(flags.groupby("ticker", sort=False))) if len(flags) else {}
-    return {t: _notes(by_ticker[t]) if t in by_ticker else [] for t in frames}
+    return [_notes(by_ticker[t]) if t in by_ticker else [] for t in frames]
 
 
 def _notes(flags: pd.DataFrame) -> list[str]:

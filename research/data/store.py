@@ -185,6 +185,8 @@ class PriceStore:
             known += list(load_universe().index)
         except Exception:
             pass
+        from research.data.universe import suggest_ticker
+
         guess = suggest_ticker(ticker, known)
         hint = f" (did you mean {guess}?)" if guess else ""
         return (
@@ -361,47 +363,65 @@ class PriceStore:
 
     def save_many(
         self,
-        items: list[tuple[ParsedPrices, str]],
+        items: Iterable[tuple[ParsedPrices, str]],
         retrieved_at: str | None = None,
     ) -> list[StoredInfo]:
         """Store several validated price frames in one segment and one manifest update
         (an import of many files writes once); see :meth:`save`.
+
+        ``items`` may be a generator: frames are written as they come, a chunk at a time
+        (an import of 5,000 files holds a chunk, not the market), and nothing is stored
+        unless every item arrives (an exception raised by the generator leaves the store as
+        it was).  A ticker given twice is stored as given last.
         """
-        if not items:
+        import itertools
+
+        items = iter(items)
+        head = next(items, None)
+        if head is None:
             return []
         stamp = retrieved_at or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        latest = {parsed.ticker: (parsed, source) for parsed, source in items}
+        meta: dict[str, tuple] = {}  # what the manifest keeps of each item, not its frame
+        order: list[str] = []
+
+        def frames():
+            for parsed, source in itertools.chain([head], items):
+                frame = parsed.frame
+                meta[parsed.ticker] = (
+                    source,
+                    f"{frame.index[0]:%Y-%m-%d}",
+                    f"{frame.index[-1]:%Y-%m-%d}",
+                    len(frame),
+                    _described(parsed),
+                )
+                order.append(parsed.ticker)
+                yield parsed.ticker, frame.loc[:, list(PRICE_COLUMNS)]
+
         with self._locked():
             manifest = self._fresh_manifest()
             try:
-                name, record = write_segment(
-                    self.prices_dir,
-                    ((t, p.frame.loc[:, list(PRICE_COLUMNS)]) for t, (p, _s) in latest.items()),
-                )
+                name, record = write_segment(self.prices_dir, frames())
             except OSError as exc:
                 raise DataError(
                     f"Cannot write to the store {self.root} ({exc.strerror}); nothing stored "
                     "was changed."
                 ) from None
-            infos = {}
-            for ticker, (parsed, source) in latest.items():
-                frame = parsed.frame
-                infos[ticker] = StoredInfo(
+            infos = {
+                ticker: StoredInfo(
                     ticker=ticker,
                     source=source,
                     retrieved_at=stamp,
-                    first=f"{frame.index[0]:%Y-%m-%d}",
-                    last=f"{frame.index[-1]:%Y-%m-%d}",
-                    rows=len(frame),
-                    adjusted=parsed.adjusted,
+                    first=first,
+                    last=last,
+                    rows=rows,
                     sha256=record["tickers"][ticker]["sha256"],
                     file=name,
-                    notes=tuple(parsed.notes),
-                    market=parsed.market,
-                    market_source=parsed.market_source,
+                    **described,
                 )
+                for ticker, (source, first, last, rows, described) in meta.items()
+            }
             self._commit(manifest, name, record, infos)
-        return [infos[parsed.ticker] for parsed, _source in items]
+        return [infos[t] for t in order]
 
     def _fresh_manifest(self) -> dict:
         self._cached = None
@@ -557,6 +577,18 @@ class PriceStore:
         )
 
 
+def _described(parsed: ParsedPrices) -> dict:
+    """What the manifest keeps of a parsed file besides its dates: adjustment, notes and
+    exchange.
+    """
+    return {
+        "adjusted": parsed.adjusted,
+        "notes": tuple(parsed.notes),
+        "market": parsed.market,
+        "market_source": parsed.market_source,
+    }
+
+
 def _entry(info: StoredInfo, blocks: list) -> dict:
     entry = info.as_dict()
     del entry["format"]
@@ -586,26 +618,3 @@ def _assemble(parts: list[tuple], columns: list[str], some_years: bool) -> Price
     dates = np.concatenate([part[2] for part in parts])
     values = {c: np.concatenate([part[3][c] for part in parts]) for c in columns}
     return PricePanel(tickers, bounds, dates, values, starts, ends)
-
-
-def merge_frames(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
-    """Stored rows outside the new frame's dates, plus every new row (new wins on overlap)."""
-    outside = old.loc[(old.index < new.index[0]) | (old.index > new.index[-1])]
-    return pd.concat([outside, new]).sort_index()
-
-
-def suggest_ticker(ticker: str, known: list[str]) -> str | None:
-    """The known ticker a typo most likely meant: another case (``0016.hk``), a missing
-    index caret (``HSI`` for ``^HSI``), or the closest spelling (``0016.HX``).
-    """
-    import difflib
-
-    known = list(dict.fromkeys(known))
-    if ticker in known:
-        return None
-    upper = {k.upper(): k for k in known}
-    for cand in (ticker.upper(), "^" + ticker.upper().lstrip("^")):
-        if cand in upper:
-            return upper[cand]
-    close = difflib.get_close_matches(ticker.upper(), list(upper), n=1, cutoff=0.75)
-    return upper[close[0]] if close else None

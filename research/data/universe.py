@@ -68,3 +68,20 @@ def ticker_group(ticker: str, universe: pd.DataFrame | None = None) -> str:
     """The group of a ticker, ``other`` when it is not in the universe."""
     universe = load_universe() if universe is None else universe
     return str(universe.at[ticker, "group"]) if ticker in universe.index else "other"
+
+
+def suggest_ticker(ticker: str, known: list[str]) -> str | None:
+    """The known ticker a typo most likely meant: another case (``0016.hk``), a missing
+    index caret (``HSI`` for ``^HSI``), or the closest spelling (``0016.HX``).
+    """
+    import difflib
+
+    known = list(dict.fromkeys(known))
+    if ticker in known:
+        return None
+    upper = {k.upper(): k for k in known}
+    for cand in (ticker.upper(), "^" + ticker.upper().lstrip("^")):
+        if cand in upper:
+            return upper[cand]
+    close = difflib.get_close_matches(ticker.upper(), list(upper), n=1, cutoff=0.75)
+    return upper[close[0]] if close else None
