@@ -58,29 +58,17 @@ def run(tree: Path, secs: int, events: int) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-IMPORT = """
-import json, resource, sys, time
-sys.path.insert(0, '.')
-start = time.perf_counter()
-sys.argv = ["eventstudy", "--quiet", "data", "import", sys.argv[1]]
-from research.cli import main
-try:
-    main()
-except SystemExit:
-    pass
-print(json.dumps({"seconds": time.perf_counter() - start,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
-"""
-
-
 def run_import(tree: Path, csvs: Path, store: Path) -> dict:
     import os
     import shutil
 
     shutil.rmtree(store, ignore_errors=True)
     env = {**os.environ, "EVENTSTUDY_DATA_DIR": str(store)}
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from bench_market import IMPORT
+
     out = subprocess.run(
-        [sys.executable, "-c", IMPORT, str(csvs)],
+        [sys.executable, "-c", IMPORT.format(), str(csvs)],
         cwd=tree,
         env=env,
         capture_output=True,

@@ -64,8 +64,11 @@ print(json.dumps({{"seconds": time.perf_counter() - start, "firm_events": int(re
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
 """
 
+# `eventstudy data import DIR` in a fresh process (run with the working directory at a
+# source tree: scripts/bench_against.py times another revision's tree with it)
 IMPORT = """
 import json, resource, sys, time
+sys.path.insert(0, '.')
 start = time.perf_counter()
 sys.argv = ["eventstudy", "--quiet", "data", "import", sys.argv[1]]
 from research.cli import main
@@ -89,7 +92,7 @@ def timed(cmd: list[str], env: dict) -> tuple[float, str]:
     their own peak RSS: a parent's view of its children's peak is the largest so far).
     """
     start = time.perf_counter()
-    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True, cwd=ROOT)
     return time.perf_counter() - start, out.stdout
 
 
