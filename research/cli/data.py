@@ -45,7 +45,6 @@ def data_import(
     (or: eventstudy data import --sample; eventstudy data import HSPROP.csv --market HKEX).
     """
     from research.data import quality
-    from research.data.prices import read_price_csv
     from research.data.store import PriceStore
     from research.errors import EventStudyError, MalformedFileError
 
@@ -75,35 +74,12 @@ def data_import(
             raise MalformedFileError(f"{p} does not exist.")
     if not files:
         raise EventStudyError(f"No CSV files in {', '.join(map(str, paths))}.")
-    from research.data.identity import unknown_market_message
+    from research.data.importing import checked_files
     from research.output.report import bullets
     from research.progress import steps
 
-    def noted(batch):
-        found = quality.import_notes_of([(item.ticker, item.frame) for _f, item in batch])
-        for (f, item), notes in zip(batch, found, strict=True):
-            item.notes.extend(notes)
-            yield item, str(f.resolve())
-
-    def validated():
-        """Each file read, checked and noted, a chunk at a time: the store writes them as
-        they come, and a bad file anywhere leaves the store as it was.
-        """
-        batch = []
-        for f in steps(files, "reading"):
-            item = read_price_csv(f, market=market)
-            if not item.market:
-                raise MalformedFileError(unknown_market_message(item.ticker, str(f)))
-            if not item.market_source.startswith(("the universe", "its suffix")):
-                item.notes.insert(0, f"market {item.market}: {item.market_source}")
-            batch.append((f, item))
-            if len(batch) == 128:
-                yield from noted(batch)
-                batch = []
-        yield from noted(batch)
-
     store = PriceStore()
-    infos = store.save_many(validated())
+    infos = store.save_many(checked_files(files, market, steps(files, "reading")))
     for info in infos:
         line = f"{info.ticker:<10} {info.rows:>6} rows {info.first}..{info.last}"
         typer.echo(bullets(line, list(info.notes)) if info.notes else line)
