@@ -283,12 +283,17 @@ def test_the_manifest_is_read_once_per_change(tmp_path, monkeypatch):
     assert reads.count("manifest.json") == 1
 
 
-def test_some_years_of_some_tickers_are_read_from_chunked_year_blocks(tmp_path, monkeypatch):
-    """Row groups hold a chunk of tickers' rows of one year: a read of some years gives
-    exactly those rows, and says whose series start or end there."""
+@pytest.mark.parametrize("min_rows", [0, 10**9])
+def test_some_years_of_some_tickers_are_read_from_chunked_year_blocks(
+    tmp_path, monkeypatch, min_rows
+):
+    """Row groups hold a chunk of tickers' rows of one year, or of several years when a
+    year is small: a read of some years gives exactly those rows, and says whose series
+    start or end there."""
     import research.data.columnar as columnar
 
     monkeypatch.setattr(columnar, "CHUNK", 2)  # three chunks of at most two tickers
+    monkeypatch.setattr(columnar, "MIN_GROUP_ROWS", min_rows)  # 0: a group per year
     days = pd.bdate_range("2020-12-28", "2023-01-05")
     rng = np.random.default_rng(5)
     frames = {}
@@ -306,7 +311,8 @@ def test_some_years_of_some_tickers_are_read_from_chunked_year_blocks(tmp_path, 
     ]
     store.save_many([(p, "test") for p in parsed])
     groups = pq.ParquetFile(next((tmp_path / "prices").glob("seg-*"))).metadata.num_row_groups
-    assert groups == 4 + 2 + 2  # AAA's chunk spans 2020..2023, the others 2021..2022
+    # AAA's chunk spans 2020..2023, the others 2021..2022; or every year in one group
+    assert groups == (4 + 2 + 2 if min_rows == 0 else 3)
     panel = store.load_panel(["EEE", "BBB", "AAA"], ["close"], years=(2021, 2022))
     assert panel.tickers == ["AAA", "BBB", "EEE"]
     for t in panel.tickers:

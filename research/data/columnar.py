@@ -126,8 +126,10 @@ def content_digest(frame: pd.DataFrame) -> str:
     return h.hexdigest()
 
 
-# tickers per chunk: a row group holds a chunk's rows of one year (about 128 x 250 rows)
+# tickers per chunk: a row group holds a chunk's rows of one year (about 128 x 250 rows),
+# or of consecutive years until it holds MIN_GROUP_ROWS rows
 CHUNK = 128
+MIN_GROUP_ROWS = 30_000
 
 
 def _chunk_table(tickers: list[str], frames: list[pd.DataFrame]):
@@ -151,12 +153,22 @@ def _chunk_table(tickers: list[str], frames: list[pd.DataFrame]):
         values = np.concatenate([f[col].to_numpy(dtype=float) for f in frames])
         arrays[col] = pa.array(values[order], type=pa.float64())
     years, starts, counts = np.unique(year, return_index=True, return_counts=True)
+    # consecutive years share a row group until it holds MIN_GROUP_ROWS rows (a chunk of
+    # few tickers would otherwise make many small groups, and pyarrow's cost is per group)
+    group = np.zeros(len(years), dtype=np.int64)
+    filled = 0
+    for i, n in enumerate(counts):
+        if i:
+            group[i] = group[i - 1] + (filled >= MIN_GROUP_ROWS)
+            filled = 0 if filled >= MIN_GROUP_ROWS else filled
+        filled += int(n)
     blocks: list[list[list[int]]] = [[] for _ in tickers]
-    for g, (y, a, n) in enumerate(zip(years, starts, counts, strict=True)):
+    for y, a, n, g in zip(years, starts, counts, group, strict=True):
         who, first, rows = np.unique(owner[a : a + n], return_index=True, return_counts=True)
+        at = a - starts[np.argmax(group == g)]  # the year's first row within its group
         for k, o, m in zip(who, first, rows, strict=True):
-            blocks[int(k)].append([int(y), g, int(o), int(m)])
-    return pa.table(arrays), counts, blocks
+            blocks[int(k)].append([int(y), int(g), int(at + o), int(m)])
+    return pa.table(arrays), np.bincount(group, weights=counts).astype(np.int64), blocks
 
 
 def write_segment(folder: Path, items: Iterable[tuple[str, pd.DataFrame]]) -> tuple[str, dict]:
