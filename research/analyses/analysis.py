@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from research.analyses.requests import StudyRequest, request_from
+from research.analyses.span import SpanTooShort, check_inside, study_span
 from research.data.events import Event, adhoc_event, align_events, load_catalogue, select_events
 from research.data.identity import series_market
 from research.data.inputs import StudyInputs, build_inputs
@@ -279,6 +280,34 @@ def prepare(
     secs = _without(secs, benchmarks)  # nor is the market's index, when it is the benchmark
     tickers = list(dict.fromkeys(secs["security"]))
     _require_all(store, [*tickers, *benchmarks], "pairs" if pairs is not None else "")
+    laid = (request, secs, pairs, tickers, benchmarks, market, store, market_note, data_note)
+    span = _span(request, pairs, market) if request.measure == "returns" else None
+    if span is not None:
+        try:
+            return _laid_out(*laid, span)
+        except (SpanTooShort, EventStudyError):
+            pass  # the whole history decides, and says what is wrong in its own words
+    return _laid_out(*laid, None)
+
+
+def _span(request: StudyRequest, pairs, market: str) -> tuple | None:
+    """:func:`research.analyses.span.study_span` of the request's events."""
+    try:
+        if pairs is None:
+            stamps = [e.timestamp for e in resolve_events(request, market)]
+        else:
+            stamps = [adhoc_event(d, market).timestamp for d in pairs["date"]]
+    except Exception:  # the whole history's path says what is wrong, in its own words
+        return None
+    return study_span(request, stamps, market)
+
+
+def _laid_out(
+    request, secs, pairs, tickers, benchmarks, market, store, market_note, data_note, span
+):
+    """The study of :func:`prepare` on inputs read for ``span`` (None: the whole history);
+    :class:`research.analyses.span.SpanTooShort` when its windows reach outside the span.
+    """
     if request.measure == "volume":
         from research.data.volume import MARKET_VOLUME, volume_inputs
 
@@ -295,7 +324,7 @@ def prepare(
             store,
             request.returns,
             thin_trading=request.thin_trading,
-            span=study_span(request, pairs, market),
+            span=span,
         )
     panel.market_note = market_note
     panel.data_note = data_note
@@ -306,6 +335,10 @@ def prepare(
     estimation = relative_window(
         tuple(request.estimation), table["day0"], panel.trading_days, "estimation window"
     )
+    if span is not None:
+        check_inside(
+            span, panel.trading_days, table["day0"], window, estimation, request.car_windows
+        )
     quality = flags_in_span(panel.quality, panel.returns.index, table["day0"], estimation, window)
     from research.estimation.study import EventStudy, StudyContext
 
@@ -335,42 +368,6 @@ def prepare(
         context=context,
     )
     return study, panel, alignment
-
-
-# calendar days per session, an upper bound (weekends and the longest holidays)
-_DAYS_PER_SESSION = 1.6
-
-
-def study_span(request: StudyRequest, pairs, market: str) -> tuple | None:
-    """The first and last dates a study's windows can reach, a bound from its events'
-    dates and windows before any price is read (so that only those years are read:
-    :func:`research.data.inputs.build_inputs`); None when they cannot be told.
-
-    Each event's date (in UTC, a day either way), moved by its windows' offsets in
-    sessions at :data:`_DAYS_PER_SESSION` calendar days each, and the windows given as
-    dates.
-    """
-    try:
-        if pairs is None:
-            stamps = [e.timestamp.tz_convert("UTC") for e in resolve_events(request, market)]
-        else:
-            stamps = [adhoc_event(d, market).timestamp.tz_convert("UTC") for d in pairs["date"]]
-    except Exception:  # the full path says what is wrong, in its own words
-        return None
-    if not stamps:
-        return None
-    first = min(stamps).tz_localize(None).normalize() - pd.Timedelta(days=1)
-    last = max(stamps).tz_localize(None).normalize() + pd.Timedelta(days=1)
-    offsets, dates = [0], []
-    for window in (request.window, request.estimation, *request.car_windows):
-        for bound in window:
-            if isinstance(bound, (int, np.integer)):
-                offsets.append(int(bound))
-            else:
-                dates.append(pd.Timestamp(bound))
-    lo = first + pd.Timedelta(days=int(np.ceil(min(offsets) * _DAYS_PER_SESSION)))
-    hi = last + pd.Timedelta(days=int(np.ceil(max(offsets) * _DAYS_PER_SESSION)))
-    return min([lo, *dates]), max([hi, *dates])
 
 
 def _require_all(store, tickers: list[str], what: str) -> None:

@@ -29,6 +29,7 @@ from research.data import quality
 from research.data.columnar import PricePanel
 from research.data.identity import series_market
 from research.data.markets import Market, get_market, market_sessions
+from research.data.quality import QualityRules
 from research.data.returns import (
     ReturnKind,
     align_foreign_returns,
@@ -181,7 +182,8 @@ def build_inputs(
     tickers = list(dict.fromkeys([*securities, *benchmarks]))
     rank = {t: i for i, t in enumerate(tickers)}  # flags and columns in this order
     years = None
-    if span is not None and isinstance(store, PriceStore):
+    # the margins below hold for the default rules; other rules read the whole history
+    if span is not None and isinstance(store, PriceStore) and rules in (None, QualityRules()):
         span = (pd.Timestamp(span[0]), pd.Timestamp(span[1]))
         margin = pd.Timedelta(days=SPAN_MARGIN_DAYS)
         years = ((span[0] - margin).year, (span[1] + margin).year)
@@ -305,8 +307,18 @@ def _span_is_exact(
     ends = np.searchsorted(on_key, base + stride, side="left")
     session_before = np.searchsorted(on_key, base + lo, side="right") > placed
     session_after = np.searchsorted(on_key, base + hi, side="left") < ends
+    # the large-move rules pair a bad tick with the next row, so a chain of moves carries
+    # its pairing forward: it must break (a row that did not move) on a row whose own
+    # checks were read (20 rows back), before the span
+    with np.errstate(divide="ignore", invalid="ignore"):
+        step = np.abs(np.diff(np.log(panel.values["close"]), prepend=np.nan))
+    calm = np.cumsum(~(step > QualityRules().jump_threshold))  # NaN: no move
+    settled = bounds[:-1] + _ROWS_BEFORE - 1  # the first row whose checks were all read
+    last_before = bounds[:-1] + before - 1  # the last row before the span
+    calm_at = np.r_[0, calm]
+    broken = calm_at[np.maximum(last_before, 0) + 1] - calm_at[np.minimum(settled, last_before)] > 0
     ok_start = panel.whole_start | (
-        (before >= _ROWS_BEFORE) & (first != 0) & (~security | session_before)
+        (before >= _ROWS_BEFORE) & (first != 0) & (~security | session_before) & broken
     )
     ok_end = panel.whole_end | ((after >= _ROWS_AFTER) & (last != 0) & (~security | session_after))
     if not (ok_start.all() and ok_end.all()) or not len(grid):
