@@ -49,6 +49,7 @@ CASES = {
         "estimation": ("2022-06-01", "2023-05-31"),
     },
     "early dates": {"dates": ["2015-07-08", "2016-02-12"], "groups": ["mainland-developer"]},
+    "GARCH market model": {"dates": DATES[2:], "groups": ["reit"], "model": "garch-market"},
 }
 
 
