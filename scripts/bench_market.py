@@ -105,8 +105,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "results")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
+    from bench import compile_package
+
     from research.analyses.speed import FLOOR_IMPORTS
 
+    compile_package()  # as an install does: see scripts/bench.py
     py = sys.executable
     rows = []
     for n in args.sizes:
