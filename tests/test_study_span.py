@@ -118,6 +118,11 @@ def _walk(rng, m):
     return 10 * np.exp(np.cumsum(rng.normal(0, 0.01, m)))
 
 
+def _calm(days, rng):
+    """A series with nothing wrong in it."""
+    return days, _walk(rng, len(days)), rng.integers(1_000, 9_000, len(days)).astype(float)
+
+
 def _both_ways(store, monkeypatch, **request):
     """The study's JSON (or its error) with the span, and from the whole history."""
 
@@ -132,6 +137,11 @@ def _both_ways(store, monkeypatch, **request):
         patch.setattr(analysis, "_span", lambda *a, **k: None)
         whole = outcome()
     return short, whole
+
+
+def _pair(date: str, *tickers: str) -> dict:
+    """A one-date study of ``tickers`` against the HSI."""
+    return {"dates": [date], "tickers": list(tickers), "benchmarks": ["^HSI"]}
 
 
 def _store(tmp_path, series, end="2024-12-31", seed=5):
@@ -159,18 +169,8 @@ def test_a_chain_of_bad_ticks_crossing_the_years_read(tmp_path, monkeypatch, shi
         c[osc[-1] + 1 :] *= c[osc[-1]] / c[osc[-1] + 1]
         return days, c, v
 
-    def calm(days, rng):
-        return days, _walk(rng, len(days)), rng.integers(1_000, 9_000, len(days)).astype(float)
-
-    store = _store(tmp_path, {"3001.HK": oscillating, "3002.HK": calm}, seed=3)
-    short, whole = _both_ways(
-        store,
-        monkeypatch,
-        dates=["2023-04-13"],
-        tickers=["3001.HK", "3002.HK"],
-        benchmarks=["^HSI"],
-    )
-    assert_same(short, whole, "")
+    store = _store(tmp_path, {"3001.HK": oscillating, "3002.HK": _calm}, seed=3)
+    assert_same(*_both_ways(store, monkeypatch, **_pair("2023-04-13", "3001.HK", "3002.HK")), "")
 
 
 def test_day_0_days_after_a_holiday_event_and_a_move_past_the_span(tmp_path, monkeypatch):
@@ -185,18 +185,8 @@ def test_day_0_days_after_a_holiday_event_and_a_move_past_the_span(tmp_path, mon
         c[jump + 1 :] *= c[jump - 1] / c[jump + 1]
         return days[keep], c[keep], v[keep]
 
-    def calm(days, rng):
-        return days, _walk(rng, len(days)), rng.integers(1_000, 9_000, len(days)).astype(float)
-
-    store = _store(tmp_path, {"4001.HK": thin_after, "4002.HK": calm})
-    short, whole = _both_ways(
-        store,
-        monkeypatch,
-        dates=["2023-04-07"],
-        tickers=["4001.HK", "4002.HK"],
-        benchmarks=["^HSI"],
-    )
-    assert_same(short, whole, "")
+    store = _store(tmp_path, {"4001.HK": thin_after, "4002.HK": _calm})
+    assert_same(*_both_ways(store, monkeypatch, **_pair("2023-04-07", "4001.HK", "4002.HK")), "")
 
 
 def test_an_after_close_event_before_a_holiday_reaches_past_it(tmp_path, monkeypatch):
@@ -224,10 +214,7 @@ def test_a_refusal_says_the_same_either_way(tmp_path, monkeypatch, date, window)
     """An event before the data, a window past its end: the same sentence, quoting the
     whole history's dates, not the years read."""
 
-    def calm(days, rng):
-        return days, _walk(rng, len(days)), rng.integers(1_000, 9_000, len(days)).astype(float)
-
-    store = _store(tmp_path, {"6001.HK": calm}, end="2023-12-29", seed=2)
+    store = _store(tmp_path, {"6001.HK": _calm}, end="2023-12-29", seed=2)
     short, whole = _both_ways(
         store, monkeypatch, dates=[date], tickers=["6001.HK"], benchmarks=["^HSI"], window=window
     )
