@@ -130,7 +130,6 @@ def choose_store(store: PriceStore | None, tickers) -> tuple[PriceStore | Sample
     if any(t in store for t in tickers) or not all(t in SampleStore() for t in tickers):
         return store, ""
     first, last = manifest()["span"]
-    return SampleStore(), (
-        f"prices: the embedded sample ({first} to {last}), as {store.root} holds none of "
-        "these tickers; `eventstudy data import PATH` or `eventstudy data fetch` to use your own"
-    )
+    # one line at 80 columns: a fresh install's headline study stays within 200 lines
+    # (issue 24); README says how to use one's own prices
+    return SampleStore(), f"prices: the embedded sample ({first} to {last}), none in the store"
