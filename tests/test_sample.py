@@ -55,10 +55,14 @@ def test_headline_study_on_the_sample_equals_the_study_on_the_snapshot(market_st
             )
 
 
-def test_an_empty_store_runs_the_headline_study_and_says_so(cli):
+def test_an_empty_store_runs_the_headline_study_and_says_so(cli, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
     result = cli("run")
     assert result.code == 0, result.err
     assert "prices: the embedded sample (2021-06-01 to 2023-12-31)" in result.out
+    # a fresh install's first command: the headline within 200 lines at 80 columns (#24)
+    lines = result.out.splitlines()
+    assert len(lines) <= 200 and max(map(len, lines)) <= 80, len(lines)
     assert "lpr-cut" in result.out and "kp_cross_sectional_t" in result.out
     assert not PriceStore().tickers()  # nothing written implicitly
 
