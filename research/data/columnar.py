@@ -30,6 +30,7 @@ import os
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -80,11 +81,13 @@ class PricePanel:
     whole_start: np.ndarray | None = None
     whole_end: np.ndarray | None = None
 
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        return {t: k for k, t in enumerate(self.tickers)}
+
     def position(self, ticker: str) -> int:
         """The index of ``ticker`` in :attr:`tickers`."""
-        if len(getattr(self, "_where", ())) != len(self.tickers):
-            self._where = {t: k for k, t in enumerate(self.tickers)}
-        return self._where[ticker]
+        return self._positions[ticker]
 
     def frame(self, ticker: str) -> pd.DataFrame:
         """One ticker as a validated price frame (columns not read are NaN)."""
