@@ -360,8 +360,7 @@ def _checked_prices(panel: PricePanel, flags: pd.DataFrame):
     (:func:`research.data.quality.without_untraded`).
     """
     bounds = np.asarray(panel.bounds, dtype=np.int64)
-    sizes = np.diff(bounds)
-    owner = np.repeat(np.arange(len(panel.tickers), dtype=np.int32), sizes)
+    owner = np.repeat(np.arange(len(panel.tickers), dtype=np.int32), np.diff(bounds))
     close = panel.values["close"]
     adj = panel.values["adj_close"]
     untraded = quality.untraded_rows(close, panel.values["volume"], bounds)
@@ -371,9 +370,9 @@ def _checked_prices(panel: PricePanel, flags: pd.DataFrame):
         snapped = set(flags["ticker"].to_numpy()[flags["kind"].to_numpy() == "snapshot"])
         for t in snapped:  # a snapshot is always a ticker's last row
             keep[bounds[panel.position(t) + 1] - 1] = False
-    has_adj = ~np.isnan(adj) if keep is None else keep & ~np.isnan(adj)
-    any_adj = np.bincount(owner[has_adj], minlength=len(panel.tickers)) > 0
-    price = np.where(np.repeat(any_adj, sizes) & ~np.isnan(adj), adj, close)
+    # return_price row by row: where a ticker has no adjusted close at all, every row's
+    # is missing and the close serves, as it does where one row lacks it
+    price = np.where(np.isnan(adj), close, adj)
     traded = np.where(untraded, np.nan, price)
     when = panel.dates.astype("datetime64[us]", copy=False)
     if keep is None:
