@@ -237,17 +237,13 @@ class PriceStore:
         columns = [c for c in PRICE_COLUMNS if c in set(columns)]
         for _attempt in range(3):  # a concurrent writer may compact segments between reads
             manifest = self._manifest()
-            by_file: dict[str, list[tuple[int, str, list]]] = {}
             for ticker in tickers:
-                entry = manifest["tickers"].get(check_ticker(ticker))
-                if entry is None:
+                if check_ticker(ticker) not in manifest["tickers"]:
                     raise DataError(self._missing_message(ticker))
-                blocks = entry["blocks"]
-                by_file.setdefault(entry["file"], []).append((blocks[0][1], ticker, blocks))
+            by_file = _by_segment(manifest, tickers)
             parts = []
             try:
                 for name, members in by_file.items():
-                    members.sort()  # the segment's order
                     chosen, starts, ends = [], [], []
                     for _g, _t, blocks in members:
                         kept = [b for b in blocks if years is None or years[0] <= b[0] <= years[1]]
@@ -298,14 +294,11 @@ class PriceStore:
         when the store is sound.
         """
         manifest = self._manifest()
+        by_file = _by_segment(manifest, manifest["tickers"])
         problems = []
         for name, record in manifest["segments"].items():
             path = self.prices_dir / name
-            members = sorted(
-                (e["blocks"][0][1], t, e["blocks"])
-                for t, e in manifest["tickers"].items()
-                if e["file"] == name
-            )
+            members = by_file.get(name, [])
             held = ", ".join(m[1] for m in members[:5]) + (" ..." if len(members) > 5 else "")
             try:
                 whole = whole_file_digest(path)
@@ -439,6 +432,12 @@ class PriceStore:
         manifest["segments"][name] = record
         for ticker, info in infos.items():
             manifest["tickers"][ticker] = _entry(info, groups[ticker]["blocks"])
+        # the segments no ticker points to any more leave the manifest in the same write,
+        # then the disk
+        used = {e["file"] for e in manifest["tickers"].values()}
+        unused = [n for n in manifest["segments"] if n not in used]
+        for n in unused:
+            del manifest["segments"][n]
         try:
             self._write_manifest(manifest)
         except OSError as exc:
@@ -448,7 +447,9 @@ class PriceStore:
                 f"Cannot write to the store {self.root} ({exc.strerror}); nothing stored was "
                 "changed."
             ) from None
-        self._collect(manifest)
+        for n in unused:
+            with contextlib.suppress(OSError):
+                (self.prices_dir / n).unlink(missing_ok=True)
         live = sum(e["rows"] for e in manifest["tickers"].values())
         total = sum(s.get("rows", 0) for s in manifest["segments"].values())
         if len(manifest["segments"]) > MAX_SEGMENTS or total - live > live:
@@ -458,28 +459,12 @@ class PriceStore:
         atomic_write(self.manifest_path, json.dumps(manifest, separators=(",", ":")).encode())
         self._cached = None
 
-    def _collect(self, manifest: dict) -> None:
-        """Remove the segments no ticker points to (from the manifest, then from disk)."""
-        used = {e["file"] for e in manifest["tickers"].values()}
-        unused = [n for n in manifest["segments"] if n not in used]
-        if unused:
-            for n in unused:
-                del manifest["segments"][n]
-            with contextlib.suppress(OSError):
-                self._write_manifest(manifest)
-                for n in unused:
-                    (self.prices_dir / n).unlink(missing_ok=True)
-
     def _compact(self, manifest: dict) -> None:
         """Rewrite every live row group into one segment (under the writer's lock)."""
-        by_file: dict[str, list[tuple[int, str, list]]] = {}
-        for ticker, entry in manifest["tickers"].items():
-            blocks = entry["blocks"]
-            by_file.setdefault(entry["file"], []).append((blocks[0][1], ticker, blocks))
+        by_file = _by_segment(manifest, manifest["tickers"])
 
         def frames():
             for name, members in by_file.items():
-                members.sort()
                 read = read_frames(self.prices_dir / name, [m[2] for m in members])
                 yield from zip((m[1] for m in members), read, strict=True)
 
@@ -587,6 +572,20 @@ def _described(parsed: ParsedPrices) -> dict:
         "market": parsed.market,
         "market_source": parsed.market_source,
     }
+
+
+def _by_segment(manifest: dict, tickers: Iterable[str]) -> dict[str, list[tuple]]:
+    """Stored tickers grouped by the segment holding them, each group in the segment's
+    order: ``(first row group, ticker, blocks)``.
+    """
+    out: dict[str, list[tuple]] = {}
+    for ticker in tickers:
+        entry = manifest["tickers"][ticker]
+        blocks = entry["blocks"]
+        out.setdefault(entry["file"], []).append((blocks[0][1], ticker, blocks))
+    for members in out.values():
+        members.sort()
+    return out
 
 
 def _entry(info: StoredInfo, blocks: list) -> dict:
