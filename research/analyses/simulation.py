@@ -304,7 +304,9 @@ class ClusteredResults:
     trials: int
     groups: dict[str, list[str]]
     settings: dict
-    power: pd.DataFrame | None = None  # kp_cross_sectional_t: predicted by mde's formula
+    # kp_cross_sectional_t's power: predicted on each trial's ordinary days (as mde_80) and
+    # by normal theory, against the share of trials that rejected
+    power: pd.DataFrame | None = None
 
 
 def _direction(frame: pd.DataFrame, name: str) -> np.ndarray:
@@ -409,27 +411,23 @@ def clustered_size_power(
                 ).fit()
                 wins.append(res.window_tests)
                 members_of += [res.cars["car"][m] for *_, m in res.cohorts()]
-                if mu and not eiv:  # the power the study's own MDE formula predicts
+                if mu and not eiv:  # the power the study's own mde_80 predicts
                     sig = res.estimation["sigma"].to_numpy(float)
                     wt = res.window_tests
+                    shifted = res.detection_power(mu)["power"].to_numpy(float)
+                    still = res.detection_power(0.0)["power"].to_numpy(float)
+                    contains = ((wt["start"] <= 0) & (wt["end"] >= 0)).to_numpy()
+                    on_days = np.where(contains, shifted, still)
                     for event, grp, m in res.cohorts():
-                        rowset = wt[(wt["event"] == event) & (wt["group"] == grp)]
-                        for _, w in rowset.iterrows():
-                            truth = mu if w["start"] <= 0 <= w["end"] else 0.0
-                            predicted.append(
-                                (
-                                    (int(w["start"]), int(w["end"])),
-                                    float(
-                                        intervals.detection_power(
-                                            truth,
-                                            sig[m],
-                                            w["n"],
-                                            w["r_bar"],
-                                            w["end"] - w["start"] + 1,
-                                        )
-                                    ),
-                                )
+                        at = np.flatnonzero((wt["event"] == event) & (wt["group"] == grp))
+                        for i in at:
+                            w = wt.iloc[i]
+                            truth = mu if contains[i] else 0.0
+                            normal = intervals.detection_power(
+                                truth, sig[m], w["n"], w["r_bar"], w["end"] - w["start"] + 1
                             )
+                            window_ = (int(w["start"]), int(w["end"]))
+                            predicted.append((window_, float(on_days[i]), float(normal)))
             win = pd.concat(wins, ignore_index=True)
             for w in car_windows:
                 frame = win[win["window"] == f"({w[0]},{w[1]})"]
@@ -474,7 +472,7 @@ def clustered_size_power(
                         for car in members_of
                     ]
                 )
-                pred = [v for win_, v in predicted if win_ == w and np.isfinite(v)]
+                pred = [(v, f) for win_, v, f in predicted if win_ == w and np.isfinite(v)]
                 if pred:
                     p = frame["kp_cross_sectional_t_p"].to_numpy(float)
                     p = p[np.isfinite(p)]
@@ -484,7 +482,8 @@ def clustered_size_power(
                             "group": group,
                             "scenario": scenario,
                             "level": labels[w],
-                            "predicted": float(np.mean(pred)),
+                            "predicted": float(np.mean([v for v, _ in pred])),
+                            "normal_theory": float(np.nanmean([f for _, f in pred])),
                             "simulated": sim,
                             "mc_se": float(np.sqrt(sim * (1 - sim) / max(len(p), 1))),
                             "trials": int(len(p)),

@@ -15,7 +15,14 @@ import numpy as np
 
 from research.stats.numerics import row_counts, safe_divide, segment_sum
 
-__all__ = ["CohortLayout", "EstimationSums"]
+__all__ = ["CohortLayout", "EstimationSums", "stretch_lengths"]
+
+
+def stretch_lengths(car_windows) -> tuple[int, ...]:
+    """The stretch lengths whose estimation-window sums a study keeps: one day (the day
+    tables) and the length of every CAR window, each once, shortest first.
+    """
+    return tuple(sorted({1, *(int(b) - int(a) + 1 for a, b in car_windows)}))
 
 
 @dataclass
@@ -37,10 +44,18 @@ class EstimationSums:
     share_n: np.ndarray  # (C,) firm-events with a share
     u: np.ndarray  # (C, T + L) column sums of Corrado's U
     u_count: np.ndarray  # (C, T + L) non-missing U per column (the first T: residuals)
+    # per stretch length w of :func:`stretch_lengths` and first day j: over the firm-events
+    # with a residual on each of days j..j+L-1, their residuals' sums over those days added
+    # up, the same squared, and how many (zero where the stretch would pass day T)
+    stretch_sum: np.ndarray  # (C, W, T)
+    stretch_sq: np.ndarray  # (C, W, T)
+    stretch_n: np.ndarray  # (C, W, T)
 
     @classmethod
-    def zeros(cls, n_cells: int, t: int, length: int) -> EstimationSums:
-        """Empty sums for ``n_cells`` cells, ``t`` estimation and ``length`` event days."""
+    def zeros(cls, n_cells: int, t: int, length: int, stretches: int = 1) -> EstimationSums:
+        """Empty sums for ``n_cells`` cells, ``t`` estimation and ``length`` event days and
+        ``stretches`` stretch lengths.
+        """
         z1 = np.zeros(n_cells)
         return cls(
             n=z1.copy(),
@@ -53,6 +68,9 @@ class EstimationSums:
             share_n=z1.copy(),
             u=np.zeros((n_cells, t + length)),
             u_count=np.zeros((n_cells, t + length)),
+            stretch_sum=np.zeros((n_cells, stretches, t)),
+            stretch_sq=np.zeros((n_cells, stretches, t)),
+            stretch_n=np.zeros((n_cells, stretches, t)),
         )
 
     def add(
@@ -62,11 +80,12 @@ class EstimationSums:
         u: np.ndarray,
         kept: np.ndarray,
         est_rank2: np.ndarray,
+        lengths: tuple[int, ...] = (1,),
     ) -> None:
         """Add a chunk: ``cells`` (k,) non-decreasing cell codes, ``resid`` (k, T)
         estimation residuals, ``u`` (k, T + L) Corrado U, ``kept`` (k,) bool,
         ``est_rank2`` (k, T) twice the ranks of each row's residuals among its estimation
-        days (0 where missing).
+        days (0 where missing), ``lengths`` the stretch lengths (:func:`stretch_lengths`).
         """
         if not kept.any():
             return
@@ -105,6 +124,53 @@ class EstimationSums:
             self.u_count[codes] += np.diff(np.r_[starts, len(cells)]).astype(float)[:, None]
         else:
             add(self.u_count, u_finite.astype(float))
+        self._add_stretches(codes, starts, resid, None if every else finite, lengths)
+
+    def _add_stretches(self, codes, starts, resid, finite, lengths) -> None:
+        """The stretch sums of a chunk (``finite`` None when every residual is present).
+
+        A stretch's sum is a difference of two running sums; its square is added run by
+        run of rows (one pass, no squared copy) where a chunk holds a few long runs.
+        """
+        k, t = resid.shape
+        values = resid if finite is None else np.where(finite, resid, 0.0)
+        sizes = np.diff(np.r_[starts, k]).astype(float)
+        running = running_count = cell_running = None
+        buffer = np.empty((k, t))
+        for w, length in enumerate(lengths):
+            m = t - length + 1
+            if m < 1:
+                continue
+            full = finite
+            if length == 1:
+                total = values
+                self.stretch_sum[codes, w, :m] += segment_sum(values, starts)
+            else:
+                if running is None:  # running sums through each day
+                    running = np.cumsum(values, axis=1)
+                    if finite is None:  # every row counts: a cell's sums are differences too
+                        cell_running = segment_sum(running, starts)
+                    else:
+                        running_count = np.cumsum(finite, axis=1, dtype=np.int32)
+                total = buffer[:, :m]  # days j .. j + L - 1
+                total[:, 0] = running[:, length - 1]
+                np.subtract(running[:, length:], running[:, : m - 1], out=total[:, 1:])
+                if running_count is not None:
+                    count = running_count[:, length - 1 :].copy()
+                    count[:, 1:] -= running_count[:, : m - 1]
+                    full = count == length
+                    total *= full
+                if cell_running is None:
+                    self.stretch_sum[codes, w, :m] += segment_sum(total, starts)
+                else:
+                    sums = cell_running[:, length - 1 :].copy()
+                    sums[:, 1:] -= cell_running[:, : m - 1]
+                    self.stretch_sum[codes, w, :m] += sums
+            self.stretch_sq[codes, w, :m] += _segment_squares(total, starts)
+            if full is None:
+                self.stretch_n[codes, w, :m] += sizes[:, None]
+            else:
+                self.stretch_n[codes, w, :m] += segment_sum(full, starts, dtype=np.int64)
 
     def combine(self, starts: np.ndarray) -> EstimationSums:
         """Sums over consecutive runs of cells beginning at ``starts`` (e.g. all groups
@@ -171,6 +237,21 @@ class EstimationSums:
             "resid_sum": self.resid,
             "n": self.n,
         }
+
+
+def _segment_squares(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Per run of rows beginning at ``starts``: the column sums of ``values`` squared
+    (a few long runs one by one, without a squared copy; many short ones at once).
+    """
+    k = values.shape[0]
+    if len(starts) > 32:
+        return segment_sum(values * values, starts)
+    ends = np.r_[starts[1:], k]
+    out = np.zeros((len(starts), values.shape[1]))
+    for j, (a, b) in enumerate(zip(starts, ends, strict=True)):
+        if b > a:
+            out[j] = np.einsum("ij,ij->j", values[a:b], values[a:b])
+    return out
 
 
 def _standardized_sums(values: np.ndarray, rows: np.ndarray, starts: np.ndarray) -> np.ndarray:

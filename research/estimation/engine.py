@@ -246,7 +246,10 @@ def estimate(
     data = _gather(inputs, pos0, cols)
     acc = None
     if sums:
-        acc = cohorts.EstimationSums.zeros(int(cells.max()) + 1, e1 - e0 + 1, w1 - w0 + 1)
+        stretches = len(cohorts.stretch_lengths(inputs.car_windows))
+        acc = cohorts.EstimationSums.zeros(
+            int(cells.max()) + 1, e1 - e0 + 1, w1 - w0 + 1, stretches
+        )
     order = np.argsort(cells, kind="stable")  # cells contiguous: sums by segment
     in_order = bool((order == np.arange(len(order))).all())
     step = max(1, chunk_cells // len(inputs.relative_days))
@@ -349,7 +352,8 @@ def _fit_rows(inputs, data: _Gathered, rows, pos0, cols, acc, cells) -> Estimate
             est_ranks, sar_sorted[again] = ranks.average_ranks(sar[again], True)
             sar_rank2[again] = ranks.doubled_ranks(est_ranks)
         est_present = np.packbits(sar_finite, axis=1)  # a bit per day
-        acc.add(cells, fit.resid, u_all, keep, sar_rank2)
+        lengths = cohorts.stretch_lengths(inputs.car_windows)
+        acc.add(cells, fit.resid, u_all, keep, sar_rank2, lengths)
         u_evt = u_all[:, t_est:]
     return Estimates(
         coef=fit.coef,

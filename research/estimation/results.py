@@ -24,10 +24,11 @@ from research.estimation import (
     engine,
     models,
     overlap,
+    precision,
     security_tables,
     volatility_tables,
 )
-from research.stats import dependent, inference, intervals, pooling, ranks
+from research.stats import dependent, inference, pooling, ranks
 from research.stats.numerics import nanmean_columns
 
 if TYPE_CHECKING:
@@ -289,30 +290,64 @@ class EventStudyResults:
         """
         layout = self._layout
         opts = inference.TestOptions(self.settings.bmp_prediction_error, self.settings.rank_ddof)
-        cell_sums = self._estimation_sums().take(layout.cell_code)
+        sums_of = self._partition_sums  # (estimating with the sums sets _dependent)
         dep = self._dependent
-        partitions = [(layout.cell_start, cell_sums, dep.take("cell", layout.cell_code, level))]
-        if any(kind == "event" for _, _, kind, _ in layout.cohorts):  # their `all` rows
-            events = self._cell_events[layout.cell_code[layout.event_cells]]
-            partitions.append(
-                (
-                    layout.event_start,
-                    cell_sums.combine(layout.event_cells),
-                    dep.take("event", events, level),
-                )
-            )
+        partitions = []
+        for kind, starts, sums in sums_of:
+            if kind == "cell":
+                stats = dep.take("cell", layout.cell_code, level)
+            else:  # the events' `all` rows
+                events = self._cell_events[layout.cell_code[layout.event_cells]]
+                stats = dep.take("event", events, level)
+            partitions.append((starts, sums, stats))
         pmf = pooling.signed_rank_null()
         parts = [
             self._pooled_partition(level, starts, sums.summaries(opts.rank_ddof), stats, opts, pmf)
             for starts, sums, stats in partitions
         ]
-        n_cells = len(layout.cell_start)
-        pick = np.array(
-            [seg if kind == "cell" else n_cells + seg for _, _, kind, seg in layout.cohorts],
-            dtype=np.intp,
-        )
+        pick = self._cohort_pick
         out = {key: np.concatenate([p[key] for p in parts])[pick] for key in parts[0]}
         return out, [rows for _, _, rows in self.cohorts()]
+
+    @cached_property
+    def _partition_sums(self) -> list[tuple[str, np.ndarray, cohorts.EstimationSums]]:
+        """(kind, first rows, estimation sums) of the cells' cohorts and, when a study has
+        them, of the events' ``all`` cohorts (all groups of one event together).
+        """
+        layout = self._layout
+        cell_sums = self._estimation_sums().take(layout.cell_code)
+        parts = [("cell", layout.cell_start, cell_sums)]
+        if any(kind == "event" for _, _, kind, _ in layout.cohorts):
+            parts.append(("event", layout.event_start, cell_sums.combine(layout.event_cells)))
+        return parts
+
+    @cached_property
+    def _cohort_pick(self) -> np.ndarray:
+        """Each cohort's row among the partitions' rows, cells first."""
+        n_cells = len(self._layout.cell_start)
+        return np.array(
+            [seg if kind == "cell" else n_cells + seg for _, _, kind, seg in self._layout.cohorts],
+            dtype=np.intp,
+        )
+
+    @cached_property
+    def cohort_stretches(self) -> dict[str, np.ndarray]:
+        """Each cohort's estimation-window stretch sums (``stretch_sum``, ``stretch_sq``,
+        ``stretch_n`` of :class:`research.estimation.cohorts.EstimationSums`), (cohorts, W, T).
+        """
+        return {
+            name: np.concatenate([getattr(s, name) for _, _, s in self._partition_sums])[
+                self._cohort_pick
+            ]
+            for name in ("stretch_sum", "stretch_sq", "stretch_n")
+        }
+
+    def detection_power(self, shift: float, level: str = "window") -> pd.DataFrame:
+        """The power of ``kp_cross_sectional_t`` at 5% against a common ``shift`` of the
+        abnormal returns of a day (``level="day"``) or of each window's CAAR, from each
+        cohort's own ordinary days (:func:`research.estimation.precision.detection_power`).
+        """
+        return precision.detection_power(self, shift, level)
 
     def _pooled_partition(self, level, starts, est, stats, opts, pmf) -> dict[str, np.ndarray]:
         """:func:`research.stats.pooling.pooled_battery` over the segments beginning at
@@ -434,7 +469,7 @@ class EventStudyResults:
     @cached_property
     def day_tests(self) -> pd.DataFrame:
         """Per cohort and event day: ``n``, ``aar``, ``caar`` and every test with its p-value."""
-        out, members = self._pooled("day")
+        out, members = self._day_pooled
         length = len(self.days)
         first = np.array([m[0] for m in members], dtype=np.intp)
         frame = self._cohort_frame(out, ("day", self.days), length)
@@ -449,36 +484,23 @@ class EventStudyResults:
         # missing: never carried forward over it
         caar = np.cumsum(out["aar"], axis=1)
         frame.insert(7, "caar", caar.ravel())
-        # the CAAR path's band: the dependence-adjusted interval of the mean CAR from the
-        # window's first day to each day (see window_tests)
-        car = np.cumsum(self.ar, axis=1)
-        spreads = [inference.cross_sectional(car[m]) for m in members]
-        half = np.vstack(
-            [
-                intervals.dependence_adjusted_half_width(
-                    cs["sd"] / np.sqrt(cs["n"]), cs["n"], out["_r_bar"][k]
-                )
-                for k, cs in enumerate(spreads)
-            ]
-        )
-        # (no band for a staggered cohort: its event-time correlation misses shared days)
-        half = np.where(self.cohort_clustering["staggered"].to_numpy()[:, None], np.nan, half)
+        half = precision.path_band(self, out["_r_bar"], members)  # the CAAR path's band
         frame["caar_ci_low"] = (caar - half).ravel()
         frame["caar_ci_high"] = (caar + half).ravel()
-        # the smallest day AAR the adjusted t detects with 80% power at 5% (one day)
-        sigma = self._params.sigma
-        frame["mde_80"] = np.concatenate(
-            [
-                intervals.minimum_detectable(sigma[m], out["n"][k], out["_r_bar"][k], 1.0)
-                for k, m in enumerate(members)
-            ]
-        )
+        # the smallest day AAR the adjusted t detects with 80% power at 5% (one day), on
+        # the cohort's own ordinary days: towards the estimate, downwards and upwards
+        for name, value in precision.detectable(self, "day", out).items():
+            frame[name] = value.ravel()
         one = np.array([len(m) == 1 for m in members])[:, None]
         t = inference.single_t(self.ar[first], self.sd[first])
         p = inference.single_p(t, self._params.df[first])
         frame["t_single"] = np.where(one, t, np.nan).ravel()
         frame["t_single_p"] = np.where(one, p, np.nan).ravel()
         return frame
+
+    @cached_property
+    def _day_pooled(self) -> tuple[dict[str, np.ndarray], list[np.ndarray]]:
+        return self._pooled("day")
 
     @cached_property
     def _window_pooled(self) -> tuple[dict[str, np.ndarray], list[np.ndarray]]:
@@ -504,40 +526,15 @@ class EventStudyResults:
         frame.insert(4, "end", np.tile(ends, len(self._layout.cohorts)))
         bhar = self.cars["bhar"]
         frame.insert(5, "bhar", np.concatenate([nanmean_columns(bhar[m]) for m in members]))
-        # the CAAR interval: dependence-adjusted when the cohort's firm-events share
-        # calendar days (a firm bootstrap assumes them independent and covers the true
-        # CAAR in about half the trials there; docs/validation.md), else the firm
-        # bootstrap (or, with no bootstrap, the same adjusted interval)
-        half = intervals.dependence_adjusted_half_width(out["_se"], out["n"], out["_r_bar"])
         # what the study could have seen: the smallest CAAR its adjusted t detects with
-        # 80% power at 5%, from the cohort's own residual variances and correlation
-        length = np.asarray([b - a + 1 for a, b in self.settings.car_windows], dtype=float)
-        sigma = self._params.sigma
-        frame["mde_80"] = np.concatenate(
-            [
-                intervals.minimum_detectable(sigma[m], out["n"][k], out["_r_bar"][k], length)
-                for k, m in enumerate(members)
-            ]
-        )
+        # 80% power at 5%, on the cohort's own ordinary days
+        mde = precision.detectable(self, "window", out)
+        for name, value in mde.items():
+            frame[name] = value.ravel()
         frame["r_bar"] = np.asarray(out["_r_bar"], dtype=float).ravel()  # the KP correlation
-        clustering = self.cohort_clustering
-        clustered = clustering["clustered"].to_numpy()
-        staggered = clustering["staggered"].to_numpy()[:, None]
-        boot = ~clustered & (self.settings.bootstrap > 0)
-        lo, hi = out["caar"] - half, out["caar"] + half
-        # staggered day 0s: the calendar-time permutation interval, obs - q97.5 .. obs - q2.5
-        lo = np.where(staggered, out["caar"] - out["_perm_hi"], lo)
-        hi = np.where(staggered, out["caar"] - out["_perm_lo"], hi)
-        rng = np.random.default_rng(self.settings.seed)
-        for k in np.flatnonzero(boot):
-            lo[k], hi[k] = intervals.bootstrap_mean_ci(
-                self.cars["car"][members[k]], self.settings.bootstrap, rng
-            )
+        lo, hi, method = precision.window_interval(self, out, members)
         frame["caar_ci_low"] = lo.ravel()
         frame["caar_ci_high"] = hi.ravel()
-        # named by what it inverts: the tables report that statistic beside it
-        method = np.where(boot, "bootstrap", "kp_cross_sectional_t")
-        method = np.where(staggered[:, 0], "permutation", method)
         frame["ci_method"] = np.repeat(method, len(labels))
         first = np.array([m[0] for m in members], dtype=np.intp)
         one = np.array([len(m) == 1 for m in members])[:, None]
