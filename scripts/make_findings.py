@@ -237,10 +237,11 @@ def main(argv: list[str] | None = None) -> int:
         f"portfolio's own history, gives p = {pv(md['crude_dependence_p'])} and the rank test "
         f"p = {pv(md['corrado_rank_z_p'])}. The BMP figure measures how uniformly the group "
         "moved that day, not how unusual the move was. "
-        f"Nor could this cohort have shown much: by the normal-theory formula the smallest "
-        f"day-0 AAR its adjusted t detects with 80% power at 5% is {100 * md['mde_80']:.2f}% "
-        "(`mde_80`, from the stocks' own residual variances and correlation; an upper bound "
-        "on these data, docs/validation.md section 4.5a), and the "
+        f"Nor could this cohort have shown much: the smallest day-0 fall its adjusted t "
+        f"detects with 80% power at 5% is {pct(md['mde_80'])} (`mde_80`, found on the "
+        "stocks' own ordinary days: the test run on every day of the estimation window with "
+        "each abnormal return shifted; docs/methodology.md, checked against the clustered "
+        "simulation in docs/validation.md section 4.5a), and the "
         f"{pct(md['aar'])} is too small to tell from an ordinary day."
     )
     if dropped:
@@ -453,7 +454,7 @@ def main(argv: list[str] | None = None) -> int:
             add(
                 f"| {event} | {g} | {100 * d['aar']:+.1f} | {pv(d[f'{lead}_p'])} | "
                 f"{100 * w['caar']:+.1f} | {pv(w[f'{lead}_p'])} | "
-                f"+/-{100 * d['mde_80']:.1f} |"
+                f"{100 * d['mde_80_down']:+.1f} / {100 * d['mde_80_up']:+.1f} |"
             )
     add("")
     md0 = vdays.loc[("lpr-cut", "mainland-developer", 0)]
@@ -461,7 +462,7 @@ def main(argv: list[str] | None = None) -> int:
         "Reading: on the rate-cut day the mainland developers traded "
         f"{100 * (np.exp(md0['aar']) - 1):+.0f}% against their usual volume (a day-0 AAV of "
         f"{100 * md0['aar']:+.1f}, p = {pv(md0[f'{lead}_p'])}), inside what the test could "
-        f"tell from an ordinary day (+/-{100 * md0['mde_80']:.1f} detectable with 80% "
+        f"tell from an ordinary day ({100 * md0['mde_80']:+.1f} detectable with 80% "
         "power). "
         + (
             "No group traded abnormally at the 5% level on either day 0 or over (-1,1)"
@@ -473,8 +474,9 @@ def main(argv: list[str] | None = None) -> int:
             >= 0.05
             else "Some groups traded abnormally at the 5% level (the table's p < 0.05)"
         )
-        + "; 'detectable' is the smallest day-0 AAV the test finds in 80% of such cohorts (log "
-        "volume x100): with sector-wide, autocorrelated volume it is large."
+        + "; 'detectable' is the smallest day-0 fall / rise of AAV the test finds on 80% of "
+        "the cohort's ordinary days (log volume x100): with sector-wide, autocorrelated "
+        "volume it is large."
     )
     add("")
     vola = run_study(events=HEADLINE_EVENTS, groups=("property",), measure="volatility")

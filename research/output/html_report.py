@@ -119,7 +119,7 @@ def findings(res, tests: tuple[str, ...], tables: list) -> tuple[pd.DataFrame, s
         6,
         "detectable (80%)",
         [
-            "" if not np.isfinite(v := detect.get((e, g, r), np.nan)) else f"±{100 * v:.2f}%"
+            "" if not np.isfinite(v := detect.get((e, g, r), np.nan)) else f"{100 * v:+.2f}%"
             for e, g, r in zip(frame["event"], frame["group"], frame[""], strict=True)
         ],
     )
@@ -140,9 +140,7 @@ def findings(res, tests: tuple[str, ...], tables: list) -> tuple[pd.DataFrame, s
         if f"{t}_p" in best and pd.notna(best[f"{t}_p"])
     ]
     mde = best.get("mde_80", np.nan)
-    against = (
-        f" against a detectable ±{100 * mde:.2f}% (an upper bound)" if np.isfinite(mde) else ""
-    )
+    against = f" against a detectable {100 * mde:+.2f}%" if np.isfinite(mde) else ""
     verdict = (
         "below 5%"
         if best[f"{lead}_p"] < 0.05
