@@ -37,6 +37,28 @@ def test_the_headline_study_fits_80_columns(cli, market_store, monkeypatch, extr
     assert "Cells: statistic (two-sided p-value); * p < 0.10" in result.out
 
 
+def test_every_test_for_one_cohort_is_two_compact_tables(cli, market_store, monkeypatch):
+    """The issue's own command (`run --event pboc-mlf-cut --group hk-developer --tests all`
+    printed 'Abnormal returns by event day (1/14) ... (14/14)', three rows each): now the
+    headline table in two parts and one table of the thirteen others, every statistic
+    beside its p-value, within 200 lines at 80 columns (101 lines)."""
+    from research.output.compact import LABELS
+    from research.stats.inference import TEST_NAMES
+
+    monkeypatch.setenv("COLUMNS", "80")
+    result = cli("run", "--event", "pboc-mlf-cut", "--group", "hk-developer", "--tests", "all")
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert len(lines) <= 200 and max(len(ln) for ln in lines) <= 80
+    assert max(parts_of(result.out), default=1) <= 2
+    assert "(1/14)" not in result.out
+    cell = r"\s+-?\d+\.\d\d \((?:\d\.\d{3}|<0\.001)\)\**"
+    for name in TEST_NAMES:  # each test's row, or its column in the headline table
+        label = LABELS.get(name, name)
+        in_rows = re.search(rf"hk-developer\s+{re.escape(label)}{cell}{cell}", result.out)
+        assert in_rows or f" {label}" in result.out.split("the other tests")[0], name
+
+
 def test_latex_is_booktabs_with_the_notes_and_rounded(cli, market_store):
     result = cli("run", "--format", "latex")
     assert result.code == 0, result.err
