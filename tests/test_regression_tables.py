@@ -162,7 +162,9 @@ def assert_fits_80_columns(text: str) -> None:
 
 # -- at 80 columns on the real data ----------------------------------------------------------
 @pytest.mark.parametrize(
-    "args", [PANEL, PROPERTY, SHARED_PANEL], ids=["panel", "property", "shared-panel"]
+    "args",
+    [PANEL, PROPERTY, SHARED_PANEL, (*PROPERTY, "--panel")],
+    ids=["panel", "property", "shared-panel", "property-panel"],
 )
 def test_regress_fits_80_columns_in_200_lines(cli, market_store, monkeypatch, args):
     monkeypatch.setenv("COLUMNS", "80")
@@ -257,17 +259,52 @@ def test_notes_are_pointed_to_by_the_cells_they_qualify(cli, market_store, monke
     text = cli(*PROPERTY, "--hac", "--placebo", "0").out
     notes = assert_markers_have_notes(text)
     tables = parse_tables(text)
-    effects = next(t for t in tables if "event effects" in t.title)
+    effects = next(t for t in tables if "event effects" in t.title.lower())
     shared = next(ln for ln in effects.rows if ln.startswith("blinken-arrives[+1] = lpr-cut[0]"))
-    wrapped = effects.rows[effects.rows.index(shared) + 1]  # the label may wrap
-    (number,) = MARKER.findall(shared[: shared.index("2023-")] + " " + wrapped.split("  ")[0])
+    (number,) = MARKER.findall(shared)  # the session's heading row, whole on its line
     assert "not separately identified" in notes[int(number)]
     assert "2023-06-20" in notes[int(number)] and "blinken-xi" in notes[int(number)]
     se_head = next(h for h in effects.header if "s.e." in h)
     assert "Newey-West components, 4 lags" in notes[int(MARKER.findall(se_head)[-1])]
-    bench = next(t for t in tables if "benchmark coefficients" in t.title)
+    bench = next(t for t in tables if "benchmark coefficients" in t.title.lower())
     bench_head = next(h for h in bench.header if "s.e." in h)
     assert "Newey-West (HAC), 4 lags" in notes[int(MARKER.findall(bench_head)[-1])]
+
+
+def doc_r2(doc: dict, group: str) -> str:
+    reg = next(r for r in doc["regressions"] if r["series"] == f"{group} (equal-weighted)")
+    return f"{reg['rsquared']:.3f}"
+
+
+def test_several_series_sit_side_by_side_in_two_tables(cli, market_store, monkeypatch):
+    """`regress --group property`: one table of benchmark coefficients (a row per group
+    with its n and R², then one per term) and one of event effects (a row per session,
+    then one per group), each number equal to the JSON's; they were a pair of tables per
+    group (eight), each title wrapped."""
+    monkeypatch.setenv("COLUMNS", "80")
+    text = cli(*PROPERTY, "--placebo", "0").out
+    doc = json.loads(cli(*PROPERTY, "--placebo", "0", "--format", "json").out)
+    tables = parse_tables(text)
+    bench = [t for t in tables if "benchmark coefficients" in t.title.lower()]
+    effects = [t for t in tables if "event effects" in t.title.lower()]
+    assert len(bench) == 1 and len(effects) == 1
+    (bench,), (effects,) = bench, effects
+    groups = ["mainland-developer", "hk-developer", "reit", "property-services"]
+    headings = [ln for ln in bench.rows if not ln.startswith("  ")]
+    assert headings == [f"{g} (n=245, R²={doc_r2(doc, g)})" for g in groups]
+    assert [ln.split()[0] for ln in bench.rows if ln.startswith("  ")] == ["alpha", "beta"] * 4
+    series_rows = [ln for ln in effects.rows if ln.startswith("  ")]
+    assert len(series_rows) == 4 * 4  # four sessions, four groups
+    for reg in doc["regressions"]:
+        name = reg["series"].removesuffix(" (equal-weighted)")
+        coefs = {c["term"]: c for c in reg["coefficients"]}
+        mine = [ln for ln in series_rows if ln.split()[0] == name]
+        shown = [ln.split()[1] for ln in mine]
+        wanted = [f"{100 * c['coef']:+.2f}%" for t, c in coefs.items() if "[" in t and "]" in t]
+        assert shown == wanted, name
+        at = bench.rows.index(next(ln for ln in headings if ln.startswith(f"{name} (")))
+        beta = bench.rows[at + 2]
+        assert beta.split()[:3] == ["beta", "^HSI", f"{coefs['^HSI']['coef']:.4f}"]
 
 
 # -- synthetic ---------------------------------------------------------------------------------

@@ -47,8 +47,8 @@ class RegressionReport:
         Returns
         -------
         str
-            The day 0 of each event; per regressed series its benchmark coefficients
-            (plain numbers) and its event effects (percent, with stars) in two tables; the
+            The day 0 of each event; the benchmark coefficients (plain numbers) and the
+            event effects (percent, with stars) in two tables, the series side by side; the
             CAR of each event window and the joint Wald tests of every series; the placebo
             p-values; the panel.  A cell a note qualifies carries the note's marker
             (``[1]``), and the note, starting with it, follows the first tables that point
@@ -58,6 +58,7 @@ class RegressionReport:
             NoteMarkers,
             benchmark_sessions,
             series_column,
+            series_text,
             text_table,
             wald_text,
             windows_text,
@@ -83,8 +84,10 @@ class RegressionReport:
                 n for r in self.regressions for n in r.params.index if n not in r.design.labels
             )
             sessions = benchmark_sessions([n for n in names if n != "const"], market)
-            for i, r in enumerate(self.regressions):  # the legend under the first one
-                parts.append(with_notes(r.text(markers, sessions, legend=i == 0)))
+            if len(self.regressions) == 1:
+                parts.append(with_notes(self.regressions[0].text(markers, sessions)))
+            else:  # the series side by side
+                parts.append(with_notes(series_text(self.regressions, markers, sessions)))
             parts.append(
                 with_notes(
                     windows_text(self.regressions, markers, legend=False)

@@ -329,6 +329,72 @@ def single_text(
     return benchmarks + "\n\n" + effects + ("\n" + STARS_LEGEND if legend else "")
 
 
+def series_text(
+    results: list[EventRegressionResults],
+    markers: NoteMarkers,
+    sessions: dict[str, str] | None = None,
+    legend: bool = True,
+) -> str:
+    """Several series' coefficients as two tables, their notes left to ``markers``: the
+    benchmark coefficients (a row per series, with its n and R², then one per term) and
+    the event effects (a row per event session, then one per series), so that the series
+    sit side by side rather than in a pair of tables each.
+
+    Parameters
+    ----------
+    sessions, legend
+        As :func:`single_text`.
+    """
+    head, names = series_column([r.series for r in results], markers)
+    marks = " ".join(dict.fromkeys(markers.mark(se_note(r, "benchmark")) for r in results))
+    frames = []
+    for r, name in zip(results, names, strict=True):
+        frame = benchmark_frame(r, markers, sessions)
+        frame = frame.rename(columns={frame.columns[2]: f"s.e. {marks}"})
+        frame["term"] = "  " + frame["term"]
+        heading = {c: "" for c in frame.columns}
+        heading["term"] = f"{name} (n={r.nobs}, R²={r.rsquared:.3f})"
+        frames += [pd.DataFrame([heading]), frame]
+    bench = pd.concat(frames, ignore_index=True).rename(columns={"term": f"{head} / term"})
+    benchmarks = text_table(bench, "Benchmark coefficients", keys=1)
+    return benchmarks + "\n\n" + effects_by_session(results, names, markers, legend)
+
+
+def effects_by_session(
+    results: list[EventRegressionResults],
+    names: list[str],
+    markers: NoteMarkers,
+    legend: bool = True,
+) -> str:
+    """The event effects of several series as one table: a row per event session (with
+    the marker of a note on it), then one per series (named ``names``).
+    """
+    marks = " ".join(dict.fromkeys(markers.mark(se_note(r, "event")) for r in results))
+    se = f"s.e. {marks}"
+    rows = []
+    columns = dict.fromkeys(c for r in results for c in r.params.index if c in r.design.labels)
+    for col in columns:
+        having = [(r, n) for r, n in zip(results, names, strict=True) if col in r.params.index]
+        first = having[0][0]
+        when = first.dates.get(col)
+        note = session_note(col, when, col in set(first.design.shared), first.confounders.get(col))
+        label = f"{col} ({date_text(when)})" + (f" {markers.mark(note)}" if note else "")
+        rows.append({"session / series": label, "AR": "", se: "", "t": "", "p": "", "": ""})
+        rows += [
+            {
+                "session / series": f"  {name}",
+                "AR": signed_percent(r.params[col]),
+                se: percent_text(r.bse[col]),
+                "t": t_text(r.tvalues[col]),
+                "p": p_text(r.pvalues[col]),
+                "": significance_stars(r.pvalues[col]),
+            }
+            for r, name in having
+        ]
+    table = text_table(pd.DataFrame(rows), "Event effects (percent), by session", keys=1)
+    return table + ("\n" + STARS_LEGEND if legend else "")
+
+
 def benchmark_frame(
     res: EventRegressionResults, markers: NoteMarkers, sessions: dict[str, str] | None = None
 ) -> pd.DataFrame:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -31,10 +32,18 @@ def terminal_width() -> int:
     return 100
 
 
+NOTE_MARKER = re.compile(r" (\[\d+\])")
+
+
 def _wrap(text: str, width: int) -> list[str]:
+    """``text`` in lines of ``width``, a note's marker (`` [1]``) kept with the word
+    before it.
+    """
     import textwrap
 
-    return textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False) or [""]
+    glued = NOTE_MARKER.sub("\u00a0\\1", text)  # textwrap breaks at ASCII spaces only
+    lines = textwrap.wrap(glued, width, break_long_words=True, break_on_hyphens=False)
+    return [ln.replace("\u00a0", " ") for ln in lines] or [""]
 
 
 def table(
@@ -69,11 +78,17 @@ def table(
             ]
     cells = [[cell_text(v) for v in row] for row in shown.itertuples(index=False)]
     header = [str(c) for c in shown.columns]
-    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(header)]
     left = [
         not pd.api.types.is_numeric_dtype(frame[c]) and c not in percent and c not in right
         for c in frame.columns
     ]
+
+    def heading(values: list[str]) -> bool:
+        """A heading row: text in the first column, nothing else (it runs across)."""
+        return len(values) > 1 and left[0] and bool(values[0]) and not any(values[1:])
+
+    sized = [r for r in cells if not heading(r)] or cells
+    widths = [max([len(h), *(len(r[i]) for r in sized)]) for i, h in enumerate(header)]
     if keys is None:
         keys = 0
         while keys < min(len(header) - 1, 4) and left[keys]:
@@ -141,10 +156,16 @@ def table(
                 for k in range(height)
             ]
 
+        def row_lines(values: list[str]) -> list[str]:
+            """A row's lines; a heading row runs across the table, up to the line."""
+            return _wrap(values[0], width) if heading(values) else lines_of(values)
+
         head = lines_of(header)
-        body = [ln for r in cells for ln in lines_of(r)]
-        rule = "=" * min(width, max(len(x) for x in head + body))
+        body = [ln for r in cells for ln in row_lines(r)]
         name = title + (f" ({b + 1}/{len(blocks)})" if len(blocks) > 1 and title else "")
+        # the rules as wide as the table, or as its title up to the line: a title on one
+        # line where it fits
+        rule = "=" * min(width, max([len(x) for x in head + body] + [len(name) + 2]))
         out = [rule]
         if name:
             out += [ln.center(len(rule)).rstrip() for ln in _wrap(name, len(rule))] + [rule]
