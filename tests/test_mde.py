@@ -82,25 +82,29 @@ def test_mde_and_power_equal_a_longhand_historical_simulation(kw):
     """Cohorts of 2 to 60 firm-events on several dates, 2% of returns missing, cells
     split across estimation chunks: every cohort's mde_80 (down, up and on the
     estimate's side) and its power against a -1% shift equal the long-hand loop over
-    its estimation residuals (1e-12: the engine adds stretch sums chunk by chunk)."""
+    the estimation residuals of the firm-events with a value in that column (the ones
+    its test counts), to 1e-12: the engine adds stretch sums chunk by chunk."""
     res = many_cohort_study(1, **kw).fit(chunk_cells=3000)
     windows = res.window_tests
     days = res.day_tests
     power = res.detection_power(-0.01)
     day_power = res.detection_power(0.02, level="day")
-    checked = 0
+    resid, cars, ar = res.resid, res.cars["car"], res.ar
+    checked = incomplete = 0
     for event, group, rows in res.cohorts():
         w_rows = windows[(windows["event"] == event) & (windows["group"] == group)]
-        r_bar = float(w_rows["r_bar"].iloc[0])
-        if len(rows) < 2:
-            assert w_rows["mde_80"].isna().all()
+        if len(rows) < 2:  # no pair: no correlation, no adjusted t
+            assert w_rows["mde_80"].isna().all() and w_rows["r_bar"].isna().all()
             continue
-        for i, w in w_rows.iterrows():
+        r_bar = float(w_rows["r_bar"].iloc[0])
+        for j, (i, w) in enumerate(w_rows.iterrows()):
             if w["n"] < 2:  # no adjusted t on the event day: nothing to detect with
                 assert np.isnan([w["mde_80"], w["mde_80_down"], power.loc[i, "power"]]).all()
                 continue
+            present = np.isfinite(cars[rows, j])
+            incomplete += not present.all()
             length = int(w["end"] - w["start"] + 1)
-            means, reaches = longhand_days(res.resid[rows], length, r_bar)
+            means, reaches = longhand_days(resid[rows][present], length, r_bar)
             down, up = longhand_mde(means, reaches, -1), longhand_mde(means, reaches, 1)
             assert w["mde_80_down"] == pytest.approx(-down, rel=1e-12, abs=1e-15)
             assert w["mde_80_up"] == pytest.approx(up, rel=1e-12, abs=1e-15)
@@ -109,15 +113,49 @@ def test_mde_and_power_equal_a_longhand_historical_simulation(kw):
                 longhand_power(means, reaches, -0.01), abs=1e-12
             )
             checked += 1
-        means, reaches = longhand_days(res.resid[rows], 1, r_bar)
         d_rows = days[(days["event"] == event) & (days["group"] == group)]
-        for i, d in d_rows.iterrows():
+        for j, (i, d) in enumerate(d_rows.iterrows()):
             if d["n"] > 1:
+                present = np.isfinite(ar[rows, j])
+                means, reaches = longhand_days(resid[rows][present], 1, r_bar)
                 assert d["mde_80_up"] == pytest.approx(longhand_mde(means, reaches, 1), rel=1e-12)
                 assert day_power.loc[i, "power"] == pytest.approx(
                     longhand_power(means, reaches, 0.02), abs=1e-12
                 )
-    assert checked >= 30
+    assert checked >= 30 and incomplete >= 3  # both paths: the sums, and the residuals
+
+
+def test_a_suspended_stock_does_not_count_towards_what_the_test_could_see(market_store):
+    """1918.HK and 3380.HK were suspended over the Pelosi visit (August 2022): the
+    mainland developers' test that day counts the 15 stocks that traded, and so does
+    their detectable AAR (the referee found it 8-17% too large when the two volatile
+    suspended stocks counted)."""
+    res = run_study(events="pelosi-taiwan", groups="mainland-developer")
+    (rows,) = [r for e, g, r in res.cohorts() if g == "mainland-developer"]
+    day0 = res.day_tests.set_index("day").loc[0]
+    present = np.isfinite(res.ar[rows, list(res.days).index(0)])
+    assert day0["n"] == present.sum() < len(rows)
+    r_bar = float(res.window_tests["r_bar"].iloc[0])
+    means, reaches = longhand_days(res.resid[rows][present], 1, r_bar)
+    assert day0["mde_80_down"] == pytest.approx(-longhand_mde(means, reaches, -1), rel=1e-12)
+    every, reach_all = longhand_days(res.resid[rows], 1, r_bar)
+    assert abs(day0["mde_80_down"]) < longhand_mde(every, reach_all, -1)
+
+
+def test_a_staggered_cohort_has_no_mde(tmp_path, market_store):
+    """Firm-events on five consecutive sessions: their adjusted t is not what the study
+    leads with (its event-time correlation misses the days they share; the referee saw
+    it reject 13.9% of ordinary days at 5%), so no detectable CAAR is claimed for it."""
+    tickers = ["0004.HK", "0010.HK", "0012.HK", "0014.HK", "0016.HK"]
+    dates = ["2023-06-14", "2023-06-15", "2023-06-16", "2023-06-19", "2023-06-20"]
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text(
+        "ticker,date\n" + "".join(f"{t},{d}\n" for t, d in zip(tickers, dates, strict=True))
+    )
+    res = run_study(pairs=str(pairs), benchmarks="^HSI")
+    assert res.staggered
+    assert res.window_tests["mde_80"].isna().all() and res.day_tests["mde_80"].isna().all()
+    assert res.detection_power(-0.02)["power"].isna().all()
 
 
 def test_the_power_at_the_mde_is_80_percent():

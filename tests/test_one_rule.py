@@ -40,6 +40,18 @@ def test_two_stocks_lead_with_the_tests_that_hold_for_a_few_stocks():
     assert study(3).headline_tests != SMALL_HEADLINE
 
 
+def test_a_cohort_is_as_small_as_the_stocks_that_traded():
+    """Four stocks, two of them suspended over the event window: the cross-sectional tests
+    see two, so the study leads with the few-stock tests (the referee found an adjusted t
+    of -11.48 starred as the headline with n = 2)."""
+    returns, bench, events = market_model_panel(n_secs=4, n_days=320, seed=11)
+    day0 = returns.index.get_loc(events["day0"].iat[0])
+    returns.iloc[day0 - 3 : day0 + 4, :2] = np.nan  # suspended around the event
+    res = EventStudy(returns, events, bench, estimation=(-200, -11), bootstrap=0).fit()
+    assert len(res.cohorts()[0][2]) == 4 and res.day_tests["n"].max() == 2
+    assert res.smallest_cohort == 2 and res.headline_tests == SMALL_HEADLINE
+
+
 def test_permutation_column_is_the_mean_in_the_nulls_standard_deviations():
     res = study(8)
     day = res.day_tests.set_index("day")

@@ -443,23 +443,27 @@ def residuals(
     cols: np.ndarray,
     fit: models.Fit,
     chunk_cells: int = 250_000,
+    rows: np.ndarray | None = None,
 ) -> np.ndarray:
     """(K, T) estimation-window residuals from the fitted coefficients (NaN on days that
     did not enter the fit and for firm-events that could not be fitted): no
     re-estimation, the estimation windows are gathered again and the fitted values
-    subtracted (:func:`research.estimation.models.residuals`).
+    subtracted (:func:`research.estimation.models.residuals`); of the firm-events
+    ``rows`` alone when given (every firm-event still masks the others' windows, as in
+    the fit).
     """
     e0, e1 = inputs.estimation
     t = e1 - e0 + 1
     data = _gather(inputs, pos0, cols)
-    out = np.empty((len(pos0), t))
+    chosen = np.arange(len(pos0)) if rows is None else np.asarray(rows, dtype=np.intp)
+    out = np.empty((len(chosen), t))
     step = max(1, chunk_cells // len(inputs.relative_days))
-    for a in range(0, len(pos0), step):
-        rows = slice(a, a + step)
-        r = _window_returns(data, pos0, cols, rows)
-        x, offset, usable, _, root = _dense_design(inputs, data, rows, pos0, cols[rows], r)
-        out[rows] = models.residuals(
-            _coefficients(fit, rows),
+    for a in range(0, len(chosen), step):
+        part = chosen[a : a + step]
+        r = _window_returns(data, pos0, cols, part)
+        x, offset, usable, _, root = _dense_design(inputs, data, part, pos0, cols[part], r)
+        out[a : a + len(part)] = models.residuals(
+            _coefficients(fit, part),
             r[:, :t] if root is None else r[:, :t] / root[:, :t],
             x[:, :t],
             offset[:, :t],

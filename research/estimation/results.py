@@ -144,6 +144,12 @@ class EventStudyResults:
         """
         return engine.residuals(self.study.inputs, *self.positions, self._params)
 
+    def resid_of(self, rows: np.ndarray) -> np.ndarray:
+        """:attr:`resid` of the firm-events ``rows`` (computed for them alone if need be)."""
+        if "resid" in self.__dict__:
+            return self.resid[rows]
+        return engine.residuals(self.study.inputs, *self.positions, self._params, rows=rows)
+
     @cached_property
     def model_fit(self) -> models.Fit:
         """The normal-return model's fit of every firm-event: coefficients, ``(X'X)^-1``,
@@ -463,8 +469,9 @@ class EventStudyResults:
 
     @property
     def smallest_cohort(self) -> int:
-        """The fewest firm-events of a cohort (the day-0 ``n`` of the smallest)."""
-        return int(self.cohort_clustering["n"].min())
+        """The fewest firm-events with a value on a day or over a window of any cohort."""
+        n = np.r_[self.day_tests["n"].to_numpy(float), self.window_tests["n"].to_numpy(float)]
+        return int(n[n > 0].min()) if (n > 0).any() else int(self.cohort_clustering["n"].min())
 
     @cached_property
     def day_tests(self) -> pd.DataFrame:
@@ -531,7 +538,8 @@ class EventStudyResults:
         mde = precision.detectable(self, "window", out)
         for name, value in mde.items():
             frame[name] = value.ravel()
-        frame["r_bar"] = np.asarray(out["_r_bar"], dtype=float).ravel()  # the KP correlation
+        pairs = np.repeat([len(m) > 1 for m in members], len(labels))  # none without a pair
+        frame["r_bar"] = np.where(pairs, np.asarray(out["_r_bar"], float).ravel(), np.nan)
         lo, hi, method = precision.window_interval(self, out, members)
         frame["caar_ci_low"] = lo.ravel()
         frame["caar_ci_high"] = hi.ravel()

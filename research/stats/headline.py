@@ -130,10 +130,10 @@ def headline_reason(
         )
     if staggered:
         return (
-            "a cohort's event windows overlap around different day-0 sessions: correlations "
-            "measured in event time (Kolari-Pynnönen and the adjusted interval) miss the "
-            "calendar days the firm-events share, so the calendar-time permutation test and "
-            "its interval lead"
+            "a cohort's firm-events share calendar days around more than one day-0 session: "
+            "correlations measured in event time (Kolari-Pynnönen, the adjusted interval and "
+            "the detectable CAAR) miss the calendar days the firm-events share, so the "
+            "calendar-time permutation test and its interval lead"
         )
     if measure == "volume":
         return (
