@@ -32,6 +32,11 @@ def compile_package() -> None:
     compileall.compile_dir(str(ROOT / "research"), quiet=1)
 
 
+def times(ratio: float) -> str:
+    """A speedup as printed: whole below 10x would read 0x for a half, so one decimal."""
+    return f"{ratio:.0f}x" if ratio >= 10 else f"{ratio:.1f}x"
+
+
 def main(argv: list[str] | None = None) -> int:
     from research.analyses.speed import (
         SIZES,
@@ -127,7 +132,7 @@ def write_report(out: Path, lines, placebo, startup, profile, commands, command_
         if "peer_seconds" in ln:
             peer = (
                 f"{ln['peer_seconds']:.1f} | "
-                f"{ln['speedup_vs_peer']:.0f}x / {ln['speedup_vs_peer_ar_car']:.0f}x"
+                f"{times(ln['speedup_vs_peer'])} / {times(ln['speedup_vs_peer_ar_car'])}"
             )
             peer_diff = f"{ln['peer_max_abs_diff']:.0e}"
         else:  # the peer is an optional extra: pip install -e ".[bench]"
@@ -135,7 +140,7 @@ def write_report(out: Path, lines, placebo, startup, profile, commands, command_
         rows.append(
             f"| {ln['firm_events']:,} | {ln['seconds']:.2f} | {ln['ar_car_seconds']:.2f} | "
             f"{ln['peak_rss_mb']:.0f} | {ln['loop_seconds']:.1f} | "
-            f"{ln['speedup_vs_loop']:.0f}x / {ln['speedup_vs_loop_ar_car']:.0f}x | "
+            f"{times(ln['speedup_vs_loop'])} / {times(ln['speedup_vs_loop_ar_car'])} | "
             f"{peer} | {ln['loop_max_abs_diff']:.0e} / {peer_diff} |"
         )
     targets = [

@@ -150,3 +150,12 @@ def test_a_market_contradicting_the_ticker_is_refused():
     # what agrees is recorded, with where it came from
     assert parse_price_text(text, "0016.HK", market="HKEX").market == "HKEX"
     assert parse_price_text(text, "VOD.L").market_source == "its suffix .L"
+
+
+def test_a_benchmark_named_as_a_security_is_left_out_aloud(cli, market_store):
+    """`--tickers ^HSI,...` with ^HSI the benchmark: it is not studied against itself, and
+    the output says so (it read '2 firm-events, 0 dropped' and nothing else)."""
+    result = cli("run", "--event", "lpr-cut", "--tickers", "^HSI,0016.HK,0012.HK")
+    assert result.code == 0, result.err
+    assert "2 firm-events" in result.out
+    assert "^HSI left out of the securities: a benchmark is not also studied" in result.out

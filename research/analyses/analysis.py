@@ -268,6 +268,7 @@ def prepare(
     """
     request, secs, pairs = _firm_events(request)
     request = _with_model(request)
+    named = list(dict.fromkeys(secs["security"]))
     given = [b for b in request.benchmarks or () if b]
     secs = _without(secs, given)  # a benchmark given is not also studied
     store, data_note = choose_store(store, [*secs["security"], *given])
@@ -279,6 +280,9 @@ def prepare(
         benchmarks = []
     secs = _without(secs, benchmarks)  # nor is the market's index, when it is the benchmark
     tickers = list(dict.fromkeys(secs["security"]))
+    if left_out := [t for t in named if t not in set(tickers)]:  # said, not silently dropped
+        said = f"{', '.join(left_out)} left out of the securities: a benchmark is not also studied"
+        data_note = "; ".join(n for n in (data_note, said) if n)
     _require_all(store, [*tickers, *benchmarks], "pairs" if pairs is not None else "")
     laid = (request, secs, pairs, tickers, benchmarks, market, store, market_note, data_note)
     span = _span(request, pairs, market) if request.measure == "returns" else None
