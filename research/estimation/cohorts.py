@@ -45,8 +45,9 @@ class EstimationSums:
     u: np.ndarray  # (C, T + L) column sums of Corrado's U
     u_count: np.ndarray  # (C, T + L) non-missing U per column (the first T: residuals)
     # per stretch length w of :func:`stretch_lengths` and first day j: over the firm-events
-    # with a residual on each of days j..j+L-1, their residuals' sums over those days added
-    # up, the same squared, and how many (zero where the stretch would pass day T)
+    # seen in the event window with a residual on each of days j..j+L-1, their residuals'
+    # sums over those days added up, the same squared, and how many (zero where the
+    # stretch would pass day T)
     stretch_sum: np.ndarray  # (C, W, T)
     stretch_sq: np.ndarray  # (C, W, T)
     stretch_n: np.ndarray  # (C, W, T)
@@ -81,16 +82,20 @@ class EstimationSums:
         kept: np.ndarray,
         est_rank2: np.ndarray,
         lengths: tuple[int, ...] = (1,),
+        seen: np.ndarray | None = None,
     ) -> None:
         """Add a chunk: ``cells`` (k,) non-decreasing cell codes, ``resid`` (k, T)
         estimation residuals, ``u`` (k, T + L) Corrado U, ``kept`` (k,) bool,
         ``est_rank2`` (k, T) twice the ranks of each row's residuals among its estimation
-        days (0 where missing), ``lengths`` the stretch lengths (:func:`stretch_lengths`).
+        days (0 where missing), ``lengths`` the stretch lengths (:func:`stretch_lengths`)
+        and ``seen`` (k,) the rows whose stretches count (default: all).
         """
         if not kept.any():
             return
+        seen = np.ones(len(cells), dtype=bool) if seen is None else np.asarray(seen, bool)
         if not kept.all():
             cells, resid, u, est_rank2 = cells[kept], resid[kept], u[kept], est_rank2[kept]
+            seen = seen[kept]
         starts = np.r_[0, np.flatnonzero(np.diff(cells)) + 1]
         codes = cells[starts]  # unique within the chunk
 
@@ -124,7 +129,11 @@ class EstimationSums:
             self.u_count[codes] += np.diff(np.r_[starts, len(cells)]).astype(float)[:, None]
         else:
             add(self.u_count, u_finite.astype(float))
-        self._add_stretches(codes, starts, resid, None if every else finite, lengths)
+        if not seen.all():  # a row that does not count has no day in any stretch
+            finite = finite & seen[:, None]
+        self._add_stretches(
+            codes, starts, resid, finite if not (every and seen.all()) else None, lengths
+        )
 
     def _add_stretches(self, codes, starts, resid, finite, lengths) -> None:
         """The stretch sums of a chunk (``finite`` None when every residual is present).

@@ -353,7 +353,10 @@ def _fit_rows(inputs, data: _Gathered, rows, pos0, cols, acc, cells) -> Estimate
             sar_rank2[again] = ranks.doubled_ranks(est_ranks)
         est_present = np.packbits(sar_finite, axis=1)  # a bit per day
         lengths = cohorts.stretch_lengths(inputs.car_windows)
-        acc.add(cells, fit.resid, u_all, keep, sar_rank2, lengths)
+        # what a test could see counts the firm-events with an abnormal return in the
+        # event window (not one suspended over it)
+        seen = np.isfinite(ar).any(axis=1)
+        acc.add(cells, fit.resid, u_all, keep, sar_rank2, lengths, seen)
         u_evt = u_all[:, t_est:]
     return Estimates(
         coef=fit.coef,
@@ -443,27 +446,23 @@ def residuals(
     cols: np.ndarray,
     fit: models.Fit,
     chunk_cells: int = 250_000,
-    rows: np.ndarray | None = None,
 ) -> np.ndarray:
     """(K, T) estimation-window residuals from the fitted coefficients (NaN on days that
     did not enter the fit and for firm-events that could not be fitted): no
     re-estimation, the estimation windows are gathered again and the fitted values
-    subtracted (:func:`research.estimation.models.residuals`); of the firm-events
-    ``rows`` alone when given (every firm-event still masks the others' windows, as in
-    the fit).
+    subtracted (:func:`research.estimation.models.residuals`).
     """
     e0, e1 = inputs.estimation
     t = e1 - e0 + 1
     data = _gather(inputs, pos0, cols)
-    chosen = np.arange(len(pos0)) if rows is None else np.asarray(rows, dtype=np.intp)
-    out = np.empty((len(chosen), t))
+    out = np.empty((len(pos0), t))
     step = max(1, chunk_cells // len(inputs.relative_days))
-    for a in range(0, len(chosen), step):
-        part = chosen[a : a + step]
-        r = _window_returns(data, pos0, cols, part)
-        x, offset, usable, _, root = _dense_design(inputs, data, part, pos0, cols[part], r)
-        out[a : a + len(part)] = models.residuals(
-            _coefficients(fit, part),
+    for a in range(0, len(pos0), step):
+        rows = slice(a, a + step)
+        r = _window_returns(data, pos0, cols, rows)
+        x, offset, usable, _, root = _dense_design(inputs, data, rows, pos0, cols[rows], r)
+        out[rows] = models.residuals(
+            _coefficients(fit, rows),
             r[:, :t] if root is None else r[:, :t] / root[:, :t],
             x[:, :t],
             offset[:, :t],

@@ -21,14 +21,12 @@ if TYPE_CHECKING:
     from research.estimation.results import EventStudyResults
 
 __all__ = [
-    "column_lengths",
     "detectable",
     "detection_power",
     "ordinary_days",
     "path_band",
     "per_column",
     "stretch_columns",
-    "stretch_sums",
     "window_interval",
 ]
 
@@ -37,9 +35,10 @@ LEVELS = ("day", "window")
 
 def ordinary_days(res: EventStudyResults, r_bar: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(cohorts, W, T) each cohort's ordinary stretches of every stretch length
-    (:func:`research.estimation.cohorts.stretch_lengths`), over all its firm-events: their
-    means and the reach of the adjusted t (:func:`research.stats.intervals.ordinary_days`),
-    with the cohort's mean correlation ``r_bar`` (cohorts,).
+    (:func:`research.estimation.cohorts.stretch_lengths`), over its firm-events with an
+    abnormal return in the event window: their means and the reach of the adjusted t
+    (:func:`research.stats.intervals.ordinary_days`), with the cohort's mean correlation
+    ``r_bar`` (cohorts,).
     """
     sums = res.cohort_stretches
     return intervals.ordinary_days(
@@ -57,61 +56,17 @@ def stretch_columns(res: EventStudyResults, level: str) -> np.ndarray:
     return np.array([lengths.index(b - a + 1) for a, b in res.settings.car_windows], np.intp)
 
 
-def column_lengths(res: EventStudyResults, level: str) -> np.ndarray:
-    """Days per column of ``level``'s table (one per event day; each window's length)."""
-    if level == "day":
-        return np.ones(len(res.days), dtype=np.intp)
-    return np.array([b - a + 1 for a, b in res.settings.car_windows], dtype=np.intp)
-
-
 def per_column(res: EventStudyResults, level: str, r_bar: np.ndarray, measure) -> np.ndarray:
-    """(cohorts, J) ``measure(mean, reach)`` of each cohort's ordinary days as each column
-    of ``level``'s table sees them: over the firm-events with a value in that column (on
-    the day, or a CAR over the window), the firm-events the test of that column counts.
-
-    From the engine's sums where every firm-event of a cohort has a value in every
-    column; from the cohort's residuals, column by column, where some have none (a
-    suspension over the event days); none for a staggered cohort, whose adjusted t is not
-    what it leads with (its event-time correlation misses the calendar days the
-    firm-events share; docs/methodology.md).
+    """(cohorts, J) ``measure(mean, reach)`` of each cohort's ordinary days (over its
+    firm-events with an abnormal return in the event window) for each column of
+    ``level``'s table; none for a staggered cohort, whose adjusted t is not what it leads
+    with (its event-time correlation misses the calendar days the firm-events share;
+    docs/methodology.md).
     """
     mean, reach = ordinary_days(res, r_bar)
     out = measure(mean, reach)[:, stretch_columns(res, level)]
-    present = np.isfinite(res.ar if level == "day" else res.cars["car"])
-    staggered = res.cohort_clustering["staggered"].to_numpy()
-    lengths = column_lengths(res, level)
-    for k, (_, _, rows) in enumerate(res.cohorts()):
-        if staggered[k]:
-            out[k] = np.nan
-        elif not present[rows].all():
-            sums = stretch_sums(res.resid_of(rows), present[rows], lengths)
-            out[k] = measure(*intervals.ordinary_days(*sums, r_bar[k]))
+    out[res.cohort_clustering["staggered"].to_numpy()] = np.nan
     return out
-
-
-def stretch_sums(
-    resid: np.ndarray, present: np.ndarray, lengths: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(J, T) for each column, over the firm-events ``present`` (n, J) in it: the sums of
-    their residuals' sums over each stretch of the column's length, of their squares, and
-    how many (as :class:`research.estimation.cohorts.EstimationSums`, for chosen rows).
-    """
-    n, t = resid.shape
-    finite = np.isfinite(resid)
-    running = np.concatenate([np.zeros((n, 1)), np.cumsum(np.where(finite, resid, 0.0), 1)], 1)
-    count = np.concatenate([np.zeros((n, 1)), np.cumsum(finite, axis=1)], axis=1)
-    total, squares, counted = (np.zeros((len(lengths), t)) for _ in range(3))
-    for j, length in enumerate(lengths):
-        m = t - int(length) + 1
-        if m < 1:
-            continue
-        sums = running[:, length:] - running[:, :m]
-        take = present[:, j][:, None] & (count[:, length:] - count[:, :m] == length)
-        sums = np.where(take, sums, 0.0)
-        total[j, :m] = sums.sum(axis=0)
-        squares[j, :m] = (sums * sums).sum(axis=0)
-        counted[j, :m] = take.sum(axis=0)
-    return total, squares, counted
 
 
 def detectable(res: EventStudyResults, level: str, out: dict[str, np.ndarray]) -> dict:

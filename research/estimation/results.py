@@ -144,12 +144,6 @@ class EventStudyResults:
         """
         return engine.residuals(self.study.inputs, *self.positions, self._params)
 
-    def resid_of(self, rows: np.ndarray) -> np.ndarray:
-        """:attr:`resid` of the firm-events ``rows`` (computed for them alone if need be)."""
-        if "resid" in self.__dict__:
-            return self.resid[rows]
-        return engine.residuals(self.study.inputs, *self.positions, self._params, rows=rows)
-
     @cached_property
     def model_fit(self) -> models.Fit:
         """The normal-return model's fit of every firm-event: coefficients, ``(X'X)^-1``,
