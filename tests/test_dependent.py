@@ -236,19 +236,26 @@ def test_symmetric_pairwise_correlations_equal_the_general_path_and_a_loop():
         assert same[i, j] == pytest.approx(want, rel=1e-12)
 
 
-@pytest.mark.parametrize("layout", ["one pattern", "mixed"])
-def test_pair_sums_of_incomplete_firm_events_equal_a_loop_over_pairs(layout):
-    """Firm-events missing the same days are summed in one pass: the sums and counts equal
-    numpy's correlation of every pair over its common days (the pairs with an incomplete
-    firm-event; complete pairs are the estimation sums'), to rounding."""
+@pytest.mark.parametrize("layout", ["one pattern", "mixed", "scattered"])
+def test_pair_sums_of_incomplete_firm_events_equal_a_loop_over_pairs(layout, monkeypatch):
+    """Firm-events missing the same days are summed in one pass, and gaps scattered at
+    random (more patterns than research.stats.dependent.PATTERN_GROUPS) in blocks of rows
+    against every row: the sums and counts equal numpy's correlation of every pair over
+    its common days (the pairs with an incomplete firm-event; complete pairs are the
+    estimation sums'), to rounding."""
+    from research.stats import dependent
     from research.stats.dependent import incomplete_pair_sums, standardized_residuals
     from research.stats.ranks import rank_u
 
     rng = np.random.default_rng(11)
-    n, t = 30, 60
+    n, t = (90 if layout == "scattered" else 30), 60
     resid = rng.normal(size=(n, t)) + rng.normal(size=(1, t))  # correlated
     if layout == "one pattern":
         resid[:, 20:23] = np.nan  # every firm-event misses another event's window
+    elif layout == "scattered":  # thin trading: each firm-event its own missing days
+        resid[rng.random((n, t)) < 0.03] = np.nan
+        resid[:5] = rng.normal(size=(5, t))  # a few complete ones
+        monkeypatch.setattr(dependent, "PAIR_BLOCK_ROWS", 16)  # several blocks
     else:
         resid[:12, 20:23] = np.nan
         resid[12:15, 40] = np.nan

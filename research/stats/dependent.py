@@ -93,6 +93,10 @@ def incomplete_pair_sums(
         with np.errstate(invalid="ignore", divide="ignore"):
             u = rank_u(np.hstack([sar, ar_days[rows] / sigma[rows][:, None]]))[:, :t]
         complete = np.flatnonzero(~incomplete[rows])
+        if int(pattern.max(initial=-1)) + 1 > PATTERN_GROUPS:  # scattered gaps: blocks
+            for k, values in enumerate((sar, u)):
+                out[seg, 2 * k : 2 * k + 2] += _blocked_pair_sum(values, incomplete[rows])
+            continue
         for k, values in enumerate((sar, u)):
             total, count = 0.0, 0
             for g in range(int(pattern.max()) + 1 if len(inc) else 0):
@@ -108,6 +112,31 @@ def incomplete_pair_sums(
             out[seg, 2 * k] += total
             out[seg, 2 * k + 1] += count
     return out
+
+
+# More patterns of missing days than this among a cohort's incomplete firm-events (gaps
+# scattered at random, as thin trading leaves them): their pairs are correlated in blocks
+# of rows against every row, matrix products, rather than one pattern at a time.
+PATTERN_GROUPS = 32
+PAIR_BLOCK_ROWS = 256
+
+
+def _blocked_pair_sum(values: np.ndarray, incomplete: np.ndarray) -> tuple[float, int]:
+    """Sum and count of the correlations (:func:`pairwise_correlations`) of every pair of
+    rows of ``values`` with at least one ``incomplete`` row, each pair once, block by
+    block of :data:`PAIR_BLOCK_ROWS` rows against every row.
+    """
+    n = len(values)
+    total, count = 0.0, 0
+    for a in range(0, n, PAIR_BLOCK_ROWS):
+        b = min(a + PAIR_BLOCK_ROWS, n)
+        r = pairwise_correlations(values[a:b], values[a:])  # later rows only: each pair once
+        upper = np.arange(a, b)[:, None] < np.arange(a, n)[None, :]
+        either = incomplete[a:b, None] | incomplete[None, a:]
+        take = upper & either & np.isfinite(r)
+        total += float(r[take].sum())
+        count += int(take.sum())
+    return total, count
 
 
 def _same_days_pair_sum(values: np.ndarray, days: np.ndarray, min_common: int = 3):
@@ -237,10 +266,11 @@ def grank(sar_sorted, rank2, scar, starts, sizes, grank_a, n_present, sd=None, b
     with np.errstate(invalid="ignore", divide="ignore"):
         u_bar0 = segment_sum(u0, starts) / n
         var = segment_sum(var_rows, starts) / n**2
-    # rows counted with the common weight 1/(T+2): complete, valid, no residual equal to
-    # the observation; their threshold is 2 le (a day is above when rank2 > 2 le), the
-    # others' is out of reach and they are added exactly (odd rows are few)
-    common = valid & complete[:, None] & (le == lt)
+    # rows counted by threshold: valid, no residual equal to the observation; a day is
+    # above when rank2 > 2 le (a missing day's 0 never is), and rows of one length T_i
+    # share the weight 1/(T_i+2); the others' threshold is out of reach and they are added
+    # exactly (ties are few)
+    common = valid & (le == lt)
     thr = np.where(common, 2 * le, np.iinfo(np.uint16).max).astype(np.uint16)
     out = {key: np.full((n_seg, n_cols), np.nan) for key in GRANK_KEYS}
     block = max(1, block_cells // max(1, n_cols * t))  # rows per block
@@ -250,8 +280,20 @@ def grank(sar_sorted, rank2, scar, starts, sizes, grank_a, n_present, sd=None, b
         seg = np.repeat(np.arange(len(local)), np.diff(np.r_[local, b - a]))
         above = rank2[a:b, None, :] > thr[a:b, :, None]  # (rows, J, T)
         ends = np.r_[local[1:], b - a]  # (a sum per segment: ten times reduceat's speed)
-        counts = [column_counts(above[lo:hi]) for lo, hi in zip(local, ends, strict=True)]
-        b_sum = np.stack(counts) / (t + 2.0)
+        lengths = t_i[a:b]
+        if bool(complete[a:b].all()):  # one weight
+            counts = [column_counts(above[lo:hi]) for lo, hi in zip(local, ends, strict=True)]
+            b_sum = np.stack(counts) / (t + 2.0)
+        else:  # rows by their number of residuals, each group with its weight
+            b_sum = np.stack(
+                [
+                    sum(
+                        column_counts(above[lo:hi][lengths[lo:hi] == m]) / (m + 2.0)
+                        for m in np.unique(lengths[lo:hi])
+                    )
+                    for lo, hi in zip(local, ends, strict=True)
+                ]
+            )
         r2 = rank2[a:b]
         ii, jj = np.nonzero(valid[a:b] & ~common[a:b])
         if ii.size:
