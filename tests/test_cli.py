@@ -421,12 +421,19 @@ def test_market_comes_from_the_tickers_and_contradictions_are_refused(cli, marke
 )
 @pytest.mark.parametrize("columns", ["100", "80"])
 def test_output_fits_the_terminal(cli, market_store, monkeypatch, args, columns):
-    """Issue 15: tables wrap or split into blocks, notes wrap, at COLUMNS characters."""
+    """Issue 15: tables wrap or split into blocks, notes wrap, at COLUMNS characters;
+    issue 24: no table in more than two parts (`data list` was in four at 80 columns,
+    `correlate` in three), and an identifier is never broken across lines."""
+    import re
+
     monkeypatch.setenv("COLUMNS", columns)
     result = cli(*args)
     assert result.code == 0, result.err
     widest = max(len(line) for line in result.out.splitlines())
     assert widest <= int(columns), next(ln for ln in result.out.splitlines() if len(ln) == widest)
+    assert all(int(n) <= 2 for n in re.findall(r"\(\d+/(\d+)\)", result.out))
+    if args == ("events",):  # the longest id, whole on its line (it broke after "mil-t")
+        assert "china-suspends-mil-talks" in result.out
 
 
 COMMANDS = [

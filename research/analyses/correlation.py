@@ -181,48 +181,46 @@ class CorrelationChangeResults:
         }
 
     def summary(self) -> str:
-        """The result as text tables."""
-        from research.output.report import table
+        """The result as one compact table: the correlation and the beta before and after
+        day 0, their change, its test as ``statistic (p)`` with stars, and the placebo
+        p-value; what each means in the notes below it.
+        """
+        from research.output.compact import STAR_LEGEND, p_cell, stat_cell
+        from research.output.report import notes_text, table
 
-        f = self.to_frame()
-        head = f[
-            [
-                "a",
-                "b",
-                "event",
-                "day0",
-                "window",
-                "n_pre",
-                "n_post",
-                "r_pre",
-                "r_post",
-                "fisher_z",
-                "fisher_z_p",
-                "fisher_z_placebo_p",
-            ]
+        s = self.stats
+        beta_t = s["beta_change"] / s["beta_change_se"] if s["beta_change_se"] > 0 else np.nan
+        rows = pd.DataFrame(
+            {
+                "": ["correlation", "beta"],
+                "before": [f"{s['r_pre']:.2f}", f"{s['beta_pre']:.2f}"],
+                "after": [f"{s['r_post']:.2f}", f"{s['beta_post']:.2f}"],
+                "change": [f"{s['r_post'] - s['r_pre']:+.2f}", f"{s['beta_change']:+.2f}"],
+                "test (p)": [
+                    "z " + stat_cell(s["fisher_z"], s["fisher_z_p"]),
+                    "t " + stat_cell(beta_t, s["beta_change_p"]),
+                ],
+                "placebo p": [p_cell(s["fisher_z_placebo_p"]), p_cell(s["beta_change_placebo_p"])],
+            }
+        )
+        title = (
+            f"{self.a} with {self.b} around {self.event} (day 0 "
+            f"{pd.Timestamp(self.day0):%Y-%m-%d}): {self.window} sessions before and after"
+        )
+        notes = [
+            f"before: the {int(s['n_pre'])} sessions before day 0; after: day 0 and the "
+            f"{int(s['n_post']) - 1} sessions after it.",
+            "correlation: the change's test is Fisher's z of the two correlations; beta: the "
+            "t of d in y = a + b x + c D + d xD (D = 1 from day 0), with HAC standard errors "
+            f"({int(s['hac_lags'])} lags); beta change {s['beta_change']:+.4f}, s.e. "
+            f"{s['beta_change_se']:.4f}.",
+            f"placebo p: the share of {int(s['placebo_breaks'])} random break dates away from "
+            "the event whose change is as large.",
+            *self.notes,
         ]
-        beta = f[
-            [
-                "beta_pre",
-                "beta_post",
-                "beta_change",
-                "beta_change_se",
-                "beta_change_p",
-                "beta_change_placebo_p",
-                "hac_lags",
-                "placebo_breaks",
-            ]
-        ]
-        return "\n\n".join(
-            [
-                table(
-                    head,
-                    f"Correlation of {self.a} with {self.b}: {self.window} sessions before "
-                    f"day 0 against day 0 onwards",
-                ),
-                table(beta, "Beta change (y = a + b x + c D + d xD, HAC errors)"),
-                *(["\n".join(self.notes)] if self.notes else []),
-            ]
+        right = ("before", "after", "change", "test (p)", "placebo p")
+        return "\n".join(
+            [table(rows, title, keys=1, right=right), STAR_LEGEND, "", notes_text(notes)]
         )
 
 

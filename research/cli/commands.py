@@ -164,10 +164,13 @@ def events(
         from research.output.report import table as render
 
         source = f"sessions: the {mkt.calendar} calendar less the recorded closures"
+        # the id whole (the key); the title and the rule (which says the time) wrap
         emit(
             render(
-                table[["event", "title", "timestamp", "session", "rule"]],
+                table[["event", "session", "title", "rule"]],
                 f"Event catalogue on {mkt.code} ({source})",
+                keys=1,
+                narrowest=16,
             ),
             output,
         )

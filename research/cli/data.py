@@ -227,7 +227,10 @@ def data_list(
         from research.output.report import table
 
         shown = frame.drop(columns=["source", "retrieved_at"])  # in csv and json
-        typer.echo(table(shown, f"Stored prices in {store.root}"))
+        # the ticker is the key: at 80 columns two parts repeat it, not four repeating
+        # its name, group and market too
+        typer.echo(table(shown, f"Stored prices in {store.root}", keys=1))
+        typer.echo("Where each came from and when: --format csv or --format json.")
 
 
 # ------------------------------------------------------------------------------------------

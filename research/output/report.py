@@ -55,14 +55,16 @@ def table(
     keys: int | None = None,
     right: tuple[str, ...] = (),
     wrap: bool = True,
+    narrowest: int = 24,
 ) -> str:
     """A ruled fixed-width table that fits ``width`` characters (default
     :func:`terminal_width`).
 
     ``percent`` columns are shown as signed percentages (only on the rows where
     ``percent_rows`` is True, when given: e.g. returns, not betas).  A table wider than
-    ``width`` first wraps its widest text column (down to 24 characters; never when
-    ``wrap`` is False: labels stay whole); if it is still too wide it is split into blocks
+    ``width`` first wraps its widest text column other than the first (down to
+    ``narrowest`` characters; never when ``wrap`` is False: labels stay whole); if it is
+    still too wide it is split into blocks
     that each repeat the first ``keys`` columns (default: the leading text columns), a
     statistic staying beside its ``_p``.  ``right`` names text columns to right-align
     (formatted numbers).
@@ -102,21 +104,22 @@ def table(
         return sum(w.values()) + 2 * (len(w) - 1)
 
     def shrink(cols, w, floor):
-        """Narrow the widest text columns of ``cols`` (not below ``floor``) to fit."""
+        """Narrow the widest text columns of ``cols`` (not below ``floor``) to fit; the
+        first key column (the rows' identifier) stays whole.
+        """
         over = sum(w[i] for i in cols) + 2 * (len(cols) - 1) - width
         while over > 0:
-            text = [i for i in cols if left[i] and w[i] > floor]
+            text = [i for i in cols if left[i] and w[i] > floor and i not in key_cols[:1]]
             if not text:
                 break
-            widest = max(text, key=lambda i: w[i])
-            cut = min(over, w[widest] - floor)
-            w[widest] -= cut
-            over -= cut
+            widest = max(text, key=lambda i: w[i])  # one character at a time: the
+            w[widest] -= 1  # widest columns end up level rather than one cut to the floor
+            over -= 1
 
     # first try to fit one block by wrapping text columns (to 24 characters at least)
     trial = dict(enumerate(widths))
     if wrap:
-        shrink(range(len(header)), trial, 24)
+        shrink(range(len(header)), trial, narrowest)
     if total_of(trial) <= width:
         widths = [trial[i] for i in range(len(header))]
     # units: a statistic and its p-value stay together
