@@ -47,9 +47,10 @@ def test_every_format_round_trips(cli, market_store, tmp_path, args, tables, mai
     out = {}
     for fmt in ("csv", "json", "markdown", "latex", "html", "xlsx", "parquet"):
         path = tmp_path / f"out.{fmt}"
-        # run's paper formats hold its compact tables (tests/test_presentation.py) unless a
-        # --level asks for the raw ones, which this test compares
-        raw = ("--level", main) if args[0] == "run" and fmt in ("markdown", "latex", "html") else ()
+        # the paper formats hold the compact tables of the terminal
+        # (tests/test_presentation.py) unless a --level asks for the raw ones, which this
+        # test compares
+        raw = ("--level", main) if fmt in ("markdown", "latex", "html") else ()
         result = cli(*args, "--format", fmt, "--output", str(path), *raw)
         assert result.code == 0, (fmt, result.err)
         out[fmt] = path

@@ -159,3 +159,41 @@ def test_latex_compiles_with_its_notes_and_hostile_labels(cli, market_store, tmp
     assert "Notes:" in text and "assumes independent firm-events" in text
     assert re.search(r"-1\.42 \(0\.17\d\)", text)  # the adjusted t of day 0, as printed
     assert "--level day" in text  # an option name keeps its two hyphens
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("regress", "--group", "mainland-developer", "--group", "hk-developer", "--panel"),
+        ("correlate", "--a", "mainland-developer", "--b", "^HSI", "--event", "lpr-cut"),
+    ],
+    ids=["regress", "correlate"],
+)
+def test_regress_and_correlate_write_their_compact_tables_for_a_paper(
+    cli, market_store, tmp_path, args
+):
+    """`regress` and `correlate` in latex, markdown and html: the tables of the terminal,
+    rounded as shown, with their notes numbered as the markers in the cells (they were raw
+    dumps: 9.58718e-05, 0.578262, a 20-column row, 4,000 rolling rows)."""
+    args = (*args, "--placebo", "20")
+    text = cli(*args).out
+    # a note's marker follows a space ("lpr-cut[0]" is an event day, not a marker)
+    markers = sorted({int(m) for m in re.findall(r"(?:^|(?<=\s))\[(\d+)\]", text, re.M)})
+    assert markers
+    for fmt in ("markdown", "html", "latex"):
+        result = cli(*args, "--format", fmt)
+        assert result.code == 0, result.err
+        assert not SIX_DECIMALS.search(result.out), fmt
+        assert "e-0" not in result.out and "rolling" not in result.out, fmt
+    md = cli(*args, "--format", "markdown").out
+    for m in markers:  # each marker's note, under its number
+        assert re.search(rf"^{m}\. ", md, re.M), m
+    if args[0] == "regress":
+        assert "## Benchmark coefficients" in md and "&nbsp;&nbsp;&nbsp;&nbsp;beta ^HSI" in md
+    else:
+        assert re.search(r"z 1\.32 \(0\.18\d\)", md)
+    tex = cli(*args, "--format", "latex").out
+    pdf = " ".join(_compile(tex, tmp_path).split())
+    assert "Notes:" in pdf
+    specs = re.findall(r"\\begin\{tabular\}\{((?:[lr]|p\{[^}]*\})+)\}", tex)
+    assert specs and max(len(re.findall(r"[lr]|p\{[^}]*\}", s)) for s in specs) <= 10

@@ -185,8 +185,18 @@ class CorrelationChangeResults:
         day 0, their change, its test as ``statistic (p)`` with stars, and the placebo
         p-value; what each means in the notes below it.
         """
-        from research.output.compact import STAR_LEGEND, p_cell, stat_cell
+        from research.output.compact import STAR_LEGEND
         from research.output.report import notes_text, table
+
+        title, rows, notes = self._compact()
+        right = tuple(rows.columns[1:])
+        return "\n".join(
+            [table(rows, title, keys=1, right=right), STAR_LEGEND, "", notes_text(notes)]
+        )
+
+    def _compact(self) -> tuple[str, pd.DataFrame, list[str]]:
+        """The title, the table of display strings and the notes of :meth:`summary`."""
+        from research.output.compact import p_cell, stat_cell
 
         s = self.stats
         beta_t = s["beta_change"] / s["beta_change_se"] if s["beta_change_se"] > 0 else np.nan
@@ -218,10 +228,18 @@ class CorrelationChangeResults:
             "the event whose change is as large.",
             *self.notes,
         ]
-        right = ("before", "after", "change", "test (p)", "placebo p")
-        return "\n".join(
-            [table(rows, title, keys=1, right=right), STAR_LEGEND, "", notes_text(notes)]
-        )
+        return title, rows, notes
+
+    def paper_summary(self):
+        """The table of :meth:`summary` for a paper (``--format latex|markdown|html``), as
+        :class:`research.output.report.Summary`.
+        """
+        from research.output.compact import STAR_LEGEND
+        from research.output.report import Summary, SummaryTable
+
+        title, rows, notes = self._compact()
+        shown = SummaryTable(title, rows, keys=1, right=tuple(rows.columns[1:]))
+        return Summary([shown], [*notes, STAR_LEGEND])
 
 
 def correlation_change(
@@ -308,16 +326,46 @@ class CrossMarketResults:
 
         return {"event": self.event, "markets": json_records(self.table)}
 
+    TITLE = (
+        "Cross-market reaction to {}: each market on its own day-0 session (constant-mean "
+        "model, estimation -250..-11)"
+    )
+
     def summary(self) -> str:
         """The result as a text table."""
         from research.output.report import table
 
         return table(
-            self.table,
-            f"Cross-market reaction to {self.event}: each market on its "
-            "own day-0 session (constant-mean model, estimation -250..-11)",
-            percent=("return", "abnormal_return"),
+            self.table, self.TITLE.format(self.event), percent=("return", "abnormal_return")
         )
+
+    def paper_table(self):
+        """The table of :meth:`summary` for a paper: returns in signed percent, the other
+        numbers as the terminal shows them.
+        """
+        from research.output.compact import stat_cell
+        from research.output.report import SummaryTable
+
+        t = self.table
+
+        def pct(values) -> list[str]:
+            return ["" if pd.isna(v) else f"{100 * v:+.2f}%" for v in values]
+
+        shown = pd.DataFrame(
+            {
+                "index": t["ticker"],
+                "market": t["market"],
+                "session": pd.to_datetime(t["day0"]).dt.strftime("%Y-%m-%d"),
+                "local time": t["local_time"],
+                "return": pct(t["return"]),
+                "AR": pct(t["abnormal_return"]),
+                "t (p)": [
+                    stat_cell(v, p) for v, p in zip(t["t_single"], t["t_single_p"], strict=True)
+                ],
+            }
+        )
+        right = ("return", "AR", "t (p)")
+        return SummaryTable(self.TITLE.format(self.event), shown, keys=1, right=right)
 
 
 # -- from what a user asked ------------------------------------------------------------

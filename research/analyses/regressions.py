@@ -54,9 +54,25 @@ class RegressionReport:
             (``[1]``), and the note, starting with it, follows the first tables that point
             to it.
         """
+        from research.output.regression_text import NoteMarkers
+
+        return self._text(NoteMarkers())
+
+    def paper_summary(self):
+        """The report for a paper (``--format latex|markdown|html``): the tables of
+        :meth:`summary` as :class:`research.output.report.Summary`, the notes their markers
+        point to numbered as in the text, then the legend and the report's own notes.
+        """
+        from research.output.regression_text import paper_summary
+
+        out = paper_summary(self._text)
+        out.notes = [*out.notes, *self.notes]
+        return out
+
+    def _text(self, markers) -> str:
         from research.output.regression_text import (
-            NoteMarkers,
             benchmark_sessions,
+            record,
             series_column,
             series_text,
             text_table,
@@ -65,8 +81,6 @@ class RegressionReport:
         )
         from research.output.report import bullets, table
 
-        markers = NoteMarkers()
-
         def with_notes(text: str) -> str:
             notes = markers.pending()
             return text + ("\n\n" + notes if notes else "")
@@ -74,10 +88,9 @@ class RegressionReport:
         day0 = self.alignment[["event", "session", "rule"]].assign(
             session=pd.to_datetime(self.alignment["session"]).dt.strftime("%Y-%m-%d")
         )
-        parts = [
-            table(day0, "Day 0 of each event (alignment rule applied)")
-            + ("\n" + bullets("Notes", self.notes) if self.notes else "")
-        ]
+        title = "Day 0 of each event (alignment rule applied)"
+        record(day0, title, keys=2, right=())
+        parts = [table(day0, title) + ("\n" + bullets("Notes", self.notes) if self.notes else "")]
         if self.regressions:
             market = str(self.alignment["market"].iat[0]) if "market" in self.alignment else ""
             names = dict.fromkeys(

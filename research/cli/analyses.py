@@ -44,9 +44,13 @@ def correlate(
     mixed_markets: MixedOpt = False,
     fmt: ExportFormatOpt = ExportFormat.table,
     level: Annotated[
-        str,
-        typer.Option(help="The table csv and parquet hold: change, rolling or cross_market."),
-    ] = "change",
+        str | None,
+        typer.Option(
+            help="The raw table to write: change (the default of csv and parquet), rolling "
+            "or cross_market. Without it, latex, markdown and html give the tables of the "
+            "terminal with their notes."
+        ),
+    ] = None,
     output: OutputOpt = None,
 ) -> None:
     """Correlation and beta of a with b before and after an event; cross-market reactions.
@@ -69,6 +73,14 @@ def correlate(
     cross = cross_market_reactions(event, CROSS_MARKETS, catalogue=cat) if cross_market else None
     if fmt is ExportFormat.table:
         emit("\n\n".join([res.summary(), *([cross.summary()] if cross else [])]), output)
+        return
+    if fmt.value in ("latex", "markdown", "html") and level is None:
+        from research.output.paper import render_summaries
+
+        shown = res.paper_summary()
+        if cross is not None:
+            shown.tables.append(cross.paper_table())
+        emit(render_summaries([shown], fmt.value, "Correlation around an event"), output)
         return
     doc = {"change": res.to_dict(), "cross_market": cross.to_dict() if cross else None}
     tables = {"change": res.to_frame(), "rolling": res.rolling_frame()}
@@ -95,7 +107,7 @@ def correlate(
     export_tables(
         tables,
         fmt,
-        level,
+        level or "change",
         text,
         output,
         "Correlation around an event",

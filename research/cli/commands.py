@@ -355,11 +355,13 @@ def regress(
     catalogue: CatalogueOpt = None,
     fmt: ExportFormatOpt = ExportFormat.table,
     level: Annotated[
-        str,
+        str | None,
         typer.Option(
-            help="The table csv and parquet hold: coefficients, windows, wald, placebo or panel."
+            help="The raw table to write: coefficients (the default of csv and parquet), "
+            "windows, wald, placebo or panel. Without it, latex, markdown and html give the "
+            "tables of the terminal with their notes."
         ),
-    ] = "coefficients",
+    ] = None,
     output: OutputOpt = None,
 ) -> None:
     """Dummy-variable event regressions, placebo inference and the group panel.
@@ -404,6 +406,11 @@ def regress(
     if fmt is ExportFormat.table:
         emit(report.summary(), output)
         return
+    if fmt.value in ("latex", "markdown", "html") and level is None:
+        from research.output.paper import render_summaries
+
+        emit(render_summaries([report.paper_summary()], fmt.value, "Event regressions"), output)
+        return
     text = json.dumps(report.to_dict(), indent=1, allow_nan=False, default=str)
     import shlex
     from dataclasses import asdict
@@ -422,7 +429,7 @@ def regress(
     export_tables(
         report.tables(),
         fmt,
-        level,
+        level or "coefficients",
         text,
         output,
         "Event regressions",

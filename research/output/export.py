@@ -113,6 +113,13 @@ def latex_escape(text: str) -> str:
     return text.replace("--", "-{}-")
 
 
+def _latex_cell(text: str) -> str:
+    """A cell escaped; one indented under a heading row keeps its indent (a quad)."""
+    if text.startswith("  ") and text.strip():
+        return r"\quad " + latex_escape(text.strip())
+    return latex_escape(text)
+
+
 # Characters beyond which a LaTeX text column wraps (a p{} column): about half a text width
 # of a table's small print.
 LATEX_WRAP = 48
@@ -145,7 +152,7 @@ def latex_float(
         r"\toprule",
         " & ".join(latex_escape(str(c)) for c in columns) + r" \\",
         r"\midrule",
-        *(" & ".join(latex_escape(str(v)) for v in row) + r" \\" for row in cells),
+        *(" & ".join(_latex_cell(str(v)) for v in row) + r" \\" for row in cells),
         r"\bottomrule",
         r"\end{tabular}",
     ]

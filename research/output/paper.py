@@ -63,7 +63,8 @@ def summary_latex(summary: Summary) -> str:
         parts.append("% " + " ".join(summary.head.split()))  # one comment line
     # the study's notes once, under its last results table (as a paper prints them)
     results = [i for i, t in enumerate(summary.tables) if _is_result(t)]
-    last = results[-1] if results else -1
+    # the notes under the last results table, else under the last table
+    last = results[-1] if results else len(summary.tables) - 1
     for i, t in enumerate(summary.tables):
         notes = [*t.notes, *summary.notes] if i == last else t.notes
         if i in results and i != last:  # the legend, and where the other notes are
@@ -87,10 +88,15 @@ def summary_latex(summary: Summary) -> str:
     return "% needs \\usepackage{booktabs}\n" + "\n\n".join(parts) + "\n"
 
 
+INDENT = "&nbsp;&nbsp;&nbsp;&nbsp;"  # a row under a heading row (Markdown and HTML)
+
+
 def _md(text: str) -> str:
     # Markdown renderers pass raw HTML through: escape it too
+    indent = INDENT if str(text).startswith("  ") and str(text).strip() else ""
     text = html.escape(" ".join(str(text).split()), quote=False)
-    return text.replace("\\", "\\\\").replace("|", "\\|")
+    # (stars escaped: '**' would open bold)
+    return indent + text.replace("\\", "\\\\").replace("|", "\\|").replace("*", "\\*")
 
 
 def summary_markdown(summary: Summary) -> str:
@@ -126,6 +132,13 @@ NOTEBOOK_CSS = (
 )
 
 
+def _html_cell(text: str) -> str:
+    """A cell escaped; one indented under a heading row keeps its indent."""
+    if text.startswith("  ") and text.strip():
+        return INDENT + html.escape(text.strip())
+    return html.escape(text)
+
+
 def table_html(t: SummaryTable) -> str:
     """One compact table as escaped HTML, numbers right-aligned."""
     frame = _cells(t.frame)
@@ -138,7 +151,7 @@ def table_html(t: SummaryTable) -> str:
     rows = "".join(
         "<tr>"
         + "".join(
-            f'<td class="{k}">{html.escape(str(v))}</td>' for v, k in zip(row, cls, strict=True)
+            f'<td class="{k}">{_html_cell(str(v))}</td>' for v, k in zip(row, cls, strict=True)
         )
         + "</tr>"
         for row in frame.to_numpy()

@@ -9,6 +9,9 @@ notes pointed to by markers (:class:`NoteMarkers`) from the cells they qualify.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -62,14 +65,56 @@ def date_text(value: pd.Timestamp | None) -> str:
     return "" if value is None or pd.isna(value) else f"{value:%Y-%m-%d}"
 
 
+# the tables of a report being rendered, when a paper form wants them (captured_tables)
+_CAPTURED: ContextVar[list | None] = ContextVar("regression_tables", default=None)
+
+
 def text_table(frame: pd.DataFrame, title: str, keys: int) -> str:
     """A table of display strings (:func:`research.output.report.table`): the first ``keys``
     columns aligned left (and repeated by each block of a split table), the others, the
-    formatted numbers, right.
+    formatted numbers, right.  Inside :func:`captured_tables` it is also kept.
     """
     from research.output.report import table
 
+    record(frame, title, keys)
     return table(frame, title, keys=keys, right=tuple(frame.columns[keys:]))
+
+
+def record(frame: pd.DataFrame, title: str, keys: int, right: tuple | None = None) -> None:
+    """Keep a table of display strings for a paper form, inside :func:`captured_tables`."""
+    shown = _CAPTURED.get()
+    if shown is not None:
+        from research.output.report import SummaryTable
+
+        right = tuple(frame.columns[keys:]) if right is None else right
+        shown.append(SummaryTable(title, frame.copy(), keys=keys, right=right))
+
+
+@contextmanager
+def captured_tables() -> Iterator[list]:
+    """The tables the text of a report renders while inside, as
+    :class:`research.output.report.SummaryTable` objects of display strings, in order:
+    what its LaTeX, Markdown and HTML forms show (:func:`paper_summary`).
+    """
+    shown: list = []
+    token = _CAPTURED.set(shown)
+    try:
+        yield shown
+    finally:
+        _CAPTURED.reset(token)
+
+
+def paper_summary(render, head: str = ""):
+    """The :class:`research.output.report.Summary` of a report for a paper: the tables
+    ``render(markers)`` draws as text, and the notes their markers point to, numbered as
+    the markers are, then the legend of the stars.
+    """
+    from research.output.report import Summary
+
+    markers = NoteMarkers()
+    with captured_tables() as tables:
+        render(markers)
+    return Summary(tables, [*markers.notes, STARS_LEGEND], head=head)
 
 
 class NoteMarkers:
