@@ -3,6 +3,7 @@ formats, each statistic beside its p-value, numbers rounded as shown, notes carr
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -190,6 +191,11 @@ def test_regress_and_correlate_write_their_compact_tables_for_a_paper(
         assert re.search(rf"^{m}\. ", md, re.M), m
     if args[0] == "regress":
         assert "## Benchmark coefficients" in md and "&nbsp;&nbsp;&nbsp;&nbsp;beta ^HSI" in md
+        tex_rows = cli(*args, "--format", "latex").out
+        # a heading row spans the table; a row under it is indented; the notes follow the
+        # tables, where a page may break (in the last float they ran off the page)
+        assert r"\multicolumn{" in tex_rows and r"\quad beta" in tex_rows
+        assert r"\begin{flushleft}" in tex_rows
     else:
         assert re.search(r"z 1\.32 \(0\.18\d\)", md)
     tex = cli(*args, "--format", "latex").out
@@ -197,3 +203,30 @@ def test_regress_and_correlate_write_their_compact_tables_for_a_paper(
     assert "Notes:" in pdf
     specs = re.findall(r"\\begin\{tabular\}\{((?:[lr]|p\{[^}]*\})+)\}", tex)
     assert specs and max(len(re.findall(r"[lr]|p\{[^}]*\}", s)) for s in specs) <= 10
+
+
+def test_the_placebo_table_uses_every_benchmark_and_says_what_its_car_is(
+    cli, market_store, monkeypatch
+):
+    """With two benchmarks the placebo's CAR is the two-benchmark model's (it used the
+    first alone), and its header points to a note saying it is not the regression's."""
+    monkeypatch.setenv("COLUMNS", "100")
+    base = ("regress", "--event", "lpr-cut", "--group", "mainland-developer", "--placebo", "20")
+    one = json.loads(cli(*base, "--benchmark", "^HSI", "--format", "json").out)
+    two_args = (*base, "--benchmark", "^HSI", "--benchmark", "ACWI")
+    two = json.loads(cli(*two_args, "--format", "json").out)
+    assert one["placebo"][0]["car"] != two["placebo"][0]["car"]
+    text = cli(*two_args).out
+    (marker,) = re.findall(r"CAR \[(\d+)\]", text)
+    assert re.search(rf"\[{marker}\] CAR and p \(t\) of the placebo table", text)
+
+
+def test_cross_market_reactions_read_the_same_in_the_terminal_and_on_paper(cli, market_store):
+    args = ("correlate", "--a", "mainland-developer", "--b", "^HSI", "--event", "lpr-cut")
+    args = (*args, "--cross-market", "--placebo", "20")
+    text = cli(*args).out
+    md = cli(*args, "--format", "markdown").out
+    for header in ("event time", "return", "AR", "t (p)"):
+        assert header in text and f"| {header} |" in md
+    assert re.search(r"\^HSI\s+HKEX\s+2023-06-20\s+09:15 HKT\s+-1\.54%", text)
+    assert "abnormal_return" not in text and "t_single" not in text

@@ -200,17 +200,21 @@ class CorrelationChangeResults:
 
         s = self.stats
         beta_t = s["beta_change"] / s["beta_change_se"] if s["beta_change_se"] > 0 else np.nan
+        # the notes' markers on the headers they qualify, numbered as the notes below
         rows = pd.DataFrame(
             {
                 "": ["correlation", "beta"],
-                "before": [f"{s['r_pre']:.2f}", f"{s['beta_pre']:.2f}"],
-                "after": [f"{s['r_post']:.2f}", f"{s['beta_post']:.2f}"],
+                "before [1]": [f"{s['r_pre']:.2f}", f"{s['beta_pre']:.2f}"],
+                "after [1]": [f"{s['r_post']:.2f}", f"{s['beta_post']:.2f}"],
                 "change": [f"{s['r_post'] - s['r_pre']:+.2f}", f"{s['beta_change']:+.2f}"],
-                "test (p)": [
+                "test (p) [2]": [
                     "z " + stat_cell(s["fisher_z"], s["fisher_z_p"]),
                     "t " + stat_cell(beta_t, s["beta_change_p"]),
                 ],
-                "placebo p": [p_cell(s["fisher_z_placebo_p"]), p_cell(s["beta_change_placebo_p"])],
+                "placebo p [3]": [
+                    p_cell(s["fisher_z_placebo_p"]),
+                    p_cell(s["beta_change_placebo_p"]),
+                ],
             }
         )
         title = (
@@ -222,8 +226,8 @@ class CorrelationChangeResults:
             f"{int(s['n_post']) - 1} sessions after it.",
             "correlation: the change's test is Fisher's z of the two correlations; beta: the "
             "t of d in y = a + b x + c D + d xD (D = 1 from day 0), with HAC standard errors "
-            f"({int(s['hac_lags'])} lags); beta change {s['beta_change']:+.4f}, s.e. "
-            f"{s['beta_change_se']:.4f}.",
+            f"({int(s['hac_lags'])} lags) and a normal p; beta change "
+            f"{s['beta_change']:+.4f}, s.e. {s['beta_change_se']:.4f}.",
             f"placebo p: the share of {int(s['placebo_breaks'])} random break dates away from "
             "the event whose change is as large.",
             *self.notes,
@@ -332,12 +336,11 @@ class CrossMarketResults:
     )
 
     def summary(self) -> str:
-        """The result as a text table."""
+        """The result as a text table (the one of :meth:`paper_table`)."""
         from research.output.report import table
 
-        return table(
-            self.table, self.TITLE.format(self.event), percent=("return", "abnormal_return")
-        )
+        t = self.paper_table()
+        return table(t.frame, t.title, keys=t.keys, right=t.right)
 
     def paper_table(self):
         """The table of :meth:`summary` for a paper: returns in signed percent, the other
@@ -351,12 +354,18 @@ class CrossMarketResults:
         def pct(values) -> list[str]:
             return ["" if pd.isna(v) else f"{100 * v:+.2f}%" for v in values]
 
+        session = pd.to_datetime(t["day0"]).dt.strftime("%Y-%m-%d")
+
+        def local(when: str, day: str) -> str:  # the event's local time; its date if not day 0's
+            when = str(when)
+            return when[len(day) + 1 :] if when.startswith(day) else when[5:]
+
         shown = pd.DataFrame(
             {
                 "index": t["ticker"],
                 "market": t["market"],
-                "session": pd.to_datetime(t["day0"]).dt.strftime("%Y-%m-%d"),
-                "local time": t["local_time"],
+                "session": session,
+                "event time": [local(w, d) for w, d in zip(t["local_time"], session, strict=True)],
                 "return": pct(t["return"]),
                 "AR": pct(t["abnormal_return"]),
                 "t (p)": [

@@ -124,11 +124,18 @@ class RegressionReport:
                 "estimation window (Phipson & Smyth 2010: never zero)."
             )
             head, series = series_column(list(frame["series"]), markers)
+            own = markers.mark(
+                "CAR and p (t) of the placebo table: the event window's CAR on the same "
+                "benchmarks, fitted over each event's own estimation window without the "
+                "other events' dummies, and the p of its classical t: what the random "
+                "windows and dates are compared with (close to, not the same as, the "
+                "regression's CAR)."
+            )
             shown = pd.DataFrame(
                 {
                     head: series,
                     "event": frame["event"],
-                    "CAR": [f"{100 * v:+.2f}%" for v in frame["car"]],
+                    f"CAR {own}": [f"{100 * v:+.2f}%" for v in frame["car"]],
                     "p (t)": [f"{v:.3f}" for v in frame["t_single_p"]],
                     f"p est. {est}": [f"{v:.3f}" for v in frame["placebo_p_estimation_window"]],
                     f"p dates {random}": [f"{v:.3f}" for v in frame["placebo_p_random_dates"]],
@@ -287,6 +294,9 @@ def run_regressions(
             )
         )
         if request.placebo_draws > 0:
+            # every benchmark of the regression, as its model has them
+            several = bench is not None and bench.shape[1] > 1
+            placebo_model = "multi-index" if several else "market"
             for event, d0 in day0.items():
                 placebos.append(
                     placebo_test(
@@ -296,6 +306,7 @@ def run_regressions(
                         event,
                         window,
                         estimation,
+                        model=placebo_model,
                         n_draws=request.placebo_draws,
                         seed=request.seed,
                         exclude=ex,

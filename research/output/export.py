@@ -135,37 +135,59 @@ def latex_float(
     """One booktabs ``tabular`` in a captioned ``table`` float: ``right`` columns
     right-aligned, every cell and the notes (a table-notes block, numbered) escaped.
     """
-    # a text column whose cells run long (an alignment rule, a title) wraps in a
-    # paragraph column instead of running off the page
+
+    # a heading row (text in the first cell, nothing else) spans the table, and is not
+    # what sizes its first column
+    def heading(row) -> bool:
+        return len(row) > 1 and bool(str(row[0]).strip()) and not any(str(v) for v in row[1:])
+
+    sized = [row for row in cells if not heading(row)]
     widest = [
-        max([len(str(c)), *(len(str(row[j])) for row in cells)]) for j, c in enumerate(columns)
+        max([len(str(c)), *(len(str(row[j])) for row in sized)]) for j, c in enumerate(columns)
     ]
+    # a text column whose cells run long (an alignment rule, a title) wraps in a
+    # paragraph column instead of running off the page; the first column (the rows'
+    # identifier) never does
     align = "".join(
-        "r" if c in right else (r"p{0.45\linewidth}" if w > LATEX_WRAP else "l")
-        for c, w in zip(columns, widest, strict=True)
+        "r" if c in right else (r"p{0.45\linewidth}" if w > LATEX_WRAP and j else "l")
+        for j, (c, w) in enumerate(zip(columns, widest, strict=True))
     )
+    span = sum(min(w, LATEX_WRAP) for w in widest) + 2 * len(columns)  # about, in characters
+    size = [r"\footnotesize"] if span > 85 else [r"\small"] if span > 70 else []
+
+    def row_tex(row) -> str:
+        if heading(row):
+            return rf"\multicolumn{{{len(columns)}}}{{l}}{{{_latex_cell(str(row[0]))}}} \\"
+        return " & ".join(_latex_cell(str(v)) for v in row) + r" \\"
+
     lines = [
         r"\begin{table}[htbp]",
         r"\centering",
+        *size,
         rf"\caption{{{latex_escape(title)}}}",
         rf"\begin{{tabular}}{{{align}}}",
         r"\toprule",
         " & ".join(latex_escape(str(c)) for c in columns) + r" \\",
         r"\midrule",
-        *(" & ".join(_latex_cell(str(v)) for v in row) + r" \\" for row in cells),
+        *(row_tex(row) for row in cells),
         r"\bottomrule",
         r"\end{tabular}",
     ]
     if notes:
-        text = r" \newline ".join(f"[{i + 1}] {latex_escape(n)}" for i, n in enumerate(notes))
         lines += [
             r"\par\smallskip",
             r"\begin{minipage}{\linewidth}\footnotesize\raggedright",
-            r"\textit{Notes:} " + text,
+            latex_notes(notes),
             r"\end{minipage}",
         ]
     lines.append(r"\end{table}")
     return "\n".join(lines)
+
+
+def latex_notes(notes: list[str]) -> str:
+    """``Notes: [1] ... [2] ...``, escaped, one per line."""
+    text = r" \newline ".join(f"[{i + 1}] {latex_escape(n)}" for i, n in enumerate(notes))
+    return r"\textit{Notes:} " + text
 
 
 def to_latex(tables: Mapping[str, pd.DataFrame]) -> str:

@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from research.output.cells import cell_text
-from research.output.export import latex_float
+from research.output.export import latex_float, latex_notes
 
 if TYPE_CHECKING:
     from research.output.report import Summary, SummaryTable
 
 MAX_LATEX_COLUMNS = 10
+MAX_LATEX_ROWS = 36  # rows of one float: with its caption and notes, a page
 
 
 def _cells(frame: pd.DataFrame) -> pd.DataFrame:
@@ -63,8 +64,9 @@ def summary_latex(summary: Summary) -> str:
         parts.append("% " + " ".join(summary.head.split()))  # one comment line
     # the study's notes once, under its last results table (as a paper prints them)
     results = [i for i, t in enumerate(summary.tables) if _is_result(t)]
-    # the notes under the last results table, else under the last table
-    last = results[-1] if results else len(summary.tables) - 1
+    # the notes under the last results table; a report of other tables (regressions,
+    # correlations) has them after its tables, where a page may break (a float cannot)
+    last = results[-1] if results else -1
     for i, t in enumerate(summary.tables):
         notes = [*t.notes, *summary.notes] if i == last else t.notes
         if i in results and i != last:  # the legend, and where the other notes are
@@ -76,15 +78,24 @@ def summary_latex(summary: Summary) -> str:
         chunks = _chunks(t)
         for k, piece in enumerate(chunks):
             title = t.title + (f" ({k + 1}/{len(chunks)})" if len(chunks) > 1 else "")
-            parts.append(
-                latex_float(
-                    piece.to_numpy().tolist(),
-                    list(piece.columns),
-                    title,
-                    _right(t),
-                    notes if k == len(chunks) - 1 else None,
+            cells = piece.to_numpy().tolist()
+            # a float never breaks across pages: a long table goes on in another one
+            runs = range(0, max(len(cells), 1), MAX_LATEX_ROWS)
+            for r, start in enumerate(runs):
+                end = k == len(chunks) - 1 and r == len(runs) - 1
+                parts.append(
+                    latex_float(
+                        cells[start : start + MAX_LATEX_ROWS],
+                        list(piece.columns),
+                        title + (" (continued)" if r else ""),
+                        _right(t),
+                        notes if end else None,
+                    )
                 )
-            )
+    if not results and summary.notes:
+        parts.append(
+            "\\begin{flushleft}\\footnotesize\n" + latex_notes(summary.notes) + "\n\\end{flushleft}"
+        )
     return "% needs \\usepackage{booktabs}\n" + "\n\n".join(parts) + "\n"
 
 

@@ -184,8 +184,7 @@ def series_column(names: list[str], markers: NoteMarkers) -> tuple[str, list[str
     if not any(n.endswith(PORTFOLIO) for n in names):
         return "series", list(names)
     mark = markers.mark(
-        f"series: a group stands for the equal-weighted portfolio of its members "
-        f"('<group>{PORTFOLIO}' above)."
+        "series: a group's name stands for the equal-weighted portfolio of its members."
     )
     return f"series {mark}", [n.removesuffix(PORTFOLIO) for n in names]
 
