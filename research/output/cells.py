@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["cell_text"]
+__all__ = ["cell_text", "is_heading", "is_indented"]
 
 
 def cell_text(value: object) -> str:
@@ -23,3 +23,15 @@ def cell_text(value: object) -> str:
     if isinstance(value, pd.Timestamp):
         return f"{value:%Y-%m-%d}"
     return str(value)
+
+
+def is_heading(row) -> bool:
+    """A heading row: text in its first cell and nothing in the others (a session, a
+    series); every form draws it across its table.
+    """
+    return len(row) > 1 and bool(str(row[0]).strip()) and not any(str(v) for v in row[1:])
+
+
+def is_indented(text: str) -> bool:
+    """A cell of a row under a heading row: it opens with two spaces."""
+    return text.startswith("  ") and bool(text.strip())

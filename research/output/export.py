@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from research.errors import EventStudyError, OptionError
+from research.output.cells import is_heading, is_indented
 
 TEXT_FORMATS = ("csv", "json", "markdown", "latex", "html")
 BINARY_FORMATS = ("xlsx", "parquet")
@@ -115,7 +116,7 @@ def latex_escape(text: str) -> str:
 
 def _latex_cell(text: str) -> str:
     """A cell escaped; one indented under a heading row keeps its indent (a quad)."""
-    if text.startswith("  ") and text.strip():
+    if is_indented(text):
         return r"\quad " + latex_escape(text.strip())
     return latex_escape(text)
 
@@ -135,13 +136,8 @@ def latex_float(
     """One booktabs ``tabular`` in a captioned ``table`` float: ``right`` columns
     right-aligned, every cell and the notes (a table-notes block, numbered) escaped.
     """
-
-    # a heading row (text in the first cell, nothing else) spans the table, and is not
-    # what sizes its first column
-    def heading(row) -> bool:
-        return len(row) > 1 and bool(str(row[0]).strip()) and not any(str(v) for v in row[1:])
-
-    sized = [row for row in cells if not heading(row)]
+    # a heading row spans the table, and is not what sizes its first column
+    sized = [row for row in cells if not is_heading(row)]
     widest = [
         max([len(str(c)), *(len(str(row[j])) for row in sized)]) for j, c in enumerate(columns)
     ]
@@ -156,7 +152,7 @@ def latex_float(
     size = [r"\footnotesize"] if span > 85 else [r"\small"] if span > 70 else []
 
     def row_tex(row) -> str:
-        if heading(row):
+        if is_heading(row):
             return rf"\multicolumn{{{len(columns)}}}{{l}}{{{_latex_cell(str(row[0]))}}} \\"
         return " & ".join(_latex_cell(str(v)) for v in row) + r" \\"
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from research.output.cells import cell_text
+from research.output.cells import cell_text, is_indented
 from research.output.export import latex_float, latex_notes
 
 if TYPE_CHECKING:
@@ -104,7 +104,7 @@ INDENT = "&nbsp;&nbsp;&nbsp;&nbsp;"  # a row under a heading row (Markdown and H
 
 def _md(text: str) -> str:
     # Markdown renderers pass raw HTML through: escape it too
-    indent = INDENT if str(text).startswith("  ") and str(text).strip() else ""
+    indent = INDENT if is_indented(str(text)) else ""
     text = html.escape(" ".join(str(text).split()), quote=False)
     # (stars escaped: '**' would open bold)
     return indent + text.replace("\\", "\\\\").replace("|", "\\|").replace("*", "\\*")
@@ -145,7 +145,7 @@ NOTEBOOK_CSS = (
 
 def _html_cell(text: str) -> str:
     """A cell escaped; one indented under a heading row keeps its indent."""
-    if text.startswith("  ") and text.strip():
+    if is_indented(text):
         return INDENT + html.escape(text.strip())
     return html.escape(text)
 

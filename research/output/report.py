@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from research.output.cells import cell_text
+from research.output.cells import cell_text, is_heading
 from research.output.notes import study_notes
 
 if TYPE_CHECKING:
@@ -86,8 +86,8 @@ def table(
     ]
 
     def heading(values: list[str]) -> bool:
-        """A heading row: text in the first column, nothing else (it runs across)."""
-        return len(values) > 1 and left[0] and bool(values[0]) and not any(values[1:])
+        """A heading row in a text first column (it runs across the table)."""
+        return left[0] and is_heading(values)
 
     sized = [r for r in cells if not heading(r)] or cells
     widths = [max([len(h), *(len(r[i]) for r in sized)]) for i, h in enumerate(header)]
