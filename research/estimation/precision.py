@@ -56,16 +56,21 @@ def stretch_columns(res: EventStudyResults, level: str) -> np.ndarray:
     return np.array([lengths.index(b - a + 1) for a, b in res.settings.car_windows], np.intp)
 
 
-def per_column(res: EventStudyResults, level: str, r_bar: np.ndarray, measure) -> np.ndarray:
+def per_column(res: EventStudyResults, level: str, r_bar: np.ndarray, *measures) -> list:
     """(cohorts, J) ``measure(mean, reach)`` of each cohort's ordinary days (over its
     firm-events with an abnormal return in the event window) for each column of
-    ``level``'s table; none for a staggered cohort, whose adjusted t is not what it leads
-    with (its event-time correlation misses the calendar days the firm-events share;
-    docs/methodology.md).
+    ``level``'s table, for each of ``measures`` (the days computed once); none for a
+    staggered cohort, whose adjusted t is not what it leads with (its event-time
+    correlation misses the calendar days the firm-events share; docs/methodology.md).
     """
     mean, reach = ordinary_days(res, r_bar)
-    out = measure(mean, reach)[:, stretch_columns(res, level)]
-    out[res.cohort_clustering["staggered"].to_numpy()] = np.nan
+    columns = stretch_columns(res, level)
+    staggered = res.cohort_clustering["staggered"].to_numpy()
+    out = []
+    for measure in measures:
+        values = measure(mean, reach)[:, columns]
+        values[staggered] = np.nan
+        out.append(values)
     return out
 
 
@@ -80,13 +85,14 @@ def detectable(res: EventStudyResults, level: str, out: dict[str, np.ndarray]) -
     r_bar = np.asarray(out["_r_bar"])[:, 0]
     tested = np.asarray(out["n"]) > 1  # the adjusted t needs two firm-events on the day
 
-    def side(direction: int) -> np.ndarray:
-        found = per_column(
-            res, level, r_bar, lambda m, c: intervals.detectable_on_days(m, c, direction)
-        )
-        return np.where(tested, direction * found, np.nan)
-
-    down, up = side(-1), side(1)
+    falls, rises = per_column(
+        res,
+        level,
+        r_bar,
+        lambda m, c: intervals.detectable_on_days(m, c, -1),
+        lambda m, c: intervals.detectable_on_days(m, c, 1),
+    )
+    down, up = np.where(tested, -falls, np.nan), np.where(tested, rises, np.nan)
     with np.errstate(invalid="ignore"):
         toward = np.where(np.asarray(estimate, dtype=float) < 0, down, up)
     return {"mde_80": toward, "mde_80_down": down, "mde_80_up": up}
@@ -103,7 +109,7 @@ def detection_power(res: EventStudyResults, shift: float, level: str = "window")
     frame = res.day_tests if level == "day" else res.window_tests
     windows = res.window_tests
     r_bar = windows["r_bar"].to_numpy(float).reshape(len(res.cohorts()), -1)[:, 0]
-    power = per_column(res, level, r_bar, lambda m, c: intervals.power_on_days(m, c, shift))
+    (power,) = per_column(res, level, r_bar, lambda m, c: intervals.power_on_days(m, c, shift))
     keys = ["event", "group", "day" if level == "day" else "window"]
     out = frame[keys].copy()
     out["power"] = np.where(frame["n"].to_numpy(float) > 1, power.ravel(), np.nan)
