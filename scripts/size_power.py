@@ -194,27 +194,20 @@ def run_clustered(args, universe):
     # each stock's market-model residual s.d. over the whole span: the scale of the
     # event-induced variance scenarios
     sigma = market_model_sd(clean, market)
-    res = clustered_size_power(
-        returns,
-        market,
-        groups,
-        sigma,
-        n_trials=args.clustered_trials,
-        seed=args.clustered_seed,
-        exclude=panel.exclude,
-    )
-    # the detectable rise (mde_80_up) checked as the fall is: the same trials' designs
-    # with positive shocks, their power predicted and simulated (section 4.5a)
+    common = {"n_trials": args.clustered_trials, "seed": args.clustered_seed}
+    res = clustered_size_power(returns, market, groups, sigma, exclude=panel.exclude, **common)
+    # the detectable rise (mde_80_up) checked as the fall is: trials of their own (the
+    # bootstrap off, the draws after the first group's dates differ) with positive
+    # shocks, their power predicted and simulated (section 4.5a)
     rises = clustered_size_power(
         returns,
         market,
         groups,
         sigma,
-        n_trials=args.clustered_trials,
-        seed=args.clustered_seed,
         exclude=panel.exclude,
         bootstrap=0,
         scenarios={"power +1%": (0.01, False), "power +2%": (0.02, False)},
+        **common,
     )
     if res.power is not None and rises.power is not None:
         res.power = pd.concat([res.power, rises.power])
